@@ -1,0 +1,41 @@
+package dev.granular.tokenize;
+
+/**
+ * Turns text into token ids, without special tokens (no BOS/EOS: templates add those).
+ *
+ * <p>Implementations are thread-safe: one instance is shared by all worker threads.
+ *
+ * <pre>{@code
+ * Tokenizer t = Tokenizers.load("o200k_base");
+ * int[] ids = t.encode("Hello world");   // [13225, 2375]
+ * }</pre>
+ */
+public interface Tokenizer extends AutoCloseable {
+
+    /** A short name for manifests and reports, e.g. {@code o200k_base} or the tokenizer directory's name. */
+    String name();
+
+    /** A fingerprint of the vocabulary and rules (e.g. sha256 of tokenizer.json), for manifests and cache keys. */
+    String fingerprint();
+
+    /** Token ids of {@code text}, no special tokens added. */
+    int[] encode(String text);
+
+    /**
+     * Token ids of {@code text} with, for each token, where it starts in {@code text}.
+     * See {@link Encoding#starts()}.
+     */
+    Encoding encodeWithOffsets(String text);
+
+    /** The text of {@code ids} (special tokens rendered as their text). */
+    String decode(int[] ids);
+
+    /** Number of tokens in {@code text}; may be faster than {@code encode(text).length}. */
+    default int count(String text) {
+        return encode(text).length;
+    }
+
+    @Override
+    default void close() {
+    }
+}
