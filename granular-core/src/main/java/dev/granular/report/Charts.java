@@ -1,5 +1,7 @@
 package dev.granular.report;
 
+import dev.granular.io.AtomicFiles;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,5 +1,7 @@
 package dev.granular.report;
 
+import dev.granular.io.AtomicFiles;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;

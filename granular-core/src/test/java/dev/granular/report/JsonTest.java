@@ -1,5 +1,7 @@
 package dev.granular.report;
 
+import dev.granular.io.AtomicFiles;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.granular.report;
+package dev.granular.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -13,11 +13,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Writes a file through a temporary sibling that is renamed over the target when complete. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Produces the bytes of a file. */
     @FunctionalInterface
-    interface Writer {
+    public interface Writer {
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -31,7 +31,7 @@ final class AtomicFiles {
      * file system cannot rename atomically). Readers see either the old file or the complete new one.
      * On failure the temporary file is deleted and the target is left untouched.
      */
-    static void write(Path target, Writer writer) throws IOException {
+    public static void write(Path target, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Files.createDirectories(dir);
@@ -53,9 +53,24 @@ final class AtomicFiles {
         }
     }
 
-    private static void move(Path tmp, Path target) throws IOException {
+    /** Writes {@code text} as UTF-8; see {@link #write(Path, Writer)}. */
+    public static void write(Path target, String text) {
+        write(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code bytes}; see {@link #write(Path, Writer)}. */
+    public static void write(Path target, byte[] bytes) {
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            write(target, out -> out.write(bytes));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
+    /** Renames {@code tmp} onto {@code target} atomically where the file system can. */
+    public static void move(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }

@@ -1,0 +1,92 @@
+package dev.granular.in2;
+
+import dev.granular.io.BadInputException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything that decides an IN2 dataset's content, apart from its inputs.
+ *
+ * @param examples      number of examples
+ * @param segmentTokens tokens per segment, IN2's minimum information unit (128)
+ * @param minTokens     smallest long-context length, tokens (4096)
+ * @param maxTokens     largest long-context length, tokens (32768)
+ * @param mix           shares of single / multi / short / general examples
+ * @param maxDocTokens  longer documents are split into pseudo-documents of at most this many tokens
+ * @param template      the user message around context and question
+ * @param systemMessage a system message for every example, or null for none
+ * @param seed          the random seed; the same inputs and seed give the same data
+ */
+public record In2Config(long examples, int segmentTokens, int minTokens, int maxTokens, Mix mix, int maxDocTokens,
+                        PromptTemplate template, String systemMessage, long seed) {
+
+    public static final In2Config DEFAULT = new In2Config(1000, 128, 4096, 32768, Mix.DEFAULT, 1024,
+            PromptTemplate.DEFAULT, null, 42);
+
+    public In2Config {
+        if (examples < 1) {
+            throw new BadInputException("--examples must be at least 1, got " + examples);
+        }
+        if (segmentTokens < 8) {
+            throw new BadInputException("--segment-tokens must be at least 8, got " + segmentTokens);
+        }
+        if (minTokens < 1) {
+            throw new BadInputException("--min-tokens must be at least 1, got " + minTokens);
+        }
+        if (minTokens > maxTokens) {
+            throw new BadInputException("--min-tokens (" + minTokens + ") is larger than --max-tokens (" + maxTokens + ")");
+        }
+        if (maxDocTokens < segmentTokens) {
+            throw new BadInputException("--max-doc-tokens (" + maxDocTokens + ") is smaller than --segment-tokens (" + segmentTokens + ")");
+        }
+        if (maxDocTokens > minTokens) {
+            throw new BadInputException("--max-doc-tokens (" + maxDocTokens + ") must not exceed --min-tokens (" + minTokens
+                    + "): a multi-segment example puts a whole document into one context");
+        }
+        if (mix == null || template == null) {
+            throw new BadInputException("mix and template are required");
+        }
+        if (systemMessage != null && systemMessage.isEmpty()) {
+            systemMessage = null;
+        }
+    }
+
+    public In2Config withExamples(long n) {
+        return new In2Config(n, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed);
+    }
+
+    public In2Config withContext(int min, int max) {
+        return new In2Config(examples, segmentTokens, min, max, mix, Math.min(maxDocTokens, min), template, systemMessage, seed);
+    }
+
+    public In2Config withMix(Mix m) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, m, maxDocTokens, template, systemMessage, seed);
+    }
+
+    public In2Config withSeed(long s) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, s);
+    }
+
+    public In2Config withTemplate(PromptTemplate t, String system) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, t, system, seed);
+    }
+
+    public In2Config withSegmentation(int segTokens, int maxDoc) {
+        return new In2Config(examples, segTokens, minTokens, maxTokens, mix, maxDoc, template, systemMessage, seed);
+    }
+
+    /** The resolved configuration, as the manifest records it. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("examples", examples);
+        m.put("segment_tokens", segmentTokens);
+        m.put("min_tokens", minTokens);
+        m.put("max_tokens", maxTokens);
+        m.put("mix", mix.toJson());
+        m.put("max_doc_tokens", maxDocTokens);
+        m.put("template", template.text());
+        m.put("system_message", systemMessage);
+        m.put("seed", seed);
+        return m;
+    }
+}

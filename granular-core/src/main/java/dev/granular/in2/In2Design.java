@@ -1,0 +1,393 @@
+package dev.granular.in2;
+
+import dev.granular.io.BadInputException;
+import dev.granular.record.Message;
+import dev.granular.record.TrainingRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The IN2 design: example {@code i} of a dataset as a pure function of the segmented
+ * corpus, the configuration and the seed. No I/O, no clock; safe to call from many threads
+ * in any order, and {@code example(i)} is the same whatever else was generated.
+ *
+ * <p>Each example gets its own random stream, seeded from (seed, i). Which kind example
+ * {@code i} is comes from a seeded shuffle of the kind counts, so the counts per kind are
+ * exact.
+ */
+public final class In2Design {
+    private static final int MAX_ATTEMPTS = 2000;
+    private static final int MAX_FILLER_MISSES = 64;
+    private static final int MAX_FILLER_TRIES = 200_000;
+    /** The first examples of each long kind whose token counts are re-checked by a full tokenization. */
+    private static final int VERIFIED_PER_KIND = 2;
+
+    private final SegmentStore store;
+    private final SegmentTokens tokens;
+    private final In2Config config;
+    private final List<GeneralRows.Row> general;
+    private final byte[] kinds;
+    private final int[] ordinals;
+    private final long[] counts;
+    private final int[] multiDocs;
+
+    In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general) {
+        this.store = store;
+        this.tokens = tokens;
+        this.config = config;
+        this.general = general;
+        if (config.examples() > Integer.MAX_VALUE - 8) {
+            throw new BadInputException("--examples is too large for one run: " + config.examples());
+        }
+        int n = (int) config.examples();
+        this.counts = config.mix().counts(n);
+        if (counts[ExampleKind.GENERAL.ordinal()] > 0 && general.isEmpty()) {
+            throw new IllegalArgumentException("a general share needs general rows");
+        }
+        this.kinds = new byte[n];
+        int at = 0;
+        for (ExampleKind k : ExampleKind.values()) {
+            for (long j = 0; j < counts[k.ordinal()]; j++) {
+                kinds[at++] = (byte) k.ordinal();
+            }
+        }
+        SplittableRandom shuffle = new SplittableRandom(config.seed());
+        for (int i = n - 1; i > 0; i--) {
+            int j = shuffle.nextInt(i + 1);
+            byte t = kinds[i];
+            kinds[i] = kinds[j];
+            kinds[j] = t;
+        }
+        this.ordinals = new int[n];
+        int[] seen = new int[ExampleKind.values().length];
+        for (int i = 0; i < n; i++) {
+            ordinals[i] = seen[kinds[i]]++;
+        }
+        List<Integer> md = new ArrayList<>();
+        for (int d = 0; d < store.docs(); d++) {
+            if (store.docSegCount(d) >= 2) {
+                md.add(d);
+            }
+        }
+        this.multiDocs = md.stream().mapToInt(Integer::intValue).toArray();
+        checkCorpus();
+    }
+
+    private void checkCorpus() {
+        if (store.segments() == 0) {
+            throw new BadInputException("empty corpus: no text to segment");
+        }
+        boolean needsLong = counts[ExampleKind.SINGLE.ordinal()] + counts[ExampleKind.MULTI.ordinal()] > 0;
+        long others = store.totalTokens() - store.maxParentTokens();
+        if (needsLong && others < config.maxTokens()) {
+            throw new BadInputException("corpus too small to fill the contexts: fillers must come from other documents, and the "
+                    + "corpus holds only " + others + " tokens outside its largest document, but contexts go up to "
+                    + config.maxTokens() + " tokens (--max-tokens); add text or lower --max-tokens");
+        }
+        if (counts[ExampleKind.MULTI.ordinal()] > 0 && multiDocs.length == 0) {
+            throw new BadInputException("no document of the corpus has two segments, which multi-segment examples need; "
+                    + "add longer documents or set the multi share to 0 in --mix");
+        }
+    }
+
+    public long size() {
+        return kinds.length;
+    }
+
+    /** The kind of example {@code i}. */
+    public ExampleKind kind(long i) {
+        return ExampleKind.values()[kinds[(int) i]];
+    }
+
+    /** Examples per kind, in {@link ExampleKind} order. */
+    public long[] counts() {
+        return counts.clone();
+    }
+
+    /** Example {@code i}. */
+    public TrainingRecord example(long i) {
+        SplittableRandom rnd = new SplittableRandom(mix(config.seed(), i));
+        String id = String.format("in2-%08d", i);
+        ExampleKind kind = kind(i);
+        TrainingRecord r = switch (kind) {
+            case SINGLE -> single(id, rnd, ordinals[(int) i] < VERIFIED_PER_KIND);
+            case MULTI -> multi(id, rnd, ordinals[(int) i] < VERIFIED_PER_KIND);
+            case SHORT -> shortExample(id, rnd);
+            case GENERAL -> generalExample(id, (int) i);
+        };
+        return r;
+    }
+
+    /** SplitMix64 finaliser over (seed, index): independent streams per example. */
+    static long mix(long seed, long index) {
+        long z = seed * 0x9E3779B97F4A7C15L + index + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    // ---- single: one key segment among fillers
+
+    private TrainingRecord single(String id, SplittableRandom rnd, boolean verify) {
+        int target = drawTarget(rnd);
+        List<QaKind> kindsToTry = QaKind.single();
+        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            if (attempt > 0 && attempt % 200 == 0) {
+                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size())); // this kind is rare in the corpus: try another
+            }
+            int key = rnd.nextInt(store.segments());
+            var qa = ProgrammaticQuestions.single(qaKind, store.segText(key), store.segStartsSentence(key), rnd);
+            if (qa.isEmpty()) {
+                continue;
+            }
+            Context ctx = assemble(List.of(key), target, rnd);
+            if (!qa.get().unambiguousIn(ctx.text())) {
+                continue;
+            }
+            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify);
+        }
+        throw new BadInputException("could not write a single-segment question in " + MAX_ATTEMPTS
+                + " tries: the corpus has too little usable prose (whole sentences with numbers, names or several words)");
+    }
+
+    // ---- multi: all segments of one document spread among fillers, the question needs two
+
+    private TrainingRecord multi(String id, SplittableRandom rnd, boolean verify) {
+        int target = drawTarget(rnd);
+        List<QaKind> kindsToTry = QaKind.multiSegment();
+        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            if (attempt > 0 && attempt % 200 == 0) {
+                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
+            }
+            int d = multiDocs[rnd.nextInt(multiDocs.length)];
+            int first = store.docFirstSeg(d);
+            int count = store.docSegCount(d);
+            List<String> texts = new ArrayList<>(count);
+            List<Boolean> starts = new ArrayList<>(count);
+            List<Integer> keys = new ArrayList<>(count);
+            for (int s = first; s < first + count; s++) {
+                texts.add(store.segText(s));
+                starts.add(store.segStartsSentence(s));
+                keys.add(s);
+            }
+            var qa = ProgrammaticQuestions.multi(qaKind, texts, starts, rnd);
+            if (qa.isEmpty()) {
+                continue;
+            }
+            Context ctx = assemble(keys, target, rnd);
+            if (!qa.get().unambiguousIn(ctx.text())) {
+                continue;
+            }
+            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify);
+        }
+        throw new BadInputException("could not write a multi-segment question in " + MAX_ATTEMPTS
+                + " tries: the corpus's documents have too few whole sentences (or numbers) in different segments");
+    }
+
+    private int drawTarget(SplittableRandom rnd) {
+        return config.minTokens() + rnd.nextInt(config.maxTokens() - config.minTokens() + 1);
+    }
+
+    /**
+     * Fillers from other parents up to {@code target} tokens, then the keys (in their order)
+     * at uniformly random slots among them.
+     */
+    Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
+        int parent = store.segParent(keys.get(0));
+        Set<Integer> used = new HashSet<>(keys);
+        int total = 0;
+        for (int k : keys) {
+            total += store.segTokens(k);
+        }
+        List<Integer> fillers = new ArrayList<>();
+        int misses = 0;
+        int budget = Math.max(target, config.minTokens());
+        // Fill until many draws in a row no longer fit the remaining budget; below the minimum
+        // length keep looking (short segments, the ends of documents, fill the last gap).
+        for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < config.minTokens()); tries++) {
+            int s = rnd.nextInt(store.segments());
+            if (store.segParent(s) == parent || used.contains(s)) {
+                misses++;
+                continue;
+            }
+            int len = store.segTokens(s);
+            if (total + len > budget) {
+                misses++;
+                continue;
+            }
+            used.add(s);
+            fillers.add(s);
+            total += len;
+            misses = 0;
+        }
+        int n = fillers.size() + keys.size();
+        // Slots for the keys: k distinct slots out of n, uniformly, kept in document order.
+        int[] slots = new int[n];
+        for (int i = 0; i < n; i++) {
+            slots[i] = i;
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            int j = i + rnd.nextInt(n - i);
+            int t = slots[i];
+            slots[i] = slots[j];
+            slots[j] = t;
+        }
+        int[] keySlots = Arrays.copyOf(slots, keys.size());
+        Arrays.sort(keySlots);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < keys.size(); i++) {
+            order[keySlots[i]] = keys.get(i);
+        }
+        int f = 0;
+        for (int i = 0; i < n; i++) {
+            if (order[i] == null) {
+                order[i] = fillers.get(f++);
+            }
+        }
+        return Context.of(Arrays.asList(order), store, tokens, target);
+    }
+
+    private TrainingRecord longRecord(String id, ExampleKind kind, Qa qa, Context ctx, List<Integer> candidates,
+                                      List<Integer> docSegments, boolean verify) {
+        if (verify) {
+            verifyTokens(id, ctx);
+        }
+        PromptTemplate.Filled filled = config.template().fill(ctx.text(), qa.question());
+        int contextCp = filled.content().codePointCount(0, filled.contextStart());
+        List<Integer> keySlots = new ArrayList<>();
+        List<List<Integer>> keySpans = new ArrayList<>();
+        List<Double> depth = new ArrayList<>();
+        List<String> evidence = new ArrayList<>();
+        List<List<Integer>> evidenceSpans = new ArrayList<>();
+        for (Qa.Evidence e : qa.evidence()) {
+            int seg = candidates.get(e.part());
+            int slot = ctx.slotOf(seg);
+            String segText = store.segText(seg);
+            if (!keySlots.contains(slot)) {
+                keySlots.add(slot);
+                int b = contextCp + ctx.cpStarts()[slot];
+                keySpans.add(List.of(b, b + segText.codePointCount(0, segText.length())));
+                depth.add(round((double) ctx.tokenStarts()[slot] / ctx.tokens()));
+            }
+            evidence.add(segText.substring(e.begin(), e.end()));
+            int eb = contextCp + ctx.cpStarts()[slot] + segText.codePointCount(0, e.begin());
+            evidenceSpans.add(List.of(eb, eb + segText.codePointCount(e.begin(), e.end())));
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "in2");
+        meta.put("kind", kind.wireName());
+        meta.put("qa_kind", qa.kind().wireName());
+        meta.put("context_tokens", ctx.tokens());
+        meta.put("target_tokens", ctx.target());
+        meta.put("segments", ctx.segments().length);
+        meta.put("key_segments", keySlots);
+        meta.put("key_char_spans", keySpans);
+        meta.put("depth", depth);
+        meta.put("evidence", String.join("\n", evidence));
+        meta.put("evidence_spans", evidenceSpans);
+        meta.put("source", store.parentName(store.segParent(candidates.get(0))));
+        if (docSegments != null) {
+            List<Integer> all = new ArrayList<>();
+            for (int s : docSegments) {
+                all.add(ctx.slotOf(s));
+            }
+            meta.put("doc_segments", all);
+        }
+        return new TrainingRecord(id, messages(filled.content(), qa.answer()), null, meta);
+    }
+
+    // ---- short: the document alone
+
+    private TrainingRecord shortExample(String id, SplittableRandom rnd) {
+        List<QaKind> kindsToTry = QaKind.single();
+        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            if (attempt > 0 && attempt % 200 == 0) {
+                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
+            }
+            int d = rnd.nextInt(store.docs());
+            int first = store.docFirstSeg(d);
+            int count = store.docSegCount(d);
+            int seg = first + rnd.nextInt(count);
+            String segText = store.segText(seg);
+            var qa = ProgrammaticQuestions.single(qaKind, segText, store.segStartsSentence(seg), rnd);
+            if (qa.isEmpty()) {
+                continue;
+            }
+            String doc = store.docText(d);
+            if (!qa.get().unambiguousIn(doc)) {
+                continue;
+            }
+            PromptTemplate.Filled filled = config.template().fill(doc, qa.get().question());
+            int contextCp = filled.content().codePointCount(0, filled.contextStart());
+            int segChar = store.segCharBegin(seg);
+            int segCp = doc.codePointCount(0, segChar);
+            int docTokens = tokens.midText(doc).length;
+            int before = segChar == 0 ? 0 : tokens.midText(doc.substring(0, segChar)).length;
+            Qa.Evidence e = qa.get().evidence().get(0);
+            int eb = contextCp + segCp + segText.codePointCount(0, e.begin());
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("design", "in2");
+            meta.put("kind", ExampleKind.SHORT.wireName());
+            meta.put("qa_kind", qa.get().kind().wireName());
+            meta.put("context_tokens", docTokens);
+            meta.put("segments", count);
+            meta.put("key_segments", List.of(seg - first));
+            meta.put("key_char_spans", List.of(List.of(contextCp + segCp, contextCp + segCp + segText.codePointCount(0, segText.length()))));
+            meta.put("depth", List.of(round((double) before / docTokens)));
+            meta.put("evidence", segText.substring(e.begin(), e.end()));
+            meta.put("evidence_spans", List.of(List.of(eb, eb + segText.codePointCount(e.begin(), e.end()))));
+            meta.put("source", store.parentName(store.docParent(d)));
+            return new TrainingRecord(id, messages(filled.content(), qa.get().answer()), null, meta);
+        }
+        throw new BadInputException("could not write a question for a short example in " + MAX_ATTEMPTS + " tries");
+    }
+
+    // ---- general: copied rows
+
+    private TrainingRecord generalExample(String id, int i) {
+        GeneralRows.Row row = general.get(Math.floorMod(ordinals[i] + (int) mix(config.seed(), -1), general.size()));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "in2");
+        meta.put("kind", ExampleKind.GENERAL.wireName());
+        meta.put("qa_kind", "general");
+        meta.put("source", row.source());
+        return new TrainingRecord(id, row.messages(), null, meta);
+    }
+
+    private List<Message> messages(String user, String answer) {
+        List<Message> out = new ArrayList<>(3);
+        if (config.systemMessage() != null) {
+            out.add(Message.system(config.systemMessage()));
+        }
+        out.add(Message.user(user));
+        out.add(Message.assistant(answer));
+        return out;
+    }
+
+    /**
+     * Re-tokenizes a context and compares it with the ids built from segment slices. The
+     * first examples of each kind are checked in every run, so a tokenizer for which slice
+     * joining is not exact stops the run instead of writing wrong token counts.
+     */
+    private void verifyTokens(String id, Context ctx) {
+        int[] actual = tokens.midText(ctx.text());
+        if (!Arrays.equals(actual, ctx.ids())) {
+            throw new IllegalStateException("token check failed for " + id + ": " + ctx.ids().length
+                    + " tokens from segment slices, " + actual.length + " from tokenizing the context with "
+                    + tokens.tokenizer().name() + "; this tokenizer does not allow building contexts from slices");
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e6) / 1e6;
+    }
+}

@@ -1,0 +1,322 @@
+package dev.granular.in2;
+
+import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.Document;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An IN2 run end to end: read and segment the corpus, generate the examples in parallel,
+ * write them in order into an {@link OutputDirectory}, then the report, dataset card and
+ * manifest. Rerunning the same job into the same directory resumes it.
+ *
+ * <pre>{@code
+ * In2Job.Result r = In2Job.run(new In2Job.Spec(
+ *         List.of(Path.of("corpus/")), CorpusOptions.DEFAULT, List.of(), null, "o200k_base",
+ *         In2Config.DEFAULT.withExamples(500), Path.of("out/in2"), 10_000, false, 4, List.of("in2")),
+ *     In2Job.Listener.NONE);
+ * }</pre>
+ */
+public final class In2Job {
+
+    /**
+     * What to run.
+     *
+     * @param corpus      corpus files or folders; empty = the bundled sample corpus
+     * @param corpusOptions how to read the corpus (text field, bad rows)
+     * @param exclude     decontamination files (documents sharing a word 10-gram with them are dropped)
+     * @param general     general instruction rows for the {@code general} share, or null
+     * @param tokenizer   a tokenizer spec for {@link Tokenizers#load}
+     * @param config      the design's configuration
+     * @param out         the output directory
+     * @param shardSize   records per shard
+     * @param overwrite   replace a different run in {@code out}
+     * @param threads     worker threads (never changes the output)
+     * @param commandLine the command line, for the manifest
+     */
+    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, Path general, String tokenizer,
+                       In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine) {
+        public Spec {
+            corpus = List.copyOf(corpus);
+            exclude = List.copyOf(exclude);
+            commandLine = List.copyOf(commandLine);
+            threads = Math.max(1, threads);
+        }
+    }
+
+    /** Progress callbacks; called from worker threads. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        /** A stage begins: "corpus", "generate", "report". */
+        default void stage(String name, long total) {
+        }
+
+        /** One more example written with {@code tokens} context tokens. */
+        default void progress(long examples, long tokens) {
+        }
+
+        /** A warning for the user. */
+        default void warn(String message) {
+        }
+    }
+
+    /** What a run did. */
+    public record Result(Path out, long examples, long written, boolean resumed, boolean alreadyComplete,
+                         Map<String, Long> byKind, long contextTokens, Duration elapsed, Map<String, Object> summary) {
+    }
+
+    private In2Job() {
+    }
+
+    public static Result run(Spec spec, Listener listener) {
+        Instant started = Instant.now();
+        In2Config config = spec.config();
+        List<GeneralRows.Row> general = List.of();
+        if (spec.general() != null) {
+            general = GeneralRows.read(spec.general());
+        } else if (config.mix().share(ExampleKind.GENERAL) > 0) {
+            listener.warn("no --general file: the general share (" + config.mix().share(ExampleKind.GENERAL)
+                    + ") is dropped and spread over the other kinds");
+            config = config.withMix(config.mix().without(ExampleKind.GENERAL));
+        }
+        try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer())) {
+            Map<String, Object> inputs = inputs(spec, tokenizer);
+            Map<String, Object> identity = new LinkedHashMap<>();
+            identity.put("design", config.toJson());
+            identity.put("text_field", spec.corpusOptions().textField());
+            identity.put("on_bad_row", spec.corpusOptions().onBadRow().name().toLowerCase(java.util.Locale.ROOT));
+            identity.put("inputs", inputs);
+            OutputDirectory dir = OutputDirectory.open(spec.out(), "in2", identity, spec.shardSize(), spec.overwrite());
+            if (dir.complete()) {
+                var m = dir.manifest();
+                Map<String, Long> byKind = new LinkedHashMap<>();
+                m.path("counts").path("by_kind").fields().forEachRemaining(e -> byKind.put(e.getKey(), e.getValue().asLong()));
+                return new Result(spec.out(), config.examples(), 0, true, true, byKind,
+                        m.path("counts").path("context_tokens").asLong(), Duration.between(started, Instant.now()), Map.of());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(spec.threads(), r -> {
+                Thread t = new Thread(r, "granular-in2");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                listener.stage("corpus", -1);
+                CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
+                In2Design design = new In2Design(build.store(), build.tokens(), config, general);
+                long written;
+                long resumeFrom;
+                try (ShardWriter writer = dir.writer()) {
+                    resumeFrom = writer.start();
+                    listener.stage("generate", design.size());
+                    if (resumeFrom > 0) {
+                        listener.progress(resumeFrom, 0);
+                    }
+                    written = generate(design, writer, pool, spec.threads(), listener);
+                    writer.finish();
+                }
+                listener.stage("report", -1);
+                In2Report report = In2Report.build(dir, config);
+                Instant ended = Instant.now();
+                Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
+                        resumeFrom);
+                DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
+                dir.finish(manifest);
+                return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
+                        report.contextTokens(), Duration.between(started, ended), report.summary());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (spec.corpus().isEmpty()) {
+            m.put("corpus", "bundled:sotu");
+            m.put("corpus_sha256", BundledCorpus.fingerprint());
+        } else {
+            m.put("corpus", spec.corpus().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList());
+            m.put("corpus_sha256", CorpusReader.fingerprint(spec.corpus()));
+        }
+        if (!spec.exclude().isEmpty()) {
+            m.put("exclude", spec.exclude().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList());
+            m.put("exclude_sha256", CorpusReader.fingerprint(spec.exclude()));
+        }
+        if (spec.general() != null) {
+            m.put("general", spec.general().toAbsolutePath().normalize().toString());
+            m.put("general_sha256", CorpusReader.fingerprint(List.of(spec.general())));
+        }
+        m.put("tokenizer", tokenizer.name());
+        m.put("tokenizer_fingerprint", tokenizer.fingerprint());
+        return m;
+    }
+
+    /** The segmented corpus and what reading it found. */
+    record CorpusBuild(SegmentStore store, SegmentTokens tokens, long documents, long decontaminated,
+                       Map<String, Long> skipped, long segments) {
+    }
+
+    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, ExecutorService pool) {
+        SegmentTokens tokens = new SegmentTokens(tokenizer);
+        Segmenter segmenter = new Segmenter(config.segmentTokens());
+        DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
+        Decontaminator decon = Decontaminator.fromFiles(spec.exclude(), 10);
+        AtomicLong documents = new AtomicLong();
+        AtomicLong dropped = new AtomicLong();
+        ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight = new ArrayDeque<>();
+        int window = spec.threads() * 4;
+        try (SegmentStoreBuilder builder = new SegmentStoreBuilder(storeDir)) {
+            List<Document> batch = new ArrayList<>();
+            java.util.function.Consumer<Document> onDoc = doc -> {
+                documents.incrementAndGet();
+                batch.add(doc);
+                if (batch.size() >= 16) {
+                    submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
+                    batch.clear();
+                    while (inFlight.size() > window) {
+                        drainOne(inFlight, builder);
+                    }
+                }
+            };
+            Map<String, Long> skipped;
+            if (spec.corpus().isEmpty()) {
+                BundledCorpus.forEach(onDoc);
+                skipped = Map.of();
+            } else {
+                CorpusReader reader = new CorpusReader(spec.corpus(), spec.corpusOptions());
+                reader.forEach(onDoc);
+                skipped = reader.stats().skipped();
+            }
+            if (!batch.isEmpty()) {
+                submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
+            }
+            while (!inFlight.isEmpty()) {
+                drainOne(inFlight, builder);
+            }
+            int segments = builder.segments();
+            SegmentStore store = builder.finish();
+            return new CorpusBuild(store, tokens, documents.get(), dropped.get(), skipped, segments);
+        }
+    }
+
+    private static void submit(List<Document> docs, ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight,
+                               ExecutorService pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
+                               Decontaminator decon, AtomicLong dropped) {
+        for (Document d : docs) {
+            inFlight.add(pool.submit(() -> {
+                if (decon.contaminated(d.text())) {
+                    dropped.incrementAndGet();
+                    return new SegmentStoreBuilder.Prepared(d.id(), List.of());
+                }
+                return SegmentStoreBuilder.prepare(d, tokens, splitter, segmenter);
+            }));
+        }
+    }
+
+    private static void drainOne(ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight, SegmentStoreBuilder builder) {
+        builder.append(await(inFlight.removeFirst()));
+    }
+
+    /** Generates examples from the writer's start to the end, in parallel, writing them in index order. */
+    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int threads, Listener listener) {
+        final int batch = 8;
+        ArrayDeque<Future<List<String>>> inFlight = new ArrayDeque<>();
+        long next = writer.start();
+        long written = 0;
+        while (next < design.size() || !inFlight.isEmpty()) {
+            while (next < design.size() && inFlight.size() < threads * 4) {
+                long from = next;
+                long to = Math.min(design.size(), from + batch);
+                inFlight.add(pool.submit(() -> {
+                    List<String> lines = new ArrayList<>((int) (to - from));
+                    for (long i = from; i < to; i++) {
+                        TrainingRecord r = design.example(i);
+                        Object tokens = r.meta().get("context_tokens");
+                        lines.add(RecordJson.toJson(r));
+                        listener.progress(1, tokens instanceof Number n ? n.longValue() : 0);
+                    }
+                    return lines;
+                }));
+                next = to;
+            }
+            for (String line : await(inFlight.removeFirst())) {
+                writer.write(line);
+                written++;
+            }
+        }
+        return written;
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Map<String, Object> manifest(Spec spec, In2Config config, Tokenizer tokenizer, OutputDirectory dir,
+                                                Map<String, Object> inputs, CorpusBuild build, In2Report report,
+                                                Instant started, Instant ended, long resumedFrom) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", "granular");
+        m.put("version", Version.get());
+        m.put("command", "in2");
+        m.put("command_line", spec.commandLine());
+        m.put("config", config.toJson());
+        m.put("seed", config.seed());
+        m.put("tokenizer", tokenizer.name());
+        m.put("inputs", inputs);
+        m.put("fingerprint", dir.fingerprint());
+        m.put("shard_size", dir.shardSize());
+        m.put("shards", dir.shards().stream().map(p -> "data/" + p.getFileName()).toList());
+        Map<String, Object> corpus = new LinkedHashMap<>();
+        corpus.put("documents", build.documents());
+        corpus.put("decontaminated", build.decontaminated());
+        corpus.put("skipped_rows", build.skipped());
+        corpus.put("pseudo_documents", build.store().docs());
+        corpus.put("segments", build.segments());
+        corpus.put("tokens", build.store().totalTokens());
+        m.put("corpus", corpus);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("records", report.records());
+        counts.put("by_kind", report.byKind());
+        counts.put("by_qa_kind", report.byQaKind());
+        counts.put("context_tokens", report.contextTokens());
+        m.put("counts", counts);
+        m.put("resumed_from", resumedFrom);
+        m.put("threads", spec.threads());
+        m.put("started", started.toString());
+        m.put("ended", ended.toString());
+        m.put("seconds", Duration.between(started, ended).toMillis() / 1000.0);
+        return m;
+    }
+}

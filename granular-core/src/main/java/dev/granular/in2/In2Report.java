@@ -1,0 +1,162 @@
+package dev.granular.in2;
+
+import dev.granular.io.OutputDirectory;
+import dev.granular.record.RecordReader;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Charts;
+import dev.granular.report.Histogram;
+import dev.granular.report.Json;
+import dev.granular.report.Uniformity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The report of an IN2 dataset, computed from the data on disk (so it is the same after a
+ * resume as after one uninterrupted run): counts by kind and question kind, context lengths,
+ * and how uniformly the key segments are spread over depth.
+ *
+ * <p>Writes {@code report/summary.json}, {@code report/depth.png} and {@code report/lengths.png}.
+ */
+final class In2Report {
+    static final int DEPTH_BINS = 10;
+    static final int LENGTH_BINS = 32;
+
+    private final Map<String, Long> byKind;
+    private final Map<String, Long> byQaKind;
+    private final long records;
+    private final long contextTokens;
+    private final Histogram depth;
+    private final Histogram lengths;
+    private final double depthP;
+    private final Map<String, Object> summary;
+
+    private In2Report(Map<String, Long> byKind, Map<String, Long> byQaKind, long records, long contextTokens,
+                      Histogram depth, Histogram lengths, double depthP, Map<String, Object> summary) {
+        this.byKind = byKind;
+        this.byQaKind = byQaKind;
+        this.records = records;
+        this.contextTokens = contextTokens;
+        this.depth = depth;
+        this.lengths = lengths;
+        this.depthP = depthP;
+        this.summary = summary;
+    }
+
+    static In2Report build(OutputDirectory dir, In2Config config) {
+        Map<String, Long> byKind = new LinkedHashMap<>();
+        for (ExampleKind k : ExampleKind.values()) {
+            byKind.put(k.wireName(), 0L);
+        }
+        Map<String, Long> byQaKind = new TreeMap<>();
+        Histogram.Builder depth = Histogram.builder(0, 1, DEPTH_BINS);
+        Histogram.Builder lengths = Histogram.builder(0, config.maxTokens(), LENGTH_BINS);
+        long records = 0;
+        long contextTokens = 0;
+        long longExamples = 0;
+        long longTokens = 0;
+        long minLong = Long.MAX_VALUE;
+        long maxLong = 0;
+        long answerChars = 0;
+        try (Stream<TrainingRecord> s = RecordReader.read(dir.dir())) {
+            for (var it = s.iterator(); it.hasNext(); ) {
+                TrainingRecord r = it.next();
+                records++;
+                Map<String, Object> meta = r.meta();
+                String kind = String.valueOf(meta.get("kind"));
+                byKind.merge(kind, 1L, Long::sum);
+                byQaKind.merge(String.valueOf(meta.get("qa_kind")), 1L, Long::sum);
+                answerChars += r.messages().get(r.messages().size() - 1).content().length();
+                if (meta.get("context_tokens") instanceof Number n) {
+                    long t = n.longValue();
+                    contextTokens += t;
+                    lengths.add(t);
+                    if (kind.equals("single") || kind.equals("multi")) {
+                        longExamples++;
+                        longTokens += t;
+                        minLong = Math.min(minLong, t);
+                        maxLong = Math.max(maxLong, t);
+                        if (meta.get("depth") instanceof List<?> ds) {
+                            for (Object d : ds) {
+                                depth.add(((Number) d).doubleValue());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Histogram dh = depth.build();
+        Histogram lh = lengths.build();
+        double p = dh.total() >= DEPTH_BINS ? Uniformity.chiSquarePValue(dh.counts()) : Double.NaN;
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("records", records);
+        summary.put("by_kind", byKind);
+        summary.put("by_qa_kind", byQaKind);
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        ctx.put("total_tokens", contextTokens);
+        ctx.put("long_examples", longExamples);
+        ctx.put("long_mean_tokens", longExamples == 0 ? null : (double) longTokens / longExamples);
+        ctx.put("long_min_tokens", longExamples == 0 ? null : minLong);
+        ctx.put("long_max_tokens", longExamples == 0 ? null : maxLong);
+        ctx.put("histogram", lh.toJson());
+        summary.put("context_tokens", ctx);
+        Map<String, Object> dep = new LinkedHashMap<>();
+        dep.put("key_segments", dh.total());
+        dep.put("histogram", dh.toJson());
+        dep.put("chi_square_p", p);
+        dep.put("note", "depth = start token of a key segment / context tokens, over single and multi examples;"
+                + " a p-value above 0.01 means no evidence against uniform depth");
+        summary.put("depth", dep);
+        summary.put("mean_answer_chars", records == 0 ? null : (double) answerChars / records);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+            Charts.histogramPng(dir.reportDir().resolve("depth.png"), "Depth of the key segments (p = " + fmt(p) + ")",
+                    "depth in context (0 = start, 1 = end)", "key segments", dh);
+            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Context lengths", "context tokens", "examples", lh);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
+        }
+        return new In2Report(byKind, byQaKind, records, contextTokens, dh, lh, p, summary);
+    }
+
+    static String fmt(double p) {
+        return Double.isNaN(p) ? "n/a" : String.format(java.util.Locale.ROOT, "%.3g", p);
+    }
+
+    Map<String, Long> byKind() {
+        return byKind;
+    }
+
+    Map<String, Long> byQaKind() {
+        return byQaKind;
+    }
+
+    long records() {
+        return records;
+    }
+
+    long contextTokens() {
+        return contextTokens;
+    }
+
+    Histogram depth() {
+        return depth;
+    }
+
+    Histogram lengths() {
+        return lengths;
+    }
+
+    double depthP() {
+        return depthP;
+    }
+
+    Map<String, Object> summary() {
+        return summary;
+    }
+}
