@@ -1,8 +1,99 @@
 package dev.granular.cli;
 
-/** Placeholder entry point; replaced by the picocli command tree. */
-public final class Granular {
+import dev.granular.io.BadInputException;
+import dev.granular.io.StoppedEarlyException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code granular} command line. {@link #main} only runs {@link #commandLine} and exits
+ * with its code:
+ * <ul>
+ *   <li>0 complete;</li>
+ *   <li>1 any other failure;</li>
+ *   <li>2 usage error or bad input (the message names the file and line);</li>
+ *   <li>3 stopped early but resumable: rerun the same command to continue.</li>
+ * </ul>
+ */
+@Command(name = "granular",
+        header = "Data design for LLM fine-tuning: IN2 long-context data, Prompt Erasure, self-correction.",
+        description = {"", "Run 'granular COMMAND --help' for a command's options.", "",
+                "Example:", "  granular in2 --out out/demo"},
+        mixinStandardHelpOptions = true,
+        versionProvider = Granular.VersionProvider.class,
+        subcommands = {In2Command.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+public final class Granular implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int BAD_INPUT = 2;
+    public static final int STOPPED_EARLY = 3;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of failures.")
+    boolean verbose;
+
+    @picocli.CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
     public static void main(String[] args) {
-        System.exit(0);
+        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    /** The command tree with its output streams and exit-code mapping; tests call this directly. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        Granular root = new Granular();
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            boolean verbose = root.verbose;
+            PrintWriter e = line.getErr();
+            int code;
+            if (ex instanceof BadInputException) {
+                e.println("granular: " + ex.getMessage());
+                code = BAD_INPUT;
+            } else if (ex instanceof StoppedEarlyException) {
+                e.println("granular: stopped early: " + ex.getMessage() + " (rerun the same command to continue)");
+                code = STOPPED_EARLY;
+            } else {
+                e.println("granular: failed: " + describe(ex) + (verbose ? "" : " (run with --verbose for details)"));
+                code = FAILED;
+            }
+            if (verbose) {
+                ex.printStackTrace(e);
+            }
+            e.flush();
+            return code;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("granular: " + ex.getMessage());
+            e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+            e.flush();
+            return BAD_INPUT;
+        });
+        return cl;
+    }
+
+    private static String describe(Throwable ex) {
+        String m = ex.getMessage();
+        return m == null ? ex.getClass().getSimpleName() : m;
+    }
+
+    /** The version from the jar manifest. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Granular.class.getPackage().getImplementationVersion();
+            return new String[] {"granular " + (v == null ? "dev" : v)};
+        }
     }
 }

@@ -1,0 +1,196 @@
+package dev.granular.cli;
+
+import dev.granular.corpus.BadRowPolicy;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Job;
+import dev.granular.in2.Mix;
+import dev.granular.in2.PromptTemplate;
+import dev.granular.io.BadInputException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code granular in2}: maps options onto {@link In2Job}. */
+@Command(name = "in2",
+        header = "Make IN2 long-context training data (FILM-7B) from a text corpus.",
+        description = {
+                "Cuts the corpus into segments, writes questions that need one segment (single) or two",
+                "segments of one document (multi), and hides them at uniformly random depths of 4K-32K",
+                "token contexts made of segments from other documents. Only the answer is trained.",
+                "Without --corpus the bundled sample corpus is used. Rerunning into the same --out resumes.",
+                "",
+                "Examples:",
+                "  granular in2 --out out/demo",
+                "  granular in2 --corpus news/ --text-field text --examples 50000 --tokenizer models/qwen3 --out out/in2",
+                "Docs: docs/in2.md"},
+        mixinStandardHelpOptions = true)
+public final class In2Command implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
+            description = "Corpus files or folders: .txt/.md (a document per file), .jsonl/.jsonl.gz (a document per line), .parquet. Default: the bundled sample corpus.")
+    List<Path> corpus = new ArrayList<>();
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--tokenizer", paramLabel = "T", defaultValue = "o200k_base",
+            description = "o200k_base, cl100k_base, or a Hugging Face tokenizer.json (or its folder). Default: ${DEFAULT-VALUE}.")
+    String tokenizer;
+
+    @Option(names = "--examples", paramLabel = "N", defaultValue = "1000", description = "Number of examples. Default: ${DEFAULT-VALUE}.")
+    long examples;
+
+    @Option(names = "--segment-tokens", paramLabel = "N", defaultValue = "128", description = "Tokens per segment. Default: ${DEFAULT-VALUE}.")
+    int segmentTokens;
+
+    @Option(names = "--min-tokens", paramLabel = "N", defaultValue = "4096", description = "Shortest long context, tokens. Default: ${DEFAULT-VALUE}.")
+    int minTokens;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "32768", description = "Longest long context, tokens. Default: ${DEFAULT-VALUE}.")
+    int maxTokens;
+
+    @Option(names = "--mix", paramLabel = "SPEC", defaultValue = "single=0.63,multi=0.17,short=0.10,general=0.10",
+            description = "Shares of each kind, summing to 1. Default: ${DEFAULT-VALUE}.")
+    String mix;
+
+    @Option(names = "--general", paramLabel = "FILE", description = "General instruction rows (canonical records or {\"messages\": [...]}) for the general share.")
+    Path general;
+
+    @Option(names = "--qa", paramLabel = "MODE", defaultValue = "programmatic",
+            description = "How questions are written: programmatic (no LLM). Default: ${DEFAULT-VALUE}.")
+    String qa;
+
+    @Option(names = "--exclude", paramLabel = "FILE", arity = "1..*",
+            description = "Evaluation data to decontaminate against: corpus documents sharing a word 10-gram with it are not used.")
+    List<Path> exclude = new ArrayList<>();
+
+    @Option(names = "--text-field", paramLabel = "NAME", defaultValue = "text", description = "Text field of JSONL rows / Parquet column. Default: ${DEFAULT-VALUE}.")
+    String textField;
+
+    @Option(names = "--max-doc-tokens", paramLabel = "N", defaultValue = "1024",
+            description = "Longer documents are split into pseudo-documents at paragraph, else sentence, boundaries. Default: ${DEFAULT-VALUE}.")
+    int maxDocTokens;
+
+    @Option(names = "--template", paramLabel = "FILE", description = "User message template with {context} and {question}.")
+    Path template;
+
+    @Option(names = "--system-message", paramLabel = "TEXT", description = "A system message for every example (default: none).")
+    String systemMessage;
+
+    @Option(names = "--on-bad-row", paramLabel = "fail|skip", defaultValue = "fail",
+            description = "Bad corpus rows: fail (exit 2 naming file:line) or skip (counted in the manifest). Default: ${DEFAULT-VALUE}.")
+    String onBadRow;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (never changes the output). Default: the number of cores.")
+    Integer threads;
+
+    @Option(names = "--shard-size", paramLabel = "N", defaultValue = "10000", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
+    int shardSize;
+
+    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!qa.equals("programmatic")) {
+            throw new BadInputException("--qa " + qa + ": only 'programmatic' is available in this version");
+        }
+        BadRowPolicy policy = switch (onBadRow.toLowerCase(Locale.ROOT)) {
+            case "fail" -> BadRowPolicy.FAIL;
+            case "skip" -> BadRowPolicy.SKIP;
+            default -> throw new BadInputException("--on-bad-row must be fail or skip, got '" + onBadRow + "'");
+        };
+        PromptTemplate tpl = PromptTemplate.DEFAULT;
+        if (template != null) {
+            if (!Files.isReadable(template)) {
+                throw new BadInputException(template.toString(), 0, "--template file cannot be read");
+            }
+            tpl = new PromptTemplate(Files.readString(template));
+        }
+        In2Config config = new In2Config(examples, segmentTokens, minTokens, maxTokens, Mix.parse(mix), maxDocTokens, tpl,
+                systemMessage, seed);
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        List<String> commandLine = new ArrayList<>();
+        commandLine.add("in2");
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
+                out, shardSize, overwrite, nThreads, commandLine);
+
+        PrintStream err = System.err;
+        CliListener listener = new CliListener(err, config.examples());
+        In2Job.Result r;
+        try {
+            r = In2Job.run(jobSpec, listener);
+        } finally {
+            listener.close();
+        }
+        String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+        if (r.alreadyComplete()) {
+            spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
+        } else {
+            double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
+            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %d examples (%s) to %s in %.1fs%s, %,d context tokens (%.0f tokens/s)%n",
+                    r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
+        }
+        return Granular.OK;
+    }
+
+    /** Shows stages and a progress bar on a terminal; warnings always. */
+    private static final class CliListener implements In2Job.Listener {
+        private final PrintStream err;
+        private final long total;
+        private Progress progress;
+
+        CliListener(PrintStream err, long total) {
+            this.err = err;
+            this.total = total;
+        }
+
+        @Override
+        public synchronized void stage(String name, long n) {
+            if (name.equals("generate")) {
+                progress = Progress.start("in2", n > 0 ? n : total, err, true);
+            } else if (progress != null) {
+                progress.close();
+                progress = null;
+            }
+        }
+
+        @Override
+        public void progress(long examples, long tokens) {
+            Progress p = progress;
+            if (p != null) {
+                p.step(examples, tokens);
+            }
+        }
+
+        @Override
+        public void warn(String message) {
+            err.println("granular: warning: " + message);
+        }
+
+        synchronized void close() {
+            if (progress != null) {
+                progress.close();
+                progress = null;
+            }
+        }
+    }
+}
