@@ -68,7 +68,7 @@ final class GeneralRows {
         try {
             node = JSON.readTree(line);
         } catch (IOException e) {
-            throw new BadInputException(file, n, "malformed JSON: " + e.getOriginalMessage());
+            throw new BadInputException(file, n, "malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         if (node == null || !node.isObject()) {
             throw new BadInputException(file, n, "expected a JSON object with \"messages\"");

@@ -207,7 +207,7 @@ public final class In2Job {
             } else {
                 CorpusReader reader = new CorpusReader(spec.corpus(), spec.corpusOptions());
                 reader.forEach(onDoc);
-                skipped = reader.stats().skipped();
+                skipped = reader.stats().skippedRows();
             }
             if (!batch.isEmpty()) {
                 submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
