@@ -1,0 +1,209 @@
+package dev.granular.tokenize;
+
+import ai.djl.engine.EngineException;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import dev.granular.io.BadInputException;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} run by the Rust tokenizers library through DJL, loaded from
+ * a local file only.
+ *
+ * <p>Encoding adds no special tokens (no BOS/EOS), truncates nothing and pads nothing. Note that,
+ * as in Hugging Face, text that spells an added token (e.g. {@code <|endoftext|>} for Qwen, or
+ * {@code <s>} for Llama 2) is still encoded as that token. {@code tokenizer_config.json} is not
+ * read: decoding is the raw {@code tokenizer.json} decoder, without "clean up tokenization
+ * spaces".
+ *
+ * <p>Offsets: DJL reports each token's span in Unicode code points of the text; they are turned
+ * into UTF-16 indices. Byte-level pieces of one character (byte-level BPE, or SentencePiece byte
+ * fallback such as {@code <0xF0>}) all carry the span of the whole character, so a token whose
+ * span starts before the end of the text already covered by earlier tokens starts inside a
+ * character and gets -1. The same rule gives -1 to the token after a SentencePiece prefix
+ * {@code ▁} that was inserted by the normalizer and aligned to the first character.
+ *
+ * <p>Thread-safe without a lock: the Rust tokenizer encodes through a shared reference, and
+ * truncation and padding are set once, at load. {@link #close()} must not race with other calls;
+ * after it, calls fail with {@link IllegalStateException}.
+ */
+final class HuggingFaceTokenizerAdapter implements Tokenizer {
+
+    static {
+        // Never reach the network: offline mode stops DJL's EC2 usage ping and any download of a
+        // native-library flavour (the CPU library ships inside the tokenizers jar).
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+    }
+
+    private static final Map<String, String> OPTIONS = Map.of(
+            "addSpecialTokens", "false",
+            "withOverflowingTokens", "false",
+            "truncation", "false",
+            "padding", "false");
+
+    private static final int FINGERPRINT_HEX_CHARS = 16;
+
+    private final String name;
+    private final String fingerprint;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private HuggingFaceTokenizerAdapter(String name, String fingerprint, HuggingFaceTokenizer tokenizer) {
+        this.name = name;
+        this.fingerprint = fingerprint;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * Loads {@code path}: a {@code tokenizer.json} file, or a directory that contains one.
+     *
+     * @throws BadInputException naming the file when it is missing, unreadable or not a tokenizer
+     */
+    static HuggingFaceTokenizerAdapter open(Path path) {
+        boolean directory = Files.isDirectory(path);
+        Path file = directory ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file, 0,
+                    "no such file: expected a Hugging Face tokenizer.json or a directory containing one");
+        }
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BadInputException(file, 0, "cannot read: " + e.getMessage());
+        }
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS);
+        } catch (EngineException e) {
+            throw new IllegalStateException("cannot load the Hugging Face tokenizers native library", e);
+        } catch (IOException | RuntimeException e) {
+            throw new BadInputException(file, 0, "not a valid Hugging Face tokenizer.json: " + e.getMessage());
+        }
+        return new HuggingFaceTokenizerAdapter(nameOf(path, file, directory), sha256Prefix(json), tokenizer);
+    }
+
+    /** The directory's name; for a file, its directory's name when it is called tokenizer.json, else its own name. */
+    private static String nameOf(Path path, Path file, boolean directory) {
+        Path named = directory ? path.toAbsolutePath().normalize() : file.toAbsolutePath().normalize();
+        if (!directory && named.getFileName().toString().equals("tokenizer.json") && named.getParent() != null
+                && named.getParent().getFileName() != null) {
+            named = named.getParent();
+        }
+        return named.getFileName() == null ? named.toString() : named.getFileName().toString();
+    }
+
+    private static String sha256Prefix(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return HexFormat.of().formatHex(digest).substring(0, FINGERPRINT_HEX_CHARS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** First 16 hex characters of the SHA-256 of the tokenizer.json bytes. */
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    // encode and encodeWithOffsets call DJL's JNI layer directly: HuggingFaceTokenizer.encode also
+    // builds token strings, word ids, masks and spans for every call, about 20% of the time.
+
+    @Override
+    public int[] encode(String text) {
+        long encoding = TokenizersLibrary.LIB.encode(handle(), Utf16.replaceLoneSurrogates(text), false);
+        try {
+            return toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+    }
+
+    @Override
+    public Encoding encodeWithOffsets(String text) {
+        String s = Utf16.replaceLoneSurrogates(text);
+        long encoding = TokenizersLibrary.LIB.encode(handle(), s, false);
+        int[] ids;
+        CharSpan[] spans;
+        try {
+            ids = toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
+            spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+        return new Encoding(ids, starts(spans, Utf16.codePointStarts(s)));
+    }
+
+    /**
+     * Token starts as UTF-16 indices from code-point spans. The first token starts at 0. A later
+     * token is a clean start when its span begins at or after the end of everything covered so far
+     * and after the previous clean start; a token without a span (one DJL cannot place) is not.
+     *
+     * @param cpStarts UTF-16 index of each code point, or null when they coincide
+     */
+    static int[] starts(CharSpan[] spans, int[] cpStarts) {
+        int[] starts = new int[spans.length];
+        int covered = 0;
+        int lastClean = -1;
+        for (int i = 0; i < spans.length; i++) {
+            CharSpan span = spans[i];
+            if (i == 0) {
+                starts[0] = 0;
+                lastClean = span == null ? 0 : span.getStart();
+            } else if (span != null && span.getStart() >= covered && span.getStart() > lastClean) {
+                lastClean = span.getStart();
+                starts[i] = cpStarts == null ? lastClean : cpStarts[lastClean];
+            } else {
+                starts[i] = -1;
+            }
+            if (span != null) {
+                covered = Math.max(covered, span.getEnd());
+            }
+        }
+        return starts;
+    }
+
+    /** The text of {@code ids}, special tokens included as their text. */
+    @Override
+    public String decode(int[] ids) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        return tokenizer.decode(longs, false);
+    }
+
+    /** Releases the native tokenizer; safe to call twice. */
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private long handle() {
+        return tokenizer.getHandle();
+    }
+
+    private static int[] toInts(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (int) ids[i];
+        }
+        return out;
+    }
+}
