@@ -25,6 +25,8 @@ final class ProgrammaticQuestions {
     private static final Pattern NUMBER = Pattern.compile("(?<![\\p{L}\\p{N}.,$£€-])\\d{1,3}(?:,\\d{3})+(?![\\p{L}\\p{N}]|[.,]\\d)|(?<![\\p{L}\\p{N}.,$£€-])\\d+(?:\\.\\d+)?(?![\\p{L}\\p{N}]|[.,]\\d)");
     private static final Pattern NAME = Pattern.compile("(?<![\\p{L}\\p{N}'’-])\\p{Lu}\\p{Ll}+(?:[ -]\\p{Lu}\\p{Ll}+)*(?![\\p{L}\\p{N}'’])");
     private static final Pattern WORD = Pattern.compile("\\S+");
+    private static final Pattern AFTER_MONTH = Pattern.compile(
+            "(?:January|February|March|April|May|June|July|August|September|October|November|December)\\s+$");
     private static final Set<String> NOT_NAMES = Set.of("The", "This", "That", "These", "Those", "There", "Their", "They",
             "It", "Its", "We", "Our", "In", "On", "At", "Of", "For", "By", "With", "From", "As", "If", "When", "While",
             "But", "And", "Or", "Nor", "So", "Yet", "He", "She", "His", "Her", "Mr", "Mrs", "Ms", "Dr", "Sir", "You",
@@ -99,8 +101,9 @@ final class ProgrammaticQuestions {
                 if (names && (NOT_NAMES.contains(value) || value.length() < 3)) {
                     continue;
                 }
-                if (integersOnly && (value.contains(".") || isYear(value) || parse(value).bitLength() > 40)) {
-                    continue;
+                if (integersOnly && (value.contains(".") || isYear(value) || parse(value).bitLength() > 40
+                        || AFTER_MONTH.matcher(sentence.substring(0, m.start())).find())) {
+                    continue; // years and days of the month make odd sums
                 }
                 String left = sentence.substring(0, m.start());
                 String right = sentence.substring(m.end());
