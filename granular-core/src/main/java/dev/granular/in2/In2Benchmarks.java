@@ -1,0 +1,177 @@
+package dev.granular.in2;
+
+import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.Document;
+import dev.granular.tokenize.Tokenizer;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The measurements behind BENCHMARKS.md, runnable as {@code granular bench ...}.
+ * Each reports a ratio against a baseline run side by side in the same process.
+ */
+public final class In2Benchmarks {
+    private In2Benchmarks() {
+    }
+
+    /** Assembly from token slices vs building each context's text and tokenizing it. */
+    public record AssemblyResult(int contexts, long tokens, double sliceSeconds, double baselineSeconds, boolean identical) {
+        public double sliceTokensPerSecond() {
+            return tokens / sliceSeconds;
+        }
+
+        public double baselineTokensPerSecond() {
+            return tokens / baselineSeconds;
+        }
+
+        public double speedup() {
+            return baselineSeconds / sliceSeconds;
+        }
+    }
+
+    /**
+     * Builds {@code contexts} random contexts of {@code minTokens..maxTokens} tokens from the
+     * bundled corpus twice: from stored slices (what {@code in2} does) and by tokenizing each
+     * context's text (the baseline), checks both give the same ids, and times each over
+     * {@code rounds} alternating rounds (best round kept, to damp machine noise).
+     */
+    public static AssemblyResult assembly(Tokenizer tokenizer, In2Config config, int contexts, int rounds, Path workDir) {
+        SegmentTokens tokens = new SegmentTokens(tokenizer);
+        SegmentStore store = buildStore(BundledCorpus::forEach, tokens, config, workDir);
+        SplittableRandom rnd = new SplittableRandom(config.seed());
+        List<List<Integer>> orders = new ArrayList<>();
+        List<Integer> targets = new ArrayList<>();
+        for (int c = 0; c < contexts; c++) {
+            int target = config.minTokens() + rnd.nextInt(config.maxTokens() - config.minTokens() + 1);
+            List<Integer> order = new ArrayList<>();
+            int total = 0;
+            while (true) {
+                int s = rnd.nextInt(store.segments());
+                if (total + store.segTokens(s) > target) {
+                    break;
+                }
+                order.add(s);
+                total += store.segTokens(s);
+            }
+            orders.add(order);
+            targets.add(target);
+        }
+        double bestSlice = Double.MAX_VALUE;
+        double bestBase = Double.MAX_VALUE;
+        long tokenCount = 0;
+        boolean identical = true;
+        for (int round = 0; round < rounds; round++) {
+            long t0 = System.nanoTime();
+            List<int[]> slices = new ArrayList<>(contexts);
+            long n = 0;
+            for (int c = 0; c < contexts; c++) {
+                Context ctx = Context.of(orders.get(c), store, tokens, targets.get(c));
+                slices.add(ctx.ids());
+                n += ctx.ids().length;
+            }
+            long t1 = System.nanoTime();
+            List<int[]> baseline = new ArrayList<>(contexts);
+            for (int c = 0; c < contexts; c++) {
+                StringBuilder sb = new StringBuilder();
+                List<Integer> order = orders.get(c);
+                for (int i = 0; i < order.size(); i++) {
+                    if (i > 0) {
+                        sb.append(SegmentTokens.SEP);
+                    }
+                    sb.append(store.segText(order.get(i)));
+                }
+                baseline.add(tokens.midText(sb.toString()));
+            }
+            long t2 = System.nanoTime();
+            for (int c = 0; c < contexts; c++) {
+                identical &= Arrays.equals(slices.get(c), baseline.get(c));
+            }
+            bestSlice = Math.min(bestSlice, (t1 - t0) / 1e9);
+            bestBase = Math.min(bestBase, (t2 - t1) / 1e9);
+            tokenCount = n;
+        }
+        return new AssemblyResult(contexts, tokenCount, bestSlice, bestBase, identical);
+    }
+
+    /** Peak heap while segmenting a corpus into the off-heap store. */
+    public record MemoryResult(long corpusBytes, long documents, long segments, long tokens, long peakHeapBytes,
+                               long maxHeapBytes, double seconds) {
+    }
+
+    public static MemoryResult corpusMemory(List<Path> corpus, Tokenizer tokenizer, In2Config config, Path workDir) {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            p.resetPeakUsage();
+        }
+        long t0 = System.nanoTime();
+        CorpusReader reader = new CorpusReader(corpus, CorpusOptions.defaults());
+        SegmentTokens tokens = new SegmentTokens(tokenizer);
+        SegmentStore store = buildStore(reader::forEach, tokens, config, workDir);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long peak = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                peak += p.getPeakUsage().getUsed();
+            }
+        }
+        return new MemoryResult(reader.stats().bytes(), reader.stats().documents(), store.segments(), store.totalTokens(), peak,
+                Runtime.getRuntime().maxMemory(), secs);
+    }
+
+    private static SegmentStore buildStore(Consumer<Consumer<Document>> source, SegmentTokens tokens, In2Config config,
+                                           Path workDir) {
+        Segmenter segmenter = new Segmenter(config.segmentTokens());
+        DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
+        try (SegmentStoreBuilder b = new SegmentStoreBuilder(workDir)) {
+            source.accept(d -> b.append(SegmentStoreBuilder.prepare(d, tokens, splitter, segmenter)));
+            return b.finish();
+        }
+    }
+
+    /**
+     * Writes a synthetic JSONL corpus of about {@code bytes} bytes: documents of 20–60
+     * sentences drawn at random from the bundled corpus (so text is real prose but no two
+     * documents repeat), for memory benchmarks beyond the bundled sample's size.
+     */
+    public static long makeCorpus(Path out, long bytes, long seed) {
+        List<String> sentences = new ArrayList<>();
+        BundledCorpus.forEach(d -> sentences.addAll(Sentences.all(d.text()).stream().map(s -> s.of(d.text())).toList()));
+        SplittableRandom rnd = new SplittableRandom(seed);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        long written = 0;
+        long docs = 0;
+        try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            while (written < bytes) {
+                int n = 20 + rnd.nextInt(41);
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < n; i++) {
+                    if (i > 0) {
+                        sb.append(i % 7 == 0 ? "\n\n" : " ");
+                    }
+                    sb.append(sentences.get(rnd.nextInt(sentences.size())));
+                }
+                String line = mapper.writeValueAsString(java.util.Map.of("id", "doc-" + docs, "text", sb.toString()));
+                w.write(line);
+                w.write('\n');
+                written += line.length() + 1;
+                docs++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out, e);
+        }
+        return docs;
+    }
+}
