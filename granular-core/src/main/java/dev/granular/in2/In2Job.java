@@ -122,33 +122,42 @@ public final class In2Job {
                 return t;
             });
             try {
-                listener.stage("corpus", -1);
-                CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
-                In2Design design = new In2Design(build.store(), build.tokens(), config, general);
-                long written;
-                long resumeFrom;
-                try (ShardWriter writer = dir.writer()) {
-                    resumeFrom = writer.start();
-                    listener.stage("generate", design.size());
-                    if (resumeFrom > 0) {
-                        listener.progress(resumeFrom, 0);
-                    }
-                    written = generate(design, writer, pool, spec.threads(), listener);
-                    writer.finish();
-                }
-                listener.stage("report", -1);
-                In2Report report = In2Report.build(dir, config);
-                Instant ended = Instant.now();
-                Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
-                        resumeFrom);
-                DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
-                dir.finish(manifest);
-                return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
-                        report.contextTokens(), Duration.between(started, ended), report.summary());
+                return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
+            } catch (RuntimeException | Error e) {
+                dir.abandon();
+                throw e;
             } finally {
                 pool.shutdownNow();
             }
         }
+    }
+
+    private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
+                                       Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
+                                       ExecutorService pool, Instant started) {
+        listener.stage("corpus", -1);
+        CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
+        In2Design design = new In2Design(build.store(), build.tokens(), config, general);
+        long written;
+        long resumeFrom;
+        try (ShardWriter writer = dir.writer()) {
+            resumeFrom = writer.start();
+            listener.stage("generate", design.size());
+            if (resumeFrom > 0) {
+                listener.progress(resumeFrom, 0);
+            }
+            written = generate(design, writer, pool, spec.threads(), listener);
+            writer.finish();
+        }
+        listener.stage("report", -1);
+        In2Report report = In2Report.build(dir, config);
+        Instant ended = Instant.now();
+        Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
+                resumeFrom);
+        DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
+        dir.finish(manifest);
+        return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
+                report.contextTokens(), Duration.between(started, ended), report.summary());
     }
 
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {

@@ -46,12 +46,14 @@ public final class OutputDirectory {
     private final String fingerprint;
     private final int shardSize;
     private final boolean complete;
+    private final boolean fresh;
 
-    private OutputDirectory(Path dir, String fingerprint, int shardSize, boolean complete) {
+    private OutputDirectory(Path dir, String fingerprint, int shardSize, boolean complete, boolean fresh) {
         this.dir = dir;
         this.fingerprint = fingerprint;
         this.shardSize = shardSize;
         this.complete = complete;
+        this.fresh = fresh;
     }
 
     /**
@@ -73,7 +75,8 @@ public final class OutputDirectory {
             if (Files.isRegularFile(dir)) {
                 throw new BadInputException(dir.toString(), 0, "--out must be a directory, not a file");
             }
-            if (Files.isDirectory(dir) && !isEmpty(dir)) {
+            boolean fresh = !Files.exists(dir) || isEmpty(dir);
+            if (!fresh) {
                 String existing = Files.isRegularFile(state) ? JSON.readTree(state.toFile()).path("fingerprint").asText() : null;
                 boolean ours = existing != null || Files.exists(dir.resolve("manifest.json"));
                 if (!fp.equals(existing)) {
@@ -87,6 +90,7 @@ public final class OutputDirectory {
                                 "is not empty and not a granular output directory; --overwrite only replaces granular output");
                     }
                     clear(dir);
+                    fresh = true;
                 }
             }
             Files.createDirectories(dir.resolve("data"));
@@ -99,7 +103,7 @@ public final class OutputDirectory {
                 AtomicFiles.write(state, JSON.writeValueAsString(s));
             }
             boolean complete = Files.isRegularFile(dir.resolve("manifest.json"));
-            return new OutputDirectory(dir, fp, shardSize, complete);
+            return new OutputDirectory(dir, fp, shardSize, complete, fresh);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output directory " + dir, e);
         }
@@ -162,6 +166,33 @@ public final class OutputDirectory {
             deleteTree(workDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the manifest in " + dir, e);
+        }
+    }
+
+    /**
+     * Cleans up after a run that failed: a directory this run created and wrote no record
+     * into is removed entirely, so bad input leaves nothing behind; otherwise only the work
+     * files go, and the records stay for a resume.
+     */
+    public void abandon() {
+        try {
+            boolean hasRecords;
+            try (Stream<Path> s = Files.list(dataDir())) {
+                hasRecords = s.anyMatch(p -> {
+                    try {
+                        return Files.size(p) > 0;
+                    } catch (IOException e) {
+                        return true;
+                    }
+                });
+            }
+            if (fresh && !hasRecords) {
+                deleteTree(dir);
+            } else {
+                deleteTree(workDir());
+            }
+        } catch (IOException e) {
+            // Cleanup is best effort: the run already failed, and that error is the one to report.
         }
     }
 
