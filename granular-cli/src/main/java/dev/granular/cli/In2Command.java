@@ -126,9 +126,8 @@ public final class In2Command implements Callable<Integer> {
         In2Config config = new In2Config(examples, segmentTokens, minTokens, maxTokens, Mix.parse(mix), maxDocTokens, tpl,
                 systemMessage, seed);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        List<String> commandLine = new ArrayList<>();
-        commandLine.add("in2");
-        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        // originalArgs holds the whole command line, the subcommand's name included.
+        List<String> commandLine = List.copyOf(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
                 out, shardSize, overwrite, nThreads, commandLine);
 
