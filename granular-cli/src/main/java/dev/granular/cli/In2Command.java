@@ -126,8 +126,13 @@ public final class In2Command implements Callable<Integer> {
         In2Config config = new In2Config(examples, segmentTokens, minTokens, maxTokens, Mix.parse(mix), maxDocTokens, tpl,
                 systemMessage, seed);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        // originalArgs holds the whole command line, the subcommand's name included.
-        List<String> commandLine = List.copyOf(spec.commandLine().getParseResult().originalArgs());
+        // The arguments after "granular": originalArgs() are the whole command line's, "in2" included,
+        // unless this command runs on its own.
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("in2");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
                 out, shardSize, overwrite, nThreads, commandLine);
 

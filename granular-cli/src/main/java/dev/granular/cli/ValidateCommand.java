@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
                 "Exit code 0 when everything is valid, 2 otherwise.",
                 "",
                 "Example:",
-                "  granular validate out/demo"})
+                "  granular validate out/demo"},
+        mixinStandardHelpOptions = true)
 public final class ValidateCommand implements Callable<Integer> {
 
     @Spec
