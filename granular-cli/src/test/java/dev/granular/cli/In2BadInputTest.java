@@ -139,6 +139,19 @@ class In2BadInputTest {
     }
 
     @Test
+    void fixingTheBadFileAndRerunningIntoTheSameDirectoryWorks() throws IOException {
+        Path corpus = corpusWith("rows.jsonl", jsonl("text", 5, 3, "{\"text\": "));
+        Path out = Files.createDirectories(tmp.resolve("out-kept"));
+        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ");
+        assertThat(out).as("an existing folder is kept, emptied of what the run made").isEmptyDirectory();
+
+        Files.write(corpus.resolve("rows.jsonl"), jsonl("text", 5, -1, null));
+        In2Fixtures.Run ok = granular(in2(corpus, general, out));
+        assertThat(ok.code()).as(ok.all()).isZero();
+        assertThat(out.resolve("manifest.json")).exists();
+    }
+
+    @Test
     void nonexistentCorpusFile() throws IOException {
         Path missing = tmp.resolve("nope.jsonl");
         Path out = tmp.resolve("out");

@@ -47,8 +47,10 @@ public final class OutputDirectory {
     private final int shardSize;
     private final boolean complete;
     private final boolean fresh;
+    private final boolean created;
 
-    private OutputDirectory(Path dir, String fingerprint, int shardSize, boolean complete, boolean fresh) {
+    private OutputDirectory(Path dir, String fingerprint, int shardSize, boolean complete, boolean fresh, boolean created) {
+        this.created = created;
         this.dir = dir;
         this.fingerprint = fingerprint;
         this.shardSize = shardSize;
@@ -75,11 +77,20 @@ public final class OutputDirectory {
             if (Files.isRegularFile(dir)) {
                 throw new BadInputException(dir.toString(), 0, "--out must be a directory, not a file");
             }
-            boolean fresh = !Files.exists(dir) || isEmpty(dir);
+            boolean created = !Files.exists(dir);
+            boolean fresh = created || isEmpty(dir);
             if (!fresh) {
                 String existing = Files.isRegularFile(state) ? JSON.readTree(state.toFile()).path("fingerprint").asText() : null;
                 boolean ours = existing != null || Files.exists(dir.resolve("manifest.json"));
-                if (!fp.equals(existing)) {
+                if (!fp.equals(existing) && existing != null && !Files.exists(dir.resolve("manifest.json"))
+                        && !hasRecords(dir.resolve("data"))) {
+                    // A run that failed before writing any record (bad input, say): nothing to protect.
+                    clear(dir);
+                    existing = null;
+                    ours = false;
+                    fresh = true;
+                }
+                if (!fresh && !fp.equals(existing)) {
                     if (!overwrite) {
                         throw new BadInputException(dir.toString(), 0, ours
                                 ? "holds a run with a different configuration; use --overwrite to replace it, or another --out"
@@ -103,7 +114,7 @@ public final class OutputDirectory {
                 AtomicFiles.write(state, JSON.writeValueAsString(s));
             }
             boolean complete = Files.isRegularFile(dir.resolve("manifest.json"));
-            return new OutputDirectory(dir, fp, shardSize, complete, fresh);
+            return new OutputDirectory(dir, fp, shardSize, complete, fresh, created);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output directory " + dir, e);
         }
@@ -176,18 +187,12 @@ public final class OutputDirectory {
      */
     public void abandon() {
         try {
-            boolean hasRecords;
-            try (Stream<Path> s = Files.list(dataDir())) {
-                hasRecords = s.anyMatch(p -> {
-                    try {
-                        return Files.size(p) > 0;
-                    } catch (IOException e) {
-                        return true;
-                    }
-                });
-            }
-            if (fresh && !hasRecords) {
-                deleteTree(dir);
+            if (fresh && !hasRecords(dataDir())) {
+                if (created) {
+                    deleteTree(dir);
+                } else {
+                    clear(dir);
+                }
             } else {
                 deleteTree(workDir());
             }
@@ -221,6 +226,21 @@ public final class OutputDirectory {
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether {@code dataDir} holds any record bytes (sealed or in progress). */
+    private static boolean hasRecords(Path dataDir) throws IOException {
+        if (!Files.isDirectory(dataDir)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dataDir)) {
+            for (Path p : s.toList()) {
+                if (Files.isRegularFile(p) && Files.size(p) > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
