@@ -95,8 +95,10 @@ public record Mix(Map<ExampleKind, Double> shares) {
         long[] out = new long[kinds.length];
         double[] rem = new double[kinds.length];
         long given = 0;
+        // Shares may sum to 1 +- 1e-6: normalise, else the floors alone can exceed n for large n.
+        double sum = shares.values().stream().mapToDouble(Double::doubleValue).sum();
         for (int i = 0; i < kinds.length; i++) {
-            double exact = share(kinds[i]) * n;
+            double exact = share(kinds[i]) / sum * n;
             out[i] = (long) Math.floor(exact);
             rem[i] = exact - out[i];
             given += out[i];

@@ -166,7 +166,8 @@ final class ProgrammaticQuestions {
         for (int i = startsSentence ? 0 : 1; i + 1 < all.size(); i++) {
             Sentences.Span a = all.get(i);
             Sentences.Span b = all.get(i + 1);
-            if (quotable(text, a, 5) && quotable(text, b, 3)) {
+            // The evidence runs from a to b: no line break between them, as meta.evidence joins pieces with "\n".
+            if (quotable(text, a, 5) && quotable(text, b, 3) && text.substring(a.end(), b.begin()).indexOf('\n') < 0) {
                 pairs.add(i);
             }
         }
