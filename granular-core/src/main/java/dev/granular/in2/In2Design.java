@@ -139,16 +139,14 @@ public final class In2Design {
         List<QaKind> kindsToTry = QaKind.single();
         QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            if (attempt > 0 && attempt % 200 == 0) {
-                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size())); // this kind is rare in the corpus: try another
-            }
+            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
             int key = rnd.nextInt(store.segments());
             var qa = ProgrammaticQuestions.single(qaKind, store.segText(key), store.segStartsSentence(key), rnd);
             if (qa.isEmpty()) {
                 continue;
             }
             Context ctx = assemble(List.of(key), target, rnd);
-            if (!qa.get().unambiguousIn(ctx.text())) {
+            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
                 continue;
             }
             return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify);
@@ -164,9 +162,7 @@ public final class In2Design {
         List<QaKind> kindsToTry = QaKind.multiSegment();
         QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            if (attempt > 0 && attempt % 200 == 0) {
-                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
-            }
+            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
             int d = multiDocs[rnd.nextInt(multiDocs.length)];
             int first = store.docFirstSeg(d);
             int count = store.docSegCount(d);
@@ -183,7 +179,7 @@ public final class In2Design {
                 continue;
             }
             Context ctx = assemble(keys, target, rnd);
-            if (!qa.get().unambiguousIn(ctx.text())) {
+            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
                 continue;
             }
             return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify);
@@ -192,13 +188,18 @@ public final class In2Design {
                 + " tries: the corpus's documents have too few whole sentences (or numbers) in different segments");
     }
 
+    /** Every 200 failed attempts, draws another question kind: the current one is rare in this corpus. */
+    private static QaKind rotate(int attempt, QaKind current, List<QaKind> kinds, SplittableRandom rnd) {
+        return attempt > 0 && attempt % 200 == 0 ? kinds.get(rnd.nextInt(kinds.size())) : current;
+    }
+
     private int drawTarget(SplittableRandom rnd) {
         return config.minTokens() + rnd.nextInt(config.maxTokens() - config.minTokens() + 1);
     }
 
     /**
      * Fillers from other parents up to {@code target} tokens, then the keys (in their order)
-     * at uniformly random slots among them.
+     * at uniformly random slots among them; null when the keys alone exceed the maximum length.
      */
     Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
         int parent = store.segParent(keys.get(0));
@@ -206,6 +207,9 @@ public final class In2Design {
         int total = 0;
         for (int k : keys) {
             total += store.segTokens(k);
+        }
+        if (total > config.maxTokens()) {
+            return null; // the document alone, with its separators, does not fit: the caller picks another
         }
         List<Integer> fillers = new ArrayList<>();
         int misses = 0;
@@ -310,9 +314,7 @@ public final class In2Design {
         List<QaKind> kindsToTry = QaKind.single();
         QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            if (attempt > 0 && attempt % 200 == 0) {
-                qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
-            }
+            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
             int d = rnd.nextInt(store.docs());
             int first = store.docFirstSeg(d);
             int count = store.docSegCount(d);
