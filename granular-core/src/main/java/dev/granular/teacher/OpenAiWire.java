@@ -1,0 +1,111 @@
+package dev.granular.teacher;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * OpenAI Chat Completions: {@code POST BASE/chat/completions}, spoken by OpenAI and by
+ * vLLM, llama.cpp's server, Ollama ({@code /v1}) and most local servers.
+ */
+public final class OpenAiWire implements WireFormat {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public URI endpoint(ModelSpec spec) {
+        return URI.create(spec.baseUrl() + "/chat/completions");
+    }
+
+    @Override
+    public Map<String, String> headers(ModelSpec spec, Optional<Secret> key) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Content-Type", "application/json");
+        key.ifPresent(k -> h.put("Authorization", "Bearer " + k.reveal()));
+        return h;
+    }
+
+    @Override
+    public String body(ModelSpec spec, ChatRequest request) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", spec.model());
+        ArrayNode msgs = root.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            msgs.addObject().put("role", m.role().wireName()).put("content", m.content());
+        }
+        GenerationParams p = request.params();
+        if (p.temperature() != null) {
+            root.put("temperature", p.temperature());
+        }
+        if (p.topP() != null) {
+            root.put("top_p", p.topP());
+        }
+        if (p.maxTokens() != null) {
+            root.put("max_tokens", p.maxTokens());
+        }
+        if (p.seed() != null) {
+            root.put("seed", p.seed() + request.sampleIndex());
+        }
+        if (!p.stop().isEmpty()) {
+            ArrayNode stop = root.putArray("stop");
+            p.stop().forEach(stop::add);
+        }
+        if (request.jsonSchema() != null) {
+            ObjectNode rf = root.putObject("response_format");
+            rf.put("type", "json_schema");
+            ObjectNode js = rf.putObject("json_schema");
+            js.put("name", "reply");
+            js.set("schema", request.jsonSchema());
+        }
+        p.extraBody().forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
+        return root.toString();
+    }
+
+    @Override
+    public Completion parse(String body) throws MalformedReplyException {
+        JsonNode root = readObject(body);
+        JsonNode choice = root.path("choices").path(0);
+        JsonNode content = choice.path("message").path("content");
+        if (!content.isTextual()) {
+            throw new MalformedReplyException("reply has no choices[0].message.content string");
+        }
+        JsonNode usage = root.path("usage");
+        String finish = choice.path("finish_reason").isTextual() ? choice.path("finish_reason").asText() : null;
+        return new Completion(content.asText(), finish,
+                new Usage(usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0)));
+    }
+
+    @Override
+    public Optional<String> errorMessage(String body) {
+        try {
+            JsonNode root = JSON.readTree(body);
+            JsonNode m = root == null ? null : root.path("error").path("message");
+            if (m != null && m.isTextual()) {
+                return Optional.of(m.asText());
+            }
+            if (root != null && root.path("error").isTextual()) {
+                return Optional.of(root.path("error").asText());
+            }
+            return Optional.empty();
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+    }
+
+    static JsonNode readObject(String body) throws MalformedReplyException {
+        try {
+            JsonNode root = JSON.readTree(body);
+            if (root == null || !root.isObject()) {
+                throw new MalformedReplyException("reply is not a JSON object");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new MalformedReplyException("reply is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+}
