@@ -35,6 +35,7 @@ public final class Progress implements AutoCloseable {
     private final LongAdder tokens = new LongAdder();
     private final long startNanos = System.nanoTime();
     private final AtomicLong lastMessageNanos = new AtomicLong(startNanos);
+    private volatile String status = "";
 
     private Progress(ProgressBar bar) {
         this.bar = bar;
@@ -100,7 +101,14 @@ public final class Progress implements AutoCloseable {
         long last = lastMessageNanos.get();
         if (now - last >= MESSAGE_INTERVAL_NANOS && lastMessageNanos.compareAndSet(last, now)) {
             double seconds = (now - startNanos) / 1e9;
-            bar.setExtraMessage(" " + compact(this.tokens.sum() / seconds) + " tok/s");
+            bar.setExtraMessage(" " + compact(this.tokens.sum() / seconds) + " tok/s" + status);
+        }
+    }
+
+    /** Shows {@code status} (e.g. money spent, errors) after the rates. Thread-safe. */
+    public void status(String status) {
+        if (bar != null) {
+            this.status = status == null ? "" : " " + status;
         }
     }
 

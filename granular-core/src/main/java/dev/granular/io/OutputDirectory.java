@@ -158,6 +158,27 @@ public final class OutputDirectory {
         return ShardWriter.resume(dataDir(), shardSize);
     }
 
+    /**
+     * A writer that replaces all records, for commands whose records are derived from a
+     * journal at the end of each run (rows finish out of order there). The old shards are
+     * removed first; a crash during the rewrite is repaired by the next run's rewrite.
+     */
+    public ShardWriter rewriter() {
+        try {
+            try (Stream<Path> s = Files.list(dataDir())) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (SHARD.matcher(n).matches() || n.endsWith(".jsonl.partial")) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dataDir(), e);
+        }
+        return ShardWriter.resume(dataDir(), shardSize);
+    }
+
     /** The finished shards, in order. */
     public List<Path> shards() {
         try (Stream<Path> s = Files.list(dataDir())) {

@@ -1,0 +1,239 @@
+package dev.granular.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.io.BadInputException;
+import dev.granular.teacher.GenerateJob;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.ResponseCache;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code granular generate}: maps options onto {@link GenerateJob}. */
+@Command(name = "generate",
+        header = "Ask a model for a reply to every input row: fast, resumable, cost-aware.",
+        description = {
+                "Input rows (JSONL): canonical records (the conversation so far), {\"prompt\": ...} or",
+                "{\"messages\": [...]}, each with an optional id. Output: the input messages plus the reply",
+                "(trained), with meta.generation. Rows that fail go to DIR/failed.jsonl and the run exits 3;",
+                "rerun the same command to retry them. Killed runs resume without paying twice.",
+                "",
+                "Models: openai:MODEL (OPENAI_API_KEY), openai:MODEL@URL (any OpenAI-compatible server),",
+                "anthropic:MODEL (ANTHROPIC_API_KEY).",
+                "",
+                "Examples:",
+                "  granular generate --in prompts.jsonl --model openai:gpt-4o-mini --out out/gen --dry-run",
+                "  granular generate --in prompts.jsonl --model openai:qwen3-8b@http://localhost:8000/v1 --concurrency 256 --out out/gen",
+                "Docs: docs/models.md"},
+        mixinStandardHelpOptions = true)
+public final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input rows, JSONL (or .jsonl.gz).")
+    Path in;
+
+    @Option(names = "--model", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
+    String apiKeyEnv;
+
+    @Option(names = "--concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight (adapts down on 429). Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
+    int rpm;
+
+    @Option(names = "--tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
+    int tpm;
+
+    @Option(names = "--max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
+    int maxRetries;
+
+    @Option(names = "--timeout", defaultValue = "120s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Per attempt, e.g. 120s, 2m, 500ms. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--n", defaultValue = "1", paramLabel = "K", description = "Replies per row (ids ID#0..ID#K-1). Default: ${DEFAULT-VALUE}.")
+    int n;
+
+    @Option(names = "--temperature", paramLabel = "T")
+    Double temperature;
+
+    @Option(names = "--top-p", paramLabel = "P")
+    Double topP;
+
+    @Option(names = "--max-tokens", paramLabel = "N")
+    Integer maxTokens;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Sampling seed (sample k uses seed + k).")
+    Long seed;
+
+    @Option(names = "--stop", paramLabel = "TEXT", arity = "1..*", description = "Stop sequences.")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--extra-body", paramLabel = "JSON", description = "Extra request fields, a JSON object, e.g. '{\"top_k\": 20}'.")
+    String extraBody;
+
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "Replies must be JSON satisfying this schema; invalid ones are re-asked, then the row fails.")
+    Path jsonSchema;
+
+    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Do not read or write the response cache (the output folder's journal still makes reruns resume).")
+    boolean noCache;
+
+    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more; rerun with a larger budget to continue.")
+    Double maxCost;
+
+    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table (JSON or YAML).")
+    Path prices;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N rows.")
+    long limit;
+
+    @Option(names = "--dry-run", description = "Count requests, tokens and cost; send nothing.")
+    boolean dryRun;
+
+    @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
+    int shardSize;
+
+    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        ModelSpec modelSpec = ModelSpec.parse(model, apiKeyEnv);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (extraBody != null) {
+            JsonNode node;
+            try {
+                node = new ObjectMapper().readTree(extraBody);
+            } catch (IOException e) {
+                throw new BadInputException("--extra-body is not valid JSON: " + extraBody);
+            }
+            if (node == null || !node.isObject()) {
+                throw new BadInputException("--extra-body must be a JSON object");
+            }
+            extra = new ObjectMapper().convertValue(node, LinkedHashMap.class);
+        }
+        GenerationParams params = new GenerationParams(temperature, topP, maxTokens, seed, stop, extra);
+        JsonNode schema = null;
+        if (jsonSchema != null) {
+            try {
+                schema = new ObjectMapper().readTree(Files.readString(jsonSchema));
+            } catch (IOException e) {
+                throw new BadInputException(jsonSchema.toString(), 0, "cannot read the JSON schema: " + e.getMessage());
+            }
+        }
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("generate");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
+                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost, prices, limit, out,
+                shardSize, overwrite, commandLine, System.getenv());
+        var pw = spec.commandLine().getOut();
+        if (dryRun) {
+            GenerateJob.Estimate e = GenerateJob.estimate(job);
+            pw.printf(Locale.ROOT, "dry run: %,d rows, %,d requests to %s, ~%,d prompt tokens, up to %,d completion tokens%n",
+                    e.rows(), e.requests(), modelSpec, e.promptTokens(), e.maxCompletionTokens());
+            pw.println(e.priced()
+                    ? String.format(Locale.ROOT, "estimated cost: at most $%.2f (prompt estimate + every reply at max_tokens)", e.costUsd())
+                    : "estimated cost: unknown (no price for " + modelSpec.model() + "; a local server costs nothing, or pass --prices)");
+            pw.println("nothing was sent");
+            return Granular.OK;
+        }
+        PrintStream err = System.err;
+        Listener listener = new Listener(err);
+        GenerateJob.Result r;
+        try {
+            r = GenerateJob.run(job, listener);
+        } finally {
+            listener.close();
+        }
+        pw.printf(Locale.ROOT, "generate: %d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
+        return Granular.OK;
+    }
+
+    /** Progress bar on a terminal. */
+    private static final class Listener implements GenerateJob.Listener {
+        private final PrintStream err;
+        private Progress progress;
+
+        Listener(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public synchronized void started(long total, long alreadyDone) {
+            progress = Progress.start("generate", total, err, true);
+            if (alreadyDone > 0) {
+                progress.step(alreadyDone, 0);
+            }
+        }
+
+        @Override
+        public void finished(boolean ok, long tokens, String status) {
+            Progress p = progress;
+            if (p != null) {
+                p.step(1, tokens);
+                p.status(status);
+            }
+        }
+
+        synchronized void close() {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+    }
+
+    /** {@code 120s}, {@code 2m}, {@code 500ms}, {@code 1h}, or plain seconds. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String s) {
+            String t = s.trim().toLowerCase(Locale.ROOT);
+            try {
+                if (t.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+                }
+                if (t.endsWith("s")) {
+                    return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+                }
+                if (t.endsWith("m")) {
+                    return Duration.ofSeconds(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60));
+                }
+                if (t.endsWith("h")) {
+                    return Duration.ofSeconds(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 3600));
+                }
+                return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+            } catch (NumberFormatException e) {
+                throw new BadInputException("not a duration: '" + s + "' (e.g. 120s, 2m, 500ms)");
+            }
+        }
+    }
+}

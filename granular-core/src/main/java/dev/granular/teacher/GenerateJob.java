@@ -1,0 +1,331 @@
+package dev.granular.teacher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.io.StoppedEarlyException;
+import dev.granular.record.Message;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code granular generate}: one model reply per input row (or {@code n}), through
+ * {@link LlmClient}, into an output directory.
+ *
+ * <p>Every finished row goes to the folder's journal the moment it is done, so a run
+ * killed at any point resumes without asking again for a reply it already has, with or
+ * without the response cache. Rows that finally fail go to {@code failed.jsonl} and the
+ * run ends with exit code 3; a rerun retries them. Shards are written from the journal in
+ * row order at the end of every run.
+ */
+public final class GenerateJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What to run.
+     *
+     * @param in          input JSONL
+     * @param model       the model
+     * @param params      sampling parameters
+     * @param n           replies per row
+     * @param jsonSchema  a schema replies must satisfy, or null
+     * @param limits      concurrency, rates, retries, timeout
+     * @param cachePath   the response cache file, or null for none ({@code --no-cache})
+     * @param maxCost     USD budget, or null for none
+     * @param prices      a prices file overriding the built-in table, or null
+     * @param limit       take only the first rows (0 = all)
+     * @param out         the output directory
+     * @param shardSize   records per shard
+     * @param overwrite   replace a different run in {@code out}
+     * @param commandLine for the manifest
+     * @param env         the environment (API keys)
+     */
+    public record Spec(Path in, ModelSpec model, GenerationParams params, int n, JsonNode jsonSchema, LlmClient.Limits limits,
+                       Path cachePath, Double maxCost, Path prices, long limit, Path out, int shardSize, boolean overwrite,
+                       List<String> commandLine, Map<String, String> env) {
+        public Spec {
+            if (n < 1) {
+                throw new BadInputException("--n must be at least 1, got " + n);
+            }
+            if (maxCost != null && !(maxCost > 0)) {
+                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+            }
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** Progress callbacks, from many threads. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void started(long total, long alreadyDone) {
+        }
+
+        /** A row finished (ok or failed); {@code status} is a short line: tokens, money, errors. */
+        default void finished(boolean ok, long tokens, String status) {
+        }
+    }
+
+    /** A dry run's estimate. */
+    public record Estimate(long rows, long requests, long promptTokens, long maxCompletionTokens, Double costUsd,
+                           boolean priced) {
+    }
+
+    /** What a run did. */
+    public record Result(Path out, long requests, long ok, long failed, long notSent, long cachedHits, String costSummary,
+                         Duration elapsed) {
+    }
+
+    private GenerateJob() {
+    }
+
+    /** Counts requests, tokens and money without sending anything. */
+    public static Estimate estimate(Spec spec) {
+        PriceTable prices = PriceTable.load(spec.prices());
+        AtomicLong rows = new AtomicLong();
+        AtomicLong prompt = new AtomicLong();
+        GenerateInput.forEach(spec.in(), spec.limit(), row -> {
+            rows.incrementAndGet();
+            prompt.addAndGet(ChatRequest.of(row.id(), row.chat(), spec.params()).estimatedPromptTokens());
+        });
+        long requests = rows.get() * spec.n();
+        long promptTokens = prompt.get() * spec.n();
+        int maxTokens = spec.params().maxTokens() != null ? spec.params().maxTokens() : AnthropicWire.DEFAULT_MAX_TOKENS;
+        long completion = requests * maxTokens;
+        Optional<PriceTable.Price> price = prices.price(spec.model());
+        Double cost = price.map(p -> p.cost(promptTokens, completion)).orElse(null);
+        return new Estimate(rows.get(), requests, promptTokens, completion, cost, price.isPresent());
+    }
+
+    public static Result run(Spec spec, Listener listener) throws InterruptedException {
+        Instant started = Instant.now();
+        Optional<Secret> key = spec.model().key(spec.env());
+        PriceTable prices = PriceTable.load(spec.prices());
+        long totalRows = GenerateInput.count(spec.in());
+        long rowsToRun = spec.limit() > 0 ? Math.min(spec.limit(), totalRows) : totalRows;
+
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("model", spec.model().toString());
+        identity.put("params", spec.params().toJson());
+        identity.put("n", spec.n());
+        identity.put("json_schema", spec.jsonSchema() == null ? null : spec.jsonSchema().toString());
+        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
+
+        CostMeter meter = new CostMeter(prices, spec.maxCost());
+        ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
+        Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong notSent = new AtomicLong();
+        AtomicBoolean budgetHit = new AtomicBoolean();
+        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
+        try (LlmClient client = new LlmClient(spec.model(), key, new HttpTransport(), spec.limits(), cache, meter, Clock.SYSTEM,
+                RetryPolicy.defaults(spec.limits().maxRetries()), CircuitBreaker.defaults(Clock.SYSTEM))) {
+            long total = rowsToRun * spec.n();
+            listener.started(total, journal.successes());
+            Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                GenerateInput.forEach(spec.in(), spec.limit(), row -> {
+                    for (int k = 0; k < spec.n(); k++) {
+                        long index = row.ordinal() * spec.n() + k;
+                        if (journal.done(index)) {
+                            continue;
+                        }
+                        if (budgetHit.get() || fatal.get() != null) {
+                            notSent.incrementAndGet();
+                            continue;
+                        }
+                        window.acquireUninterruptibly();
+                        int sample = k;
+                        pool.submit(() -> {
+                            try {
+                                one(spec, client, journal, meter, row, sample, index, ok, failed, notSent, budgetHit, listener);
+                            } catch (RuntimeException e) {
+                                fatal.compareAndSet(null, e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } finally {
+                                window.release();
+                            }
+                        });
+                    }
+                });
+            }
+        } finally {
+            cache.close();
+        }
+        try {
+            if (fatal.get() != null) {
+                throw fatal.get();
+            }
+            long written = writeOutputs(dir, journal, spec, meter, started, budgetHit.get(), notSent.get());
+            Result result = new Result(spec.out(), ok.get() + failed.get(), written, journal.failures().size(), notSent.get(),
+                    meter.cachedHits(), meter.summary(), Duration.between(started, Instant.now()));
+            if (budgetHit.get()) {
+                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                        + meter.summary() + "; " + notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
+            }
+            if (!journal.failures().isEmpty()) {
+                throw new StoppedEarlyException(journal.failures().size() + " rows failed after their retries (see "
+                        + spec.out().resolve("failed.jsonl") + ")");
+            }
+            return result;
+        } finally {
+            journal.close();
+        }
+    }
+
+    private static void one(Spec spec, LlmClient client, Journal journal, CostMeter meter, GenerateInput.Row row, int sample,
+                            long index, AtomicLong ok, AtomicLong failed, AtomicLong notSent, AtomicBoolean budgetHit,
+                            Listener listener) throws InterruptedException {
+        String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
+        ChatRequest req = new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
+        Outcome outcome = client.complete(req);
+        switch (outcome) {
+            case Outcome.Ok o -> {
+                journal.success(index, RecordJson.toJson(record(spec, row, id, o)));
+                ok.incrementAndGet();
+                listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
+                        meter.summary());
+            }
+            case Outcome.Failed f -> {
+                if (f.kind() == Outcome.FailureKind.BUDGET) {
+                    budgetHit.set(true);
+                    notSent.incrementAndGet();
+                    return;
+                }
+                Map<String, Object> reason = new LinkedHashMap<>();
+                reason.put("id", id);
+                reason.put("source", row.source());
+                reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
+                reason.put("status", f.status());
+                reason.put("reason", f.message());
+                reason.put("attempts", f.attempts());
+                journal.failure(index, Json.toPrettyString(reason).replace("\n", ""));
+                failed.incrementAndGet();
+                listener.finished(false, 0, meter.summary());
+            }
+        }
+    }
+
+    static TrainingRecord record(Spec spec, GenerateInput.Row row, String id, Outcome.Ok o) {
+        List<Message> msgs = new ArrayList<>(row.messages());
+        msgs.add(Message.assistant(o.completion().text()));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "generate");
+        meta.putAll(GenerateInput.inputMeta(row));
+        if (row.meta().get("design") instanceof String d) {
+            meta.put("input_design", d);
+        }
+        meta.put("source", row.source());
+        if (spec.n() > 1) {
+            meta.put("sample_index", id.substring(id.lastIndexOf('#') + 1));
+        }
+        Map<String, Object> gen = new LinkedHashMap<>();
+        gen.put("model", spec.model().toString());
+        gen.put("finish_reason", o.completion().finishReason());
+        gen.put("usage", Map.of("prompt_tokens", o.completion().usage().promptTokens(),
+                "completion_tokens", o.completion().usage().completionTokens()));
+        gen.put("latency_ms", o.latencyMs());
+        gen.put("cached", o.cached());
+        gen.put("attempts", o.attempts());
+        meta.put("generation", gen);
+        return new TrainingRecord(id, msgs, null, meta);
+    }
+
+    /** Shards from the journal, in row order; failed.jsonl; report; card; manifest. Returns records written. */
+    private static long writeOutputs(OutputDirectory dir, Journal journal, Spec spec, CostMeter meter, Instant started,
+                                     boolean budgetHit, long notSent) {
+        long written = 0;
+        try (ShardWriter w = dir.rewriter()) {
+            for (long i : journal.successIndices()) {
+                w.write(journal.record(i).orElseThrow());
+                written++;
+            }
+            w.finish();
+        }
+        StringBuilder failedLines = new StringBuilder();
+        journal.failures().values().forEach(f -> failedLines.append(f).append('\n'));
+        Path failedFile = dir.dir().resolve("failed.jsonl");
+        if (failedLines.isEmpty()) {
+            try {
+                java.nio.file.Files.deleteIfExists(failedFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            AtomicFiles.write(failedFile, failedLines.toString());
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("records", written);
+        summary.put("failed", journal.failures().size());
+        summary.put("not_sent", notSent);
+        summary.put("cost", meter.toJson());
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        boolean complete = journal.failures().isEmpty() && !budgetHit;
+        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, written, journal.failures().size(), notSent, meter, complete));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", "granular");
+        m.put("command", "generate");
+        m.put("command_line", spec.commandLine());
+        m.put("model", spec.model().toString());
+        m.put("params", spec.params().toJson());
+        m.put("n", spec.n());
+        m.put("limits", Map.of("concurrency", spec.limits().concurrency(), "rpm", spec.limits().rpm(), "tpm", spec.limits().tpm(),
+                "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds()));
+        m.put("input", spec.in().toString());
+        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        m.put("fingerprint", dir.fingerprint());
+        m.put("complete", complete);
+        m.put("counts", Map.of("records", written, "failed", journal.failures().size(), "not_sent", notSent));
+        m.put("cost", meter.toJson());
+        m.put("started", started.toString());
+        m.put("ended", Instant.now().toString());
+        dir.finish(m);
+        return written;
+    }
+
+    private static String card(Spec spec, long written, int failed, long notSent, CostMeter meter, boolean complete) {
+        return "# Generated replies\n\n"
+                + "Made by granular with `granular " + String.join(" ", spec.commandLine()) + "`.\n\n"
+                + "Each record is an input conversation from `" + spec.in().getFileName() + "` plus the reply of `"
+                + spec.model() + "` as the trained assistant message; `meta.generation` has the model, finish reason, "
+                + "token usage, latency, whether the reply came from the cache, and the attempts it took.\n\n"
+                + "| | |\n|---|---|\n"
+                + "| records | " + written + " |\n"
+                + "| failed rows (failed.jsonl) | " + failed + " |\n"
+                + "| not sent (budget) | " + notSent + " |\n"
+                + "| complete | " + (complete ? "yes" : "no: rerun the same command to continue") + " |\n"
+                + "| usage | " + meter.summary() + " |\n";
+    }
+}

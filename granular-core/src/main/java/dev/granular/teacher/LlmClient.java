@@ -1,0 +1,246 @@
+package dev.granular.teacher;
+
+import java.io.IOException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One model, reached safely: the single place every design's LLM calls go through.
+ *
+ * <p>{@link #complete} blocks and is meant to be called from many virtual threads at once.
+ * For each request it: serves it from the {@link ResponseCache} when it can; waits while the
+ * {@link CircuitBreaker} is open (a server that keeps failing pauses everyone instead of
+ * burning every row's retries); reserves its worst-case cost with the {@link CostMeter}
+ * (a budget stops new requests cleanly); takes an {@link AdaptiveConcurrency} permit (AIMD:
+ * halved on 429, grown on success) and a {@link RateLimiter} slot (requests and tokens per
+ * minute, Retry-After, rate-limit headers); sends; then classifies the reply: retry with
+ * jittered exponential backoff (429, 5xx, timeouts, connection errors, malformed or truncated
+ * bodies), fail the row (400/404/422), or stop the run (401/403). A reply that must satisfy a
+ * JSON Schema and does not is re-asked with the validation errors shown to the model. Only
+ * valid replies are cached. No API key ever reaches a message, a log or the cache.
+ */
+public final class LlmClient implements AutoCloseable {
+
+    /**
+     * Operational limits (none of them changes what a reply says, so none is part of a cache key).
+     *
+     * @param concurrency      most requests in flight
+     * @param rpm              requests per minute, or 0 for no limit
+     * @param tpm              tokens per minute, or 0 for no limit
+     * @param maxRetries       retries per request after the first attempt
+     * @param timeout          per attempt
+     * @param schemaRetries    re-asks after a reply fails its JSON Schema
+     */
+    public record Limits(int concurrency, int rpm, int tpm, int maxRetries, Duration timeout, int schemaRetries) {
+        public static final Limits DEFAULT = new Limits(64, 0, 0, 8, Duration.ofSeconds(120), 2);
+
+        public Limits {
+            if (concurrency < 1) {
+                throw new dev.granular.io.BadInputException("--concurrency must be at least 1, got " + concurrency);
+            }
+            if (maxRetries < 0 || rpm < 0 || tpm < 0 || schemaRetries < 0) {
+                throw new dev.granular.io.BadInputException("--max-retries, --rpm and --tpm must not be negative");
+            }
+        }
+    }
+
+    private final ModelSpec spec;
+    private final Optional<Secret> key;
+    private final WireFormat wire;
+    private final Transport transport;
+    private final Limits limits;
+    private final ResponseCache cache;
+    private final CostMeter meter;
+    private final Clock clock;
+    private final RetryPolicy retry;
+    private final RateLimiter rate;
+    private final AdaptiveConcurrency aimd;
+    private final CircuitBreaker breaker;
+
+    public LlmClient(ModelSpec spec, Optional<Secret> key, Transport transport, Limits limits, ResponseCache cache,
+                     CostMeter meter, Clock clock, RetryPolicy retry, CircuitBreaker breaker) {
+        this.spec = spec;
+        this.key = key;
+        this.wire = WireFormat.of(spec.provider());
+        this.transport = transport;
+        this.limits = limits;
+        this.cache = cache;
+        this.meter = meter;
+        this.clock = clock;
+        this.retry = retry;
+        this.rate = new RateLimiter(limits.rpm(), limits.tpm(), clock);
+        this.aimd = new AdaptiveConcurrency(limits.concurrency());
+        this.breaker = breaker;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** Requests the AIMD limiter currently allows in flight. */
+    public int concurrencyLimit() {
+        return aimd.limit();
+    }
+
+    public int inFlight() {
+        return aimd.inFlight();
+    }
+
+    /** The reply to {@code request}, or why there is none. Blocks; thread-safe. */
+    public Outcome complete(ChatRequest request) throws InterruptedException {
+        StructuredOutput schema = request.jsonSchema() == null ? null : new StructuredOutput(request.jsonSchema());
+        String cacheKey = CacheKey.of(spec, request);
+        Optional<String> hit = cache.get(cacheKey);
+        if (hit.isPresent()) {
+            try {
+                Completion c = wire.parse(hit.get());
+                if (schema == null || schema.problems(c.text()).isEmpty()) {
+                    meter.record(spec, c.usage(), true);
+                    return new Outcome.Ok(c, hit.get(), 0, true, 0);
+                }
+            } catch (MalformedReplyException e) {
+                // A cached body the current parser rejects: ask again (and overwrite nothing: the new reply is stored).
+            }
+        }
+        ChatRequest current = request;
+        int attempts = 0;
+        for (int round = 0; ; round++) {
+            Outcome o = send(current);
+            attempts += o.attempts();
+            switch (o) {
+                case Outcome.Failed f -> {
+                    return new Outcome.Failed(f.kind(), f.message(), f.status(), attempts);
+                }
+                case Outcome.Ok ok -> {
+                    List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
+                    if (problems.isEmpty()) {
+                        cache.put(cacheKey, spec.model(), ok.raw());
+                        return new Outcome.Ok(ok.completion(), ok.raw(), ok.latencyMs(), false, attempts);
+                    }
+                    if (round >= limits.schemaRetries()) {
+                        return new Outcome.Failed(Outcome.FailureKind.INVALID_OUTPUT,
+                                "reply does not satisfy the JSON schema: " + String.join("; ", problems), 200, attempts);
+                    }
+                    current = reask(current, ok.completion().text(), problems);
+                }
+            }
+        }
+    }
+
+    /** The conversation extended with the invalid reply and what was wrong with it. */
+    private static ChatRequest reask(ChatRequest r, String reply, List<String> problems) {
+        List<ChatMessage> msgs = new ArrayList<>(r.messages());
+        msgs.add(ChatMessage.assistant(reply));
+        msgs.add(ChatMessage.user("That reply is not valid: " + String.join("; ", problems)
+                + ". Answer again with only a JSON value that satisfies the schema."));
+        return new ChatRequest(r.rowId(), msgs, r.params(), r.sampleIndex(), r.jsonSchema(), r.templateHash());
+    }
+
+    /** What one attempt led to: a final outcome, or another try (after a backoff). */
+    private sealed interface Step {
+        AdaptiveConcurrency.Signal signal();
+    }
+
+    private record Done(Outcome outcome, AdaptiveConcurrency.Signal signal, boolean settled) implements Step {
+    }
+
+    private record Again(String error, int status, Optional<Duration> retryAfter, AdaptiveConcurrency.Signal signal)
+            implements Step {
+    }
+
+    /** One request with retries; never throws for server behaviour except authentication. */
+    private Outcome send(ChatRequest request) throws InterruptedException {
+        String body = wire.body(spec, request);
+        int estimate = request.estimatedPromptTokens();
+        int maxCompletion = request.params().maxTokens() != null ? request.params().maxTokens() : AnthropicWire.DEFAULT_MAX_TOKENS;
+        Again last = null;
+        for (int attempt = 1; attempt <= limits.maxRetries() + 1; attempt++) {
+            if (last != null) {
+                clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
+            }
+            breaker.awaitClosed();
+            CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion);
+            if (reservation == null) {
+                return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
+            }
+            AdaptiveConcurrency.Permit permit = aimd.acquire();
+            Step step = null;
+            try {
+                step = attemptOnce(body, estimate + maxCompletion, reservation, attempt);
+            } finally {
+                if (!(step instanceof Done d && d.settled())) {
+                    meter.cancel(reservation);
+                }
+                permit.release(step == null ? AdaptiveConcurrency.Signal.DROPPED : step.signal());
+            }
+            switch (step) {
+                case Done d -> {
+                    return d.outcome();
+                }
+                case Again again -> last = again;
+            }
+        }
+        return new Outcome.Failed(Outcome.FailureKind.RETRIES_EXHAUSTED, last.error(), last.status(), limits.maxRetries() + 1);
+    }
+
+    private Step attemptOnce(String body, int tokens, CostMeter.Reservation reservation, int attempt) throws InterruptedException {
+        rate.acquire(tokens);
+        RawReply reply;
+        try {
+            reply = transport.post(wire.endpoint(spec), wire.headers(spec, key), body, limits.timeout());
+        } catch (HttpTimeoutException e) {
+            breaker.onFailure();
+            return new Again("timed out after " + limits.timeout().toSeconds() + " s", 0, Optional.empty(),
+                    AdaptiveConcurrency.Signal.ERROR);
+        } catch (IOException e) {
+            breaker.onFailure();
+            // The exception's own message may quote a URL but never headers; name only its type to be safe.
+            return new Again("connection error (" + e.getClass().getSimpleName() + ")", 0, Optional.empty(),
+                    AdaptiveConcurrency.Signal.ERROR);
+        }
+        rate.observe(reply);
+        if (reply.status() / 100 == 2) {
+            try {
+                Completion c = wire.parse(reply.body());
+                breaker.onSuccess();
+                meter.settle(reservation, c.usage());
+                return new Done(new Outcome.Ok(c, reply.body(), reply.latencyMs(), false, attempt), AdaptiveConcurrency.Signal.OK, true);
+            } catch (MalformedReplyException e) {
+                // Truncated or malformed body: the server answered but this reply is unusable; try again.
+                breaker.onFailure();
+                return new Again(e.getMessage(), reply.status(), Optional.empty(), AdaptiveConcurrency.Signal.ERROR);
+            }
+        }
+        String error = "HTTP " + reply.status() + ": " + wire.errorMessage(reply.body()).orElse("(no message)");
+        return switch (RetryPolicy.classify(reply.status())) {
+            case AUTH -> throw new AuthenticationException(spec + " answered " + error + " (check the key in " + spec.apiKeyEnv() + ")");
+            case FAIL -> {
+                breaker.onSuccess(); // the server works; this request is wrong
+                yield new Done(new Outcome.Failed(Outcome.FailureKind.CLIENT_ERROR, error, reply.status(), attempt),
+                        AdaptiveConcurrency.Signal.OK, false);
+            }
+            case RETRY -> {
+                Optional<Duration> after = RetryPolicy.retryAfter(reply, clock);
+                AdaptiveConcurrency.Signal signal = AdaptiveConcurrency.Signal.ERROR;
+                if (reply.status() == 429) {
+                    signal = AdaptiveConcurrency.Signal.OVERLOADED;
+                    after.ifPresent(rate::pauseFor);
+                } else {
+                    if (reply.status() == 503 || reply.status() == 529) {
+                        signal = AdaptiveConcurrency.Signal.OVERLOADED;
+                    }
+                    breaker.onFailure();
+                }
+                yield new Again(error, reply.status(), after, signal);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+    }
+}
