@@ -1,0 +1,37 @@
+package dev.granular.teacher;
+
+import java.util.Locale;
+
+/** The human-readable numbers of {@link CostMeter#summary()}. */
+final class CostFormat {
+    private CostFormat() {
+    }
+
+    static String summary(long requests, long cached, long prompt, long completion, double usd) {
+        return String.format(Locale.US, "%,d requests (%,d cached), %s prompt + %s completion tokens, %s",
+                requests, cached, tokens(prompt), tokens(completion), usd(usd));
+    }
+
+    /** 999, 1.2K, 345K, 1.2M, 3.4B: three significant figures at most, so the line stays short. */
+    static String tokens(long n) {
+        if (n < 1_000) {
+            return Long.toString(n);
+        }
+        String[] units = {"K", "M", "B", "T"};
+        double v = n;
+        int u = -1;
+        while (v >= 999.95 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return (v < 10 ? String.format(Locale.US, "%.1f", v) : String.format(Locale.US, "%.0f", v)) + units[u];
+    }
+
+    /** Dollars with cents; sub-cent totals keep four decimals so a cheap test run does not read $0.00. */
+    static String usd(double usd) {
+        if (usd > 0 && usd < 0.01) {
+            return String.format(Locale.US, "$%.4f", usd);
+        }
+        return String.format(Locale.US, "$%,.2f", usd);
+    }
+}

@@ -1,0 +1,271 @@
+package dev.granular.teacher;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Tokens and money per model, and the {@code --max-cost} budget. Thread-safe.
+ *
+ * <p>Budget protocol: before sending a request, {@link #reserve} books its worst-case cost (the
+ * estimated prompt at the input price plus {@code maxCompletionTokens} at the output price); it
+ * fails when spent + reserved + that would exceed the budget, and the run then stops cleanly
+ * (exit code 3) instead of sending. When the reply comes, {@link #settle} swaps the booking for
+ * the reported cost; when no billable reply came, {@link #release} drops it. So spent + reserved
+ * never exceeds the budget while every actual cost is within its reservation; a prompt estimate
+ * that was too low can overshoot by that error only.
+ *
+ * <p>Replies served from the response cache cost nothing now: {@link #record} with
+ * {@code cached=true} counts them as requests and cached hits, and their tokens and list price
+ * separately as what the cache saved. Models without a price (local servers) cost 0, are never
+ * refused by the budget, and are reported {@code priced=false}.
+ *
+ * <p>Money is summed in picodollars (longs), so concurrent sums are exact. Models are keyed by
+ * {@link ModelSpec#toString()}, which never holds a key.
+ */
+public final class CostMeter {
+    private final PriceTable prices;
+    private final long budgetPico;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, ModelCost> models = new LinkedHashMap<>();
+    private long spentPico;
+    private long reservedPico;
+
+    /** A booking made by {@link #reserve}; settle or release it exactly once. */
+    public static final class Reservation {
+        private final ModelSpec spec;
+        private final long pico;
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        private Reservation(ModelSpec spec, long pico) {
+            this.spec = spec;
+            this.pico = pico;
+        }
+
+        /** The booked worst case in USD. */
+        public double usd() {
+            return pico / Price.PICO_PER_USD;
+        }
+
+        public ModelSpec spec() {
+            return spec;
+        }
+    }
+
+    /** A meter without a budget. */
+    public CostMeter(PriceTable prices) {
+        this.prices = prices;
+        this.budgetPico = Long.MAX_VALUE;
+    }
+
+    /** A meter that refuses reservations beyond {@code maxCostUsd} ({@code --max-cost}). */
+    public CostMeter(PriceTable prices, double maxCostUsd) {
+        if (!(maxCostUsd >= 0) || Double.isInfinite(maxCostUsd)) {
+            throw new IllegalArgumentException("--max-cost must be a finite amount >= 0");
+        }
+        this.prices = prices;
+        this.budgetPico = Math.round(maxCostUsd * Price.PICO_PER_USD);
+    }
+
+    /**
+     * Books the worst-case cost of a request to {@code spec}.
+     *
+     * @return the booking, or empty when it would take spent + reserved past the budget
+     */
+    public Optional<Reservation> reserve(ModelSpec spec, int estPromptTokens, int maxCompletionTokens) {
+        lock.lock();
+        try {
+            ModelCost m = model(spec);
+            long worst = m.price == null ? 0 : m.price.pico(Math.max(0, estPromptTokens), Math.max(0, maxCompletionTokens));
+            if (worst > 0 && worst > budgetPico - spentPico - reservedPico) {
+                return Optional.empty();
+            }
+            reservedPico = sat(reservedPico + worst);
+            return Optional.of(new Reservation(spec, worst));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replaces {@code r} with the cost of {@code actual}, and counts the request. */
+    public void settle(Reservation r, Usage actual) {
+        closeOnce(r);
+        lock.lock();
+        try {
+            reservedPico -= r.pico;
+            add(r.spec, actual, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops {@code r} without counting a request (no billable reply came). */
+    public void release(Reservation r) {
+        closeOnce(r);
+        lock.lock();
+        try {
+            reservedPico -= r.pico;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a request made without a reservation; {@code cached} replies cost nothing. */
+    public void record(ModelSpec spec, Usage usage, boolean cached) {
+        lock.lock();
+        try {
+            add(spec, usage, cached);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** USD spent so far (cached replies excluded). */
+    public double spentUsd() {
+        lock.lock();
+        try {
+            return spentPico / Price.PICO_PER_USD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** USD booked by open reservations. */
+    public double reservedUsd() {
+        lock.lock();
+        try {
+            return reservedPico / Price.PICO_PER_USD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The budget, when there is one. */
+    public OptionalDouble budgetUsd() {
+        return budgetPico == Long.MAX_VALUE ? OptionalDouble.empty() : OptionalDouble.of(budgetPico / Price.PICO_PER_USD);
+    }
+
+    /** Totals and per-model figures for a manifest (snake_case keys, USD as numbers). */
+    public Map<String, Object> toJson() {
+        lock.lock();
+        try {
+            ModelCost total = new ModelCost(null);
+            Map<String, Object> perModel = new LinkedHashMap<>();
+            for (Map.Entry<String, ModelCost> e : models.entrySet()) {
+                total.addAll(e.getValue());
+                Map<String, Object> m = e.getValue().toJson();
+                m.put("priced", e.getValue().price != null);
+                perModel.put(e.getKey(), m);
+            }
+            Map<String, Object> out = total.toJson();
+            out.put("budget_usd", budgetUsd().isPresent() ? budgetUsd().getAsDouble() : null);
+            out.put("prices_as_of", prices.asOf());
+            out.put("models", perModel);
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One line, e.g. {@code 1,234 requests (56 cached), 1.2M prompt + 345K completion tokens, $3.21}. */
+    public String summary() {
+        lock.lock();
+        try {
+            ModelCost total = new ModelCost(null);
+            List<String> unpriced = new ArrayList<>();
+            for (Map.Entry<String, ModelCost> e : models.entrySet()) {
+                total.addAll(e.getValue());
+                if (e.getValue().price == null) {
+                    unpriced.add(e.getKey());
+                }
+            }
+            String line = CostFormat.summary(total.requests, total.cached, total.promptTokens, total.completionTokens,
+                    spentPico / Price.PICO_PER_USD);
+            return unpriced.isEmpty() ? line : line + " (unpriced: " + String.join(", ", unpriced) + ")";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+
+    private void add(ModelSpec spec, Usage usage, boolean cached) {
+        ModelCost m = model(spec);
+        long pico = m.price == null ? 0 : m.price.pico(usage.promptTokens(), usage.completionTokens());
+        m.requests++;
+        if (cached) {
+            m.cached++;
+            m.cachedPromptTokens += usage.promptTokens();
+            m.cachedCompletionTokens += usage.completionTokens();
+            m.savedPico = sat(m.savedPico + pico);
+        } else {
+            m.promptTokens += usage.promptTokens();
+            m.completionTokens += usage.completionTokens();
+            m.pico = sat(m.pico + pico);
+            spentPico = sat(spentPico + pico);
+        }
+    }
+
+    private ModelCost model(ModelSpec spec) {
+        return models.computeIfAbsent(spec.toString(), k -> new ModelCost(prices.price(spec).orElse(null)));
+    }
+
+    private static void closeOnce(Reservation r) {
+        if (!r.open.compareAndSet(true, false)) {
+            throw new IllegalStateException("reservation already settled or released");
+        }
+    }
+
+    private static long sat(long v) {
+        return v < 0 ? Long.MAX_VALUE : v;
+    }
+
+    /** Counters of one model (or of all, for totals); guarded by the meter's lock. */
+    private static final class ModelCost {
+        final Price price;
+        long requests;
+        long cached;
+        long promptTokens;
+        long completionTokens;
+        long cachedPromptTokens;
+        long cachedCompletionTokens;
+        long pico;
+        long savedPico;
+
+        ModelCost(Price price) {
+            this.price = price;
+        }
+
+        void addAll(ModelCost o) {
+            requests += o.requests;
+            cached += o.cached;
+            promptTokens += o.promptTokens;
+            completionTokens += o.completionTokens;
+            cachedPromptTokens += o.cachedPromptTokens;
+            cachedCompletionTokens += o.cachedCompletionTokens;
+            pico = sat(pico + o.pico);
+            savedPico = sat(savedPico + o.savedPico);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("requests", requests);
+            m.put("cached", cached);
+            m.put("prompt_tokens", promptTokens);
+            m.put("completion_tokens", completionTokens);
+            m.put("usd", pico / Price.PICO_PER_USD);
+            m.put("cached_prompt_tokens", cachedPromptTokens);
+            m.put("cached_completion_tokens", cachedCompletionTokens);
+            m.put("saved_usd", savedPico / Price.PICO_PER_USD);
+            return m;
+        }
+    }
+}

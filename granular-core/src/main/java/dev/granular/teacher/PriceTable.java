@@ -1,0 +1,158 @@
+package dev.granular.teacher;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.granular.io.BadInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * USD per 1M input and output tokens by model name: a built-in table
+ * ({@code dev/granular/teacher/prices.json}, with its {@code as_of} date) that {@code --prices FILE}
+ * overrides and extends.
+ *
+ * <p>A model is priced by its exact name, else by the longest table name it starts with followed by
+ * {@code -}, so dated snapshots and aliases cost what their family costs
+ * ({@code gpt-4o-2024-08-06} and {@code claude-sonnet-4-5-20250929} match {@code gpt-4o} and
+ * {@code claude-sonnet-4-5}; {@code gpt-4o-mini-...} matches {@code gpt-4o-mini}, the longer name).
+ * A variant priced differently from its family (e.g. {@code o3-pro}) needs its own entry in
+ * {@code --prices}. A model with no match, typically one on a local server, costs nothing and is
+ * reported as unpriced.
+ */
+public final class PriceTable {
+    private static final String BUILT_IN = "prices.json";
+
+    private final Map<String, Price> prices;
+    private final String asOf;
+
+    private PriceTable(Map<String, Price> prices, String asOf) {
+        this.prices = Map.copyOf(prices);
+        this.asOf = asOf;
+    }
+
+    /** The built-in table. */
+    public static PriceTable builtIn() {
+        try (InputStream in = PriceTable.class.getResourceAsStream(BUILT_IN)) {
+            if (in == null) {
+                throw new IllegalStateException("the built-in price table " + BUILT_IN + " is missing from the jar");
+            }
+            JsonNode root = new ObjectMapper().readTree(in);
+            return new PriceTable(parse(root.path("models"), BUILT_IN), root.path("as_of").asText());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the built-in price table", e);
+        }
+    }
+
+    /** A table of exactly these prices (for tests and embedding). */
+    public static PriceTable of(Map<String, Price> prices, String asOf) {
+        return new PriceTable(prices, asOf);
+    }
+
+    /**
+     * This table with {@code file}'s prices added or replacing the same names. {@code file} is YAML
+     * when it ends in {@code .yaml} or {@code .yml}, else JSON, shaped {@code {MODEL: {input: USD, output: USD}}}
+     * (USD per 1M tokens).
+     *
+     * @throws BadInputException naming the file and the offending model for a malformed file
+     */
+    public PriceTable withOverrides(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new YAMLMapper() : new ObjectMapper();
+        JsonNode root;
+        try {
+            root = mapper.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(file, 0, "no such price file");
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new BadInputException(file, at == null ? 0 : Math.max(0, at.getLineNr()), "not valid "
+                    + (mapper instanceof YAMLMapper ? "YAML" : "JSON") + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadInputException("cannot read the price file " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, Price> merged = new LinkedHashMap<>(prices);
+        merged.putAll(parse(root, file.toString()));
+        return new PriceTable(merged, asOf + " + " + file);
+    }
+
+    /** The price of {@code spec}'s model, if the table knows it. */
+    public Optional<Price> price(ModelSpec spec) {
+        return price(spec.model());
+    }
+
+    /** The price of {@code model}: exact name, else the longest name it extends with {@code -}. */
+    public Optional<Price> price(String model) {
+        Price exact = prices.get(model);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        String best = null;
+        for (String name : prices.keySet()) {
+            if (model.length() > name.length() && model.startsWith(name) && model.charAt(name.length()) == '-'
+                    && (best == null || name.length() > best.length())) {
+                best = name;
+            }
+        }
+        return best == null ? Optional.empty() : Optional.of(prices.get(best));
+    }
+
+    /** Where the prices come from: the built-in date, plus override files. */
+    public String asOf() {
+        return asOf;
+    }
+
+    /** Every listed model and its price. */
+    public Map<String, Price> entries() {
+        return prices;
+    }
+
+    private static Map<String, Price> parse(JsonNode root, String source) {
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(source, 0, "expected a mapping {MODEL: {input: USD_per_1M, output: USD_per_1M}}");
+        }
+        Map<String, Price> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            out.put(e.getKey(), entry(e.getKey(), e.getValue(), source));
+        }
+        return out;
+    }
+
+    private static Price entry(String model, JsonNode v, String source) {
+        String where = "model '" + model + "': ";
+        if (model.isBlank()) {
+            throw new BadInputException(source, 0, "a model name is empty");
+        }
+        if (!v.isObject()) {
+            throw new BadInputException(source, 0, where + "expected {input: USD_per_1M, output: USD_per_1M}");
+        }
+        for (Map.Entry<String, JsonNode> f : v.properties()) {
+            if (!f.getKey().equals("input") && !f.getKey().equals("output")) {
+                throw new BadInputException(source, 0, where + "unknown field '" + f.getKey() + "' (input, output)");
+            }
+        }
+        return new Price(usd(v, "input", where, source), usd(v, "output", where, source));
+    }
+
+    private static double usd(JsonNode v, String field, String where, String source) {
+        JsonNode n = v.get(field);
+        if (n == null || !n.isNumber()) {
+            throw new BadInputException(source, 0, where + "'" + field + "' must be a number (USD per 1M tokens)");
+        }
+        double d = n.asDouble();
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new BadInputException(source, 0, where + "'" + field + "' must be >= 0, got " + n.asText());
+        }
+        return d;
+    }
+}
