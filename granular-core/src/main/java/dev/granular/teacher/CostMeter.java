@@ -172,6 +172,20 @@ public final class CostMeter {
         }
     }
 
+    /** Requests answered from the response cache so far. */
+    public long cachedRequests() {
+        lock.lock();
+        try {
+            long n = 0;
+            for (ModelCost c : models.values()) {
+                n += c.cached;
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** One line, e.g. {@code 1,234 requests (56 cached), 1.2M prompt + 345K completion tokens, $3.21}. */
     public String summary() {
         lock.lock();

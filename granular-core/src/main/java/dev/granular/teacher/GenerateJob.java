@@ -105,7 +105,7 @@ public final class GenerateJob {
 
     /** Counts requests, tokens and money without sending anything. */
     public static Estimate estimate(Spec spec) {
-        PriceTable prices = PriceTable.load(spec.prices());
+        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
         AtomicLong rows = new AtomicLong();
         AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
@@ -116,15 +116,15 @@ public final class GenerateJob {
         long promptTokens = prompt.get() * spec.n();
         int maxTokens = spec.params().maxTokens() != null ? spec.params().maxTokens() : AnthropicWire.DEFAULT_MAX_TOKENS;
         long completion = requests * maxTokens;
-        Optional<PriceTable.Price> price = prices.price(spec.model());
-        Double cost = price.map(p -> p.cost(promptTokens, completion)).orElse(null);
+        Optional<Price> price = prices.price(spec.model());
+        Double cost = price.map(p -> p.usd(new Usage(promptTokens, completion))).orElse(null);
         return new Estimate(rows.get(), requests, promptTokens, completion, cost, price.isPresent());
     }
 
     public static Result run(Spec spec, Listener listener) throws InterruptedException {
         Instant started = Instant.now();
         Optional<Secret> key = spec.model().key(spec.env());
-        PriceTable prices = PriceTable.load(spec.prices());
+        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
         long totalRows = GenerateInput.count(spec.in());
         long rowsToRun = spec.limit() > 0 ? Math.min(spec.limit(), totalRows) : totalRows;
 
@@ -137,7 +137,7 @@ public final class GenerateJob {
         identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
         OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
 
-        CostMeter meter = new CostMeter(prices, spec.maxCost());
+        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
         AtomicLong ok = new AtomicLong();
@@ -146,7 +146,9 @@ public final class GenerateJob {
         AtomicBoolean budgetHit = new AtomicBoolean();
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (LlmClient client = new LlmClient(spec.model(), key, new HttpTransport(), spec.limits(), cache, meter, Clock.SYSTEM,
-                RetryPolicy.defaults(spec.limits().maxRetries()), CircuitBreaker.defaults(Clock.SYSTEM))) {
+                new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                        java.util.random.RandomGenerator.getDefault()),
+                CircuitBreaker.defaults(Clock.SYSTEM))) {
             long total = rowsToRun * spec.n();
             listener.started(total, journal.successes());
             Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
@@ -186,7 +188,7 @@ public final class GenerateJob {
             }
             long written = writeOutputs(dir, journal, spec, meter, started, budgetHit.get(), notSent.get());
             Result result = new Result(spec.out(), ok.get() + failed.get(), written, journal.failures().size(), notSent.get(),
-                    meter.cachedHits(), meter.summary(), Duration.between(started, Instant.now()));
+                    meter.cachedRequests(), meter.summary(), Duration.between(started, Instant.now()));
             if (budgetHit.get()) {
                 throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
                         + meter.summary() + "; " + notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");

@@ -151,6 +151,13 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Rows that succeeded. */
+    /** Indices of the successful rows, ascending: the order records are written in. */
+    public synchronized long[] successIndices() {
+        long[] keys = offsets.keys();
+        java.util.Arrays.sort(keys);
+        return keys;
+    }
+
     public synchronized long successes() {
         return offsets.size();
     }

@@ -162,7 +162,7 @@ public final class LlmClient implements AutoCloseable {
                 clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
             }
             breaker.awaitClosed();
-            CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion);
+            CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion).orElse(null);
             if (reservation == null) {
                 return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
             }
@@ -172,7 +172,7 @@ public final class LlmClient implements AutoCloseable {
                 step = attemptOnce(body, estimate + maxCompletion, reservation, attempt);
             } finally {
                 if (!(step instanceof Done d && d.settled())) {
-                    meter.cancel(reservation);
+                    meter.release(reservation);
                 }
                 permit.release(step == null ? AdaptiveConcurrency.Signal.DROPPED : step.signal());
             }

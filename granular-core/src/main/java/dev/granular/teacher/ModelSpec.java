@@ -52,10 +52,15 @@ public record ModelSpec(Provider provider, String model, URI baseUrl, String api
             try {
                 url = URI.create(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException("model '" + spec + "': '" + u + "' is not a URL");
+                throw new BadInputException("model '" + p + ":" + model + "@...': the part after @ is not a URL");
             }
             if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https")) || url.getHost() == null) {
-                throw new BadInputException("model '" + spec + "': '" + u + "' is not an http(s) URL");
+                throw new BadInputException("model '" + p + ":" + model + "@...': the URL must start with http:// or https:// and name a host");
+            }
+            if (url.getRawUserInfo() != null) {
+                // A credential in the URL would be printed wherever the model is named: refuse it, without echoing it.
+                throw new BadInputException("model URL must not contain a user or password; put the key in an environment "
+                        + "variable (--api-key-env)");
             }
         }
         if (model.isBlank()) {

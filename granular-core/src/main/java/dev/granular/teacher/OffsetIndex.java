@@ -61,6 +61,18 @@ final class OffsetIndex {
         }
     }
 
+    /** The keys present, in no particular order. */
+    long[] keys() {
+        long[] out = new long[size];
+        int n = 0;
+        for (long k : keys) {
+            if (k != EMPTY) {
+                out[n++] = k;
+            }
+        }
+        return out;
+    }
+
     private void grow() {
         long[] oldKeys = keys;
         long[] oldValues = values;
