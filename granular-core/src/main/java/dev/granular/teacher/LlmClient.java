@@ -161,15 +161,26 @@ public final class LlmClient implements AutoCloseable {
             if (last != null) {
                 clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
             }
-            breaker.awaitClosed();
+            // Budget first: a request that will not be sent must not pass the breaker, whose half-open
+            // probe waits for the report of whoever passed.
             CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion).orElse(null);
             if (reservation == null) {
                 return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
             }
-            AdaptiveConcurrency.Permit permit = aimd.acquire();
+            AdaptiveConcurrency.Permit permit;
+            try {
+                breaker.awaitClosed();
+                permit = aimd.acquire();
+            } catch (InterruptedException e) {
+                meter.release(reservation);
+                throw e;
+            }
             Step step = null;
             try {
                 step = attemptOnce(body, estimate + maxCompletion, reservation, attempt);
+            } catch (RuntimeException | InterruptedException e) {
+                breaker.onFailure(); // whoever passed the breaker reports once, also when giving up
+                throw e;
             } finally {
                 if (!(step instanceof Done d && d.settled())) {
                     meter.release(reservation);
@@ -194,12 +205,12 @@ public final class LlmClient implements AutoCloseable {
         } catch (HttpTimeoutException e) {
             breaker.onFailure();
             return new Again("timed out after " + limits.timeout().toSeconds() + " s", 0, Optional.empty(),
-                    AdaptiveConcurrency.Signal.ERROR);
+                    AdaptiveConcurrency.Signal.DROPPED);
         } catch (IOException e) {
             breaker.onFailure();
             // The exception's own message may quote a URL but never headers; name only its type to be safe.
             return new Again("connection error (" + e.getClass().getSimpleName() + ")", 0, Optional.empty(),
-                    AdaptiveConcurrency.Signal.ERROR);
+                    AdaptiveConcurrency.Signal.DROPPED);
         }
         rate.observe(reply);
         if (reply.status() / 100 == 2) {
@@ -226,8 +237,10 @@ public final class LlmClient implements AutoCloseable {
                 Optional<Duration> after = RetryPolicy.retryAfter(reply, clock);
                 AdaptiveConcurrency.Signal signal = AdaptiveConcurrency.Signal.ERROR;
                 if (reply.status() == 429) {
+                    // Rate limited, not broken: AIMD and the pause handle it; the breaker hears the server is up.
                     signal = AdaptiveConcurrency.Signal.OVERLOADED;
                     after.ifPresent(rate::pauseFor);
+                    breaker.onSuccess();
                 } else {
                     if (reply.status() == 503 || reply.status() == 529) {
                         signal = AdaptiveConcurrency.Signal.OVERLOADED;
