@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", hidden = true,
         header = "Run the benchmarks of BENCHMARKS.md.",
         description = {"Examples:", "  granular bench in2-assembly", "  granular bench make-corpus --bytes 1000000000 big.jsonl",
-                "  granular bench in2-memory big.jsonl"},
+                "  granular bench in2-memory big.jsonl", "  granular bench llm-throughput"},
         mixinStandardHelpOptions = true,
-        subcommands = {BenchCommand.Assembly.class, BenchCommand.MakeCorpus.class, BenchCommand.Memory.class})
+        subcommands = {BenchCommand.Assembly.class, BenchCommand.MakeCorpus.class, BenchCommand.Memory.class, BenchCommand.LlmThroughput.class})
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -101,6 +101,117 @@ public final class BenchCommand implements Runnable {
                 try (var s = Files.walk(work)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
+            }
+        }
+    }
+
+    @Command(name = "llm-throughput", header = "LLM layer throughput against a fixed-latency local server, vs the ideal.",
+            mixinStandardHelpOptions = true)
+    static final class LlmThroughput implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--latency-ms", defaultValue = "200")
+        int latencyMs;
+        @Option(names = "--concurrency", defaultValue = "64,256,1024", split = ",")
+        List<Integer> concurrency;
+        @Option(names = "--seconds", defaultValue = "8", description = "Approximate run time per concurrency level.")
+        int seconds;
+        @Option(names = "--raw", description = "Baseline: the bare HTTP transport, without the layer (cache, limits, retries, accounting).")
+        boolean raw;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+            try (BenchServer server = new BenchServer(java.time.Duration.ofMillis(latencyMs))) {
+                var model = dev.granular.teacher.ModelSpec.parse("openai:bench@" + server.baseUrl(), null);
+                out.printf(Locale.ROOT, "latency %d ms; ideal = concurrency / latency%n", latencyMs);
+                out.printf(Locale.ROOT, "%12s %10s %12s %12s %9s %14s %14s%n", "concurrency", "requests", "req/s", "ideal req/s",
+                        "fraction", "CPU ms/req", "heap MB (peak)");
+                for (int c : concurrency) {
+                    int requests = (int) Math.max(c * 3L, (long) c * seconds * 1000 / latencyMs);
+                    double[] r = run(model, c, requests, server, os, memory, raw);
+                    double ideal = c * 1000.0 / latencyMs;
+                    out.printf(Locale.ROOT, "%12d %10d %12.0f %12.0f %9.3f %14.3f %14.0f%n", c, requests, r[0], ideal, r[0] / ideal,
+                            r[1], r[2]);
+                }
+            }
+            return Granular.OK;
+        }
+
+        /** Returns {req/s, process CPU ms per request, peak heap MB while running}. */
+        private static double[] run(dev.granular.teacher.ModelSpec model, int c, int requests, BenchServer server,
+                                    com.sun.management.OperatingSystemMXBean os, java.lang.management.MemoryMXBean memory,
+                                    boolean raw) throws Exception {
+            var transport = new dev.granular.teacher.HttpTransport();
+            var wire = new dev.granular.teacher.OpenAiWire();
+            var limits = new dev.granular.teacher.LlmClient.Limits(c, 0, 0, 0, java.time.Duration.ofSeconds(60), 0);
+            var meter = new dev.granular.teacher.CostMeter(dev.granular.teacher.PriceTable.builtIn());
+            var clock = dev.granular.teacher.Clock.SYSTEM;
+            try (var client = new dev.granular.teacher.LlmClient(model, java.util.Optional.empty(),
+                    new dev.granular.teacher.HttpTransport(), limits, dev.granular.teacher.ResponseCache.NONE, meter, clock,
+                    dev.granular.teacher.RetryPolicy.defaults(), dev.granular.teacher.CircuitBreaker.defaults(clock));
+                 var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                var params = dev.granular.teacher.GenerationParams.DEFAULT;
+                var failures = new java.util.concurrent.atomic.AtomicLong();
+                var peakHeap = new java.util.concurrent.atomic.AtomicLong();
+                var sampler = Thread.ofPlatform().daemon().start(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        peakHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                var sem = new java.util.concurrent.Semaphore(c);
+                // Steady state: the first 2 x c requests (connection set-up, JIT) are not measured.
+                long cpu0 = 0;
+                long t0 = 0;
+                int warm = 2 * c;
+                for (int i = 0; i < warm + requests; i++) {
+                    if (i == warm) {
+                        sem.acquire(c);
+                        sem.release(c);
+                        cpu0 = os.getProcessCpuTime();
+                        t0 = System.nanoTime();
+                    }
+                    sem.acquire();
+                    int n = i;
+                    pool.submit(() -> {
+                        try {
+                            var req = dev.granular.teacher.ChatRequest.of("r" + n,
+                                    List.of(dev.granular.teacher.ChatMessage.user("request " + n)), params);
+                            if (raw) {
+                                var reply = transport.post(wire.endpoint(model), wire.headers(model, java.util.Optional.empty()),
+                                        wire.body(model, req), java.time.Duration.ofSeconds(60));
+                                wire.parse(reply.body());
+                            } else if (client.complete(req) instanceof dev.granular.teacher.Outcome.Failed f) {
+                                if (failures.incrementAndGet() == 1) {
+                                    System.err.println("first failure: " + f);
+                                }
+                            }
+                        } catch (java.io.IOException | dev.granular.teacher.MalformedReplyException e) {
+                            failures.incrementAndGet();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            sem.release();
+                        }
+                    });
+                }
+                sem.acquire(c);
+                long t1 = System.nanoTime();
+                long cpu1 = os.getProcessCpuTime();
+                sampler.interrupt();
+                transport.close();
+                if (failures.get() > 0) {
+                    throw new IllegalStateException(failures.get() + " requests failed");
+                }
+                double secs = (t1 - t0) / 1e9;
+                return new double[] {requests / secs, (cpu1 - cpu0) / 1e6 / requests, peakHeap.get() / 1e6};
             }
         }
     }

@@ -70,8 +70,45 @@ public final class In2Command implements Callable<Integer> {
     Path general;
 
     @Option(names = "--qa", paramLabel = "MODE", defaultValue = "programmatic",
-            description = "How questions are written: programmatic (no LLM). Default: ${DEFAULT-VALUE}.")
+            description = "Who writes the questions: programmatic (no LLM), teacher (--teacher), or a mix such as teacher=0.7,programmatic=0.3. Default: ${DEFAULT-VALUE}.")
     String qa;
+
+    @Option(names = "--teacher", paramLabel = "SPEC", description = "Teacher model for --qa teacher: openai:MODEL, openai:MODEL@URL or anthropic:MODEL (docs/models.md).")
+    String teacherSpec;
+
+    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the teacher's API key.")
+    String apiKeyEnv;
+
+    @Option(names = "--teacher-concurrency", paramLabel = "N", defaultValue = "64", description = "Teacher requests in flight. Default: ${DEFAULT-VALUE}.")
+    int teacherConcurrency;
+
+    @Option(names = "--teacher-rpm", paramLabel = "N", defaultValue = "0", description = "Teacher requests per minute (0: no limit).")
+    int teacherRpm;
+
+    @Option(names = "--teacher-tpm", paramLabel = "N", defaultValue = "0", description = "Teacher tokens per minute (0: no limit).")
+    int teacherTpm;
+
+    @Option(names = "--teacher-max-retries", paramLabel = "N", defaultValue = "8", description = "Retries per teacher request. Default: ${DEFAULT-VALUE}.")
+    int teacherRetries;
+
+    @Option(names = "--teacher-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = GenerateCommand.DurationConverter.class,
+            description = "Per teacher request attempt. Default: ${DEFAULT-VALUE}.")
+    java.time.Duration teacherTimeout;
+
+    @Option(names = "--teacher-temperature", paramLabel = "T", description = "Teacher sampling temperature (server default if unset).")
+    Double teacherTemperature;
+
+    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache for teacher replies. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Do not use the response cache.")
+    boolean noCache;
+
+    @Option(names = "--max-cost", paramLabel = "USD", description = "Teacher budget: stop cleanly (exit 3) before spending more.")
+    Double maxCost;
+
+    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
+    Path prices;
 
     @Option(names = "--exclude", paramLabel = "FILE", arity = "1..*",
             description = "Evaluation data to decontaminate against: corpus documents sharing a word 10-gram with it are not used.")
@@ -108,8 +145,21 @@ public final class In2Command implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!qa.equals("programmatic")) {
-            throw new BadInputException("--qa " + qa + ": only 'programmatic' is available in this version");
+        dev.granular.in2.QaMix qaMix = dev.granular.in2.QaMix.parse(qa);
+        In2Job.Teacher teacher = null;
+        if (qaMix.usesTeacher()) {
+            if (teacherSpec == null) {
+                throw new BadInputException("--qa " + qa + " needs --teacher SPEC (e.g. openai:gpt-4o-mini)");
+            }
+            var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, apiKeyEnv);
+            model.key(System.getenv()); // a missing required key is bad input, found before any work
+            var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
+            var limits = new dev.granular.teacher.LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherRetries,
+                    teacherTimeout, 2);
+            Path cachePath = noCache ? null : cache != null ? cache : dev.granular.teacher.ResponseCache.defaultLocation(System.getenv());
+            teacher = new In2Job.Teacher(model, params, limits, cachePath, maxCost, prices, System.getenv());
+        } else if (teacherSpec != null) {
+            throw new BadInputException("--teacher is given but --qa is programmatic; use --qa teacher (or a mix) to use it");
         }
         BadRowPolicy policy = switch (onBadRow.toLowerCase(Locale.ROOT)) {
             case "fail" -> BadRowPolicy.FAIL;
@@ -124,7 +174,7 @@ public final class In2Command implements Callable<Integer> {
             tpl = new PromptTemplate(Files.readString(template));
         }
         In2Config config = new In2Config(examples, segmentTokens, minTokens, maxTokens, Mix.parse(mix), maxDocTokens, tpl,
-                systemMessage, seed);
+                systemMessage, seed, qaMix);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         // The arguments after "granular": originalArgs() are the whole command line's, "in2" included,
         // unless this command runs on its own.
@@ -134,7 +184,7 @@ public final class In2Command implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
-                out, shardSize, overwrite, nThreads, commandLine);
+                out, shardSize, overwrite, nThreads, commandLine, teacher);
 
         PrintStream err = System.err;
         CliListener listener = new CliListener(err, config.examples());

@@ -16,9 +16,10 @@ import java.util.Map;
  * @param template      the user message around context and question
  * @param systemMessage a system message for every example, or null for none
  * @param seed          the random seed; the same inputs and seed give the same data
+ * @param qaMix         who writes the questions: programmatic rules, a teacher model, or a mixture
  */
 public record In2Config(long examples, int segmentTokens, int minTokens, int maxTokens, Mix mix, int maxDocTokens,
-                        PromptTemplate template, String systemMessage, long seed) {
+                        PromptTemplate template, String systemMessage, long seed, QaMix qaMix) {
 
     public static final In2Config DEFAULT = new In2Config(1000, 128, 4096, 32768, Mix.DEFAULT, 1024,
             PromptTemplate.DEFAULT, null, 42);
@@ -49,30 +50,41 @@ public record In2Config(long examples, int segmentTokens, int minTokens, int max
         if (systemMessage != null && systemMessage.isEmpty()) {
             systemMessage = null;
         }
+        qaMix = qaMix == null ? QaMix.PROGRAMMATIC : qaMix;
+    }
+
+    /** Programmatic questions. */
+    public In2Config(long examples, int segmentTokens, int minTokens, int maxTokens, Mix mix, int maxDocTokens,
+                     PromptTemplate template, String systemMessage, long seed) {
+        this(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed, QaMix.PROGRAMMATIC);
+    }
+
+    public In2Config withQa(QaMix q) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed, q);
     }
 
     public In2Config withExamples(long n) {
-        return new In2Config(n, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed);
+        return new In2Config(n, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed, qaMix);
     }
 
     public In2Config withContext(int min, int max) {
-        return new In2Config(examples, segmentTokens, min, max, mix, Math.min(maxDocTokens, min), template, systemMessage, seed);
+        return new In2Config(examples, segmentTokens, min, max, mix, Math.min(maxDocTokens, min), template, systemMessage, seed, qaMix);
     }
 
     public In2Config withMix(Mix m) {
-        return new In2Config(examples, segmentTokens, minTokens, maxTokens, m, maxDocTokens, template, systemMessage, seed);
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, m, maxDocTokens, template, systemMessage, seed, qaMix);
     }
 
     public In2Config withSeed(long s) {
-        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, s);
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, s, qaMix);
     }
 
     public In2Config withTemplate(PromptTemplate t, String system) {
-        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, t, system, seed);
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, t, system, seed, qaMix);
     }
 
     public In2Config withSegmentation(int segTokens, int maxDoc) {
-        return new In2Config(examples, segTokens, minTokens, maxTokens, mix, maxDoc, template, systemMessage, seed);
+        return new In2Config(examples, segTokens, minTokens, maxTokens, mix, maxDoc, template, systemMessage, seed, qaMix);
     }
 
     /** The resolved configuration, as the manifest records it. */
@@ -87,6 +99,7 @@ public record In2Config(long examples, int segmentTokens, int minTokens, int max
         m.put("template", template.text());
         m.put("system_message", systemMessage);
         m.put("seed", seed);
+        m.put("qa", qaMix.toString());
         return m;
     }
 }

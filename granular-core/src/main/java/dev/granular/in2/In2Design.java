@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.granular.io.StoppedEarlyException;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -23,6 +25,8 @@ import java.util.SplittableRandom;
  */
 public final class In2Design {
     private static final int MAX_ATTEMPTS = 2000;
+    /** Teacher candidates per example: each is a request, so the bound is small. */
+    static final int TEACHER_CANDIDATES = 8;
     private static final int MAX_FILLER_MISSES = 64;
     private static final int MAX_FILLER_TRIES = 200_000;
     /** The first examples of each long kind whose token counts are re-checked by a full tokenization. */
@@ -32,12 +36,23 @@ public final class In2Design {
     private final SegmentTokens tokens;
     private final In2Config config;
     private final List<GeneralRows.Row> general;
+    private final TeacherQuestions teacher;
     private final byte[] kinds;
     private final int[] ordinals;
     private final long[] counts;
     private final int[] multiDocs;
 
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general) {
+        this(store, tokens, config, general, null);
+    }
+
+    /** With {@code teacher} writing the share of questions that {@link In2Config#qaMix()} gives it. */
+    In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
+              TeacherQuestions teacher) {
+        if (config.qaMix().usesTeacher() && teacher == null) {
+            throw new BadInputException("--qa " + config.qaMix() + " needs a teacher model (--teacher SPEC)");
+        }
+        this.teacher = config.qaMix().usesTeacher() ? teacher : null;
         this.store = store;
         this.tokens = tokens;
         this.config = config;
@@ -112,16 +127,99 @@ public final class In2Design {
 
     /** Example {@code i}. */
     public TrainingRecord example(long i) {
-        SplittableRandom rnd = new SplittableRandom(mix(config.seed(), i));
+        return example(i, 0);
+    }
+
+    /**
+     * Example {@code i}, drawn again: round {@code r > 0} gives another example of the same kind
+     * (used when a teacher's question repeats an earlier one; see {@link In2Job}).
+     */
+    public TrainingRecord example(long i, int round) {
+        long seed = round == 0 ? mix(config.seed(), i) : mix(mix(config.seed(), i), round);
+        SplittableRandom rnd = new SplittableRandom(seed);
         String id = String.format("in2-%08d", i);
         ExampleKind kind = kind(i);
+        boolean verify = ordinals[(int) i] < VERIFIED_PER_KIND;
+        Writer writer = kind == ExampleKind.GENERAL ? null : writer(kind, id, rnd, round);
         TrainingRecord r = switch (kind) {
-            case SINGLE -> single(id, rnd, ordinals[(int) i] < VERIFIED_PER_KIND);
-            case MULTI -> multi(id, rnd, ordinals[(int) i] < VERIFIED_PER_KIND);
-            case SHORT -> shortExample(id, rnd);
+            case SINGLE -> single(id, rnd, verify, writer);
+            case MULTI -> multi(id, rnd, verify, writer);
+            case SHORT -> shortExample(id, rnd, writer);
             case GENERAL -> generalExample(id, (int) i);
         };
-        return r;
+        if (round > 0 && writer != null) {
+            writer.rejected.merge("duplicate", (long) round, Long::sum);
+        }
+        return writer == null || writer.rejected.isEmpty() ? r : withRejections(r, writer);
+    }
+
+    /**
+     * Who writes this example's question, and what it rejected on the way: the teacher (when the
+     * {@code --qa} mix says so for this example) or the programmatic rules.
+     */
+    private final class Writer {
+        final boolean teacher;
+        final String id;
+        final int round;
+        final Map<String, Long> rejected = new java.util.TreeMap<>();
+        boolean onlyFailures = true;
+        QaKind kind;
+
+        Writer(boolean teacher, String id, int round, QaKind firstKind) {
+            this.teacher = teacher;
+            this.id = id;
+            this.round = round;
+            this.kind = firstKind;
+        }
+
+        int maxAttempts() {
+            return teacher ? TEACHER_CANDIDATES : MAX_ATTEMPTS;
+        }
+
+        /** A question about {@code texts} (one segment, or a document's segments), or nothing this attempt. */
+        Optional<Qa> write(List<String> texts, List<Boolean> starts, boolean multi, SplittableRandom rnd, int attempt) {
+            if (teacher) {
+                TeacherQuestions.Result res = In2Design.this.teacher.ask(texts, multi, id, round * TEACHER_CANDIDATES + attempt);
+                return switch (res) {
+                    case TeacherQuestions.Accepted a -> Optional.of(a.qa());
+                    case TeacherQuestions.Rejected rej -> {
+                        rejected.merge(rej.reason(), 1L, Long::sum);
+                        onlyFailures &= rej.reason().equals("failed");
+                        yield Optional.empty();
+                    }
+                };
+            }
+            List<QaKind> kinds = multi ? QaKind.multiSegment() : QaKind.single();
+            kind = rotate(attempt, kind, kinds, rnd);
+            return multi ? ProgrammaticQuestions.multi(kind, texts, starts, rnd)
+                    : ProgrammaticQuestions.single(kind, texts.get(0), starts.get(0), rnd);
+        }
+
+        /** Nothing usable after every attempt. */
+        RuntimeException exhausted(String what) {
+            if (teacher && onlyFailures) {
+                return new StoppedEarlyException("the teacher " + In2Design.this.teacher.model() + " gave no reply for " + id
+                        + " after " + TEACHER_CANDIDATES + " requests and their retries; rerun to continue");
+            }
+            if (teacher) {
+                return new StoppedEarlyException("the teacher " + In2Design.this.teacher.model() + " wrote no usable " + what
+                        + " question for " + id + " in " + TEACHER_CANDIDATES + " candidates (rejected: " + rejected + ")");
+            }
+            return new BadInputException("could not write a " + what + " question in " + MAX_ATTEMPTS
+                    + " tries: the corpus has too little usable prose (whole sentences with numbers, names or several words)");
+        }
+    }
+
+    private Writer writer(ExampleKind kind, String id, SplittableRandom rnd, int round) {
+        boolean byTeacher = teacher != null && config.qaMix().teacherWrites(rnd);
+        List<QaKind> kinds = kind == ExampleKind.MULTI ? QaKind.multiSegment() : QaKind.single();
+        return new Writer(byTeacher, id, round, kinds.get(rnd.nextInt(kinds.size())));
+    }
+
+    private static TrainingRecord withRejections(TrainingRecord r, Writer w) {
+        Map<String, Object> meta = new LinkedHashMap<>(r.meta());
+        meta.put("qa_rejected", new LinkedHashMap<>(w.rejected));
+        return new TrainingRecord(r.id(), r.messages(), r.tools(), meta);
     }
 
     /** SplitMix64 finaliser over (seed, index): independent streams per example. */
@@ -134,35 +232,31 @@ public final class In2Design {
 
     // ---- single: one key segment among fillers
 
-    private TrainingRecord single(String id, SplittableRandom rnd, boolean verify) {
+    private TrainingRecord single(String id, SplittableRandom rnd, boolean verify, Writer writer) {
         int target = drawTarget(rnd);
-        List<QaKind> kindsToTry = QaKind.single();
-        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
+        for (int attempt = 0; attempt < writer.maxAttempts(); attempt++) {
             int key = rnd.nextInt(store.segments());
-            var qa = ProgrammaticQuestions.single(qaKind, store.segText(key), store.segStartsSentence(key), rnd);
+            var qa = writer.write(List.of(store.segText(key)), List.of(store.segStartsSentence(key)), false, rnd, attempt);
             if (qa.isEmpty()) {
                 continue;
             }
             Context ctx = assemble(List.of(key), target, rnd);
             if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+                if (writer.teacher) {
+                    writer.rejected.merge("ambiguous", 1L, Long::sum);
+                }
                 continue;
             }
-            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify);
+            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer);
         }
-        throw new BadInputException("could not write a single-segment question in " + MAX_ATTEMPTS
-                + " tries: the corpus has too little usable prose (whole sentences with numbers, names or several words)");
+        throw writer.exhausted("single-segment");
     }
 
     // ---- multi: all segments of one document spread among fillers, the question needs two
 
-    private TrainingRecord multi(String id, SplittableRandom rnd, boolean verify) {
+    private TrainingRecord multi(String id, SplittableRandom rnd, boolean verify, Writer writer) {
         int target = drawTarget(rnd);
-        List<QaKind> kindsToTry = QaKind.multiSegment();
-        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
+        for (int attempt = 0; attempt < writer.maxAttempts(); attempt++) {
             int d = multiDocs[rnd.nextInt(multiDocs.length)];
             int first = store.docFirstSeg(d);
             int count = store.docSegCount(d);
@@ -174,18 +268,20 @@ public final class In2Design {
                 starts.add(store.segStartsSentence(s));
                 keys.add(s);
             }
-            var qa = ProgrammaticQuestions.multi(qaKind, texts, starts, rnd);
+            var qa = writer.write(texts, starts, true, rnd, attempt);
             if (qa.isEmpty()) {
                 continue;
             }
             Context ctx = assemble(keys, target, rnd);
             if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+                if (writer.teacher) {
+                    writer.rejected.merge("ambiguous", 1L, Long::sum);
+                }
                 continue;
             }
-            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify);
+            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer);
         }
-        throw new BadInputException("could not write a multi-segment question in " + MAX_ATTEMPTS
-                + " tries: the corpus's documents have too few whole sentences (or numbers) in different segments");
+        throw writer.exhausted("multi-segment");
     }
 
     /** Every 200 failed attempts, draws another question kind: the current one is rare in this corpus. */
@@ -260,7 +356,7 @@ public final class In2Design {
     }
 
     private TrainingRecord longRecord(String id, ExampleKind kind, Qa qa, Context ctx, List<Integer> candidates,
-                                      List<Integer> docSegments, boolean verify) {
+                                      List<Integer> docSegments, boolean verify, Writer writer) {
         if (verify) {
             verifyTokens(id, ctx);
         }
@@ -298,6 +394,10 @@ public final class In2Design {
         meta.put("evidence", String.join("\n", evidence));
         meta.put("evidence_spans", evidenceSpans);
         meta.put("source", store.parentName(store.segParent(candidates.get(0))));
+        meta.put("question", qa.question());
+        if (writer.teacher) {
+            meta.put("teacher", teacher.model());
+        }
         if (docSegments != null) {
             List<Integer> all = new ArrayList<>();
             for (int s : docSegments) {
@@ -310,17 +410,14 @@ public final class In2Design {
 
     // ---- short: the document alone
 
-    private TrainingRecord shortExample(String id, SplittableRandom rnd) {
-        List<QaKind> kindsToTry = QaKind.single();
-        QaKind qaKind = kindsToTry.get(rnd.nextInt(kindsToTry.size()));
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            qaKind = rotate(attempt, qaKind, kindsToTry, rnd);
+    private TrainingRecord shortExample(String id, SplittableRandom rnd, Writer writer) {
+        for (int attempt = 0; attempt < writer.maxAttempts(); attempt++) {
             int d = rnd.nextInt(store.docs());
             int first = store.docFirstSeg(d);
             int count = store.docSegCount(d);
             int seg = first + rnd.nextInt(count);
             String segText = store.segText(seg);
-            var qa = ProgrammaticQuestions.single(qaKind, segText, store.segStartsSentence(seg), rnd);
+            var qa = writer.write(List.of(segText), List.of(store.segStartsSentence(seg)), false, rnd, attempt);
             if (qa.isEmpty()) {
                 continue;
             }
@@ -348,9 +445,13 @@ public final class In2Design {
             meta.put("evidence", segText.substring(e.begin(), e.end()));
             meta.put("evidence_spans", List.of(List.of(eb, eb + segText.codePointCount(e.begin(), e.end()))));
             meta.put("source", store.parentName(store.docParent(d)));
+            meta.put("question", qa.get().question());
+            if (writer.teacher) {
+                meta.put("teacher", teacher.model());
+            }
             return new TrainingRecord(id, messages(filled.content(), qa.get().answer()), null, meta);
         }
-        throw new BadInputException("could not write a question for a short example in " + MAX_ATTEMPTS + " tries");
+        throw writer.exhausted("short-example");
     }
 
     // ---- general: copied rows

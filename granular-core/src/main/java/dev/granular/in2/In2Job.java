@@ -8,6 +8,17 @@ import dev.granular.corpus.Document;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
+import dev.granular.teacher.CircuitBreaker;
+import dev.granular.teacher.Clock;
+import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.HttpTransport;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.PriceTable;
+import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.TrainingRecord;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
@@ -53,15 +64,38 @@ public final class In2Job {
      * @param overwrite   replace a different run in {@code out}
      * @param threads     worker threads (never changes the output)
      * @param commandLine the command line, for the manifest
+     * @param teacher     the teacher model for {@code --qa teacher}, or null
      */
     public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, Path general, String tokenizer,
-                       In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine) {
+                       In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
+                       Teacher teacher) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
             commandLine = List.copyOf(commandLine);
             threads = Math.max(1, threads);
         }
+
+        /** Without a teacher: programmatic questions only. */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, Path general, String tokenizer,
+                    In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine) {
+            this(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine, null);
+        }
+    }
+
+    /**
+     * The teacher for LLM-written questions.
+     *
+     * @param model   the model
+     * @param params  sampling parameters (part of the run's identity)
+     * @param limits  concurrency, rates, retries, timeout (not part of it)
+     * @param cache   the response cache file, or null for none
+     * @param maxCost a USD budget, or null
+     * @param prices  a prices file, or null
+     * @param env     the environment, for the API key
+     */
+    public record Teacher(ModelSpec model, GenerationParams params, LlmClient.Limits limits, Path cache, Double maxCost,
+                          Path prices, Map<String, String> env) {
     }
 
     /** Progress callbacks; called from worker threads. */
@@ -108,6 +142,13 @@ public final class In2Job {
             identity.put("text_field", spec.corpusOptions().textField());
             identity.put("on_bad_row", spec.corpusOptions().onBadRow().name().toLowerCase(java.util.Locale.ROOT));
             identity.put("inputs", inputs);
+            if (config.qaMix().usesTeacher()) {
+                if (spec.teacher() == null) {
+                    throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+                }
+                identity.put("teacher", Map.of("model", spec.teacher().model().toString(), "params", spec.teacher().params().toJson(),
+                        "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));
+            }
             OutputDirectory dir = OutputDirectory.open(spec.out(), "in2", identity, spec.shardSize(), spec.overwrite());
             if (dir.complete()) {
                 var m = dir.manifest();
@@ -137,27 +178,84 @@ public final class In2Job {
                                        ExecutorService pool, Instant started) {
         listener.stage("corpus", -1);
         CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
-        In2Design design = new In2Design(build.store(), build.tokens(), config, general);
-        long written;
-        long resumeFrom;
-        try (ShardWriter writer = dir.writer()) {
-            resumeFrom = writer.start();
-            listener.stage("generate", design.size());
-            if (resumeFrom > 0) {
-                listener.progress(resumeFrom, 0);
-            }
-            written = generate(design, writer, pool, spec.threads(), listener);
-            writer.finish();
+        CostMeter meter = null;
+        LlmClient client = null;
+        ResponseCache cache = ResponseCache.NONE;
+        TeacherQuestions teacher = null;
+        if (config.qaMix().usesTeacher()) {
+            Teacher t = spec.teacher();
+            PriceTable prices = t.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(t.prices());
+            meter = t.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, t.maxCost());
+            cache = t.cache() == null ? ResponseCache.NONE : SqliteResponseCache.open(t.cache());
+            client = new LlmClient(t.model(), t.model().key(t.env()), new HttpTransport(), t.limits(), cache, meter, Clock.SYSTEM,
+                    new RetryPolicy(t.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                            java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+            teacher = new TeacherQuestions(client, t.params());
         }
-        listener.stage("report", -1);
-        In2Report report = In2Report.build(dir, config);
-        Instant ended = Instant.now();
-        Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
-                resumeFrom);
-        DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
-        dir.finish(manifest);
-        return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
-                report.contextTokens(), Duration.between(started, ended), report.summary());
+        try {
+            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher);
+            long written;
+            long resumeFrom;
+            try (ShardWriter writer = dir.writer()) {
+                resumeFrom = writer.start();
+                listener.stage("generate", design.size());
+                if (resumeFrom > 0) {
+                    listener.progress(resumeFrom, 0);
+                }
+                if (teacher != null) {
+                    // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
+                    try (ExecutorService vpool = Executors.newVirtualThreadPerTaskExecutor()) {
+                        written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
+                                listener, seenQuestions(dir));
+                    }
+                } else {
+                    written = generate(design, writer, pool, spec.threads(), listener, null);
+                }
+                writer.finish();
+            }
+            listener.stage("report", -1);
+            In2Report report = In2Report.build(dir, config);
+            Instant ended = Instant.now();
+            Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
+                    resumeFrom);
+            if (meter != null) {
+                manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
+            }
+            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
+            dir.finish(manifest);
+            return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
+                    report.contextTokens(), Duration.between(started, ended), report.summary());
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            cache.close();
+        }
+    }
+
+    /** Normalised questions the teacher wrote in records already on disk (a resumed run must not repeat them). */
+    private static java.util.Set<String> seenQuestions(OutputDirectory dir) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (var files = java.nio.file.Files.list(dir.dataDir())) {
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".jsonl") && !name.endsWith(".jsonl.partial")) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(f)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    TrainingRecord r = RecordJson.parse(line, f.toString(), 0);
+                    if (r.meta().get("teacher") != null && r.meta().get("question") instanceof String q) {
+                        seen.add(TeacherQuestions.normalise(q));
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + dir.dataDir(), e);
+        }
+        return seen;
     }
 
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
@@ -248,34 +346,51 @@ public final class In2Job {
         builder.append(await(inFlight.removeFirst()));
     }
 
-    /** Generates examples from the writer's start to the end, in parallel, writing them in index order. */
-    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int threads, Listener listener) {
-        final int batch = 8;
-        ArrayDeque<Future<List<String>>> inFlight = new ArrayDeque<>();
+    /** How often a teacher's repeated question is drawn again before the repeat is accepted (and counted). */
+    private static final int MAX_REDRAWS = 4;
+
+    /**
+     * Generates examples from the writer's start to the end, in parallel, writing them in index
+     * order. With {@code seen} (teacher questions), a question that repeats an earlier one is
+     * drawn again here, in index order, so which one counts as the repeat never depends on timing.
+     */
+    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int parallel, Listener listener,
+                                 java.util.Set<String> seen) {
+        final int batch = seen != null ? 1 : 8;
+        ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
         long next = writer.start();
         long written = 0;
         while (next < design.size() || !inFlight.isEmpty()) {
-            while (next < design.size() && inFlight.size() < threads * 4) {
+            while (next < design.size() && inFlight.size() < parallel * 4) {
                 long from = next;
                 long to = Math.min(design.size(), from + batch);
                 inFlight.add(pool.submit(() -> {
-                    List<String> lines = new ArrayList<>((int) (to - from));
+                    List<TrainingRecord> records = new ArrayList<>((int) (to - from));
                     for (long i = from; i < to; i++) {
-                        TrainingRecord r = design.example(i);
-                        Object tokens = r.meta().get("context_tokens");
-                        lines.add(RecordJson.toJson(r));
-                        listener.progress(1, tokens instanceof Number n ? n.longValue() : 0);
+                        records.add(design.example(i));
                     }
-                    return lines;
+                    return records;
                 }));
                 next = to;
             }
-            for (String line : await(inFlight.removeFirst())) {
-                writer.write(line);
+            for (TrainingRecord r : await(inFlight.removeFirst())) {
+                if (seen != null && r.meta().get("teacher") != null) {
+                    long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
+                    for (int round = 1; round <= MAX_REDRAWS && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
+                        r = design.example(index, round);
+                    }
+                    seen.add(TeacherQuestions.normalise(question(r)));
+                }
+                writer.write(RecordJson.toJson(r));
                 written++;
+                listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
             }
         }
         return written;
+    }
+
+    private static String question(TrainingRecord r) {
+        return String.valueOf(r.meta().get("question"));
     }
 
     private static <T> T await(Future<T> f) {

@@ -62,6 +62,8 @@ final class In2Report {
         long minLong = Long.MAX_VALUE;
         long maxLong = 0;
         long answerChars = 0;
+        Map<String, Long> rejected = new TreeMap<>();
+        long byTeacher = 0;
         try (Stream<TrainingRecord> s = RecordReader.read(dir.dir())) {
             for (var it = s.iterator(); it.hasNext(); ) {
                 TrainingRecord r = it.next();
@@ -71,6 +73,12 @@ final class In2Report {
                 byKind.merge(kind, 1L, Long::sum);
                 byQaKind.merge(String.valueOf(meta.get("qa_kind")), 1L, Long::sum);
                 answerChars += r.messages().get(r.messages().size() - 1).content().length();
+                if (meta.get("teacher") != null) {
+                    byTeacher++;
+                }
+                if (meta.get("qa_rejected") instanceof Map<?, ?> rej) {
+                    rej.forEach((k, v) -> rejected.merge(String.valueOf(k), ((Number) v).longValue(), Long::sum));
+                }
                 if (meta.get("context_tokens") instanceof Number n) {
                     long t = n.longValue();
                     contextTokens += t;
@@ -113,6 +121,15 @@ final class In2Report {
                 + " a p-value above 0.01 means no evidence against uniform depth");
         summary.put("depth", dep);
         summary.put("mean_answer_chars", records == 0 ? null : (double) answerChars / records);
+        if (byTeacher > 0 || !rejected.isEmpty()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("questions", byTeacher);
+            t.put("rejected_candidates", rejected);
+            t.put("note", "candidates dropped and replaced: failed (no reply), invalid (not the JSON asked for), evidence "
+                    + "(quote not verbatim in the key segments), meta (refers to 'the text'), ambiguous (quote repeated in the "
+                    + "context), duplicate (question asked before)");
+            summary.put("teacher", t);
+        }
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
             Charts.histogramPng(dir.reportDir().resolve("depth.png"), "Depth of the key segments (p = " + fmt(p) + ")",

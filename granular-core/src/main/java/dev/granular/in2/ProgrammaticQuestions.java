@@ -44,6 +44,7 @@ final class ProgrammaticQuestions {
             case NEXT_WORD -> nextWord(text, rnd);
             case NEXT_SENTENCE -> nextSentence(text, startsSentence, rnd);
             case ORDER, SUM -> throw new IllegalArgumentException(kind + " needs several segments");
+            case TEACHER_SINGLE, TEACHER_MULTI -> throw new IllegalArgumentException(kind + " is written by a teacher");
         };
     }
 
@@ -57,6 +58,7 @@ final class ProgrammaticQuestions {
             case SUM -> sum(texts, startsSentence, rnd);
             case CLOZE_NUMBER, CLOZE_NAME, NEXT_WORD, NEXT_SENTENCE ->
                     throw new IllegalArgumentException(kind + " is a single-segment kind");
+            case TEACHER_SINGLE, TEACHER_MULTI -> throw new IllegalArgumentException(kind + " is written by a teacher");
         };
     }
 

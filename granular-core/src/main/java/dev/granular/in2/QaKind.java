@@ -21,7 +21,11 @@ public enum QaKind {
     /** Integration: which of two quoted statements, from different segments, comes first. */
     ORDER("order", true),
     /** Integration and reasoning: the sum of two numbers blanked out of sentences in different segments. */
-    SUM("sum", true);
+    SUM("sum", true),
+    /** Written by a teacher model about one segment. */
+    TEACHER_SINGLE("teacher_single", false),
+    /** Written by a teacher model about a whole document; needs two of its segments. */
+    TEACHER_MULTI("teacher_multi", true);
 
     private final String wireName;
     private final boolean multi;
@@ -41,11 +45,18 @@ public enum QaKind {
         return multi;
     }
 
-    static List<QaKind> single() {
-        return Arrays.stream(values()).filter(k -> !k.multi).toList();
+    /** Whether a teacher model writes it. */
+    public boolean teacher() {
+        return this == TEACHER_SINGLE || this == TEACHER_MULTI;
     }
 
+    /** The programmatic single-segment kinds. */
+    static List<QaKind> single() {
+        return Arrays.stream(values()).filter(k -> !k.multi && !k.teacher()).toList();
+    }
+
+    /** The programmatic multi-segment kinds. */
     static List<QaKind> multiSegment() {
-        return Arrays.stream(values()).filter(k -> k.multi).toList();
+        return Arrays.stream(values()).filter(k -> k.multi && !k.teacher()).toList();
     }
 }
