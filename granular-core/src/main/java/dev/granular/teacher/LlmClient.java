@@ -204,7 +204,7 @@ public final class LlmClient implements AutoCloseable {
             reply = transport.post(wire.endpoint(spec), wire.headers(spec, key), body, limits.timeout());
         } catch (HttpTimeoutException e) {
             breaker.onFailure();
-            return new Again("timed out after " + limits.timeout().toSeconds() + " s", 0, Optional.empty(),
+            return new Again("timed out after " + describe(limits.timeout()), 0, Optional.empty(),
                     AdaptiveConcurrency.Signal.DROPPED);
         } catch (IOException e) {
             breaker.onFailure();
@@ -250,6 +250,11 @@ public final class LlmClient implements AutoCloseable {
                 yield new Again(error, reply.status(), after, signal);
             }
         };
+    }
+
+    /** {@code 120 s}, {@code 300 ms}: a sub-second --timeout must not read as "0 s". */
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     @Override
