@@ -222,10 +222,10 @@ public final class LlmClient implements AutoCloseable {
             } catch (MalformedReplyException e) {
                 // Truncated or malformed body: the server answered but this reply is unusable; try again.
                 breaker.onFailure();
-                return new Again(e.getMessage(), reply.status(), Optional.empty(), AdaptiveConcurrency.Signal.ERROR);
+                return new Again(redact(e.getMessage()), reply.status(), Optional.empty(), AdaptiveConcurrency.Signal.ERROR);
             }
         }
-        String error = "HTTP " + reply.status() + ": " + wire.errorMessage(reply.body()).orElse("(no message)");
+        String error = "HTTP " + reply.status() + ": " + redact(wire.errorMessage(reply.body()).orElse("(no message)"));
         return switch (RetryPolicy.classify(reply.status())) {
             case AUTH -> throw new AuthenticationException(spec + " answered " + error + " (check the key in " + spec.apiKeyEnv() + ")");
             case FAIL -> {
@@ -250,6 +250,17 @@ public final class LlmClient implements AutoCloseable {
                 yield new Again(error, reply.status(), after, signal);
             }
         };
+    }
+
+    /**
+     * {@code text} with the key masked. Servers and proxies may quote the key they were sent in an error message
+     * ("Incorrect API key provided: sk-..."); those messages become outcomes, exceptions, failed.jsonl lines and logs.
+     */
+    private String redact(String text) {
+        if (text == null || key.isEmpty() || key.get().reveal().isEmpty()) {
+            return text;
+        }
+        return text.replace(key.get().reveal(), "***");
     }
 
     /** {@code 120 s}, {@code 300 ms}: a sub-second --timeout must not read as "0 s". */
