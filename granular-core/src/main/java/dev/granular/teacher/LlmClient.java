@@ -102,9 +102,11 @@ public final class LlmClient implements AutoCloseable {
                     return new Outcome.Ok(c, hit.get(), 0, true, 0);
                 }
             } catch (MalformedReplyException e) {
-                // A cached body the current parser rejects: ask again (and overwrite nothing: the new reply is stored).
+                // A cached body the current parser rejects: ask again; the new reply replaces it below.
             }
         }
+        // A hit that got here was rejected (parser or schema): a plain put would keep it, since the first reply wins.
+        boolean replaceStale = hit.isPresent();
         ChatRequest current = request;
         int attempts = 0;
         for (int round = 0; ; round++) {
@@ -117,7 +119,11 @@ public final class LlmClient implements AutoCloseable {
                 case Outcome.Ok ok -> {
                     List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
                     if (problems.isEmpty()) {
-                        cache.put(cacheKey, spec.model(), ok.raw());
+                        if (replaceStale) {
+                            cache.replace(cacheKey, spec.model(), ok.raw());
+                        } else {
+                            cache.put(cacheKey, spec.model(), ok.raw());
+                        }
                         return new Outcome.Ok(ok.completion(), ok.raw(), ok.latencyMs(), false, attempts);
                     }
                     if (round >= limits.schemaRetries()) {
