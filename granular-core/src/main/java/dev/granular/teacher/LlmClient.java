@@ -168,17 +168,26 @@ public final class LlmClient implements AutoCloseable {
                 clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
             }
             // Budget first: a request that will not be sent must not pass the breaker, whose half-open
-            // probe waits for the report of whoever passed.
+            // probe waits for the report of whoever passed. The breaker comes last, right before sending: a caller
+            // that passed it and then waited for a permit would send even though the breaker opened meanwhile
+            // (burning one of its retries on a server known to be down), and one interrupted in that wait would
+            // never report, leaving a half-open breaker waiting for its probe forever.
             CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion).orElse(null);
             if (reservation == null) {
                 return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
             }
             AdaptiveConcurrency.Permit permit;
             try {
-                breaker.awaitClosed();
                 permit = aimd.acquire();
             } catch (InterruptedException e) {
                 meter.release(reservation);
+                throw e;
+            }
+            try {
+                breaker.awaitClosed();
+            } catch (InterruptedException e) {
+                meter.release(reservation);
+                permit.close(); // no effect on the limit
                 throw e;
             }
             Step step = null;
