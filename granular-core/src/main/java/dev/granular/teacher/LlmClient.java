@@ -167,21 +167,19 @@ public final class LlmClient implements AutoCloseable {
             if (last != null) {
                 clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
             }
-            // Budget first: a request that will not be sent must not pass the breaker, whose half-open
-            // probe waits for the report of whoever passed. The breaker comes last, right before sending: a caller
-            // that passed it and then waited for a permit would send even though the breaker opened meanwhile
-            // (burning one of its retries on a server known to be down), and one interrupted in that wait would
-            // never report, leaving a half-open breaker waiting for its probe forever.
+            // Permit, then budget, then breaker. The worst case is reserved only once a request may go on the
+            // wire: reserved while still queued for a permit, the bookings of the queued (a job queues about as
+            // many as are in flight) would refuse requests the budget could pay for and stop the run early.
+            // Budget before the breaker: a request that will not be sent must not pass it, since a half-open
+            // breaker waits for the report of whoever passed. The breaker last, right before sending: a caller
+            // that passed it and then waited for a permit would send although it had opened meanwhile (burning
+            // a retry on a server known to be down), and one interrupted in that wait would never report,
+            // leaving a half-open breaker waiting for its probe forever.
+            AdaptiveConcurrency.Permit permit = aimd.acquire();
             CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion).orElse(null);
             if (reservation == null) {
+                permit.close(); // not sent: no effect on the limit
                 return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
-            }
-            AdaptiveConcurrency.Permit permit;
-            try {
-                permit = aimd.acquire();
-            } catch (InterruptedException e) {
-                meter.release(reservation);
-                throw e;
             }
             try {
                 breaker.awaitClosed();
