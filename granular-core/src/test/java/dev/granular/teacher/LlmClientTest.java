@@ -414,6 +414,29 @@ class LlmClientTest {
     }
 
     @Test
+    void requestsQueuedForAPermitHoldNoBudget() throws Exception {
+        // Worst case ~ $0.00006 a request (100 completion tokens), actual cost ~ nothing. With one request in flight,
+        // eight callers fit a budget of ~3.5 worst cases one after the other; booked while queued, 5 would be refused.
+        server.script(r -> Reply.text("fine").usage(1, 1).delay(Duration.ofMillis(10)));
+        CostMeter meter = new CostMeter(PriceTable.builtIn(), 0.00021);
+        GenerationParams params = GenerationParams.DEFAULT.withMaxTokens(100);
+        LlmClient c = client(openai("gpt-4o-mini"), limits(1, 0, TIMEOUT, 0), ResponseCache.NONE, meter);
+
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Outcome>> fs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String p = "q" + i;
+                fs.add(pool.submit(() -> c.complete(ChatRequest.of(p, List.of(ChatMessage.user(p)), params))));
+            }
+            for (Future<Outcome> f : fs) {
+                ok(f.get());
+            }
+        }
+        assertThat(server.totalRequests()).isEqualTo(8);
+        assertThat(meter.reservedUsd()).isZero();
+    }
+
+    @Test
     void reservationsAreReleasedOnEveryFailurePath() throws Exception {
         server.enqueue("gpt-4o-mini", Reply.status(400), Reply.status(500), Reply.reset(), Reply.malformedJson(),
                 Reply.status(429), Reply.status(401));
