@@ -102,9 +102,11 @@ public final class LlmClient implements AutoCloseable {
                     return new Outcome.Ok(c, hit.get(), 0, true, 0);
                 }
             } catch (MalformedReplyException e) {
-                // A cached body the current parser rejects: ask again (and overwrite nothing: the new reply is stored).
+                // A cached body the current parser rejects: ask again; the new reply replaces it below.
             }
         }
+        // A hit that got here was rejected (parser or schema): a plain put would keep it, since the first reply wins.
+        boolean replaceStale = hit.isPresent();
         ChatRequest current = request;
         int attempts = 0;
         for (int round = 0; ; round++) {
@@ -117,7 +119,11 @@ public final class LlmClient implements AutoCloseable {
                 case Outcome.Ok ok -> {
                     List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
                     if (problems.isEmpty()) {
-                        cache.put(cacheKey, spec.model(), ok.raw());
+                        if (replaceStale) {
+                            cache.replace(cacheKey, spec.model(), ok.raw());
+                        } else {
+                            cache.put(cacheKey, spec.model(), ok.raw());
+                        }
                         return new Outcome.Ok(ok.completion(), ok.raw(), ok.latencyMs(), false, attempts);
                     }
                     if (round >= limits.schemaRetries()) {
@@ -161,18 +167,25 @@ public final class LlmClient implements AutoCloseable {
             if (last != null) {
                 clock.sleep(retry.backoff(attempt - 1, last.retryAfter()));
             }
-            // Budget first: a request that will not be sent must not pass the breaker, whose half-open
-            // probe waits for the report of whoever passed.
+            // Permit, then budget, then breaker. The worst case is reserved only once a request may go on the
+            // wire: reserved while still queued for a permit, the bookings of the queued (a job queues about as
+            // many as are in flight) would refuse requests the budget could pay for and stop the run early.
+            // Budget before the breaker: a request that will not be sent must not pass it, since a half-open
+            // breaker waits for the report of whoever passed. The breaker last, right before sending: a caller
+            // that passed it and then waited for a permit would send although it had opened meanwhile (burning
+            // a retry on a server known to be down), and one interrupted in that wait would never report,
+            // leaving a half-open breaker waiting for its probe forever.
+            AdaptiveConcurrency.Permit permit = aimd.acquire();
             CostMeter.Reservation reservation = meter.reserve(spec, estimate, maxCompletion).orElse(null);
             if (reservation == null) {
+                permit.close(); // not sent: no effect on the limit
                 return new Outcome.Failed(Outcome.FailureKind.BUDGET, "the --max-cost budget would be exceeded", 0, attempt - 1);
             }
-            AdaptiveConcurrency.Permit permit;
             try {
                 breaker.awaitClosed();
-                permit = aimd.acquire();
             } catch (InterruptedException e) {
                 meter.release(reservation);
+                permit.close(); // no effect on the limit
                 throw e;
             }
             Step step = null;
@@ -204,7 +217,7 @@ public final class LlmClient implements AutoCloseable {
             reply = transport.post(wire.endpoint(spec), wire.headers(spec, key), body, limits.timeout());
         } catch (HttpTimeoutException e) {
             breaker.onFailure();
-            return new Again("timed out after " + limits.timeout().toSeconds() + " s", 0, Optional.empty(),
+            return new Again("timed out after " + describe(limits.timeout()), 0, Optional.empty(),
                     AdaptiveConcurrency.Signal.DROPPED);
         } catch (IOException e) {
             breaker.onFailure();
@@ -222,10 +235,10 @@ public final class LlmClient implements AutoCloseable {
             } catch (MalformedReplyException e) {
                 // Truncated or malformed body: the server answered but this reply is unusable; try again.
                 breaker.onFailure();
-                return new Again(e.getMessage(), reply.status(), Optional.empty(), AdaptiveConcurrency.Signal.ERROR);
+                return new Again(redact(e.getMessage()), reply.status(), Optional.empty(), AdaptiveConcurrency.Signal.ERROR);
             }
         }
-        String error = "HTTP " + reply.status() + ": " + wire.errorMessage(reply.body()).orElse("(no message)");
+        String error = "HTTP " + reply.status() + ": " + redact(wire.errorMessage(reply.body()).orElse("(no message)"));
         return switch (RetryPolicy.classify(reply.status())) {
             case AUTH -> throw new AuthenticationException(spec + " answered " + error + " (check the key in " + spec.apiKeyEnv() + ")");
             case FAIL -> {
@@ -250,6 +263,22 @@ public final class LlmClient implements AutoCloseable {
                 yield new Again(error, reply.status(), after, signal);
             }
         };
+    }
+
+    /**
+     * {@code text} with the key masked. Servers and proxies may quote the key they were sent in an error message
+     * ("Incorrect API key provided: sk-..."); those messages become outcomes, exceptions, failed.jsonl lines and logs.
+     */
+    private String redact(String text) {
+        if (text == null || key.isEmpty() || key.get().reveal().isEmpty()) {
+            return text;
+        }
+        return text.replace(key.get().reveal(), "***");
+    }
+
+    /** {@code 120 s}, {@code 300 ms}: a sub-second --timeout must not read as "0 s". */
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     @Override

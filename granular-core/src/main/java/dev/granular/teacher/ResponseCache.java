@@ -30,6 +30,15 @@ public interface ResponseCache extends AutoCloseable {
      */
     void put(String key, String model, String raw);
 
+    /**
+     * Stores {@code raw} under {@code key}, replacing what is there: for a fresh reply to a request whose cached
+     * reply the current parser or schema rejects (left in place, it would be served, rejected and paid for again on
+     * every later run). Implementations that cannot replace may keep the first reply.
+     */
+    default void replace(String key, String model, String raw) {
+        put(key, model, raw);
+    }
+
     /** Counts for this process. */
     CacheStats stats();
 

@@ -144,6 +144,24 @@ public final class SqliteResponseCache implements ResponseCache {
     }
 
     @Override
+    public void replace(String key, String model, String raw) {
+        Handle h = take();
+        try {
+            h.replace.setString(1, key);
+            h.replace.setString(2, model);
+            h.replace.setString(3, raw);
+            h.replace.setLong(4, System.currentTimeMillis());
+            if (h.replace.executeUpdate() > 0) {
+                puts.increment();
+            }
+        } catch (SQLException e) {
+            throw failure("write", e);
+        } finally {
+            pool.add(h);
+        }
+    }
+
+    @Override
     public CacheStats stats() {
         return new CacheStats(hits.sum(), misses.sum(), puts.sum());
     }
@@ -203,8 +221,8 @@ public final class SqliteResponseCache implements ResponseCache {
         return new IllegalStateException("cannot " + what + " the response cache " + file + ": " + e.getMessage(), e);
     }
 
-    /** One connection with its two statements; used by one thread at a time. */
-    private record Handle(Connection conn, PreparedStatement get, PreparedStatement put) {
+    /** One connection with its statements; used by one thread at a time. */
+    private record Handle(Connection conn, PreparedStatement get, PreparedStatement put, PreparedStatement replace) {
         static Handle open(Path file, boolean first) throws SQLException {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             try {
@@ -219,7 +237,8 @@ public final class SqliteResponseCache implements ResponseCache {
                 }
                 return new Handle(c,
                         c.prepareStatement("SELECT raw FROM responses WHERE key = ?"),
-                        c.prepareStatement("INSERT OR IGNORE INTO responses (key, model, raw, created) VALUES (?, ?, ?, ?)"));
+                        c.prepareStatement("INSERT OR IGNORE INTO responses (key, model, raw, created) VALUES (?, ?, ?, ?)"),
+                        c.prepareStatement("INSERT OR REPLACE INTO responses (key, model, raw, created) VALUES (?, ?, ?, ?)"));
             } catch (SQLException e) {
                 try {
                     c.close();

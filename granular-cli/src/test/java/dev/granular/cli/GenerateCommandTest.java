@@ -1,0 +1,342 @@
+package dev.granular.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.teacher.testserver.FakeLlmServer;
+import dev.granular.teacher.testserver.ReceivedRequest;
+import dev.granular.teacher.testserver.Reply;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code granular generate} in process against {@link FakeLlmServer}. No test makes the engine wait (no 5xx, no 429). */
+class GenerateCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    FakeLlmServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = FakeLlmServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run granular(List<String> args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Granular.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** generate with this test's input, server, cache and output folder, plus {@code extra}. */
+    Run generate(Path in, String model, String... extra) {
+        List<String> a = new ArrayList<>(List.of("generate", "--in", in.toString(), "--model", model + "@" + server.baseUrl(),
+                "--out", tmp.resolve("out").toString(), "--cache", tmp.resolve("c.sqlite").toString()));
+        a.addAll(Arrays.asList(extra));
+        return granular(a);
+    }
+
+    Path input(String... lines) throws IOException {
+        Path p = tmp.resolve("in.jsonl");
+        Files.writeString(p, String.join("\n", lines) + "\n");
+        return p;
+    }
+
+    Path prompts(int n) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lines.add("{\"id\":\"r" + i + "\",\"prompt\":\"question " + i + "\"}");
+        }
+        return input(lines.toArray(String[]::new));
+    }
+
+    Path out() {
+        return tmp.resolve("out");
+    }
+
+    List<JsonNode> records() throws IOException {
+        List<JsonNode> r = new ArrayList<>();
+        Path data = out().resolve("data");
+        if (!Files.isDirectory(data)) {
+            return r;
+        }
+        try (Stream<Path> s = Files.list(data)) {
+            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".jsonl")).sorted().toList()) {
+                for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                    r.add(JSON.readTree(line));
+                }
+            }
+        }
+        return r;
+    }
+
+    Map<String, JsonNode> byId() throws IOException {
+        Map<String, JsonNode> m = new TreeMap<>();
+        for (JsonNode r : records()) {
+            assertThat(m.put(r.path("id").asText(), r)).as("id %s once", r.path("id").asText()).isNull();
+        }
+        return m;
+    }
+
+    /** Requests the server received per prompt (last user message). */
+    Map<String, Long> perPrompt() {
+        return server.requests().stream().collect(Collectors.groupingBy(ReceivedRequest::lastUserMessage, TreeMap::new,
+                Collectors.counting()));
+    }
+
+    // ----------------------------------------------------------------
+
+    @Test
+    void everyKindOfInputRowBecomesARecordWithTheReply() throws Exception {
+        Path in = input(
+                "{\"id\":\"c1\",\"messages\":[{\"role\":\"system\",\"content\":\"be kind\",\"train\":false},"
+                        + "{\"role\":\"user\",\"content\":\"canonical question\",\"train\":false},"
+                        + "{\"role\":\"assistant\",\"content\":\"the old answer\",\"train\":true}],\"meta\":{\"design\":\"in2\",\"topic\":\"t\"}}",
+                "{\"prompt\":\"a bare prompt\"}",
+                "{\"id\":\"m3\",\"messages\":[{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":\"chat question\"}]}",
+                "",
+                "{\"id\":4,\"prompt\":\"numbered\"}");
+
+        Run r = generate(in, "openai:test");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(server.totalRequests()).isEqualTo(4);
+        Map<String, JsonNode> recs = byId();
+        assertThat(recs).hasSize(4).containsKeys("c1", "m3", "4");
+        String derived = recs.keySet().stream().filter(k -> k.startsWith("row-")).findFirst().orElseThrow();
+
+        JsonNode c1 = recs.get("c1");
+        assertThat(c1.path("messages")).hasSize(3);
+        assertThat(c1.path("messages").get(1).path("content").asText()).isEqualTo("canonical question");
+        JsonNode reply = c1.path("messages").get(2);
+        assertThat(reply.path("role").asText()).isEqualTo("assistant");
+        assertThat(reply.path("content").asText()).as("the old answer is replaced").isEqualTo("canonical question");
+        assertThat(reply.path("train").asBoolean()).isTrue();
+        assertThat(c1.path("meta").path("topic").asText()).isEqualTo("t");
+        JsonNode gen = c1.path("meta").path("generation");
+        assertThat(gen.path("model").asText()).isEqualTo("openai:test@" + server.baseUrl());
+        assertThat(gen.path("finish_reason").asText()).isEqualTo("stop");
+        assertThat(gen.path("usage").path("prompt_tokens").asLong()).isPositive();
+        assertThat(gen.path("usage").path("completion_tokens").asLong()).isPositive();
+        assertThat(gen.has("latency_ms")).isTrue();
+        assertThat(gen.path("cached").asBoolean()).isFalse();
+        assertThat(gen.path("attempts").asInt()).isEqualTo(1);
+        // the request carried the system message and not the old answer
+        ReceivedRequest sent = server.requests().stream().filter(q -> q.lastUserMessage().equals("canonical question"))
+                .findFirst().orElseThrow();
+        assertThat(sent.messages()).hasSize(2);
+
+        assertThat(recs.get(derived).path("messages")).hasSize(2);
+        assertThat(recs.get(derived).path("messages").get(1).path("content").asText()).isEqualTo("a bare prompt");
+        assertThat(recs.get("m3").path("messages")).hasSize(3);
+
+        // derived ids are stable: a fresh output folder with the same input gets the same id, from the cache
+        Run again = granular(List.of("generate", "--in", in.toString(), "--model", "openai:test@" + server.baseUrl(),
+                "--out", tmp.resolve("out2").toString(), "--cache", tmp.resolve("c.sqlite").toString()));
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(server.totalRequests()).as("all from the cache").isEqualTo(4);
+        List<JsonNode> second = new ArrayList<>();
+        try (Stream<Path> s = Files.list(tmp.resolve("out2").resolve("data"))) {
+            for (Path p : s.toList()) {
+                for (String line : Files.readAllLines(p)) {
+                    second.add(JSON.readTree(line));
+                }
+            }
+        }
+        assertThat(second).extracting(j -> j.path("id").asText()).contains(derived);
+        assertThat(second).allSatisfy(j -> assertThat(j.path("meta").path("generation").path("cached").asBoolean()).isTrue());
+    }
+
+    @Test
+    void nSamplesAreSeparateRequestsWithTheirOwnIdsAndSeeds() throws Exception {
+        Path in = input("{\"id\":\"q\",\"prompt\":\"tell me\"}");
+
+        Run r = generate(in, "openai:test", "--n", "3", "--seed", "10");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(byId().keySet()).containsExactly("q#0", "q#1", "q#2");
+        assertThat(server.totalRequests()).isEqualTo(3);
+        assertThat(server.requests()).extracting(q -> q.json().path("seed").asLong()).containsExactlyInAnyOrder(10L, 11L, 12L);
+    }
+
+    @Test
+    void aDryRunSendsAndWritesNothingAndPrintsTheCost() throws Exception {
+        Path in = prompts(5);
+
+        Run r = generate(in, "openai:gpt-4o-mini", "--dry-run", "--max-tokens", "100");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(server.totalRequests()).isZero();
+        assertThat(out()).doesNotExist();
+        assertThat(tmp.resolve("c.sqlite")).doesNotExist();
+        assertThat(r.out()).contains("5 rows").contains("5 requests").contains("500 completion tokens")
+                .containsPattern("estimated cost: at most \\$\\d+\\.\\d\\d").contains("nothing was sent");
+
+        Run local = generate(in, "openai:my-local-model", "--dry-run");
+        assertThat(local.code()).isZero();
+        assertThat(local.out()).contains("estimated cost: unknown");
+    }
+
+    @Test
+    void limitTakesTheFirstRows() throws Exception {
+        Run r = generate(prompts(5), "openai:test", "--limit", "2");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(byId().keySet()).containsExactly("r0", "r1");
+        assertThat(server.totalRequests()).isEqualTo(2);
+    }
+
+    @Test
+    void failedRowsGoToFailedJsonlAndARerunRetriesOnlyThem() throws Exception {
+        server.script(r -> r.lastUserMessage().endsWith("3") || r.lastUserMessage().endsWith("7")
+                ? Reply.status(400).message("this prompt is not allowed") : Reply.text("ok " + r.lastUserMessage()));
+        Path in = prompts(10);
+
+        Run first = generate(in, "openai:test");
+
+        assertThat(first.code()).as(first.out() + first.err()).isEqualTo(3);
+        assertThat(first.err()).contains("2 rows failed").contains("failed.jsonl");
+        assertThat(server.totalRequests()).isEqualTo(10);
+        assertThat(byId()).hasSize(8).doesNotContainKeys("r3", "r7");
+        List<String> failed = Files.readAllLines(out().resolve("failed.jsonl"));
+        assertThat(failed).hasSize(2);
+        for (String line : failed) {
+            JsonNode f = JSON.readTree(line);
+            assertThat(f.path("id").asText()).isIn("r3", "r7");
+            assertThat(f.path("kind").asText()).isEqualTo("client_error");
+            assertThat(f.path("status").asInt()).isEqualTo(400);
+            assertThat(f.path("reason").asText()).contains("this prompt is not allowed");
+            assertThat(f.path("source").asText()).startsWith("in.jsonl:");
+        }
+
+        server.script(r -> Reply.text("ok " + r.lastUserMessage()));
+        Run second = generate(in, "openai:test");
+
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(server.totalRequests()).as("only the two failed rows").isEqualTo(12);
+        assertThat(perPrompt()).containsEntry("question 3", 2L).containsEntry("question 7", 2L).containsEntry("question 0", 1L);
+        assertThat(byId()).hasSize(10);
+        assertThat(out().resolve("failed.jsonl")).doesNotExist();
+        assertThat(JSON.readTree(out().resolve("manifest.json").toFile()).path("complete").asBoolean()).isTrue();
+    }
+
+    @Test
+    void rerunningAFinishedJobSendsNothingWithOrWithoutTheCache() throws Exception {
+        Path in = prompts(6);
+        assertThat(generate(in, "openai:test").code()).isZero();
+        assertThat(server.totalRequests()).isEqualTo(6);
+        Map<String, JsonNode> before = byId();
+
+        Run cached = generate(in, "openai:test");
+        assertThat(cached.code()).as(cached.err()).isZero();
+        Run noCache = generate(in, "openai:test", "--no-cache");
+        assertThat(noCache.code()).as(noCache.err()).isZero();
+
+        assertThat(server.totalRequests()).isEqualTo(6);
+        assertThat(byId()).isEqualTo(before);
+    }
+
+    @Test
+    void aTinyBudgetStopsWithExit3AndALargerOneContinues() throws Exception {
+        // gpt-4o-mini: each reply costs 10 + 100 tokens, about $0.00006; the budget holds three.
+        server.script(r -> Reply.text("fine").usage(10, 100));
+        Path in = prompts(10);
+
+        Run first = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--max-cost", "0.0002", "--concurrency", "1");
+
+        assertThat(first.code()).as(first.out() + first.err()).isEqualTo(3);
+        assertThat(first.err()).contains("--max-cost");
+        long sent = server.totalRequests();
+        assertThat(sent).isBetween(1L, 3L);
+        assertThat(byId()).hasSize((int) sent);
+        JsonNode cost = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");
+        assertThat(cost.path("usd").asDouble()).isLessThanOrEqualTo(0.0002).isPositive();
+
+        Run second = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--max-cost", "1");
+
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(byId()).hasSize(10);
+        assertThat(server.totalRequests()).as("each row asked once in all").isEqualTo(10);
+    }
+
+    @Test
+    void anAuthenticationFailureExits1NamingTheVariable() throws Exception {
+        server.script(r -> Reply.status(401).message("invalid api key"));
+
+        Run r = generate(prompts(3), "openai:test");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("401").contains("OPENAI_API_KEY");
+        assertThat(server.totalRequests()).isBetween(1L, 3L);
+    }
+
+    @Test
+    void badInputRowsExit2WithFileAndLine() throws Exception {
+        Path in = input("{\"prompt\":\"fine\"}", "{\"prompt\": 5}");
+        Run r = generate(in, "openai:test");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("in.jsonl").contains(":2").contains("\"prompt\" must be a string");
+
+        Path bad = input("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}");
+        Run r2 = generate(bad, "openai:test", "--dry-run");
+        assertThat(r2.code()).isEqualTo(2);
+        assertThat(r2.err()).contains("in.jsonl").contains("1").contains("wizard");
+
+        Path notJson = input("{\"prompt\":\"a\"}", "", "this is not json");
+        Run r3 = generate(notJson, "openai:test");
+        assertThat(r3.code()).isEqualTo(2);
+        assertThat(r3.err()).contains("in.jsonl").contains(":3").contains("malformed JSON");
+    }
+
+    @Test
+    void jsonSchemaEndToEnd() throws Exception {
+        Path schema = tmp.resolve("schema.json");
+        Files.writeString(schema, "{\"type\":\"object\",\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
+        // r0 answers well at once, r1 only after being told what was wrong, r2 never.
+        server.script(r -> switch (r.messages().get(0).content()) {
+            case "question 0" -> Reply.text("{\"n\": 0}");
+            case "question 1" -> r.messages().size() > 1 ? Reply.text("Sure: ```json\n{\"n\": 1}\n```") : Reply.text("one");
+            default -> Reply.text("{\"n\": \"two\"}");
+        });
+        Path in = prompts(3);
+
+        Run r = generate(in, "openai:test", "--json-schema", schema.toString());
+
+        assertThat(r.code()).as(r.err()).isEqualTo(3);
+        Map<String, JsonNode> recs = byId();
+        assertThat(recs).containsOnlyKeys("r0", "r1");
+        assertThat(recs.get("r1").path("meta").path("generation").path("attempts").asInt()).isEqualTo(2);
+        JsonNode f = JSON.readTree(Files.readAllLines(out().resolve("failed.jsonl")).get(0));
+        assertThat(f.path("id").asText()).isEqualTo("r2");
+        assertThat(f.path("kind").asText()).isEqualTo("invalid_output");
+        assertThat(server.requests()).allSatisfy(q -> assertThat(q.json().path("response_format").path("type").asText())
+                .isEqualTo("json_schema"));
+        assertThat(server.totalRequests()).as("1 + 2 + 3").isEqualTo(6);
+    }
+}
