@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class In2TeacherTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern FIRST_SENTENCE = Pattern.compile("^(.+?[.!?])(\\s|$)", Pattern.DOTALL);
+    /** The opening of a text up to the first sentence end after at least 12 characters (the schema wants 8). */
+    private static final Pattern FIRST_SENTENCE = Pattern.compile("^(.{12,}?[.!?])(\\s|$)", Pattern.DOTALL);
 
     @TempDir
     static Path shared;

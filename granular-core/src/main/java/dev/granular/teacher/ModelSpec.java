@@ -64,7 +64,7 @@ public record ModelSpec(Provider provider, String model, URI baseUrl, String api
             }
         }
         if (model.isBlank()) {
-            throw new BadInputException("model '" + spec + "': the model name is empty");
+            throw new BadInputException("model '" + p + ":" + model + (url != null ? "@..." : "") + "': the model name is empty");
         }
         boolean ownApi = url == null;
         URI base = url != null ? url : provider == Provider.OPENAI ? OPENAI_URL : ANTHROPIC_URL;

@@ -62,8 +62,18 @@ class ModelSpecTest {
             "openai:  @http://x/v1", "openai:m@ftp://x/v1", "openai:m@localhost:8000/v1", "openai:m@http://", "openai:m@",
             "openai:m@not a url", "anthropic:m@//host/v1"})
     void malformedSpecsAreBadInput(String spec) {
+        // The message names the spec up to the URL; a URL is never echoed (it could hold a credential).
+        String shown = spec.contains("@") ? spec.substring(0, spec.indexOf('@')) + "@..." : spec;
         assertThatThrownBy(() -> ModelSpec.parse(spec, null)).isInstanceOf(BadInputException.class)
-                .hasMessageStartingWith("model '" + spec + "'");
+                .hasMessageStartingWith("model '" + shown + "'");
+    }
+
+    @Test
+    void aUrlWithACredentialIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> ModelSpec.parse("openai:m@http://user:sk-secret@host/v1", null))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("must not contain a user or password")
+                .hasMessageNotContaining("sk-secret");
     }
 
     @Test
