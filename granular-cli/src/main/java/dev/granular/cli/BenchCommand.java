@@ -116,7 +116,7 @@ public final class BenchCommand implements Runnable {
         List<Integer> concurrency;
         @Option(names = "--seconds", defaultValue = "8", description = "Approximate run time per concurrency level.")
         int seconds;
-        @Option(names = "--raw", description = "Baseline: the bare HTTP transport, without the layer (cache, limits, retries, accounting).")
+        @Option(names = "--raw", description = "Only the baseline: the bare HTTP transport, without the layer.")
         boolean raw;
 
         @Override
@@ -126,21 +126,27 @@ public final class BenchCommand implements Runnable {
             var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
             try (BenchServer server = new BenchServer(java.time.Duration.ofMillis(latencyMs))) {
                 var model = dev.granular.teacher.ModelSpec.parse("openai:bench@" + server.baseUrl(), null);
-                out.printf(Locale.ROOT, "latency %d ms; ideal = concurrency / latency%n", latencyMs);
-                out.printf(Locale.ROOT, "%12s %10s %12s %12s %9s %14s %14s%n", "concurrency", "requests", "req/s", "ideal req/s",
-                        "fraction", "CPU ms/req", "heap MB (peak)");
+                // JIT warm-up: both paths at the middle concurrency, not measured.
+                int warmC = concurrency.get(concurrency.size() / 2);
+                int warmN = (int) ((long) warmC * 4000 / latencyMs);
+                run(model, warmC, warmN, server, os, memory, true);
+                run(model, warmC, warmN, server, os, memory, false);
+                out.printf(Locale.ROOT, "latency %d ms; ideal = concurrency / latency; baseline = the bare HTTP transport%n", latencyMs);
+                out.printf(Locale.ROOT, "%12s %10s %12s %12s %10s %10s %12s %12s %14s%n", "concurrency", "requests", "req/s",
+                        "ideal req/s", "fraction", "baseline", "CPU ms/req", "base CPU", "live heap MB");
                 for (int c : concurrency) {
                     int requests = (int) Math.max(c * 3L, (long) c * seconds * 1000 / latencyMs);
-                    double[] r = run(model, c, requests, server, os, memory, raw);
+                    double[] base = run(model, c, requests, server, os, memory, true);
+                    double[] r = raw ? base : run(model, c, requests, server, os, memory, false);
                     double ideal = c * 1000.0 / latencyMs;
-                    out.printf(Locale.ROOT, "%12d %10d %12.0f %12.0f %9.3f %14.3f %14.0f%n", c, requests, r[0], ideal, r[0] / ideal,
-                            r[1], r[2]);
+                    out.printf(Locale.ROOT, "%12d %10d %12.0f %12.0f %10.3f %10.3f %12.3f %12.3f %14.0f%n", c, requests, r[0], ideal,
+                            r[0] / ideal, base[0] / ideal, r[1], base[1], r[2]);
                 }
             }
             return Granular.OK;
         }
 
-        /** Returns {req/s, process CPU ms per request, peak heap MB while running}. */
+        /** Returns {req/s, process CPU ms per request (client and server), live heap MB at mid-run}. */
         private static double[] run(dev.granular.teacher.ModelSpec model, int c, int requests, BenchServer server,
                                     com.sun.management.OperatingSystemMXBean os, java.lang.management.MemoryMXBean memory,
                                     boolean raw) throws Exception {
@@ -167,11 +173,17 @@ public final class BenchCommand implements Runnable {
                     }
                 });
                 var sem = new java.util.concurrent.Semaphore(c);
+                long liveHeap = 0;
                 // Steady state: the first 2 x c requests (connection set-up, JIT) are not measured.
                 long cpu0 = 0;
                 long t0 = 0;
                 int warm = 2 * c;
                 for (int i = 0; i < warm + requests; i++) {
+                    if (i == warm + requests / 2) {
+                        // Heap in use with c requests in flight: collect, then read what is live.
+                        memory.gc();
+                        liveHeap = memory.getHeapMemoryUsage().getUsed();
+                    }
                     if (i == warm) {
                         sem.acquire(c);
                         sem.release(c);
@@ -211,7 +223,7 @@ public final class BenchCommand implements Runnable {
                     throw new IllegalStateException(failures.get() + " requests failed");
                 }
                 double secs = (t1 - t0) / 1e9;
-                return new double[] {requests / secs, (cpu1 - cpu0) / 1e6 / requests, peakHeap.get() / 1e6};
+                return new double[] {requests / secs, (cpu1 - cpu0) / 1e6 / requests, liveHeap / 1e6};
             }
         }
     }

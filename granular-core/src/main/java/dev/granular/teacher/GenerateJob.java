@@ -214,7 +214,7 @@ public final class GenerateJob {
                 journal.success(index, RecordJson.toJson(record(spec, row, id, o)));
                 ok.incrementAndGet();
                 listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
-                        meter.summary());
+                        status(meter, failed.get()));
             }
             case Outcome.Failed f -> {
                 if (f.kind() == Outcome.FailureKind.BUDGET) {
@@ -231,9 +231,14 @@ public final class GenerateJob {
                 reason.put("attempts", f.attempts());
                 journal.failure(index, Json.toPrettyString(reason).replace("\n", ""));
                 failed.incrementAndGet();
-                listener.finished(false, 0, meter.summary());
+                listener.finished(false, 0, status(meter, failed.get()));
             }
         }
+    }
+
+    /** The progress line's tail: money so far and errors. */
+    private static String status(CostMeter meter, long failed) {
+        return String.format(Locale.ROOT, "$%.4f%s", meter.spentUsd(), failed > 0 ? ", " + failed + " failed" : "");
     }
 
     static TrainingRecord record(Spec spec, GenerateInput.Row row, String id, Outcome.Ok o) {

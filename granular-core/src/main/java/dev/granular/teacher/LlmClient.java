@@ -92,8 +92,10 @@ public final class LlmClient implements AutoCloseable {
     /** The reply to {@code request}, or why there is none. Blocks; thread-safe. */
     public Outcome complete(ChatRequest request) throws InterruptedException {
         StructuredOutput schema = request.jsonSchema() == null ? null : new StructuredOutput(request.jsonSchema());
-        String cacheKey = CacheKey.of(spec, request);
-        Optional<String> hit = cache.get(cacheKey);
+        // Without a cache there is nothing to key: skip the canonical JSON and its hash.
+        boolean caching = cache != ResponseCache.NONE;
+        String cacheKey = caching ? CacheKey.of(spec, request) : null;
+        Optional<String> hit = caching ? cache.get(cacheKey) : Optional.empty();
         if (hit.isPresent()) {
             try {
                 Completion c = wire.parse(hit.get());
@@ -119,9 +121,9 @@ public final class LlmClient implements AutoCloseable {
                 case Outcome.Ok ok -> {
                     List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
                     if (problems.isEmpty()) {
-                        if (replaceStale) {
+                        if (caching && replaceStale) {
                             cache.replace(cacheKey, spec.model(), ok.raw());
-                        } else {
+                        } else if (caching) {
                             cache.put(cacheKey, spec.model(), ok.raw());
                         }
                         return new Outcome.Ok(ok.completion(), ok.raw(), ok.latencyMs(), false, attempts);
