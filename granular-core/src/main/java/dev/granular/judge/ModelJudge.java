@@ -1,0 +1,82 @@
+package dev.granular.judge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.teacher.ChatMessage;
+import dev.granular.teacher.ChatRequest;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.Outcome;
+import dev.granular.teacher.StructuredOutput;
+import java.util.List;
+
+/**
+ * An LLM decides whether the reply's final answer means the same as the gold answer
+ * (through the teacher layer: cached, resumable, cost-tracked). It replies in JSON
+ * {@code {"correct": true|false, "extracted": "..."}}; no usable verdict counts as unparseable.
+ */
+public final class ModelJudge implements Judge {
+    static final String PROMPT = """
+            Decide whether a reply to a question reaches the same final answer as the reference answer.
+            Ignore wording, formatting and the reasoning; only the final answer matters. If the reply gives no
+            final answer, or several conflicting ones, it is not correct.
+            Reply with a JSON object only: {"correct": true or false, "extracted": "the reply's final answer"}
+
+            Question:
+            %s
+
+            Reference answer:
+            %s
+
+            Reply:
+            %s
+            """;
+    private static final JsonNode SCHEMA;
+
+    static {
+        try {
+            SCHEMA = new ObjectMapper().readTree("""
+                    {"type": "object", "properties": {"correct": {"type": "boolean"}, "extracted": {"type": "string"}},
+                     "required": ["correct"]}""");
+        } catch (java.io.IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final LlmClient client;
+
+    public ModelJudge(LlmClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public Verdict judge(Task task, String reply) {
+        String choices = task.choices().isEmpty() ? "" : "\n" + String.join("\n",
+                task.choices().stream().map(c -> "(" + c.label() + ") " + c.text()).toList());
+        ChatRequest req = new ChatRequest("judge", List.of(ChatMessage.user(PROMPT.formatted(task.question() + choices,
+                task.answer(), reply))), GenerationParams.DEFAULT.withTemperature(0.0), 0, SCHEMA, null);
+        Outcome o;
+        try {
+            o = client.complete(req);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while judging", e);
+        }
+        return switch (o) {
+            case Outcome.Failed f -> Verdict.unparseable("judge model failed: " + f.message());
+            case Outcome.Ok ok -> {
+                JsonNode j = StructuredOutput.extract(ok.completion().text()).orElse(null);
+                if (j == null || !j.path("correct").isBoolean()) {
+                    yield Verdict.unparseable("judge model gave no verdict");
+                }
+                String extracted = j.path("extracted").asText(null);
+                yield j.get("correct").asBoolean() ? Verdict.correct(extracted) : Verdict.wrong(extracted, task.answer());
+            }
+        };
+    }
+
+    @Override
+    public String spec() {
+        return "model:" + client.spec();
+    }
+}
