@@ -1,0 +1,181 @@
+package dev.granular.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.record.RecordReader;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code granular export}: canonical records → a trainer's format, exact or refused.
+ * Refused records go to {@code DIR/rejected.jsonl} with the reason and are counted; the
+ * files a trainer needs beside the rows (axolotl's dataset stanza, LLaMA-Factory's
+ * dataset_info.json) are written too.
+ *
+ * <pre>{@code
+ * ExportJob.Result r = ExportJob.run(new ExportJob.Spec(Path.of("out/in2"), ExportFormat.AXOLOTL,
+ *         Path.of("out/in2-axolotl"), 10_000, false, List.of("export")));
+ * }</pre>
+ */
+public final class ExportJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What to export. */
+    public record Spec(Path in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
+        public Spec {
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** What an export did. */
+    public record Result(long records, long exported, long rejected, Map<String, Long> rejectedByReason) {
+    }
+
+    private ExportJob() {
+    }
+
+    public static Result run(Spec spec) {
+        Instant started = Instant.now();
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("format", spec.format().wireName());
+        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite());
+        long records = 0;
+        long exported = 0;
+        Map<String, Long> byReason = new TreeMap<>();
+        StringBuilder rejected = new StringBuilder();
+        // Exporting is a pure transform of the input: each run rewrites the whole output.
+        try (ShardWriter w = dir.rewriter(); Stream<TrainingRecord> in = RecordReader.read(spec.in())) {
+            for (var it = in.iterator(); it.hasNext(); ) {
+                TrainingRecord r = it.next();
+                records++;
+                switch (spec.format().export(r)) {
+                    case Exported.Row row -> {
+                        w.write(JSON.writeValueAsString(row.row()));
+                        exported++;
+                    }
+                    case Exported.Rejected rej -> {
+                        byReason.merge(rej.reason(), 1L, Long::sum);
+                        rejected.append(JSON.writeValueAsString(Map.of("id", r.id(), "reason", rej.reason()))).append('\n');
+                    }
+                }
+            }
+            w.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + spec.out(), e);
+        }
+        long nRejected = records - exported;
+        if (nRejected > 0) {
+            AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), rejected.toString());
+        }
+        writeTrainerFiles(dir, spec);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("format", spec.format().wireName());
+        summary.put("records", records);
+        summary.put("exported", exported);
+        summary.put("rejected", nRejected);
+        summary.put("rejected_by_reason", byReason);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, records, exported, nRejected, byReason));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("tool", "granular");
+        manifest.put("command", "export");
+        manifest.put("command_line", spec.commandLine());
+        manifest.put("format", spec.format().wireName());
+        manifest.put("input", identity.get("input"));
+        manifest.put("input_sha256", identity.get("input_sha256"));
+        manifest.put("fingerprint", dir.fingerprint());
+        manifest.put("counts", summary);
+        manifest.put("started", started.toString());
+        manifest.put("ended", Instant.now().toString());
+        dir.finish(manifest);
+        return new Result(records, exported, nRejected, byReason);
+    }
+
+    /** The config a trainer needs to read the rows exactly as granular marked them. */
+    private static void writeTrainerFiles(OutputDirectory dir, Spec spec) {
+        String dataPath = dir.dataDir().toAbsolutePath().toString();
+        switch (spec.format()) {
+            case AXOLOTL -> AtomicFiles.write(dir.dir().resolve("axolotl.yaml"), """
+                    # Dataset stanza for axolotl: merge it into your config.
+                    # train / train_detail carry granular's loss masks; train_detail end offsets are inclusive
+                    # code points (axolotl's convention). roles_to_train is empty on purpose: the per-message
+                    # flags decide. train_on_eos: turn trains the end-of-turn token of each trained turn.
+                    datasets:
+                      - path: %s
+                        type: chat_template
+                        field_messages: messages
+                        message_field_training: train
+                        message_field_training_detail: train_detail
+                        roles_to_train: []
+                        train_on_eos: turn
+                    """.formatted(dataPath));
+            case LLAMAFACTORY -> {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("file_name", dataPath);
+                entry.put("formatting", "sharegpt");
+                Map<String, Object> columns = new LinkedHashMap<>();
+                columns.put("messages", "conversations");
+                columns.put("system", "system");
+                columns.put("tools", "tools");
+                entry.put("columns", columns);
+                Map<String, Object> tags = new LinkedHashMap<>();
+                tags.put("role_tag", "from");
+                tags.put("content_tag", "value");
+                tags.put("user_tag", "human");
+                tags.put("assistant_tag", "gpt");
+                entry.put("tags", tags);
+                try {
+                    AtomicFiles.write(dir.dir().resolve("dataset_info.json"),
+                            PRETTY.writeValueAsString(Map.of(dir.dir().getFileName().toString(), entry)) + "\n");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            case OPENAI, TRL -> {
+                // The rows are all these trainers need.
+            }
+        }
+    }
+
+    private static String card(Spec spec, long records, long exported, long rejected, Map<String, Long> byReason) {
+        StringBuilder md = new StringBuilder("# Export: " + spec.format().wireName() + "\n\n");
+        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("` from `")
+                .append(spec.in()).append("`.\n\n");
+        md.append("| | |\n|---|---|\n| records read | ").append(records).append(" |\n| exported | ").append(exported)
+                .append(" |\n| rejected (rejected.jsonl) | ").append(rejected).append(" |\n\n");
+        if (!byReason.isEmpty()) {
+            md.append("Rejected because the format cannot carry their loss mask exactly:\n\n");
+            byReason.forEach((k, v) -> md.append("- ").append(v).append(" × ").append(k).append('\n'));
+            md.append('\n');
+        }
+        md.append(switch (spec.format()) {
+            case OPENAI -> "Upload `data/*.jsonl` as an OpenAI fine-tuning file; `weight` 0/1 marks which assistant messages are trained.\n";
+            case AXOLOTL -> "Merge `axolotl.yaml` into your axolotl config (type `chat_template`, per-message `train` and `train_detail`).\n";
+            case TRL -> "Load with `datasets.load_dataset(\"json\", data_files=\"data/*.jsonl\")` and train with TRL's SFTTrainer: "
+                    + "prompt/completion rows train the completion only; messages rows need `assistant_only_loss=True`.\n";
+            case LLAMAFACTORY -> "Copy the entry of `dataset_info.json` into LLaMA-Factory's `data/dataset_info.json` and keep "
+                    + "`mask_history: false` and `train_on_prompt: false` (the defaults).\n";
+        });
+        return md.toString();
+    }
+}
