@@ -75,7 +75,8 @@ final class Answers {
      */
     static Optional<String> choice(String reply, List<Task.Choice> choices) {
         String labels = choices.stream().map(c -> Pattern.quote(c.label())).reduce((a, b) -> a + "|" + b).orElse("[A-E]");
-        Pattern explicit = Pattern.compile("(?:answer|option|choice)\\s*(?:is|:)?\\s*\\(?\\b(" + labels + ")\\b\\)?",
+        // The label itself is matched case-sensitively: case-insensitive, "the answer is a rock" read the article "a" as label A.
+        Pattern explicit = Pattern.compile("(?:answer|option|choice)\\s*(?:is|:)?\\s*\\(?\\b(?-i:(" + labels + "))\\b\\)?",
                 Pattern.CASE_INSENSITIVE);
         String last = null;
         Matcher m = explicit.matcher(reply);

@@ -1,0 +1,50 @@
+package dev.granular.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.granular.teacher.testserver.FakeLlmServer;
+import dev.granular.teacher.testserver.Reply;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code granular self-correct} from the command line, against the fake server as student and teacher. */
+class SelfCorrectCommandTest {
+    @TempDir
+    Path tmp;
+
+    int run(StringWriter out, StringWriter err, String... args) {
+        return Granular.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    }
+
+    @Test
+    void runsEndToEndAndBadRowsExitTwoWithFileAndLine() throws Exception {
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            server.script(r -> r.model().equals("student")
+                    ? Reply.text(r.lastUserMessage().startsWith("1+1") ? "One and one.\n#### 2" : "Guess.\n#### 5")
+                    : Reply.text(r.lastUserMessage().contains("reaches the right result")
+                    ? "{\"verification\": \"Checked again; it holds.\"}"
+                    : "{\"verification\": \"That is wrong; 2+2 is four.\", \"correction\": \"Two and two.\\n#### 4\"}"));
+            Path tasks = tmp.resolve("t.jsonl");
+            Files.writeString(tasks, "{\"id\":\"a\",\"question\":\"1+1?\",\"answer\":\"2\"}\n{\"id\":\"b\",\"question\":\"2+2?\",\"answer\":\"4\"}\n");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = run(out, err, "self-correct", "--tasks", tasks.toString(), "--student", "openai:student@" + server.baseUrl(),
+                    "--teacher", "openai:teacher@" + server.baseUrl(), "--out", tmp.resolve("out").toString(), "--no-cache",
+                    "--samples", "2");
+            assertThat(code).as(err.toString()).isEqualTo(Granular.OK);
+            assertThat(out.toString()).contains("2 records (1 good, 1 bad; bad share 0.50");
+            assertThat(tmp.resolve("out/manifest.json")).exists();
+
+            Files.writeString(tasks, "{\"id\":\"a\",\"question\":\"1+1?\",\"answer\":\"2\"}\n{\"id\":\"b\",\"answer\":\"4\"}\n");
+            StringWriter err2 = new StringWriter();
+            int bad = run(new StringWriter(), err2, "self-correct", "--tasks", tasks.toString(), "--student", "openai:s@" + server.baseUrl(),
+                    "--teacher", "openai:t@" + server.baseUrl(), "--out", tmp.resolve("out2").toString(), "--no-cache");
+            assertThat(bad).isEqualTo(Granular.BAD_INPUT);
+            assertThat(err2.toString()).contains("t.jsonl").contains("2").contains("no question");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package dev.granular.selfcorrect;
+
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.io.StoppedEarlyException;
+import dev.granular.judge.Judge;
+import dev.granular.judge.ModelJudge;
+import dev.granular.judge.Verdict;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.teacher.CircuitBreaker;
+import dev.granular.teacher.Clock;
+import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.HttpTransport;
+import dev.granular.teacher.Journal;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.PriceTable;
+import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.SqliteResponseCache;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code granular self-correct}: Intrinsic Self-Correction data with Partial Answer Masking.
+ *
+ * <p>Three steps, each journaled under {@code DIR/.granular/} row by row, so a run killed at any
+ * point resumes without paying twice (with or without the response cache):
+ * <ol>
+ *   <li>student: {@code samples} answers per task, each judged at once ({@code student.jsonl});</li>
+ *   <li>selection: per-question caps and the bad/good balance, a pure seeded function of step 1's
+ *       complete results, so it runs only once step 1 has no failed or unsent row;</li>
+ *   <li>teacher: a confirmation for each chosen good case, a verification and a judged correction
+ *       for each chosen bad case ({@code teacher.jsonl}).</li>
+ * </ol>
+ * Records are written from the teacher journal in row order at the end of every run. Failed rows
+ * go to {@code failed.jsonl} and the run ends with {@link StoppedEarlyException} (exit 3), as does a
+ * run stopped by {@code --max-cost}.
+ */
+public final class SelfCorrectJob {
+    /** A model and its own limits: student and teacher are throttled separately. */
+    public record ModelRole(ModelSpec model, LlmClient.Limits limits) {
+    }
+
+    /**
+     * What to run.
+     *
+     * @param tasks           the tasks file
+     * @param student         the model being fine-tuned, which writes the initial answers
+     * @param teacher         the model that writes verifications and corrections
+     * @param judge           {@code auto|exact|choice|number|regex:P|model:SPEC}
+     * @param samples         student answers per task
+     * @param temperature     the student's sampling temperature
+     * @param maxTokens       completion limit for both models, or null for the provider default
+     * @param badRatio        the share of bad cases, in [0, 1]
+     * @param verifyPhrases   a file of self-check phrases replacing the built-in pool, or null
+     * @param maxPerQuestion  most good and most bad candidates kept per task
+     * @param maskGoodInitial mask the initial answer of good cases too
+     * @param cachePath       the response cache, or null for none
+     * @param maxCost         USD budget over both models, or null
+     * @param prices          a prices file, or null
+     * @param seed            seeds the phrase draw, the caps and the balance
+     * @param limit           only the first tasks (0 = all)
+     * @param out             the output directory
+     * @param shardSize       records per shard
+     * @param overwrite       replace a different run in {@code out}
+     * @param commandLine     for the manifest and the card
+     * @param env             the environment (API keys)
+     */
+    public record Spec(Path tasks, ModelRole student, ModelRole teacher, String judge, int samples, double temperature,
+                       Integer maxTokens, double badRatio, Path verifyPhrases, int maxPerQuestion, boolean maskGoodInitial,
+                       Path cachePath, Double maxCost, Path prices, long seed, long limit, Path out, int shardSize,
+                       boolean overwrite, List<String> commandLine, Map<String, String> env) {
+        public Spec {
+            if (samples < 1) {
+                throw new BadInputException("--samples must be at least 1, got " + samples);
+            }
+            if (!(badRatio >= 0 && badRatio <= 1)) {
+                throw new BadInputException("--bad-ratio must be between 0 and 1, got " + badRatio);
+            }
+            if (maxPerQuestion < 1) {
+                throw new BadInputException("--max-per-question must be at least 1, got " + maxPerQuestion);
+            }
+            if (maxCost != null && !(maxCost > 0)) {
+                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+            }
+            if (maxTokens != null && maxTokens < 1) {
+                throw new BadInputException("--max-tokens must be at least 1, got " + maxTokens);
+            }
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** Progress callbacks, from many threads. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        /** A step begins: {@code total} rows, {@code alreadyDone} of them from an earlier run. */
+        default void stage(String name, long total, long alreadyDone) {
+        }
+
+        /** A row finished (ok or failed); {@code status} is a short line: money and errors. */
+        default void finished(boolean ok, long tokens, String status) {
+        }
+    }
+
+    /** What a run did. */
+    public record Result(Path out, SelfCorrectCounts counts, String costSummary, Duration elapsed) {
+    }
+
+    private SelfCorrectJob() {
+    }
+
+    public static Result run(Spec spec, Listener listener) {
+        Instant started = Instant.now();
+        List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
+        SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());
+        Judge.parse(spec.judge(), s -> null); // a bad --judge fails here, before anything is opened or sent
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(), spec.overwrite());
+        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        List<LlmClient> clients = new ArrayList<>();
+        ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
+        Path state = dir.dir().resolve(".granular");
+        try (Journal answers = Journal.open(state.resolve("student.jsonl"));
+             Journal revisions = Journal.open(state.resolve("teacher.jsonl"))) {
+            LlmClient student = client(spec.student(), spec.env(), cache, meter, clients);
+            LlmClient teacher = client(spec.teacher(), spec.env(), cache, meter, clients);
+            Judge judge = Judge.parse(spec.judge(), s -> new ModelJudge(
+                    client(new ModelRole(ModelSpec.parse(s, null), spec.teacher().limits()), spec.env(), cache, meter, clients)));
+            GenerationParams studentParams = GenerationParams.DEFAULT.withTemperature(spec.temperature()).withMaxTokens(spec.maxTokens());
+            List<StudentStep.Item> items = new ArrayList<>();
+            for (SelfCorrectTask t : tasks) {
+                for (int k = 0; k < spec.samples(); k++) {
+                    items.add(new StudentStep.Item(t, k, t.ordinal() * spec.samples() + k));
+                }
+            }
+            StudentStep studentStep = new StudentStep(student, judge, studentParams);
+            StepRunner.Tally first = StepRunner.run("student", items, StudentStep.Item::index, answers,
+                    window(spec.student()), meter, listener, studentStep::run);
+            Balancer.Selection selection = null;
+            StepRunner.Tally second = new StepRunner.Tally(0, 0, 0);
+            if (answers.failures().isEmpty() && !first.budgetHit()) {
+                selection = Balancer.select(candidates(answers, items), spec.maxPerQuestion(), spec.badRatio(), spec.seed());
+                Map<String, SelfCorrectTask> byId = new HashMap<>();
+                tasks.forEach(t -> byId.put(t.id(), t));
+                List<TeacherStep.Item> chosen = selection.all().stream().map(c -> new TeacherStep.Item(byId.get(c.taskId()), c)).toList();
+                TeacherStep teacherStep = new TeacherStep(teacher, judge, GenerationParams.DEFAULT.withMaxTokens(spec.maxTokens()),
+                        phrases, spec.seed(), spec.maskGoodInitial(),
+                        new Examples.Provenance(spec.student().model().toString(), spec.teacher().model().toString(), judge.spec()));
+                second = StepRunner.run("teacher", chosen, t -> t.candidate().index(), revisions,
+                        window(spec.teacher()), meter, listener, teacherStep::run);
+            }
+            boolean budgetHit = first.budgetHit() || second.budgetHit();
+            long notSent = first.notSent() + second.notSent();
+            Map<Long, String> failures = new java.util.TreeMap<>(answers.failures());
+            revisions.failures().forEach((i, f) -> failures.put(i + (1L << 40), f));
+            boolean complete = failures.isEmpty() && !budgetHit && selection != null;
+            SelfCorrectCounts counts = writeOutputs(dir, spec, tasks, answers, revisions, selection, failures, notSent, meter,
+                    complete, started);
+            if (budgetHit) {
+                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                        + meter.summary() + "; " + notSent + " requests not sent; rerun with a larger --max-cost to continue");
+            }
+            if (!failures.isEmpty()) {
+                throw new StoppedEarlyException(failures.size() + " rows failed after their retries (see "
+                        + spec.out().resolve("failed.jsonl") + ")");
+            }
+            return new Result(spec.out(), counts, meter.summary(), Duration.between(started, Instant.now()));
+        } finally {
+            clients.forEach(LlmClient::close);
+            cache.close();
+        }
+    }
+
+    private static LlmClient client(ModelRole role, Map<String, String> env, ResponseCache cache, CostMeter meter,
+                                    List<LlmClient> clients) {
+        LlmClient c = new LlmClient(role.model(), role.model().key(env), new HttpTransport(), role.limits(), cache, meter,
+                Clock.SYSTEM, new RetryPolicy(role.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+        clients.add(c);
+        return c;
+    }
+
+    private static int window(ModelRole role) {
+        return Math.max(16, role.limits().concurrency() * 2);
+    }
+
+    /** The judged, non-blank answers of a complete student journal. */
+    static List<Candidate> candidates(Journal answers, List<StudentStep.Item> items) {
+        List<Candidate> out = new ArrayList<>();
+        for (StudentStep.Item it : items) {
+            answers.record(it.index()).map(StudentAnswer::parse).filter(a -> !a.text().isBlank()).ifPresent(a ->
+                    out.add(new Candidate(it.index(), it.task().id(), it.sample(), a.outcome() == Verdict.Outcome.CORRECT,
+                            a.text().strip())));
+        }
+        return out;
+    }
+
+    /** What changes the output: a different value starts a new run (or needs --overwrite). */
+    private static Map<String, Object> identity(Spec spec, SelfCheckPhrases phrases) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("student", spec.student().model().toString());
+        m.put("teacher", spec.teacher().model().toString());
+        m.put("judge", spec.judge());
+        m.put("samples", spec.samples());
+        m.put("temperature", spec.temperature());
+        m.put("max_tokens", spec.maxTokens());
+        m.put("bad_ratio", spec.badRatio());
+        m.put("max_per_question", spec.maxPerQuestion());
+        m.put("mask_good_initial", spec.maskGoodInitial());
+        m.put("phrases", phrases.phrases());
+        m.put("seed", spec.seed());
+        m.put("limit", spec.limit());
+        m.put("tasks", spec.tasks().toAbsolutePath().normalize().toString());
+        m.put("tasks_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        return m;
+    }
+
+    private static SelfCorrectCounts writeOutputs(OutputDirectory dir, Spec spec, List<SelfCorrectTask> tasks, Journal answers,
+                                                  Journal revisions, Balancer.Selection selection, Map<Long, String> failures,
+                                                  long notSent, CostMeter meter, boolean complete, Instant started) {
+        long correct = 0;
+        long wrong = 0;
+        long unparseable = 0;
+        long empty = 0;
+        for (long i : answers.successIndices()) {
+            StudentAnswer a = StudentAnswer.parse(answers.record(i).orElseThrow());
+            if (a.text().isBlank()) {
+                empty++;
+            }
+            switch (a.outcome()) {
+                case CORRECT -> correct++;
+                case WRONG -> wrong++;
+                case UNPARSEABLE -> unparseable++;
+            }
+        }
+        long rr = 0;
+        long wr = 0;
+        long ww = 0;
+        long leaked = 0;
+        try (ShardWriter w = dir.rewriter()) {
+            for (long i : revisions.successIndices()) {
+                String line = revisions.record(i).orElseThrow();
+                com.fasterxml.jackson.databind.JsonNode node = dev.granular.report.Json.mapper().readTree(line);
+                if (node.has("dropped")) {
+                    if (node.path("dropped").asText().equals("leaked")) {
+                        leaked++;
+                    } else {
+                        ww++;
+                    }
+                    continue;
+                }
+                TrainingRecord r = RecordJson.parse(line, revisions.file().toString(), 0);
+                if ("bad".equals(r.meta().get("case"))) {
+                    wr++;
+                } else {
+                    rr++;
+                }
+                w.write(line);
+            }
+            w.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the teacher journal", e);
+        }
+        Path failedFile = dir.dir().resolve("failed.jsonl");
+        if (failures.isEmpty()) {
+            try {
+                Files.deleteIfExists(failedFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            StringBuilder b = new StringBuilder();
+            failures.values().forEach(f -> b.append(f).append('\n'));
+            AtomicFiles.write(failedFile, b.toString());
+        }
+        SelfCorrectCounts counts = new SelfCorrectCounts(tasks.size(), answers.successes(), correct, wrong, unparseable, empty,
+                selection == null ? 0 : selection.goodCandidates(), selection == null ? 0 : selection.badCandidates(),
+                selection == null ? 0 : selection.good().size(), selection == null ? 0 : selection.bad().size(),
+                rr, wr, ww, leaked, failures.size(), notSent, spec.badRatio());
+        SelfCorrectReport.write(dir, spec, counts, meter, complete);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", "granular");
+        m.put("command", "self-correct");
+        m.put("command_line", spec.commandLine());
+        m.put("student", spec.student().model().toString());
+        m.put("teacher", spec.teacher().model().toString());
+        m.put("judge", spec.judge());
+        m.put("input", spec.tasks().toString());
+        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        m.put("fingerprint", dir.fingerprint());
+        m.put("complete", complete);
+        m.put("counts", counts.toJson());
+        m.put("cost", meter.toJson());
+        m.put("started", started.toString());
+        m.put("ended", Instant.now().toString());
+        dir.finish(m);
+        return counts;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.granular.selfcorrect;
+
+import dev.granular.judge.Judge;
+import dev.granular.judge.ModelJudge;
+import dev.granular.judge.Verdict;
+import dev.granular.teacher.ChatMessage;
+import dev.granular.teacher.ChatRequest;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.Outcome;
+import java.util.List;
+
+/**
+ * Step 1 and 2 for one (task, sample): the student's answer, then its verdict. Sample k is sent
+ * with {@code sampleIndex = k}, so the K samples of a question are K distinct cache entries.
+ */
+final class StudentStep {
+    /** One row of the step: a task and which of its samples. */
+    record Item(SelfCorrectTask task, int sample, long index) {
+    }
+
+    private final LlmClient student;
+    private final Judge judge;
+    private final GenerationParams params;
+
+    StudentStep(LlmClient student, Judge judge, GenerationParams params) {
+        this.student = student;
+        this.judge = judge;
+        this.params = params;
+    }
+
+    StepRunner.RowResult run(Item item) throws InterruptedException {
+        String id = item.task().id() + "#" + item.sample();
+        List<ChatMessage> chat = Prompts.toChat(Prompts.studentConversation(item.task()));
+        Outcome o = student.complete(new ChatRequest(id, chat, params, item.sample(), null, null));
+        return switch (o) {
+            case Outcome.Failed f -> StepRunner.failure(id, item.task().source(), f);
+            case Outcome.Ok ok -> {
+                String text = ok.completion().text();
+                Verdict v = judge.judge(item.task().task(), text);
+                if (judgeFailed(judge, v)) {
+                    yield StepRunner.failure(id, item.task().source(), "judge_failed", 0, v.reason(), 0);
+                }
+                yield new StepRunner.Done(StudentAnswer.of(text, v).toJson(),
+                        ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens());
+            }
+        };
+    }
+
+    /**
+     * Whether a verdict says the judge model itself failed (its request failed after retries),
+     * which must not be recorded as the student's unparseable answer: the row fails and a rerun
+     * asks the judge again.
+     */
+    static boolean judgeFailed(Judge judge, Verdict v) {
+        return judge instanceof ModelJudge && v.outcome() == Verdict.Outcome.UNPARSEABLE
+                && v.reason() != null && v.reason().startsWith("judge model failed");
+    }
+}
