@@ -1,0 +1,192 @@
+package dev.granular.cli;
+
+import dev.granular.erasure.DistillJob;
+import dev.granular.erasure.Erasure;
+import dev.granular.erasure.Selection;
+import dev.granular.erasure.StrategyChoice;
+import dev.granular.erasure.StrategyLibrary;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.ResponseCache;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code granular distill}: maps options onto {@link DistillJob}. */
+@Command(name = "distill",
+        header = "Teacher answers under per-category reasoning strategies, erased behind one system message (Orca 2).",
+        description = {
+                "Tasks (JSONL): {id, category, question | messages, answer?, choices?}, OpenOrca or ShareGPT rows.",
+                "Each category gets a strategy (--select); the teacher answers under its instruction; the records",
+                "carry only the generic system message. Rerun the same command to resume; exit 3 when stopped early.",
+                "",
+                "Example:",
+                "  granular distill --tasks tasks.jsonl --teacher openai:gpt-4o-mini --out out/distill --require-correct",
+                "Docs: docs/erasure.md"},
+        mixinStandardHelpOptions = true)
+public final class DistillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Tasks, JSONL (or .jsonl.gz).")
+    Path tasks;
+
+    @Option(names = "--teacher", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
+    String teacher;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--strategies", paramLabel = "FILE", description = "YAML list of {name, instruction, extract?} adding to or replacing the built-ins.")
+    Path strategies;
+
+    @Option(names = "--select", defaultValue = "auto", paramLabel = "auto|fixed:NAME|map:FILE", description = "How categories get strategies. Default: ${DEFAULT-VALUE}.")
+    String select;
+
+    @Option(names = "--calibration", defaultValue = "32", paramLabel = "N", description = "Answered tasks per category each strategy answers under auto. Default: ${DEFAULT-VALUE}.")
+    int calibration;
+
+    @Option(names = "--default-strategy", defaultValue = "step-by-step", paramLabel = "NAME", description = "For categories the selection cannot decide. Default: ${DEFAULT-VALUE}.")
+    String defaultStrategy;
+
+    @Option(names = "--system-message", paramLabel = "TEXT|@FILE", description = "The generic system message of the records (default: a careful assistant).")
+    String systemMessage;
+
+    @Option(names = "--require-correct", description = "Regenerate answers judged wrong (up to --attempts), then drop them.")
+    boolean requireCorrect;
+
+    @Option(names = "--attempts", defaultValue = "4", paramLabel = "N", description = "Answers asked per task at most with --require-correct. Default: ${DEFAULT-VALUE}.")
+    int attempts;
+
+    @Option(names = "--judge", defaultValue = "auto", paramLabel = "SPEC", description = "auto, exact, choice, number, regex:PATTERN or model:SPEC. Default: ${DEFAULT-VALUE}.")
+    String judge;
+
+    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
+    String apiKeyEnv;
+
+    @Option(names = "--teacher-concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--teacher-rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
+    int rpm;
+
+    @Option(names = "--teacher-tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
+    int tpm;
+
+    @Option(names = "--teacher-max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
+    int maxRetries;
+
+    @Option(names = "--teacher-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
+            description = "Per attempt. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--temperature", paramLabel = "T")
+    Double temperature;
+
+    @Option(names = "--max-tokens", paramLabel = "N")
+    Integer maxTokens;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seeds the calibration sample (default 0) and, when given, sampling.")
+    Long seed;
+
+    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Do not use the response cache (the output folder's journals still make reruns resume).")
+    boolean noCache;
+
+    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more.")
+    Double maxCost;
+
+    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
+    Path prices;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N tasks.")
+    long limit;
+
+    @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
+    int shardSize;
+
+    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ModelSpec model = ModelSpec.parse(teacher, apiKeyEnv);
+        StrategyLibrary library = StrategyLibrary.builtIn();
+        if (strategies != null) {
+            library = library.withFile(strategies);
+        }
+        Selection selection = Selection.parse(select, calibration, library);
+        GenerationParams params = new GenerationParams(temperature, null, maxTokens, seed, List.of(), Map.of());
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("distill");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
+                SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
+                seed == null ? 0 : seed, new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost,
+                prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
+        Listener listener = new Listener(System.err);
+        DistillJob.Result r;
+        try {
+            r = DistillJob.run(job, listener);
+        } finally {
+            listener.close();
+        }
+        var pw = spec.commandLine().getOut();
+        for (StrategyChoice c : r.choices()) {
+            pw.printf("  %s -> %s (%s)%n", c.category(), c.strategy(), c.reason());
+        }
+        pw.printf(Locale.ROOT, "distill: %d records to %s (dropped: %d wrong, %d leaking) in %.1fs; %s%n", r.records(), out,
+                r.droppedWrong(), r.droppedLeak(), r.elapsed().toMillis() / 1000.0, r.costSummary());
+        return Granular.OK;
+    }
+
+    /** One progress bar per phase on a terminal. */
+    private static final class Listener implements DistillJob.Listener {
+        private final PrintStream err;
+        private Progress progress;
+
+        Listener(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public synchronized void phase(String name, long total, long done) {
+            close();
+            progress = Progress.start(name, total, err, true);
+            if (done > 0) {
+                progress.step(done, 0);
+            }
+        }
+
+        @Override
+        public void finished(boolean ok, long tokens, String status) {
+            Progress p = progress;
+            if (p != null) {
+                p.step(1, tokens);
+                p.status(status);
+            }
+        }
+
+        synchronized void close() {
+            if (progress != null) {
+                progress.close();
+                progress = null;
+            }
+        }
+    }
+}

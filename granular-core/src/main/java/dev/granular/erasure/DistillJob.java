@@ -1,0 +1,356 @@
+package dev.granular.erasure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.StoppedEarlyException;
+import dev.granular.judge.Judge;
+import dev.granular.judge.ModelJudge;
+import dev.granular.judge.Verdict;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Json;
+import dev.granular.teacher.ChatRequest;
+import dev.granular.teacher.CircuitBreaker;
+import dev.granular.teacher.Clock;
+import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.HttpTransport;
+import dev.granular.teacher.Journal;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.Outcome;
+import dev.granular.teacher.PriceTable;
+import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.SqliteResponseCache;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code granular distill}: a teacher answers each task under its category's strategy, and the
+ * answers become training data with the strategy erased behind one generic system message.
+ *
+ * <p>Two journals make the run resumable even without the response cache: one for calibration
+ * answers ({@code .granular/calibration.jsonl}, indexed by calibration call) and one for tasks
+ * ({@code .granular/journal.jsonl}, indexed by task). A task that was dropped (judged wrong under
+ * {@code --require-correct}, or caught leaking its instruction) is journaled as done, so a rerun
+ * neither pays for it again nor writes it. The data is rewritten from the journal at the end of
+ * every run, then read back and checked for leaks once more.
+ */
+public final class DistillJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What to run.
+     *
+     * @param tasks          the tasks file
+     * @param teacher        the teacher model
+     * @param params         sampling parameters
+     * @param library        the strategies
+     * @param selection      how categories get strategies
+     * @param defaultStrategy the strategy of categories that selection cannot decide
+     * @param systemMessage  the generic system message of the training data
+     * @param requireCorrect drop answers judged wrong (after {@code attempts} tries)
+     * @param attempts       answers asked per task at most under {@code requireCorrect}
+     * @param judge          a {@link Judge} spec
+     * @param seed           the calibration sample's seed; also the sampling seed when {@code samplingSeed}
+     */
+    public record Spec(Path tasks, ModelSpec teacher, GenerationParams params, StrategyLibrary library, Selection selection,
+                       String defaultStrategy, String systemMessage, boolean requireCorrect, int attempts, String judge,
+                       long seed, LlmClient.Limits limits, Path cachePath, Double maxCost, Path prices, long limit, Path out,
+                       int shardSize, boolean overwrite, List<String> commandLine, Map<String, String> env) {
+        public Spec {
+            if (attempts < 1) {
+                throw new BadInputException("--attempts must be at least 1, got " + attempts);
+            }
+            if (maxCost != null && !(maxCost > 0)) {
+                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+            }
+            if (systemMessage == null || systemMessage.isBlank()) {
+                throw new BadInputException("--system-message must not be empty");
+            }
+            library.get(defaultStrategy);
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** Progress callbacks, from many threads. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        /** A phase ({@code calibrate} or {@code distill}) begins with {@code total} units, {@code done} of them already done. */
+        default void phase(String name, long total, long done) {
+        }
+
+        default void finished(boolean ok, long tokens, String status) {
+        }
+    }
+
+    /** What a run did. */
+    public record Result(Path out, long records, long failed, long droppedWrong, long droppedLeak, long notSent,
+                         List<StrategyChoice> choices, String costSummary, Duration elapsed) {
+    }
+
+    private DistillJob() {
+    }
+
+    public static Result run(Spec spec, Listener listener) throws InterruptedException {
+        Instant started = Instant.now();
+        List<DistillTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
+        if (tasks.isEmpty()) {
+            throw new BadInputException(spec.tasks().toString(), 0, "no tasks");
+        }
+        LeakCheck leaks = new LeakCheck(spec.library().all());
+        leaks.find(spec.systemMessage()).ifPresent(l -> {
+            throw new BadInputException("--system-message repeats words of strategy " + l.strategy() + "'s instruction (\""
+                    + l.words() + "\"): the training data would carry the strategy it is meant to erase");
+        });
+        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "distill", identity(spec), spec.shardSize(), spec.overwrite());
+        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
+        List<LlmClient> clients = new ArrayList<>();
+        Journal calibrationJournal = Journal.open(dir.dir().resolve(".granular").resolve("calibration.jsonl"));
+        Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
+        Calls calls = new Calls(meter);
+        try {
+            LlmClient teacher = client(spec, spec.teacher(), cache, meter, clients);
+            Judge judge = Judge.parse(spec.judge(), model -> new ModelJudge(client(spec, ModelSpec.parse(model, null), cache, meter,
+                    clients)));
+            Teacher t = new Teacher(teacher, spec.params(), judge);
+            CalibrationRun calibration = CalibrationRun.run(spec, tasks, t, calibrationJournal, calls, listener);
+            List<StrategyChoice> choices = choose(spec, tasks, calibration);
+            Map<String, StrategyChoice> byCategory = new TreeMap<>();
+            choices.forEach(c -> byCategory.put(c.category(), c));
+            if (calibration.complete()) {
+                generate(spec, tasks, byCategory, t, leaks, journal, calls, listener);
+            }
+            DistillOutputs.Counts counts = DistillOutputs.write(dir, spec, journal, calibration, choices, leaks, meter, calls,
+                    started, tasks.size());
+            Result result = new Result(spec.out(), counts.records(), counts.failed(), counts.droppedWrong(), counts.droppedLeak(),
+                    calls.notSent.get(), choices, meter.summary(), Duration.between(started, Instant.now()));
+            if (calls.budgetHit.get()) {
+                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                        + meter.summary() + "; " + calls.notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
+            }
+            if (!calibration.complete()) {
+                throw new StoppedEarlyException(calibration.failed() + " calibration answers failed after their retries; "
+                        + "no task was distilled");
+            }
+            if (counts.failed() > 0) {
+                throw new StoppedEarlyException(counts.failed() + " tasks failed after their retries (see "
+                        + spec.out().resolve("failed.jsonl") + ")");
+            }
+            return result;
+        } finally {
+            clients.forEach(LlmClient::close);
+            cache.close();
+            calibrationJournal.close();
+            journal.close();
+        }
+    }
+
+    /** Only what changes the data: never limits, cache or budget, so a stopped run resumes with other ones. */
+    static Map<String, Object> identity(Spec spec) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("teacher", spec.teacher().toString());
+        id.put("params", spec.params().toJson());
+        Map<String, Object> strategies = new LinkedHashMap<>();
+        spec.library().all().forEach(s -> strategies.put(s.name(), Map.of("instruction_sha256", s.instructionSha256(),
+                "extract", s.extract() == null ? "" : s.extract().pattern())));
+        id.put("strategies", strategies);
+        id.put("selection", spec.selection().toJson());
+        id.put("default_strategy", spec.defaultStrategy());
+        id.put("system_message_sha256", Json.sha256Hex(spec.systemMessage()));
+        id.put("require_correct", spec.requireCorrect());
+        id.put("attempts", spec.attempts());
+        id.put("judge", spec.judge());
+        id.put("seed", spec.seed());
+        id.put("limit", spec.limit());
+        id.put("input", spec.tasks().toAbsolutePath().normalize().toString());
+        id.put("input_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        return id;
+    }
+
+    private static LlmClient client(Spec spec, ModelSpec model, ResponseCache cache, CostMeter meter, List<LlmClient> clients) {
+        LlmClient c = new LlmClient(model, model.key(spec.env()), new HttpTransport(), spec.limits(), cache, meter, Clock.SYSTEM,
+                new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                        java.util.random.RandomGenerator.getDefault()),
+                CircuitBreaker.defaults(Clock.SYSTEM));
+        clients.add(c);
+        return c;
+    }
+
+    /** Every category's strategy, in category order. */
+    static List<StrategyChoice> choose(Spec spec, List<DistillTask> tasks, CalibrationRun calibration) {
+        List<String> categories = tasks.stream().map(DistillTask::category).distinct().sorted().toList();
+        List<StrategyChoice> out = new ArrayList<>();
+        for (String c : categories) {
+            out.add(switch (spec.selection()) {
+                case Selection.Fixed f -> new StrategyChoice(c, f.strategy(), "fixed");
+                case Selection.Mapped m -> m.byCategory().containsKey(c)
+                        ? new StrategyChoice(c, m.byCategory().get(c), "map")
+                        : new StrategyChoice(c, spec.defaultStrategy(), "default: not in the map");
+                case Selection.Auto a -> calibration.winner(c)
+                        .map(w -> new StrategyChoice(c, w, "calibration"))
+                        .orElseGet(() -> new StrategyChoice(c, spec.defaultStrategy(), "default: no answered tasks"));
+            });
+        }
+        return out;
+    }
+
+    private static void generate(Spec spec, List<DistillTask> tasks, Map<String, StrategyChoice> byCategory, Teacher teacher,
+                                 LeakCheck leaks, Journal journal, Calls calls, Listener listener) throws InterruptedException {
+        listener.phase("distill", tasks.size(), journal.successes());
+        Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
+        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (DistillTask task : tasks) {
+                if (journal.done(task.ordinal())) {
+                    continue;
+                }
+                if (calls.budgetHit.get() || fatal.get() != null) {
+                    calls.notSent.incrementAndGet();
+                    continue;
+                }
+                window.acquire();
+                pool.submit(() -> {
+                    try {
+                        Strategy s = spec.library().get(byCategory.get(task.category()).strategy());
+                        distillOne(spec, task, s, teacher, leaks, journal, calls, listener);
+                    } catch (RuntimeException e) {
+                        fatal.compareAndSet(null, e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        window.release();
+                    }
+                });
+            }
+        }
+        if (fatal.get() != null) {
+            throw fatal.get();
+        }
+    }
+
+    private static void distillOne(Spec spec, DistillTask task, Strategy strategy, Teacher teacher, LeakCheck leaks,
+                                   Journal journal, Calls calls, Listener listener) throws InterruptedException {
+        int tries = spec.requireCorrect() && task.answered() ? spec.attempts() : 1;
+        for (int k = 0; k < tries; k++) {
+            Outcome o = teacher.ask(task, strategy, k);
+            switch (o) {
+                case Outcome.Failed f -> {
+                    calls.failed(f, journal, task, listener);
+                    return;
+                }
+                case Outcome.Ok ok -> {
+                    String answer = ok.completion().text();
+                    Boolean correct = task.answered() ? teacher.judge(task, strategy, answer).correct() : null;
+                    long tokens = ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens();
+                    if (Boolean.FALSE.equals(correct) && spec.requireCorrect()) {
+                        if (k + 1 < tries) {
+                            continue;
+                        }
+                        journal.success(task.ordinal(), dropped(task, strategy, "wrong", null));
+                        listener.finished(true, tokens, calls.status());
+                        return;
+                    }
+                    TrainingRecord r = Erasure.record(task, strategy, answer, spec.systemMessage(), spec.teacher().toString(),
+                            correct);
+                    var leak = leaks.find(r);
+                    journal.success(task.ordinal(), leak.isPresent()
+                            ? dropped(task, strategy, "leak", leak.get().words())
+                            : RecordJson.toJson(r));
+                    listener.finished(true, tokens, calls.status());
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A journal entry for a task that finished without a record. */
+    private static String dropped(DistillTask task, Strategy strategy, String why, String words) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("dropped", why);
+        d.put("id", task.id());
+        d.put("category", task.category());
+        d.put("strategy", strategy.name());
+        if (words != null) {
+            d.put("leaked_words", words);
+        }
+        return Json.toPrettyString(d).replace("\n", "");
+    }
+
+    /** The teacher with its parameters and the judge: one place that builds requests. */
+    record Teacher(LlmClient client, GenerationParams params, Judge judge) {
+        Outcome ask(DistillTask task, Strategy strategy, int sample) throws InterruptedException {
+            GenerationParams p = params.seed() == null ? params : params.withSeed(params.seed() + sample);
+            return client.complete(new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null));
+        }
+
+        Verdict judge(DistillTask task, Strategy strategy, String answer) {
+            return judge.judge(task.judgeTask(), strategy.answerPart(answer));
+        }
+    }
+
+    /** Shared counters of a run's calls. */
+    static final class Calls {
+        final CostMeter meter;
+        final AtomicBoolean budgetHit = new AtomicBoolean();
+        final AtomicLong notSent = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+
+        Calls(CostMeter meter) {
+            this.meter = meter;
+        }
+
+        /** Records a failed call: a budget stop, or a failure with its reason in the journal. */
+        void failed(Outcome.Failed f, Journal journal, DistillTask task, Listener listener) {
+            if (f.kind() == Outcome.FailureKind.BUDGET) {
+                budgetHit.set(true);
+                notSent.incrementAndGet();
+                return;
+            }
+            Map<String, Object> reason = new LinkedHashMap<>();
+            reason.put("id", task.id());
+            reason.put("source", task.source());
+            reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
+            reason.put("status", f.status());
+            reason.put("reason", f.message());
+            reason.put("attempts", f.attempts());
+            journal.failure(task.ordinal(), Json.toPrettyString(reason).replace("\n", ""));
+            failed.incrementAndGet();
+            listener.finished(false, 0, status());
+        }
+
+        String status() {
+            return String.format(Locale.ROOT, "$%.4f%s", meter.spentUsd(), failed.get() > 0 ? ", " + failed.get() + " failed" : "");
+        }
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("the journal holds a line that is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.granular.erasure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.io.BadInputException;
+import dev.granular.record.Message;
+import dev.granular.record.Role;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Rows of {@code granular erase}: existing data whose system prompt is to be erased. Each row
+ * becomes its id, the system prompt it carried (null when none) and the rest of the
+ * conversation, with assistant turns trained (ShareGPT's {@code weight: 0} turns are not).
+ */
+public final class EraseInput {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Row shapes, chosen by {@code --input-format}. */
+    public enum Format {
+        /** Decided per row by its fields. */
+        AUTO,
+        /** {@code {"id", "system_prompt", "question", "response"}}. */
+        OPENORCA,
+        /** {@code {"conversations": [{"from", "value", "weight"?}]}}. */
+        SHAREGPT,
+        /** {@code {"messages": [{"role", "content"}]}}. */
+        MESSAGES
+    }
+
+    /** One parsed row. */
+    public record Row(String id, String erased, List<Message> messages, Format format, String source) {
+        public Row {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    private EraseInput() {
+    }
+
+    static Row parse(String line, Path file, long lineNo, long ordinal, Format format) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (IOException e) {
+            throw new BadInputException(file, lineNo, "malformed JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new BadInputException(file, lineNo, "expected a JSON object");
+        }
+        Format f = format == Format.AUTO ? detect(n, file, lineNo) : format;
+        String id = n.path("id").isTextual() || n.path("id").isNumber() ? n.get("id").asText() : "row-" + ordinal;
+        String source = file.getFileName() + ":" + lineNo;
+        return switch (f) {
+            case OPENORCA -> openOrca(n, file, lineNo, id, source);
+            case SHAREGPT -> shareGpt(n, file, lineNo, id, source);
+            case MESSAGES -> messages(n, file, lineNo, id, source);
+            case AUTO -> throw new IllegalStateException("detect never returns AUTO");
+        };
+    }
+
+    static Format detect(JsonNode n, Path file, long lineNo) {
+        if (n.has("conversations")) {
+            return Format.SHAREGPT;
+        }
+        if (n.has("messages")) {
+            return Format.MESSAGES;
+        }
+        if (n.has("question") && n.has("response")) {
+            return Format.OPENORCA;
+        }
+        throw new BadInputException(file, lineNo, "not an OpenOrca (question, response), ShareGPT (conversations) "
+                + "or messages row");
+    }
+
+    private static Row openOrca(JsonNode n, Path file, long lineNo, String id, String source) {
+        for (String field : List.of("question", "response")) {
+            if (!n.path(field).isTextual()) {
+                throw new BadInputException(file, lineNo, "OpenOrca row needs a string \"" + field + "\"");
+            }
+        }
+        JsonNode sp = n.get("system_prompt");
+        if (sp != null && !sp.isNull() && !sp.isTextual()) {
+            throw new BadInputException(file, lineNo, "\"system_prompt\" must be a string");
+        }
+        String erased = sp == null || sp.isNull() || sp.asText().isBlank() ? null : sp.asText();
+        return new Row(id, erased, List.of(Message.user(n.get("question").asText()), Message.assistant(n.get("response").asText())),
+                Format.OPENORCA, source);
+    }
+
+    private static Row shareGpt(JsonNode n, Path file, long lineNo, String id, String source) {
+        JsonNode conv = n.get("conversations");
+        if (conv == null || !conv.isArray() || conv.isEmpty()) {
+            throw new BadInputException(file, lineNo, "\"conversations\" must be a non-empty list");
+        }
+        List<String> systems = new ArrayList<>();
+        List<Message> msgs = new ArrayList<>();
+        for (int i = 0; i < conv.size(); i++) {
+            JsonNode t = conv.get(i);
+            if (!t.path("from").isTextual() || !t.path("value").isTextual()) {
+                throw new BadInputException(file, lineNo, "conversations[" + i + "] needs string \"from\" and \"value\"");
+            }
+            Role role = TaskReader.shareGptRole(t.get("from").asText(), file, lineNo, i);
+            String value = t.get("value").asText();
+            if (role == Role.SYSTEM) {
+                systems.add(value);
+            } else {
+                boolean train = role == Role.ASSISTANT && (!t.has("weight") || t.get("weight").asDouble() != 0);
+                msgs.add(Message.of(role, value, train));
+            }
+        }
+        return new Row(id, erased(systems), requireTurns(msgs, file, lineNo), Format.SHAREGPT, source);
+    }
+
+    private static Row messages(JsonNode n, Path file, long lineNo, String id, String source) {
+        JsonNode arr = n.get("messages");
+        if (arr == null || !arr.isArray() || arr.isEmpty()) {
+            throw new BadInputException(file, lineNo, "\"messages\" must be a non-empty list");
+        }
+        List<String> systems = new ArrayList<>();
+        List<Message> msgs = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            JsonNode m = arr.get(i);
+            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                throw new BadInputException(file, lineNo, "messages[" + i + "] needs string \"role\" and \"content\"");
+            }
+            Role role = TaskReader.role(m.get("role").asText().toLowerCase(Locale.ROOT), file, lineNo, "messages[" + i + "].role");
+            if (role == Role.SYSTEM) {
+                systems.add(m.get("content").asText());
+            } else {
+                msgs.add(Message.of(role, m.get("content").asText(), role == Role.ASSISTANT));
+            }
+        }
+        return new Row(id, erased(systems), requireTurns(msgs, file, lineNo), Format.MESSAGES, source);
+    }
+
+    /** Several system turns are erased together, joined by a blank line. */
+    private static String erased(List<String> systems) {
+        String s = String.join("\n\n", systems.stream().filter(x -> !x.isBlank()).toList());
+        return s.isEmpty() ? null : s;
+    }
+
+    private static List<Message> requireTurns(List<Message> msgs, Path file, long lineNo) {
+        if (msgs.stream().noneMatch(m -> m.role() == Role.USER)) {
+            throw new BadInputException(file, lineNo, "the row has no user turn");
+        }
+        if (msgs.stream().noneMatch(m -> m.role() == Role.ASSISTANT)) {
+            throw new BadInputException(file, lineNo, "the row has no assistant turn to train on");
+        }
+        return msgs;
+    }
+}

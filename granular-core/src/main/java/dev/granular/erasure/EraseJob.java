@@ -1,0 +1,186 @@
+package dev.granular.erasure;
+
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.record.RecordJson;
+import dev.granular.report.Charts;
+import dev.granular.report.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code granular erase}: Prompt Erasure as a pure transform of existing data. No model is
+ * called, so a rerun simply rewrites the same bytes; the report counts how often each distinct
+ * erased prompt occurred, which shows how many strategy families the source data mixed.
+ */
+public final class EraseJob {
+    /**
+     * What to run.
+     *
+     * @param top how many of the most frequent erased prompts the report lists and plots
+     */
+    public record Spec(Path in, EraseInput.Format format, String systemMessage, long limit, int top, Path out, int shardSize,
+                       boolean overwrite, List<String> commandLine) {
+        public Spec {
+            if (systemMessage == null || systemMessage.isBlank()) {
+                throw new BadInputException("--system-message must not be empty");
+            }
+            if (top < 1) {
+                throw new BadInputException("--top must be at least 1, got " + top);
+            }
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** One distinct erased prompt and how often it occurred. */
+    public record PromptCount(String sha256, String label, long count) {
+    }
+
+    /** What a run did. */
+    public record Result(Path out, long records, List<PromptCount> prompts) {
+    }
+
+    private EraseJob() {
+    }
+
+    public static Result run(Spec spec) {
+        Instant started = Instant.now();
+        if (!Files.isRegularFile(spec.in())) {
+            throw new BadInputException(spec.in().toString(), 0, "no such file");
+        }
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("format", spec.format().name());
+        identity.put("system_message_sha256", Json.sha256Hex(spec.systemMessage()));
+        identity.put("limit", spec.limit());
+        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        forEachRow(spec, row -> {
+            // a first pass only checks every row, so bad input stops the run before the output folder is touched
+        });
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite());
+        Map<String, PromptCount> counts = new LinkedHashMap<>();
+        long[] records = {0};
+        try (ShardWriter w = dir.rewriter()) {
+            forEachRow(spec, row -> {
+                var rec = Erasure.erase(row, spec.systemMessage());
+                w.write(RecordJson.toJson(rec));
+                records[0]++;
+                String sha = (String) rec.meta().get("erased_sha256");
+                String key = sha == null ? "none" : sha;
+                PromptCount old = counts.get(key);
+                counts.put(key, new PromptCount(sha, Erasure.label(row.erased()), old == null ? 1 : old.count() + 1));
+            });
+            w.finish();
+        }
+        List<PromptCount> ranked = new ArrayList<>(counts.values());
+        ranked.sort(Comparator.comparingLong(PromptCount::count).reversed()
+                .thenComparing(p -> p.sha256() == null ? "" : p.sha256()));
+        writeReport(dir, spec, records[0], ranked, started);
+        return new Result(spec.out(), records[0], ranked);
+    }
+
+    /** Parses the rows in order, checking ids are unique; stops at the first bad row with file:line. */
+    private static void forEachRow(Spec spec, java.util.function.Consumer<EraseInput.Row> consumer) {
+        try (BufferedReader r = TaskReader.reader(spec.in())) {
+            Set<String> ids = new HashSet<>();
+            long lineNo = 0;
+            long rows = 0;
+            String line;
+            while (spec.limit() <= 0 || rows < spec.limit()) {
+                try {
+                    line = r.readLine();
+                } catch (CharacterCodingException e) {
+                    throw new BadInputException(spec.in(), lineNo + 1, "invalid UTF-8");
+                }
+                if (line == null) {
+                    break;
+                }
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                EraseInput.Row row = EraseInput.parse(line, spec.in(), lineNo, rows++, spec.format());
+                if (!ids.add(row.id())) {
+                    throw new BadInputException(spec.in(), lineNo, "duplicate id \"" + row.id() + "\"");
+                }
+                consumer.accept(row);
+            }
+        } catch (IOException e) {
+            throw new BadInputException(spec.in().toString(), 0, "cannot read: " + e.getMessage());
+        }
+    }
+
+    private static void writeReport(OutputDirectory dir, Spec spec, long records, List<PromptCount> ranked, Instant started) {
+        List<PromptCount> top = ranked.subList(0, Math.min(spec.top(), ranked.size()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("records", records);
+        summary.put("distinct_erased_prompts", ranked.stream().filter(p -> p.sha256() != null).count());
+        summary.put("rows_without_system_prompt", ranked.stream().filter(p -> p.sha256() == null)
+                .mapToLong(PromptCount::count).sum());
+        List<Object> list = new ArrayList<>();
+        for (PromptCount p : top) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("label", p.label());
+            m.put("sha256", p.sha256());
+            m.put("count", p.count());
+            list.add(m);
+        }
+        summary.put("top_erased_prompts", list);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+            if (!top.isEmpty()) {
+                List<String> labels = new ArrayList<>();
+                for (int i = 0; i < top.size(); i++) {
+                    String l = top.get(i).label();
+                    labels.add((i + 1) + ". " + (l.length() > 40 ? l.substring(0, 37) + "..." : l));
+                }
+                Charts.barChartPng(dir.reportDir().resolve("erased_prompts.png"), "Most frequent erased system prompts",
+                        "erased prompt (first words)", "rows", labels, top.stream().map(PromptCount::count).toList());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        StringBuilder card = new StringBuilder("# Erased data\n\nMade by granular with `granular ")
+                .append(String.join(" ", spec.commandLine())).append("`.\n\nEach record of `").append(spec.in().getFileName())
+                .append("` had its system prompt replaced by one generic system message, so a model trained on it must ")
+                .append("choose how to answer from the task alone. `meta.erased_sha256` and `meta.erased_label` (its first ")
+                .append(Erasure.LABEL_WORDS).append(" words) keep track of what was erased. Assistant turns are trained.\n\n")
+                .append("System message of every record:\n\n> ").append(spec.systemMessage().replace("\n", "\n> "))
+                .append("\n\n| | |\n|---|---|\n| records | ").append(records).append(" |\n| distinct erased prompts | ")
+                .append(summary.get("distinct_erased_prompts")).append(" |\n| rows without a system prompt | ")
+                .append(summary.get("rows_without_system_prompt")).append(" |\n\n## Most frequent erased prompts\n\n")
+                .append("| rows | label | sha256 |\n|---|---|---|\n");
+        for (PromptCount p : top) {
+            card.append("| ").append(p.count()).append(" | ").append(p.label().replace("|", "\\|")).append(" | ")
+                    .append(p.sha256() == null ? "" : p.sha256().substring(0, 12)).append(" |\n");
+        }
+        AtomicFiles.write(dir.dir().resolve("README.md"), card.toString());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", "granular");
+        m.put("command", "erase");
+        m.put("command_line", spec.commandLine());
+        m.put("input", spec.in().toString());
+        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        m.put("fingerprint", dir.fingerprint());
+        m.put("complete", true);
+        m.put("counts", Map.of("records", records));
+        m.put("started", started.toString());
+        m.put("ended", Instant.now().toString());
+        dir.finish(m);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.granular.erasure;
+
+import dev.granular.record.Message;
+import dev.granular.record.TrainingRecord;
+import dev.granular.teacher.ChatMessage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prompt Erasure as pure functions: the teacher sees the strategy instruction, the student's
+ * record sees only the generic system message. The student must then learn from the task
+ * alone which way of answering fits, since nothing in its input names the strategy.
+ */
+public final class Erasure {
+    /**
+     * The default generic system message, in our own words: a careful assistant that decides
+     * how to approach a task before answering.
+     */
+    public static final String DEFAULT_SYSTEM_MESSAGE = "You are a careful, thoughtful assistant. Before you reply, "
+            + "consider what kind of task you have been given and how it is best approached: some need worked reasoning, "
+            + "some need recalled facts, some need only a brief answer. Then answer accurately and helpfully.";
+
+    private Erasure() {
+    }
+
+    /** What the teacher is sent: the strategy instruction as system message, then the task. */
+    public static List<ChatMessage> teacherRequest(DistillTask task, Strategy strategy) {
+        List<ChatMessage> out = new ArrayList<>();
+        out.add(ChatMessage.system(strategy.instruction()));
+        task.prompt().forEach(m -> out.add(new ChatMessage(m.role(), m.content())));
+        return out;
+    }
+
+    /**
+     * The training record: generic system message, the task's messages (not trained), the
+     * teacher's answer (the only trained turn).
+     *
+     * @param correct the judge's verdict, or null when the task has no gold answer
+     */
+    public static TrainingRecord record(DistillTask task, Strategy strategy, String answer, String systemMessage,
+                                        String teacher, Boolean correct) {
+        List<Message> msgs = new ArrayList<>();
+        msgs.add(Message.system(systemMessage));
+        task.prompt().forEach(m -> msgs.add(m.withTrain(false)));
+        msgs.add(Message.assistant(answer));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "erasure");
+        meta.put("category", task.category());
+        meta.put("strategy", strategy.name());
+        meta.put("instruction_sha256", strategy.instructionSha256());
+        meta.put("teacher", teacher);
+        meta.put("correct", correct);
+        meta.put("source", task.source());
+        return new TrainingRecord(task.id(), msgs, null, meta);
+    }
+
+    /** Words of an erased prompt kept as its label in meta and reports. */
+    static final int LABEL_WORDS = 8;
+
+    /**
+     * {@code granular erase}: an existing row with its system prompt replaced by
+     * {@code systemMessage}; the erased prompt survives only as a sha256 and a short label, so
+     * records stay traceable to the prompt family they came from.
+     */
+    public static TrainingRecord erase(EraseInput.Row row, String systemMessage) {
+        List<Message> msgs = new ArrayList<>();
+        msgs.add(Message.system(systemMessage));
+        msgs.addAll(row.messages());
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "erasure");
+        meta.put("erased_label", label(row.erased()));
+        meta.put("erased_sha256", row.erased() == null ? null : dev.granular.report.Json.sha256Hex(row.erased()));
+        meta.put("input_format", row.format().name().toLowerCase(java.util.Locale.ROOT));
+        meta.put("source", row.source());
+        return new TrainingRecord(row.id(), msgs, null, meta);
+    }
+
+    /** The first {@value #LABEL_WORDS} words of a prompt ("..." when cut), or {@code none}. */
+    public static String label(String prompt) {
+        if (prompt == null || prompt.isBlank()) {
+            return "none";
+        }
+        String[] w = prompt.strip().split("\\s+");
+        return w.length <= LABEL_WORDS ? String.join(" ", w)
+                : String.join(" ", java.util.Arrays.copyOf(w, LABEL_WORDS)) + " ...";
+    }
+}

@@ -1,0 +1,262 @@
+package dev.granular.erasure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.io.BadInputException;
+import dev.granular.judge.Task;
+import dev.granular.record.Message;
+import dev.granular.record.Role;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the tasks of {@code granular distill} from JSONL (or .jsonl.gz). Three row shapes:
+ * <ul>
+ *   <li>native: {@code {"id", "category"?, "question" | "messages", "answer"?, "choices"?}},
+ *       where choices is a list (labelled A, B, ...) or an object label → text, and is shown
+ *       to the teacher under the question;</li>
+ *   <li>OpenOrca: {@code {"id", "system_prompt", "question", "response"}}; the category is the
+ *       id's prefix before the first dot ({@code flan.123} → {@code flan}); the old system prompt
+ *       and response are dropped, since the teacher answers afresh;</li>
+ *   <li>ShareGPT: {@code {"conversations": [{"from", "value"}]}}; a trailing {@code gpt} turn
+ *       is the old answer and is dropped, {@code system} turns are dropped.</li>
+ * </ul>
+ * A malformed row stops the read with a {@link BadInputException} naming file and line, so a
+ * user fixes the data before paying for any call. Ids must be unique (they become record ids).
+ */
+public final class TaskReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    private TaskReader() {
+    }
+
+    /** All tasks of {@code file}, the first {@code limit} only when {@code limit > 0}. */
+    public static List<DistillTask> read(Path file, long limit) {
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file.toString(), 0, "no such file");
+        }
+        List<DistillTask> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        try (BufferedReader r = reader(file)) {
+            long lineNo = 0;
+            String line;
+            while (limit <= 0 || out.size() < limit) {
+                try {
+                    line = r.readLine();
+                } catch (CharacterCodingException e) {
+                    throw new BadInputException(file, lineNo + 1, "invalid UTF-8");
+                }
+                if (line == null) {
+                    break;
+                }
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                DistillTask t = parse(line, file, lineNo, out.size());
+                if (!ids.add(t.id())) {
+                    throw new BadInputException(file, lineNo, "duplicate id \"" + t.id() + "\"");
+                }
+                out.add(t);
+            }
+        } catch (IOException e) {
+            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    static DistillTask parse(String line, Path file, long lineNo, long ordinal) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (IOException e) {
+            throw new BadInputException(file, lineNo, "malformed JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new BadInputException(file, lineNo, "expected a JSON object");
+        }
+        String source = file.getFileName() + ":" + lineNo;
+        String id = n.path("id").isTextual() || n.path("id").isNumber() ? n.get("id").asText() : "task-" + ordinal;
+        if (n.has("conversations")) {
+            return shareGpt(n, file, lineNo, ordinal, id, source);
+        }
+        String category = text(n, "category", file, lineNo);
+        if (n.has("system_prompt") && n.has("response") && category == null) {
+            int dot = id.indexOf('.');
+            category = dot > 0 ? id.substring(0, dot) : null;
+        }
+        category = category == null || category.isBlank() ? "default" : category.strip();
+        String answer = answer(n, file, lineNo);
+        List<Task.Choice> choices = choices(n.get("choices"), file, lineNo);
+        List<Message> prompt = new ArrayList<>();
+        if (n.has("question")) {
+            String q = text(n, "question", file, lineNo);
+            if (q == null || q.isBlank()) {
+                throw new BadInputException(file, lineNo, "\"question\" must be a non-empty string");
+            }
+            prompt.add(Message.user(withChoices(q, choices)));
+        } else if (n.path("messages").isArray() && !n.get("messages").isEmpty()) {
+            JsonNode arr = n.get("messages");
+            for (int i = 0; i < arr.size(); i++) {
+                JsonNode m = arr.get(i);
+                if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                    throw new BadInputException(file, lineNo, "messages[" + i + "] needs string \"role\" and \"content\"");
+                }
+                Role role = role(m.get("role").asText(), file, lineNo, "messages[" + i + "].role");
+                if (role != Role.SYSTEM) {
+                    prompt.add(Message.of(role, m.get("content").asText(), false));
+                }
+            }
+            while (!prompt.isEmpty() && prompt.get(prompt.size() - 1).role() == Role.ASSISTANT) {
+                prompt.remove(prompt.size() - 1);
+            }
+            if (!choices.isEmpty() && !prompt.isEmpty()) {
+                Message last = prompt.remove(prompt.size() - 1);
+                prompt.add(Message.of(last.role(), withChoices(last.content(), choices), false));
+            }
+        } else {
+            throw new BadInputException(file, lineNo, "a task needs \"question\" (a string), \"messages\" (a non-empty list) "
+                    + "or \"conversations\" (ShareGPT)");
+        }
+        if (prompt.isEmpty()) {
+            throw new BadInputException(file, lineNo, "the task has no user message");
+        }
+        return new DistillTask(ordinal, id, category, prompt, answer, choices, source);
+    }
+
+    private static DistillTask shareGpt(JsonNode n, Path file, long lineNo, long ordinal, String id, String source) {
+        JsonNode conv = n.get("conversations");
+        if (!conv.isArray() || conv.isEmpty()) {
+            throw new BadInputException(file, lineNo, "\"conversations\" must be a non-empty list");
+        }
+        List<Message> prompt = new ArrayList<>();
+        for (int i = 0; i < conv.size(); i++) {
+            JsonNode t = conv.get(i);
+            if (!t.path("from").isTextual() || !t.path("value").isTextual()) {
+                throw new BadInputException(file, lineNo, "conversations[" + i + "] needs string \"from\" and \"value\"");
+            }
+            Role role = shareGptRole(t.get("from").asText(), file, lineNo, i);
+            if (role != Role.SYSTEM) {
+                prompt.add(Message.of(role, t.get("value").asText(), false));
+            }
+        }
+        while (!prompt.isEmpty() && prompt.get(prompt.size() - 1).role() == Role.ASSISTANT) {
+            prompt.remove(prompt.size() - 1);
+        }
+        if (prompt.isEmpty()) {
+            throw new BadInputException(file, lineNo, "the conversation has no human turn");
+        }
+        String category = text(n, "category", file, lineNo);
+        return new DistillTask(ordinal, id, category == null || category.isBlank() ? "default" : category.strip(), prompt,
+                answer(n, file, lineNo), choices(n.get("choices"), file, lineNo), source);
+    }
+
+    /** ShareGPT speaker names: system, human/user, gpt/assistant. */
+    static Role shareGptRole(String from, Path file, long lineNo, int i) {
+        return switch (from) {
+            case "system" -> Role.SYSTEM;
+            case "human", "user" -> Role.USER;
+            case "gpt", "assistant" -> Role.ASSISTANT;
+            default -> throw new BadInputException(file, lineNo, "conversations[" + i + "].from '" + from
+                    + "' is not system, human or gpt");
+        };
+    }
+
+    static Role role(String name, Path file, long lineNo, String where) {
+        try {
+            return Role.fromWire(name);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, lineNo, where + " '" + name + "' is not system, user or assistant");
+        }
+    }
+
+    private static String text(JsonNode n, String field, Path file, long lineNo) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new BadInputException(file, lineNo, "\"" + field + "\" must be a string");
+        }
+        return v.asText();
+    }
+
+    /** A string or a number; null when absent. */
+    private static String answer(JsonNode n, Path file, long lineNo) {
+        JsonNode v = n.get("answer");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual() && !v.isNumber()) {
+            throw new BadInputException(file, lineNo, "\"answer\" must be a string or a number");
+        }
+        return v.asText();
+    }
+
+    private static List<Task.Choice> choices(JsonNode v, Path file, long lineNo) {
+        List<Task.Choice> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (v.isArray()) {
+            if (v.size() > LABELS.length()) {
+                throw new BadInputException(file, lineNo, "\"choices\" has more than " + LABELS.length() + " entries");
+            }
+            for (int i = 0; i < v.size(); i++) {
+                if (!v.get(i).isTextual()) {
+                    throw new BadInputException(file, lineNo, "choices[" + i + "] must be a string");
+                }
+                out.add(new Task.Choice(String.valueOf(LABELS.charAt(i)), v.get(i).asText()));
+            }
+            return out;
+        }
+        if (v.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw new BadInputException(file, lineNo, "choices." + e.getKey() + " must be a string");
+                }
+                out.add(new Task.Choice(e.getKey(), e.getValue().asText()));
+            }
+            return out;
+        }
+        throw new BadInputException(file, lineNo, "\"choices\" must be a list of strings or an object label → text");
+    }
+
+    /** The question followed by one {@code (A) text} line per choice. */
+    static String withChoices(String question, List<Task.Choice> choices) {
+        if (choices.isEmpty()) {
+            return question;
+        }
+        StringBuilder b = new StringBuilder(question.stripTrailing()).append("\n");
+        for (Task.Choice c : choices) {
+            b.append("\n(").append(c.label()).append(") ").append(c.text());
+        }
+        return b.toString();
+    }
+
+    static BufferedReader reader(Path file) throws IOException {
+        InputStream in = Files.newInputStream(file);
+        if (file.getFileName().toString().endsWith(".gz")) {
+            in = new GZIPInputStream(in, 1 << 16);
+        }
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        return new BufferedReader(new InputStreamReader(in, decoder), 1 << 16);
+    }
+}

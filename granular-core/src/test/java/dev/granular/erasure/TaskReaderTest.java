@@ -1,0 +1,45 @@
+package dev.granular.erasure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.granular.io.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The three task shapes distill reads, and bad rows reported by file and line. */
+class TaskReaderTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void readsNativeOpenOrcaAndShareGptRows() throws Exception {
+        Path f = tmp.resolve("t.jsonl");
+        Files.writeString(f, String.join("\n",
+                "{\"id\":\"n1\",\"category\":\"sci\",\"question\":\"Which is a metal?\",\"choices\":[\"wood\",\"iron\"],\"answer\":\"B\"}",
+                "{\"id\":\"flan.7\",\"system_prompt\":\"Be detailed.\",\"question\":\"Q\",\"response\":\"R\"}",
+                "",
+                "{\"id\":\"g1\",\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"human\",\"value\":\"H\"},"
+                        + "{\"from\":\"gpt\",\"value\":\"old\"}],\"answer\":42}") + "\n");
+        List<DistillTask> t = TaskReader.read(f, 0);
+        assertThat(t).extracting(DistillTask::category).containsExactly("sci", "flan", "default");
+        assertThat(t.get(0).question()).endsWith("(A) wood\n(B) iron");
+        assertThat(t.get(0).judgeTask().multipleChoice()).isTrue();
+        assertThat(t.get(1).answered()).isFalse();
+        assertThat(t.get(1).prompt()).hasSize(1);
+        assertThat(t.get(2).prompt()).extracting(m -> m.content()).containsExactly("H");
+        assertThat(t.get(2).answer()).isEqualTo("42");
+        assertThat(t.get(2).source()).isEqualTo("t.jsonl:4");
+    }
+
+    @Test
+    void aBadRowNamesItsLine() throws Exception {
+        Path f = tmp.resolve("t.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\"question\":\"q\"}\n{\"id\":\"a\",\"question\":\"q2\"}\n");
+        assertThatThrownBy(() -> TaskReader.read(f, 0)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("t.jsonl:2").hasMessageContaining("duplicate id");
+    }
+}
