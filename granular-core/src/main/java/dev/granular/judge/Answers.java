@@ -13,7 +13,7 @@ final class Answers {
     private static final Pattern NUMBER = Pattern.compile("-?\\$?\\d[\\d,]*(?:\\.\\d+)?");
     /** Phrases that introduce a final answer, strongest first. */
     private static final Pattern FINAL = Pattern.compile(
-            "(?:####|final answer\\s*(?:is|:)|the answer is|answer\\s*:|therefore,?|so the answer is)\\s*", Pattern.CASE_INSENSITIVE);
+            "(?:####|final answer\\s*(?:is|:)|the answer is|answer\\s*:)\\s*", Pattern.CASE_INSENSITIVE);
 
     private Answers() {
     }
