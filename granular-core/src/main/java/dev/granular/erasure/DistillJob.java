@@ -13,18 +13,14 @@ import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
 import dev.granular.teacher.ChatRequest;
-import dev.granular.teacher.CircuitBreaker;
-import dev.granular.teacher.Clock;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.HttpTransport;
 import dev.granular.teacher.Journal;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.Outcome;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
-import dev.granular.teacher.RetryPolicy;
 import dev.granular.teacher.SqliteResponseCache;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -123,9 +119,9 @@ public final class DistillJob {
             throw new BadInputException("--system-message repeats words of strategy " + l.strategy() + "'s instruction (\""
                     + l.words() + "\"): the training data would carry the strategy it is meant to erase");
         });
-        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        PriceTable prices = PriceTable.builtIn(spec.prices());
         OutputDirectory dir = OutputDirectory.open(spec.out(), "distill", identity(spec), spec.shardSize(), spec.overwrite());
-        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        CostMeter meter = CostMeter.of(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         List<LlmClient> clients = new ArrayList<>();
         Journal calibrationJournal = Journal.open(dir.dir().resolve(".granular").resolve("calibration.jsonl"));
@@ -191,10 +187,7 @@ public final class DistillJob {
     }
 
     private static LlmClient client(Spec spec, ModelSpec model, ResponseCache cache, CostMeter meter, List<LlmClient> clients) {
-        LlmClient c = new LlmClient(model, model.key(spec.env()), new HttpTransport(), spec.limits(), cache, meter, Clock.SYSTEM,
-                new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                        java.util.random.RandomGenerator.getDefault()),
-                CircuitBreaker.defaults(Clock.SYSTEM));
+        LlmClient c = LlmClient.open(model, spec.env(), spec.limits(), cache, meter);
         clients.add(c);
         return c;
     }

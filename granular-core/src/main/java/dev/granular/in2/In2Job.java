@@ -8,16 +8,12 @@ import dev.granular.corpus.Document;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
-import dev.granular.teacher.CircuitBreaker;
-import dev.granular.teacher.Clock;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.HttpTransport;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
-import dev.granular.teacher.RetryPolicy;
 import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.TrainingRecord;
 import dev.granular.tokenize.Tokenizer;
@@ -184,12 +180,10 @@ public final class In2Job {
         TeacherQuestions teacher = null;
         if (config.qaMix().usesTeacher()) {
             Teacher t = spec.teacher();
-            PriceTable prices = t.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(t.prices());
-            meter = t.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, t.maxCost());
+            PriceTable prices = PriceTable.builtIn(t.prices());
+            meter = CostMeter.of(prices, t.maxCost());
             cache = t.cache() == null ? ResponseCache.NONE : SqliteResponseCache.open(t.cache());
-            client = new LlmClient(t.model(), t.model().key(t.env()), new HttpTransport(), t.limits(), cache, meter, Clock.SYSTEM,
-                    new RetryPolicy(t.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                            java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+            client = LlmClient.open(t.model(), t.env(), t.limits(), cache, meter);
             teacher = new TeacherQuestions(client, t.params());
         }
         try {

@@ -11,17 +11,13 @@ import dev.granular.judge.ModelJudge;
 import dev.granular.judge.Verdict;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
-import dev.granular.teacher.CircuitBreaker;
-import dev.granular.teacher.Clock;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.HttpTransport;
 import dev.granular.teacher.Journal;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
-import dev.granular.teacher.RetryPolicy;
 import dev.granular.teacher.SqliteResponseCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +30,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.random.RandomGenerator;
 
 /**
  * {@code granular self-correct}: Intrinsic Self-Correction data with Partial Answer Masking.
@@ -133,8 +128,8 @@ public final class SelfCorrectJob {
         SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());
         Judge.parse(spec.judge(), s -> null); // a bad --judge fails here, before anything is opened or sent
         OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(), spec.overwrite());
-        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
-        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        PriceTable prices = PriceTable.builtIn(spec.prices());
+        CostMeter meter = CostMeter.of(prices, spec.maxCost());
         List<LlmClient> clients = new ArrayList<>();
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         Path state = dir.dir().resolve(".granular");
@@ -191,9 +186,7 @@ public final class SelfCorrectJob {
 
     private static LlmClient client(ModelRole role, Map<String, String> env, ResponseCache cache, CostMeter meter,
                                     List<LlmClient> clients) {
-        LlmClient c = new LlmClient(role.model(), role.model().key(env), new HttpTransport(), role.limits(), cache, meter,
-                Clock.SYSTEM, new RetryPolicy(role.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+        LlmClient c = LlmClient.open(role.model(), env, role.limits(), cache, meter);
         clients.add(c);
         return c;
     }

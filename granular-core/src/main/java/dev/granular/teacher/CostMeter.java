@@ -58,6 +58,11 @@ public final class CostMeter {
     }
 
     /** A meter without a budget. */
+    /** A meter over {@code prices}, with a budget when {@code maxCostUsd} is not null. */
+    public static CostMeter of(PriceTable prices, Double maxCostUsd) {
+        return maxCostUsd == null ? new CostMeter(prices) : new CostMeter(prices, maxCostUsd);
+    }
+
     public CostMeter(PriceTable prices) {
         this.prices = prices;
         this.budgetPico = Long.MAX_VALUE;

@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -105,7 +104,7 @@ public final class GenerateJob {
 
     /** Counts requests, tokens and money without sending anything. */
     public static Estimate estimate(Spec spec) {
-        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        PriceTable prices = PriceTable.builtIn(spec.prices());
         AtomicLong rows = new AtomicLong();
         AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
@@ -124,7 +123,7 @@ public final class GenerateJob {
     public static Result run(Spec spec, Listener listener) throws InterruptedException {
         Instant started = Instant.now();
         Optional<Secret> key = spec.model().key(spec.env());
-        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        PriceTable prices = PriceTable.builtIn(spec.prices());
         long totalRows = GenerateInput.count(spec.in());
         long rowsToRun = spec.limit() > 0 ? Math.min(spec.limit(), totalRows) : totalRows;
 
@@ -137,7 +136,7 @@ public final class GenerateJob {
         identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
         OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
 
-        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        CostMeter meter = CostMeter.of(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
         AtomicLong ok = new AtomicLong();
@@ -145,10 +144,7 @@ public final class GenerateJob {
         AtomicLong notSent = new AtomicLong();
         AtomicBoolean budgetHit = new AtomicBoolean();
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
-        try (LlmClient client = new LlmClient(spec.model(), key, new HttpTransport(), spec.limits(), cache, meter, Clock.SYSTEM,
-                new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                        java.util.random.RandomGenerator.getDefault()),
-                CircuitBreaker.defaults(Clock.SYSTEM))) {
+        try (LlmClient client = LlmClient.open(spec.model(), spec.env(), spec.limits(), cache, meter)) {
             long total = rowsToRun * spec.n();
             listener.started(total, journal.successes());
             Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));

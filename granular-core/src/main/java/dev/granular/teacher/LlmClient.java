@@ -5,6 +5,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -74,6 +75,19 @@ public final class LlmClient implements AutoCloseable {
         this.rate = new RateLimiter(limits.rpm(), limits.tpm(), clock);
         this.aimd = new AdaptiveConcurrency(limits.concurrency());
         this.breaker = breaker;
+    }
+
+    /**
+     * A client with the standard parts: the JDK HTTP transport, the system clock, jittered
+     * exponential backoff (1 s doubling to 60 s) with {@code limits.maxRetries()} retries, and
+     * the default circuit breaker. The key comes from {@code env} (a required key that is
+     * missing is a {@link dev.granular.io.BadInputException}).
+     */
+    public static LlmClient open(ModelSpec model, Map<String, String> env, Limits limits, ResponseCache cache, CostMeter meter) {
+        return new LlmClient(model, model.key(env), new HttpTransport(), limits, cache, meter, Clock.SYSTEM,
+                new RetryPolicy(limits.maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                        java.util.random.RandomGenerator.getDefault()),
+                CircuitBreaker.defaults(Clock.SYSTEM));
     }
 
     public ModelSpec spec() {

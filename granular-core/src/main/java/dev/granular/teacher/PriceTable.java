@@ -42,6 +42,11 @@ public final class PriceTable {
     }
 
     /** The built-in table. */
+    /** The built-in table, with {@code overrides} (a JSON or YAML prices file) applied when not null. */
+    public static PriceTable builtIn(java.nio.file.Path overrides) {
+        return overrides == null ? builtIn() : builtIn().withOverrides(overrides);
+    }
+
     public static PriceTable builtIn() {
         try (InputStream in = PriceTable.class.getResourceAsStream(BUILT_IN)) {
             if (in == null) {
