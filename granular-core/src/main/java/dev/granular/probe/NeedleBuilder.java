@@ -19,12 +19,12 @@ public final class NeedleBuilder {
     }
 
     public static Haystack build(List<String> sentences, Needle needle, TokenCounter counter, int length, int depthPercent) {
-        int needleTokens = counter.midText(needle.sentence() + " ");
+        int needleTokens = counter.midText(needle.sentence());
         List<Integer> tokens = new ArrayList<>();
         long sum = 0;
         int n = 0;
         while (n < sentences.size() && sum + needleTokens < length) {
-            int t = counter.midText(sentences.get(n) + " ");
+            int t = counter.midText(sentences.get(n));
             if (sum + t + needleTokens > length) {
                 break;
             }
