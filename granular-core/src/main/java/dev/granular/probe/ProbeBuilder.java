@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  * past {@code contextTokens}. Position {@code p} of {@code P} targets the item whose first
  * token is nearest to depth {@code p / P}. A target whose fragment also occurs in another
  * item would have two right answers, so it is replaced, in place, by an unused item whose
- * fragment is unique (and which fits in the token budget); the replacements are counted.
+ * fragment is unique (and which fits in the token budget; when no such item is short enough,
+ * a longer one is taken and the end of the context gives way, then is filled again); the
+ * replacements are counted.
  */
 public final class ProbeBuilder {
     private ProbeBuilder() {
@@ -56,7 +58,13 @@ public final class ProbeBuilder {
             int[] starts = starts(units);
             int total = total(units, lasts);
             List<ProbeSet.Target> targets = targets(starts, total, cfg.positions());
-            ProbeSet.Target bad = targets.stream().filter(t -> counts[t.item()] > 1).findFirst().orElse(null);
+            ProbeSet.Target bad = null;
+            for (ProbeSet.Target t : targets) {
+                if (counts[t.item()] > 1) {
+                    bad = t;
+                    break;
+                }
+            }
             if (bad == null) {
                 ProbeSet result = new ProbeSet(set, ctx, starts, total, targets, swaps);
                 check(result, counter);
@@ -65,28 +73,64 @@ public final class ProbeBuilder {
             int j = bad.item();
             boolean isLast = j == ctx.size() - 1;
             int budgetLeft = cfg.contextTokens() - total + (isLast ? lasts.get(j) : units.get(j));
+            // Targets that are unambiguous now must stay so; ambiguous ones are replaced in turn anyway.
             boolean[] targeted = new boolean[ctx.size()];
-            targets.forEach(t -> targeted[t.item()] = true);
+            for (ProbeSet.Target t : targets) {
+                targeted[t.item()] = counts[t.item()] == 1;
+            }
             int pick = replacement(ctx, j, unused, counter, budgetLeft, isLast, targeted);
+            boolean resize = false;
+            if (pick < 0) {
+                // Nothing unambiguous is short enough: take a longer item and let the end of the context give way.
+                pick = replacement(ctx, j, unused, counter, Integer.MAX_VALUE, isLast, targeted);
+                resize = true;
+            }
             if (pick < 0) {
                 throw new BadInputException("set " + set + ": the target at position " + bad.position()
-                        + " is ambiguous and no unused item can replace it; give more pieces");
+                        + " is ambiguous and none of the " + unused.size()
+                        + " unused items can replace it (its fragment would not be unique); give more pieces");
             }
             Item old = ctx.get(j);
             Item fresh = unused.remove(pick);
             ctx.set(j, fresh);
             units.set(j, counter.unit(fresh.text()));
             lasts.set(j, counter.midText(fresh.text()));
+            swaps++;
+            if (resize) {
+                refit(ctx, units, lasts, unused, counter, cfg.contextTokens());
+                counts = ambiguity(ctx);
+                continue;
+            }
             for (int i = 0; i < ctx.size(); i++) {
                 String f = ctx.get(i).fragment();
                 counts[i] += (fresh.text().contains(f) ? 1 : 0) - (old.text().contains(f) ? 1 : 0);
             }
             counts[j] = count(ctx, fresh.fragment());
-            swaps++;
         }
     }
 
-    /** The first unused item that fits the budget, is unambiguous in the context, and makes no other target ambiguous. */
+    /** Drops items from the end until the context fits, then adds unused items again until the next would not fit. */
+    private static void refit(List<Item> ctx, List<Integer> units, List<Integer> lasts, List<Item> unused, TokenCounter counter,
+                              int budget) {
+        while (ctx.size() > 1 && total(units, lasts) > budget) {
+            int last = ctx.size() - 1;
+            ctx.remove(last);
+            units.remove(last);
+            lasts.remove(last);
+        }
+        while (!unused.isEmpty()) {
+            Item next = unused.get(0);
+            int lastTokens = counter.midText(next.text());
+            if (total(units, lasts) - lasts.get(lasts.size() - 1) + units.get(units.size() - 1) + lastTokens > budget) {
+                break;
+            }
+            ctx.add(unused.remove(0));
+            units.add(counter.unit(next.text()));
+            lasts.add(lastTokens);
+        }
+    }
+
+    /** The first unused item that fits the budget, is unambiguous in the context, and makes no unambiguous target ambiguous. */
     private static int replacement(List<Item> ctx, int j, List<Item> unused, TokenCounter counter, int budgetLeft,
                                    boolean isLast, boolean[] targeted) {
         for (int u = 0; u < unused.size(); u++) {
