@@ -1,0 +1,154 @@
+package dev.granular.cli;
+
+import dev.granular.probe.EvalJob;
+import dev.granular.probe.ScoreSheet;
+import dev.granular.teacher.GenerateJob;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.ResponseCache;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code granular eval}: maps options onto {@link EvalJob}. */
+@Command(name = "eval",
+        header = "Score a model on probes: accuracy by position, Avg and Gap, plots.",
+        description = {
+                "Asks --model for a reply to every probe (greedy, cached, resumable, cost-tracked), or scores",
+                "replies produced elsewhere (--predictions: JSONL {\"samples\": [\"…\"]} or {\"prediction\": \"…\"}).",
+                "Writes the scored records, report/scores.json, report/positions.png and report/index.html.",
+                "",
+                "Examples:",
+                "  granular eval --probes out/probe-doc --model openai:my-model@http://localhost:8000/v1 --out out/eval-base",
+                "  granular eval --probes out/probe-doc --predictions sample_document_bi_32k.jsonl --out out/eval-film",
+                "Docs: docs/eval.md"},
+        mixinStandardHelpOptions = true)
+public final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--probes", required = true, paramLabel = "DIR", description = "Probes made by granular probe.")
+    Path probes;
+
+    static final class Source {
+        @Option(names = "--model", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
+        String model;
+
+        @Option(names = "--predictions", required = true, paramLabel = "FILE", description = "Replies produced elsewhere (JSONL).")
+        Path predictions;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
+    String apiKeyEnv;
+
+    @Option(names = "--concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
+    int rpm;
+
+    @Option(names = "--tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
+    int tpm;
+
+    @Option(names = "--max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
+    int maxRetries;
+
+    @Option(names = "--timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
+            description = "Per attempt. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--max-tokens", defaultValue = "128", paramLabel = "N", description = "Reply budget per probe. Default: ${DEFAULT-VALUE}.")
+    int maxTokens;
+
+    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Do not use the response cache.")
+    boolean noCache;
+
+    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more.")
+    Double maxCost;
+
+    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
+    Path prices;
+
+    @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
+    int shardSize;
+
+    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ModelSpec model = source.model == null ? null : ModelSpec.parse(source.model, apiKeyEnv);
+        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("eval");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
+                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost, prices, out, shardSize,
+                overwrite, commandLine, System.getenv());
+        Listener listener = new Listener();
+        EvalJob.Result r;
+        try {
+            r = EvalJob.run(job, listener);
+        } finally {
+            listener.close();
+        }
+        ScoreSheet s = r.sheet();
+        var pw = spec.commandLine().getOut();
+        s.tasks().forEach((t, x) -> pw.printf(Locale.ROOT, "%-9s Avg %5.1f  Gap %5.1f%n", t.id(), x.avg() * 100, x.gap() * 100));
+        if (s.allAvg() != null) {
+            pw.printf(Locale.ROOT, "%-9s Avg %5.1f  Gap %5.1f%n", "All", s.allAvg() * 100, s.allGap() * 100);
+        }
+        if (s.needle() != null) {
+            pw.printf(Locale.ROOT, "%-9s Avg %5.1f  Gap %5.1f%n", "needle", s.needle().avg() * 100, s.needle().gap() * 100);
+        }
+        pw.printf("eval: %d probes scored; report in %s%n", r.scored(), out.resolve("report").resolve("index.html"));
+        return Granular.OK;
+    }
+
+    /** Progress bar on a terminal. */
+    private static final class Listener implements GenerateJob.Listener {
+        private Progress progress;
+
+        @Override
+        public synchronized void started(long total, long alreadyDone) {
+            progress = Progress.start("eval", total, System.err, true);
+            if (alreadyDone > 0) {
+                progress.step(alreadyDone, 0);
+            }
+        }
+
+        @Override
+        public void finished(boolean ok, long tokens, String status) {
+            Progress p = progress;
+            if (p != null) {
+                p.step(1, tokens);
+                p.status(status);
+            }
+        }
+
+        synchronized void close() {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+    }
+}

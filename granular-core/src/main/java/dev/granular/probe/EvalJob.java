@@ -1,0 +1,302 @@
+package dev.granular.probe;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.io.StoppedEarlyException;
+import dev.granular.record.Message;
+import dev.granular.record.RecordJson;
+import dev.granular.record.RecordReader;
+import dev.granular.record.Role;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Json;
+import dev.granular.teacher.ChatMessage;
+import dev.granular.teacher.ChatRequest;
+import dev.granular.teacher.CircuitBreaker;
+import dev.granular.teacher.Clock;
+import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.GenerateJob;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.HttpTransport;
+import dev.granular.teacher.Journal;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.Outcome;
+import dev.granular.teacher.PriceTable;
+import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.SqliteResponseCache;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * {@code granular eval}: gets a reply for every probe (from a model, greedily, through the
+ * teacher layer; or from a predictions file), scores it, and writes the scored records and
+ * the report. Model replies go to the folder's journal as they arrive, so a killed run
+ * resumes without asking again; probes that fail after their retries are listed in
+ * {@code failed.jsonl}, left out of the scores, and end the run with exit code 3.
+ */
+public final class EvalJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What to evaluate. Exactly one of {@code model} and {@code predictions} is set.
+     *
+     * @param maxTokens reply budget per probe (answers are short)
+     */
+    public record Spec(Path probes, ModelSpec model, Path predictions, int maxTokens, LlmClient.Limits limits, Path cachePath,
+                       Double maxCost, Path prices, Path out, int shardSize, boolean overwrite, List<String> commandLine,
+                       Map<String, String> env) {
+        public Spec {
+            if ((model == null) == (predictions == null)) {
+                throw new BadInputException("give either --model or --predictions");
+            }
+            if (maxTokens < 1) {
+                throw new BadInputException("--max-tokens must be at least 1, got " + maxTokens);
+            }
+            commandLine = List.copyOf(commandLine);
+        }
+    }
+
+    /** What a run did. */
+    public record Result(ScoreSheet sheet, long scored, long failed, String cost) {
+    }
+
+    private EvalJob() {
+    }
+
+    public static Result run(Spec spec, GenerateJob.Listener listener) throws InterruptedException {
+        List<String> ids = probeIds(spec.probes());
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("probes_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.probes())));
+        identity.put("model", spec.model() == null ? null : spec.model().toString());
+        identity.put("predictions_sha256", spec.predictions() == null ? null : CorpusReader.fingerprint(List.of(spec.predictions())));
+        identity.put("max_tokens", spec.maxTokens());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "eval", identity, spec.shardSize(), spec.overwrite());
+        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
+        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
+        List<String> replies;
+        Map<Long, String> failures = Map.of();
+        boolean budgetHit = false;
+        if (spec.predictions() != null) {
+            try {
+                replies = Predictions.align(spec.predictions(), ids);
+            } catch (RuntimeException e) {
+                dir.abandon();
+                throw e;
+            }
+        } else {
+            try (Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"))) {
+                budgetHit = ask(spec, ids.size(), journal, meter, listener);
+                replies = new ArrayList<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    replies.add(journal.record(i).map(EvalJob::replyText).orElse(null));
+                }
+                failures = journal.failures();
+            }
+        }
+        ScoreSheet sheet = writeOutputs(spec, dir, replies, failures, meter, budgetHit);
+        long scored = replies.stream().filter(r -> r != null).count();
+        if (budgetHit) {
+            throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after " + meter.summary());
+        }
+        if (!failures.isEmpty()) {
+            throw new StoppedEarlyException(failures.size() + " probes failed after their retries (see "
+                    + spec.out().resolve("failed.jsonl") + ")");
+        }
+        return new Result(sheet, scored, failures.size(), meter.summary());
+    }
+
+    private static List<String> probeIds(Path probes) {
+        if (!Files.exists(probes)) {
+            throw new BadInputException(probes, 0, "no such probes directory");
+        }
+        try (Stream<TrainingRecord> s = RecordReader.read(probes)) {
+            List<String> ids = new ArrayList<>();
+            s.forEach(r -> {
+                if (!"probe".equals(r.design())) {
+                    throw new BadInputException(probes.toString(), 0, "record \"" + r.id() + "\" is not a probe (meta.design is \""
+                            + r.design() + "\"); make probes with granular probe");
+                }
+                ids.add(r.id());
+            });
+            if (ids.isEmpty()) {
+                throw new BadInputException(probes, 0, "holds no probes");
+            }
+            return ids;
+        }
+    }
+
+    /** Sends every probe not yet in the journal; returns whether the budget stopped it. */
+    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, GenerateJob.Listener listener)
+            throws InterruptedException {
+        GenerationParams params = new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
+        ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
+        AtomicBoolean budgetHit = new AtomicBoolean();
+        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
+        try (LlmClient client = new LlmClient(spec.model(), spec.model().key(spec.env()), new HttpTransport(), spec.limits(), cache,
+                meter, Clock.SYSTEM, new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+             Stream<TrainingRecord> probes = RecordReader.read(spec.probes());
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            listener.started(total, journal.successes());
+            Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
+            long index = 0;
+            for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
+                long i = index++;
+                if (journal.done(i) || budgetHit.get() || fatal.get() != null) {
+                    continue;
+                }
+                window.acquire();
+                pool.submit(() -> {
+                    try {
+                        one(client, journal, meter, probe, i, params, budgetHit, listener);
+                    } catch (RuntimeException e) {
+                        fatal.compareAndSet(null, e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        window.release();
+                    }
+                });
+            }
+        } finally {
+            cache.close();
+        }
+        if (fatal.get() != null) {
+            throw fatal.get();
+        }
+        return budgetHit.get();
+    }
+
+    private static void one(LlmClient client, Journal journal, CostMeter meter, TrainingRecord probe, long i,
+                            GenerationParams params, AtomicBoolean budgetHit, GenerateJob.Listener listener)
+            throws InterruptedException {
+        List<ChatMessage> chat = probe.messages().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
+        Outcome outcome = client.complete(ChatRequest.of(probe.id(), chat, params));
+        switch (outcome) {
+            case Outcome.Ok o -> {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("prediction", o.completion().text());
+                line.put("finish_reason", o.completion().finishReason());
+                line.put("cached", o.cached());
+                journal.success(i, Json.toPrettyString(line).replace("\n", ""));
+                listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
+                        String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+            }
+            case Outcome.Failed f -> {
+                if (f.kind() == Outcome.FailureKind.BUDGET) {
+                    budgetHit.set(true);
+                    return;
+                }
+                Map<String, Object> reason = new LinkedHashMap<>();
+                reason.put("id", probe.id());
+                reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
+                reason.put("status", f.status());
+                reason.put("reason", f.message());
+                reason.put("attempts", f.attempts());
+                journal.failure(i, Json.toPrettyString(reason).replace("\n", ""));
+                listener.finished(false, 0, String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+            }
+        }
+    }
+
+    private static String replyText(String journalLine) {
+        try {
+            return (String) JSON.readValue(journalLine, new TypeReference<Map<String, Object>>() { }).get("prediction");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Scored records in probe order, failed.jsonl, the report, the card and the manifest. */
+    private static ScoreSheet writeOutputs(Spec spec, OutputDirectory dir, List<String> replies, Map<Long, String> failures,
+                                           CostMeter meter, boolean budgetHit) {
+        List<Scored> rows = new ArrayList<>();
+        try (ShardWriter w = dir.rewriter(); Stream<TrainingRecord> probes = RecordReader.read(spec.probes())) {
+            int i = 0;
+            for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
+                String reply = replies.get(i++);
+                if (reply == null) {
+                    continue;
+                }
+                ProbeTask task = ProbeTask.parse((String) probe.meta().get("task"));
+                double score = Scorers.score(task, probe.meta().get("gold"), reply);
+                rows.add(ProbeRecords.scored(probe.meta(), score));
+                List<Message> msgs = new ArrayList<>(probe.messages());
+                msgs.add(Message.of(Role.ASSISTANT, reply, false));
+                Map<String, Object> meta = new LinkedHashMap<>(probe.meta());
+                meta.put("design", "eval");
+                meta.put("score", score);
+                meta.put("model", spec.model() == null ? "predictions:" + spec.predictions().getFileName() : spec.model().toString());
+                w.write(RecordJson.toJson(new TrainingRecord(probe.id(), msgs, null, meta)));
+            }
+            w.finish();
+        }
+        try {
+            Path failedFile = dir.dir().resolve("failed.jsonl");
+            if (failures.isEmpty()) {
+                Files.deleteIfExists(failedFile);
+            } else {
+                AtomicFiles.write(failedFile, String.join("\n", failures.values()) + "\n");
+            }
+            if (rows.isEmpty()) {
+                throw new StoppedEarlyException("no probe got a reply; nothing to score");
+            }
+            ScoreSheet sheet = ScoreSheet.of(rows);
+            String title = spec.model() == null ? spec.predictions().getFileName().toString() : spec.model().toString();
+            EvalReport.write(dir.reportDir(), sheet, title);
+            AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, sheet, rows.size(), failures.size()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("tool", "granular");
+            m.put("command", "eval");
+            m.put("command_line", spec.commandLine());
+            m.put("model", title);
+            m.put("fingerprint", dir.fingerprint());
+            m.put("complete", failures.isEmpty() && !budgetHit);
+            m.put("counts", Map.of("scored", rows.size(), "failed", failures.size()));
+            m.put("cost", meter.toJson());
+            dir.finish(m);
+            return sheet;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String card(Spec spec, ScoreSheet sheet, int scored, int failed) {
+        StringBuilder md = new StringBuilder("# Lost-in-the-middle evaluation\n\n");
+        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("`.\n\n");
+        md.append("Each record is a probe with the reply (`\"train\": false`) and `meta.score`. ")
+                .append(scored).append(" probes scored, ").append(failed).append(" failed.\n\n");
+        md.append("| task | Avg | Gap |\n|---|---|---|\n");
+        sheet.tasks().forEach((t, s) -> md.append("| ").append(t.id()).append(" | ").append(EvalReport.pct(s.avg())).append(" | ")
+                .append(EvalReport.pct(s.gap())).append(" |\n"));
+        if (sheet.allAvg() != null) {
+            md.append("| All | ").append(EvalReport.pct(sheet.allAvg())).append(" | ").append(EvalReport.pct(sheet.allGap())).append(" |\n");
+        }
+        if (sheet.needle() != null) {
+            md.append("| needle | ").append(EvalReport.pct(sheet.needle().avg())).append(" | ")
+                    .append(EvalReport.pct(sheet.needle().gap())).append(" |\n");
+        }
+        md.append("\nPlots and numbers: [report/index.html](report/index.html).\n");
+        return md.toString();
+    }
+}

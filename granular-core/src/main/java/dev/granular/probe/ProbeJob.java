@@ -1,0 +1,226 @@
+package dev.granular.probe;
+
+import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.Document;
+import dev.granular.in2.PromptTemplate;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.record.RecordJson;
+import dev.granular.report.Json;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code granular probe}: writes VAL probes (one per position per set) or a needle grid (one
+ * per length and depth) into an output directory. Construction is deterministic, so a killed
+ * run resumes by rebuilding the probes and writing only those not yet on disk.
+ */
+public final class ProbeJob {
+    /**
+     * What to build.
+     *
+     * @param task      the task
+     * @param pieces    a pieces file (VAL tasks), or null to make items from the corpus
+     * @param corpus    corpus paths; empty = the bundled sample (code needs a corpus of .py files)
+     * @param config    layout of VAL probes (positions, bins, sets, tokens, seed, template)
+     * @param tokenizer tokenizer spec
+     * @param lengths   needle: haystack lengths in tokens
+     * @param depths    needle: depths in percent
+     * @param needle    needle: the needle
+     */
+    public record Spec(ProbeTask task, Path pieces, List<Path> corpus, CorpusOptions corpusOptions, ProbeConfig config,
+                       String tokenizer, List<Integer> lengths, List<Integer> depths, Needle needle, Path out, int shardSize,
+                       boolean overwrite, List<String> commandLine) {
+        public Spec {
+            corpus = List.copyOf(corpus);
+            lengths = List.copyOf(lengths);
+            depths = List.copyOf(depths);
+            commandLine = List.copyOf(commandLine);
+            for (int d : depths) {
+                if (d < 0 || d > 100) {
+                    throw new BadInputException("--depths are percentages from 0 to 100, got " + d);
+                }
+            }
+            for (int l : lengths) {
+                if (l < 1) {
+                    throw new BadInputException("--lengths must be positive token counts, got " + l);
+                }
+            }
+        }
+    }
+
+    /** What a run wrote. */
+    public record Result(long probes, int swaps, List<Integer> contextTokens) {
+    }
+
+    private ProbeJob() {
+    }
+
+    public static Result run(Spec spec) {
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("task", spec.task().id());
+        identity.put("pieces_sha256", spec.pieces() == null ? null : CorpusReader.fingerprint(List.of(spec.pieces())));
+        identity.put("corpus_sha256", spec.corpus().isEmpty() ? BundledCorpus.fingerprint() : CorpusReader.fingerprint(spec.corpus()));
+        identity.put("config", List.of(spec.config().contextTokens(), spec.config().positions(), spec.config().bin(),
+                spec.config().sets(), spec.config().seed(), spec.config().template().text()));
+        identity.put("tokenizer", spec.tokenizer());
+        identity.put("lengths", spec.lengths());
+        identity.put("depths", spec.depths());
+        identity.put("needle", spec.needle() == null ? null : List.of(spec.needle().sentence(), spec.needle().question(),
+                spec.needle().answer()));
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "probe", identity, spec.shardSize(), spec.overwrite());
+        try (Tokenizer tok = Tokenizers.load(spec.tokenizer()); ShardWriter w = dir.writer()) {
+            TokenCounter counter = new TokenCounter(tok);
+            Result r = spec.task().isVal() ? val(spec, counter, w) : needle(spec, counter, w);
+            w.finish();
+            writeCard(spec, dir, r);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("tool", "granular");
+            m.put("command", "probe");
+            m.put("command_line", spec.commandLine());
+            m.put("task", spec.task().id());
+            m.put("tokenizer", tok.name());
+            m.put("fingerprint", dir.fingerprint());
+            m.put("counts", summary(spec, r));
+            dir.finish(m);
+            return r;
+        } catch (RuntimeException e) {
+            dir.abandon();
+            throw e;
+        }
+    }
+
+    private static Result val(Spec spec, TokenCounter counter, ShardWriter w) {
+        List<Item> pool = spec.pieces() != null ? Pieces.read(spec.pieces(), spec.task()) : corpusItems(spec);
+        long index = 0;
+        int swaps = 0;
+        List<Integer> tokens = new ArrayList<>();
+        for (int s = 0; s < spec.config().sets(); s++) {
+            ProbeSet set = ProbeBuilder.build(pool, counter, spec.config(), s);
+            swaps += set.swaps();
+            tokens.add(set.contextTokens());
+            String context = set.context();
+            for (ProbeSet.Target t : set.targets()) {
+                if (index++ >= w.start()) {
+                    w.write(RecordJson.toJson(ProbeRecords.val(spec.task(), set, context, t, spec.config())));
+                }
+            }
+        }
+        return new Result(index, swaps, tokens);
+    }
+
+    private static Result needle(Spec spec, TokenCounter counter, ShardWriter w) {
+        if (spec.lengths().isEmpty() || spec.depths().isEmpty()) {
+            throw new BadInputException("needle needs at least one --lengths value and one --depths value");
+        }
+        List<String> sentences = new ArrayList<>();
+        documents(spec).forEach(d -> sentences.addAll(CorpusItems.sentences(d.text())));
+        long index = 0;
+        List<Integer> tokens = new ArrayList<>();
+        for (int li = 0; li < spec.lengths().size(); li++) {
+            for (int di = 0; di < spec.depths().size(); di++) {
+                int length = spec.lengths().get(li);
+                int depth = spec.depths().get(di);
+                NeedleBuilder.Haystack h = NeedleBuilder.build(sentences, spec.needle(), counter, length, depth);
+                tokens.add(h.contextTokens());
+                if (index++ >= w.start()) {
+                    w.write(RecordJson.toJson(ProbeRecords.needle(h, spec.needle(), spec.config().template(), di, li, length, depth)));
+                }
+            }
+        }
+        return new Result(index, 0, tokens);
+    }
+
+    private static List<Item> corpusItems(Spec spec) {
+        List<Document> docs = documents(spec);
+        return switch (spec.task()) {
+            case DOCUMENT -> CorpusItems.documentItems(docs);
+            case CODE -> {
+                List<Item> items = CorpusItems.codeItems(docs);
+                if (items.isEmpty()) {
+                    throw new BadInputException("code probes need --pieces or a --corpus holding Python functions (.py files)");
+                }
+                yield items;
+            }
+            case DATABASE -> CorpusItems.databaseItems(docs, Math.max(2000, spec.config().contextTokens() / 8), spec.config().seed());
+            case NEEDLE -> throw new IllegalStateException("needle has no items");
+        };
+    }
+
+    /** The corpus: the bundled sample, or the given paths, where .py files are read whole (CorpusReader does not list them). */
+    static List<Document> documents(Spec spec) {
+        List<Document> docs = new ArrayList<>();
+        if (spec.corpus().isEmpty()) {
+            BundledCorpus.forEach(docs::add);
+            return docs;
+        }
+        List<Path> other = new ArrayList<>();
+        for (Path p : spec.corpus()) {
+            try (Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : Stream.of(p)) {
+                for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                    if (f.getFileName().toString().endsWith(".py")) {
+                        docs.add(new Document(f.toString(), Files.readString(f, StandardCharsets.UTF_8), f.toString()));
+                    }
+                }
+            } catch (IOException e) {
+                throw new BadInputException(p, 0, "cannot read: " + e.getMessage());
+            }
+            if (!p.toString().endsWith(".py")) {
+                other.add(p);
+            }
+        }
+        if (!other.isEmpty() && (spec.task() != ProbeTask.CODE || docs.isEmpty())) {
+            new CorpusReader(other, spec.corpusOptions()).forEach(docs::add);
+        }
+        return docs;
+    }
+
+    private static Map<String, Object> summary(Spec spec, Result r) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("probes", r.probes());
+        c.put("ambiguous_swapped", r.swaps());
+        c.put("context_tokens", r.contextTokens());
+        return c;
+    }
+
+    private static void writeCard(Spec spec, OutputDirectory dir, Result r) {
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary(spec, r));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ProbeConfig c = spec.config();
+        StringBuilder md = new StringBuilder("# Lost-in-the-middle probes: " + spec.task().id() + "\n\n");
+        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("`.\n\n");
+        md.append("Evaluation data, not training data: each record's user message is a long context and a question "
+                + "about one position in it; run `granular eval --probes DIR` to score a model (docs/eval.md).\n\n");
+        md.append("| | |\n|---|---|\n");
+        md.append("| probes | ").append(r.probes()).append(" |\n");
+        if (spec.task().isVal()) {
+            md.append("| sets × positions | ").append(c.sets()).append(" × ").append(c.positions()).append(" (bins of ")
+                    .append(c.bin()).append(") |\n");
+            md.append("| items | ").append(spec.pieces() != null ? "pieces file `" + spec.pieces().getFileName() + "`" : "corpus")
+                    .append(" |\n");
+            md.append("| ambiguous targets swapped | ").append(r.swaps()).append(" |\n");
+        } else {
+            md.append("| lengths | ").append(spec.lengths()).append(" |\n| depths (%) | ").append(spec.depths()).append(" |\n");
+        }
+        md.append("| context tokens (exact, `").append(spec.tokenizer()).append("`) | ").append(r.contextTokens()).append(" |\n");
+        md.append("| seed | ").append(c.seed()).append(" |\n");
+        AtomicFiles.write(dir.dir().resolve("README.md"), md.toString());
+    }
+}
