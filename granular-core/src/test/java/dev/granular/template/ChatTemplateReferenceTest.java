@@ -4,6 +4,7 @@ import dev.granular.template.Reference.Conversation;
 import dev.granular.template.Reference.Rendered;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -24,6 +25,14 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * conversation the reference refuses (the template's raise_exception) is refused here too.
  */
 class ChatTemplateReferenceTest {
+
+    private static final List<Tokenizer> OPEN = new ArrayList<>();
+
+    @AfterAll
+    static void closeTokenizers() {
+        OPEN.forEach(Tokenizer::close);
+        OPEN.clear();
+    }
 
     static final List<String> TEMPLATES = List.of("qwen3", "llama3", "llama3_1", "gemma3", "deepseek_v3");
     static final List<String> TOKENIZERS = List.of("qwen3", "llama3", "llama3_1", "gemma3", "deepseek_v3", "gptoss", "llama2");
@@ -128,6 +137,8 @@ class ChatTemplateReferenceTest {
             Path dir = Reference.tokenizerDir(name);
             Reference.Result ref = Reference.run(dir, conversations, List.of());
             ChatTemplate template = ChatTemplate.load(dir);
+            Tokenizer tokenizer = Tokenizers.load(dir.toString());
+            OPEN.add(tokenizer);
             for (int i = 0; i < conversations.size(); i++) {
                 Conversation c = conversations.get(i);
                 Rendered expected = ref.conversations().get(i);
@@ -142,9 +153,7 @@ class ChatTemplateReferenceTest {
                     }
                     String rendered = template.render(messages, c.tools(), c.addGenerationPrompt());
                     assertThat(rendered).isEqualTo(expected.text());
-                    try (Tokenizer tokenizer = Tokenizers.load(dir.toString())) {
-                        assertThat(tokenizer.encode(rendered)).isEqualTo(expected.ids());
-                    }
+                    assertThat(tokenizer.encode(rendered)).isEqualTo(expected.ids());
                 }));
             }
         }
