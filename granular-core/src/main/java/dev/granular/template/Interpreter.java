@@ -1,0 +1,1568 @@
+package dev.granular.template;
+
+import dev.granular.template.Py.Namespace;
+import dev.granular.template.Py.PyCallable;
+import dev.granular.template.Py.Tuple;
+import dev.granular.template.Py.Undefined;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.LocalDateTime;
+import java.time.format.TextStyle;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Evaluates a parsed template with Python's semantics, as Jinja2's ImmutableSandboxedEnvironment
+ * does for transformers: attribute names starting with '_' are undefined, lists and dicts cannot
+ * be modified (only {@code namespace()} attributes can be set), no Java object is reachable (see
+ * {@link Py}). Work is bounded: loop iterations and macro calls share a budget, macro recursion and
+ * the output's size are limited, so a hostile template fails instead of hanging.
+ */
+final class Interpreter {
+
+    static final Set<String> FILTERS = Set.of("abs", "capitalize", "count", "d", "default", "e", "escape", "first",
+            "float", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+            "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "sort", "string",
+            "sum", "title", "tojson", "trim", "unique", "upper");
+
+    static final Set<String> TESTS = Set.of("defined", "undefined", "none", "string", "number", "integer", "float",
+            "boolean", "true", "false", "mapping", "sequence", "iterable", "callable", "odd", "even", "divisibleby",
+            "eq", "equalto", "==", "ne", "!=", "lt", "<", "lessthan", "le", "<=", "gt", ">", "greaterthan", "ge", ">=",
+            "in", "lower", "upper", "sameas", "escaped");
+
+    static final long MAX_STEPS = 5_000_000;
+    static final int MAX_DEPTH = 200;
+    static final int MAX_OUTPUT_CHARS = 64 << 20;
+    static final int MAX_RANGE = 1_000_000;
+
+    private final Lexer lexer;
+    private long steps;
+    private int depth;
+
+    private Interpreter(Lexer lexer) {
+        this.lexer = lexer;
+    }
+
+    static String render(Lexer lexer, List<Node> body, Map<String, Object> context) {
+        Interpreter in = new Interpreter(lexer);
+        Scope root = new Scope(null);
+        root.vars.put("range", new Builtin("range"));
+        root.vars.put("dict", new Builtin("dict"));
+        root.vars.put("namespace", new Builtin("namespace"));
+        root.vars.put("raise_exception", new Builtin("raise_exception"));
+        root.vars.put("strftime_now", new Builtin("strftime_now"));
+        for (Map.Entry<String, Object> e : context.entrySet()) {
+            root.vars.put(e.getKey(), Py.fromJava(e.getValue()));
+        }
+        StringBuilder out = new StringBuilder();
+        try {
+            in.exec(body, root, out);
+        } catch (LoopControl c) {
+            throw lexer.error(c.pos, "'" + c.what + "' outside of a loop");
+        }
+        return out.toString();
+    }
+
+    // ---- scopes and runtime objects ----
+
+    static final class Scope {
+        final Scope parent;
+        final Map<String, Object> vars = new HashMap<>();
+
+        Scope(Scope parent) {
+            this.parent = parent;
+        }
+
+        Object lookup(String name) {
+            for (Scope s = this; s != null; s = s.parent) {
+                if (s.vars.containsKey(name)) {
+                    return s.vars.get(name);
+                }
+            }
+            return new Undefined(name);
+        }
+    }
+
+    record Builtin(String name) implements PyCallable {
+        @Override
+        public String describe() {
+            return "function " + name;
+        }
+    }
+
+    record Macro(Node.Macro node, Scope closure) implements PyCallable {
+        @Override
+        public String describe() {
+            return "macro " + node.name();
+        }
+    }
+
+    record Method(Object receiver, String name) implements PyCallable {
+        @Override
+        public String describe() {
+            return "method " + Py.typeName(receiver) + "." + name;
+        }
+    }
+
+    static final class Loop {
+        final List<Object> items;
+        int index0;
+
+        Loop(List<Object> items) {
+            this.items = items;
+        }
+    }
+
+    private static final class LoopControl extends RuntimeException {
+        final int pos;
+        final String what;
+
+        LoopControl(int pos, String what) {
+            super(what, null, false, false);
+            this.pos = pos;
+            this.what = what;
+        }
+    }
+
+    private TemplateException error(Node node, String reason) {
+        return lexer.error(node.pos(), reason);
+    }
+
+    private void step(Node node) {
+        if (++steps > MAX_STEPS) {
+            throw error(node, "template exceeded " + MAX_STEPS + " loop iterations and macro calls");
+        }
+    }
+
+    // ---- statements ----
+
+    private void exec(List<Node> body, Scope scope, StringBuilder out) {
+        for (Node n : body) {
+            exec(n, scope, out);
+            if (out.length() > MAX_OUTPUT_CHARS) {
+                throw error(n, "template output exceeds " + MAX_OUTPUT_CHARS + " characters");
+            }
+        }
+    }
+
+    private void exec(Node n, Scope scope, StringBuilder out) {
+        switch (n) {
+            case Node.Text t -> out.append(t.text());
+            case Node.Print p -> out.append(print(p.expr(), eval(p.expr(), scope)));
+            case Node.If f -> {
+                for (int k = 0; k < f.conditions().size(); k++) {
+                    if (Py.truthy(eval(f.conditions().get(k), scope))) {
+                        exec(f.bodies().get(k), scope, out);
+                        return;
+                    }
+                }
+                exec(f.elseBody(), scope, out);
+            }
+            case Node.For f -> execFor(f, scope, out);
+            case Node.Set s -> execSet(s, scope);
+            case Node.SetBlock s -> {
+                StringBuilder sb = new StringBuilder();
+                exec(s.body(), new Scope(scope), sb);
+                scope.vars.put(s.target(), sb.toString());
+            }
+            case Node.Macro m -> scope.vars.put(m.name(), new Macro(m, scope));
+            case Node.Break b -> throw new LoopControl(b.pos(), "break");
+            case Node.Continue c -> throw new LoopControl(c.pos(), "continue");
+            default -> throw error(n, "expression used as a statement");
+        }
+    }
+
+    private String print(Node expr, Object v) {
+        if (!Py.printable(v)) {
+            throw error(expr, "cannot print a " + describe(v) + " (only strings, numbers, booleans, None, lists and dicts of those)");
+        }
+        return Py.str(v);
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof PyCallable c) {
+            return c.describe();
+        }
+        if (v instanceof Loop) {
+            return "loop object";
+        }
+        if (v instanceof Namespace) {
+            return "namespace";
+        }
+        if (v instanceof List<?> l) {
+            return "list holding a non-printable value" + (l.isEmpty() ? "" : "");
+        }
+        if (v instanceof Map<?, ?>) {
+            return "dict holding a non-printable value";
+        }
+        return Py.typeName(v);
+    }
+
+    private void execFor(Node.For f, Scope scope, StringBuilder out) {
+        Object seq = eval(f.iterable(), scope);
+        List<Object> items = Py.iterate(seq);
+        if (items == null) {
+            throw error(f.iterable(), "'" + Py.typeName(seq) + "' object is not iterable");
+        }
+        if (f.filter() != null) {
+            List<Object> kept = new ArrayList<>();
+            for (Object item : items) {
+                step(f);
+                Scope s = new Scope(scope);
+                bind(f, f.targets(), item, s);
+                if (Py.truthy(eval(f.filter(), s))) {
+                    kept.add(item);
+                }
+            }
+            items = kept;
+        }
+        if (items.isEmpty()) {
+            exec(f.elseBody(), scope, out);
+            return;
+        }
+        Loop loop = new Loop(items);
+        for (int k = 0; k < items.size(); k++) {
+            step(f);
+            loop.index0 = k;
+            Scope s = new Scope(scope);
+            bind(f, f.targets(), items.get(k), s);
+            s.vars.put("loop", loop);
+            try {
+                exec(f.body(), s, out);
+            } catch (LoopControl c) {
+                if (c.what.equals("break")) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private void bind(Node at, List<String> targets, Object value, Scope scope) {
+        if (targets.size() == 1) {
+            scope.vars.put(targets.get(0), value);
+            return;
+        }
+        List<Object> parts = Py.iterate(value);
+        if (parts == null || value instanceof Undefined) {
+            throw error(at, "cannot unpack a " + Py.typeName(value) + " into " + targets.size() + " names");
+        }
+        if (parts.size() != targets.size()) {
+            throw error(at, "cannot unpack " + parts.size() + " values into " + targets.size() + " names");
+        }
+        for (int k = 0; k < targets.size(); k++) {
+            scope.vars.put(targets.get(k), parts.get(k));
+        }
+    }
+
+    private void execSet(Node.Set s, Scope scope) {
+        Object value = eval(s.value(), scope);
+        if (s.attr() != null) {
+            Object target = scope.lookup(s.targets().get(0));
+            if (!(target instanceof Namespace ns)) {
+                throw error(s, "cannot assign attribute '" + s.attr() + "' on a " + Py.typeName(target)
+                        + ": only namespace() objects can be modified");
+            }
+            ns.attrs.put(s.attr(), value);
+            return;
+        }
+        bind(s, s.targets(), value, scope);
+    }
+
+    // ---- expressions ----
+
+    private Object eval(Node n, Scope scope) {
+        return switch (n) {
+            case Node.Literal l -> l.value();
+            case Node.Name nm -> scope.lookup(nm.name());
+            case Node.ListExpr l -> {
+                Object[] items = new Object[l.items().size()];
+                for (int k = 0; k < items.length; k++) {
+                    items[k] = eval(l.items().get(k), scope);
+                }
+                yield l.tuple() ? new Tuple(items) : Py.listOf(items);
+            }
+            case Node.DictExpr d -> {
+                Map<Object, Object> m = new LinkedHashMap<>();
+                for (int k = 0; k < d.keys().size(); k++) {
+                    Object key = eval(d.keys().get(k), scope);
+                    if (!(key instanceof String || key instanceof Long || key == null || key instanceof Boolean)) {
+                        throw error(d.keys().get(k), "dict keys must be strings, integers, booleans or None");
+                    }
+                    m.put(key, eval(d.values().get(k), scope));
+                }
+                yield m;
+            }
+            case Node.GetAttr g -> getattr(g, eval(g.target(), scope), g.name());
+            case Node.GetItem g -> getitem(g, eval(g.target(), scope), eval(g.key(), scope));
+            case Node.Slice s -> slice(s, eval(s.target(), scope), evalOpt(s.start(), scope), evalOpt(s.stop(), scope),
+                    evalOpt(s.step(), scope));
+            case Node.Call c -> call(c, scope);
+            case Node.Filter f -> filter(f, scope);
+            case Node.Test t -> {
+                boolean r = test(t, t.name(), eval(t.target(), scope), evalAll(t.args(), scope));
+                yield t.negated() != r;
+            }
+            case Node.Unary u -> unary(u, eval(u.operand(), scope));
+            case Node.Binary b -> binary(b, scope);
+            case Node.Compare c -> compare(c, scope);
+            case Node.Conditional c -> Py.truthy(eval(c.condition(), scope)) ? eval(c.then(), scope)
+                    : c.otherwise() == null ? new Undefined("conditional") : eval(c.otherwise(), scope);
+            default -> throw error(n, "statement used as an expression");
+        };
+    }
+
+    private Object evalOpt(Node n, Scope scope) {
+        return n == null ? null : eval(n, scope);
+    }
+
+    private List<Object> evalAll(List<Node> nodes, Scope scope) {
+        List<Object> out = new ArrayList<>(nodes.size());
+        for (Node n : nodes) {
+            out.add(eval(n, scope));
+        }
+        return out;
+    }
+
+    private Object getattr(Node at, Object obj, String name) {
+        if (obj instanceof Undefined u) {
+            throw error(at, "'" + u.name + "' is undefined (reading its attribute '" + name + "')");
+        }
+        if (name.startsWith("_")) {
+            return new Undefined(name);
+        }
+        if (obj instanceof Map<?, ?> m) {
+            if (DICT_METHODS.contains(name)) {
+                return new Method(obj, name);
+            }
+            return m.containsKey(name) ? m.get(name) : new Undefined(name);
+        }
+        if (obj instanceof String) {
+            return STR_METHODS.contains(name) || PY_STR_ATTRS.contains(name) ? new Method(obj, name) : new Undefined(name);
+        }
+        if (obj instanceof List) {
+            return PY_LIST_ATTRS.contains(name) ? new Method(obj, name) : new Undefined(name);
+        }
+        if (obj instanceof Namespace ns) {
+            return ns.attrs.containsKey(name) ? ns.attrs.get(name) : new Undefined(name);
+        }
+        if (obj instanceof Loop loop) {
+            return loopAttr(at, loop, name);
+        }
+        return new Undefined(name);
+    }
+
+    private Object loopAttr(Node at, Loop loop, String name) {
+        int n = loop.items.size();
+        int k = loop.index0;
+        return switch (name) {
+            case "index" -> (long) k + 1;
+            case "index0" -> (long) k;
+            case "revindex" -> (long) (n - k);
+            case "revindex0" -> (long) (n - k - 1);
+            case "first" -> k == 0;
+            case "last" -> k == n - 1;
+            case "length" -> (long) n;
+            case "depth" -> 1L;
+            case "depth0" -> 0L;
+            case "previtem" -> k > 0 ? loop.items.get(k - 1) : new Undefined("previtem");
+            case "nextitem" -> k < n - 1 ? loop.items.get(k + 1) : new Undefined("nextitem");
+            case "cycle" -> new Method(loop, "cycle");
+            default -> throw error(at, "loop." + name + " is not supported");
+        };
+    }
+
+    private Object getitem(Node at, Object obj, Object key) {
+        if (obj instanceof Undefined u) {
+            throw error(at, "'" + u.name + "' is undefined (reading its item " + Py.repr(key instanceof Undefined ? "" : key) + ")");
+        }
+        if (key instanceof Undefined u) {
+            throw error(at, "'" + u.name + "' is undefined (used as an index)");
+        }
+        if (obj instanceof Map<?, ?> m) {
+            Object k = key instanceof Boolean b ? (Object) (b ? 1L : 0L) : key;
+            if (m.containsKey(k)) {
+                return m.get(k);
+            }
+            if (key instanceof Double d && d == Math.rint(d) && m.containsKey((long) (double) d)) {
+                return m.get((long) (double) d);
+            }
+            return key instanceof String s ? getattr(at, obj, s) : new Undefined(Py.str(key));
+        }
+        if ((obj instanceof List || obj instanceof String) && (key instanceof Long || key instanceof Boolean)) {
+            long idx = Py.toLong(key);
+            if (obj instanceof List<?> l) {
+                long real = idx < 0 ? idx + l.size() : idx;
+                return real >= 0 && real < l.size() ? l.get((int) real) : new Undefined("[" + idx + "]");
+            }
+            String s = (String) obj;
+            int len = Py.length(s);
+            long real = idx < 0 ? idx + len : idx;
+            if (real < 0 || real >= len) {
+                return new Undefined("[" + idx + "]");
+            }
+            int off = s.offsetByCodePoints(0, (int) real);
+            return Character.toString(s.codePointAt(off));
+        }
+        if (key instanceof String s) {
+            return getattr(at, obj, s);
+        }
+        return new Undefined(Py.str(key));
+    }
+
+    private Object slice(Node.Slice at, Object obj, Object start, Object stop, Object step) {
+        if (obj instanceof Undefined u) {
+            throw error(at, "'" + u.name + "' is undefined (slicing it)");
+        }
+        for (Object o : new Object[] {start, stop, step}) {
+            if (o != null && !(o instanceof Long || o instanceof Boolean)) {
+                throw error(at, "slice indices must be integers or None, not " + Py.typeName(o));
+            }
+        }
+        List<Object> items;
+        if (obj instanceof String s) {
+            items = Py.chars(s);
+        } else if (obj instanceof List<?> l) {
+            items = new ArrayList<>(l);
+        } else {
+            throw error(at, "'" + Py.typeName(obj) + "' object is not subscriptable with a slice");
+        }
+        long len = items.size();
+        long st = step == null ? 1 : Py.toLong(step);
+        if (st == 0) {
+            throw error(at, "slice step cannot be zero");
+        }
+        long lo;
+        long hi;
+        if (st > 0) {
+            lo = start == null ? 0 : clamp(Py.toLong(start), len, 0, len);
+            hi = stop == null ? len : clamp(Py.toLong(stop), len, 0, len);
+        } else {
+            lo = start == null ? len - 1 : clamp(Py.toLong(start), len, -1, len - 1);
+            hi = stop == null ? -1 : clamp(Py.toLong(stop), len, -1, len - 1);
+        }
+        List<Object> out = new ArrayList<>();
+        for (long k = lo; st > 0 ? k < hi : k > hi; k += st) {
+            out.add(items.get((int) k));
+        }
+        if (obj instanceof String) {
+            StringBuilder sb = new StringBuilder();
+            out.forEach(c -> sb.append((String) c));
+            return sb.toString();
+        }
+        return obj instanceof Tuple ? new Tuple(out.toArray()) : out;
+    }
+
+    private static long clamp(long idx, long len, long min, long max) {
+        long v = idx < 0 ? idx + len : idx;
+        return Math.max(min, Math.min(max, v));
+    }
+
+    private Object unary(Node.Unary u, Object v) {
+        switch (u.op()) {
+            case "not" -> {
+                return !Py.truthy(v);
+            }
+            case "-" -> {
+                if (v instanceof Double d) {
+                    return -d;
+                }
+                if (Py.isNumber(v)) {
+                    return Math.negateExact(Py.toLong(v));
+                }
+            }
+            case "+" -> {
+                if (v instanceof Double) {
+                    return v;
+                }
+                if (Py.isNumber(v)) {
+                    return Py.toLong(v);
+                }
+            }
+            default -> {
+            }
+        }
+        throw error(u, "bad operand type for unary " + u.op() + ": '" + Py.typeName(v) + "'");
+    }
+
+    private Object binary(Node.Binary b, Scope scope) {
+        Object l = eval(b.left(), scope);
+        if (b.op().equals("and")) {
+            return Py.truthy(l) ? eval(b.right(), scope) : l;
+        }
+        if (b.op().equals("or")) {
+            return Py.truthy(l) ? l : eval(b.right(), scope);
+        }
+        Object r = eval(b.right(), scope);
+        if (b.op().equals("~")) {
+            return print(b.left(), l) + print(b.right(), r);
+        }
+        if (l instanceof Undefined u) {
+            throw error(b, "'" + u.name + "' is undefined (operand of '" + b.op() + "')");
+        }
+        if (r instanceof Undefined u) {
+            throw error(b, "'" + u.name + "' is undefined (operand of '" + b.op() + "')");
+        }
+        try {
+            return arithmetic(b, l, r);
+        } catch (ArithmeticException e) {
+            throw error(b, "arithmetic error in '" + b.op() + "': " + e.getMessage());
+        }
+    }
+
+    private Object arithmetic(Node.Binary b, Object l, Object r) {
+        String op = b.op();
+        if (Py.isNumber(l) && Py.isNumber(r)) {
+            boolean dbl = l instanceof Double || r instanceof Double;
+            switch (op) {
+                case "+" -> {
+                    return dbl ? (Object) (Py.toDouble(l) + Py.toDouble(r)) : Math.addExact(Py.toLong(l), Py.toLong(r));
+                }
+                case "-" -> {
+                    return dbl ? (Object) (Py.toDouble(l) - Py.toDouble(r)) : Math.subtractExact(Py.toLong(l), Py.toLong(r));
+                }
+                case "*" -> {
+                    return dbl ? (Object) (Py.toDouble(l) * Py.toDouble(r)) : Math.multiplyExact(Py.toLong(l), Py.toLong(r));
+                }
+                case "/" -> {
+                    if (Py.toDouble(r) == 0) {
+                        throw error(b, "division by zero");
+                    }
+                    return Py.toDouble(l) / Py.toDouble(r);
+                }
+                case "//" -> {
+                    if (Py.toDouble(r) == 0) {
+                        throw error(b, "integer division or modulo by zero");
+                    }
+                    return dbl ? (Object) Math.floor(Py.toDouble(l) / Py.toDouble(r)) : Math.floorDiv(Py.toLong(l), Py.toLong(r));
+                }
+                case "%" -> {
+                    if (Py.toDouble(r) == 0) {
+                        throw error(b, "integer division or modulo by zero");
+                    }
+                    if (dbl) {
+                        double x = Py.toDouble(l);
+                        double y = Py.toDouble(r);
+                        double m = x % y;
+                        return m != 0 && (m < 0) != (y < 0) ? m + y : m;
+                    }
+                    return Math.floorMod(Py.toLong(l), Py.toLong(r));
+                }
+                case "**" -> {
+                    if (!dbl && Py.toLong(r) >= 0) {
+                        long base = Py.toLong(l);
+                        long acc = 1;
+                        for (long k = 0; k < Py.toLong(r); k++) {
+                            acc = Math.multiplyExact(acc, base);
+                            if (k > 64 && (base == 0 || base == 1)) {
+                                break;
+                            }
+                        }
+                        return acc;
+                    }
+                    return Math.pow(Py.toDouble(l), Py.toDouble(r));
+                }
+                default -> {
+                }
+            }
+        }
+        if (op.equals("+") && l instanceof String a && r instanceof String c) {
+            return a + c;
+        }
+        if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)) {
+            List<Object> out = new ArrayList<>(a);
+            out.addAll(c);
+            return l instanceof Tuple ? new Tuple(out.toArray()) : out;
+        }
+        if (op.equals("*") && (l instanceof String || l instanceof List) && (r instanceof Long || r instanceof Boolean)) {
+            return repeat(b, l, Py.toLong(r));
+        }
+        if (op.equals("*") && (r instanceof String || r instanceof List) && (l instanceof Long || l instanceof Boolean)) {
+            return repeat(b, r, Py.toLong(l));
+        }
+        if (op.equals("%") && l instanceof String) {
+            throw error(b, "printf-style string formatting ('...' % value) is not supported");
+        }
+        throw error(b, "unsupported operand types for " + op + ": '" + Py.typeName(l) + "' and '" + Py.typeName(r) + "'");
+    }
+
+    private Object repeat(Node at, Object seq, long times) {
+        long n = Math.max(0, times);
+        long size = seq instanceof String s ? s.length() : ((List<?>) seq).size();
+        if (size * n > MAX_OUTPUT_CHARS) {
+            throw error(at, "repetition result too large");
+        }
+        if (seq instanceof String s) {
+            return s.repeat((int) n);
+        }
+        List<Object> out = new ArrayList<>();
+        for (long k = 0; k < n; k++) {
+            out.addAll((List<?>) seq);
+        }
+        return seq instanceof Tuple ? new Tuple(out.toArray()) : out;
+    }
+
+    private Object compare(Node.Compare c, Scope scope) {
+        Object left = eval(c.first(), scope);
+        for (int k = 0; k < c.ops().size(); k++) {
+            Object right = eval(c.rest().get(k), scope);
+            if (!compareOp(c, c.ops().get(k), left, right)) {
+                return false;
+            }
+            left = right;
+        }
+        return true;
+    }
+
+    private boolean compareOp(Node at, String op, Object l, Object r) {
+        switch (op) {
+            case "==" -> {
+                return Py.eq(l, r);
+            }
+            case "!=" -> {
+                return !Py.eq(l, r);
+            }
+            case "in" -> {
+                return contains(at, r, l);
+            }
+            case "not in" -> {
+                return !contains(at, r, l);
+            }
+            default -> {
+                if (l instanceof Undefined u || r instanceof Undefined) {
+                    throw error(at, "'" + (l instanceof Undefined ul ? ul.name : ((Undefined) r).name) + "' is undefined (operand of '" + op + "')");
+                }
+                Integer cmp = Py.compare(l, r);
+                if (cmp == null) {
+                    throw error(at, "'" + op + "' not supported between instances of '" + Py.typeName(l) + "' and '" + Py.typeName(r) + "'");
+                }
+                return switch (op) {
+                    case "<" -> cmp < 0;
+                    case "<=" -> cmp <= 0;
+                    case ">" -> cmp > 0;
+                    default -> cmp >= 0;
+                };
+            }
+        }
+    }
+
+    private boolean contains(Node at, Object container, Object item) {
+        if (container instanceof String s) {
+            if (!(item instanceof String sub)) {
+                throw error(at, "'in <string>' requires string as left operand, not " + Py.typeName(item));
+            }
+            return s.contains(sub);
+        }
+        if (container instanceof Map<?, ?> m) {
+            for (Object k : m.keySet()) {
+                if (Py.eq(k, item)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (container instanceof List<?> l) {
+            for (Object o : l) {
+                if (Py.eq(o, item)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (container instanceof Undefined) {
+            return false;
+        }
+        throw error(at, "argument of type '" + Py.typeName(container) + "' is not iterable");
+    }
+
+    // ---- calls ----
+
+    /** Positional and keyword arguments of a call, filter or method. */
+    private final class Args {
+        final Node at;
+        final String what;
+        final List<Object> pos;
+        final Map<String, Object> kw;
+
+        Args(Node at, String what, List<Object> pos, Map<String, Object> kw) {
+            this.at = at;
+            this.what = what;
+            this.pos = pos;
+            this.kw = kw;
+        }
+
+        Object get(int index, String name, Object dflt) {
+            if (index < pos.size()) {
+                if (kw.containsKey(name)) {
+                    throw error(at, what + "() got multiple values for argument '" + name + "'");
+                }
+                return pos.get(index);
+            }
+            return kw.containsKey(name) ? kw.get(name) : dflt;
+        }
+
+        /** Fails on arguments beyond {@code names}. */
+        void only(String... names) {
+            if (pos.size() > names.length) {
+                throw error(at, what + "() takes at most " + names.length + " argument" + (names.length == 1 ? "" : "s")
+                        + ", got " + pos.size());
+            }
+            for (String k : kw.keySet()) {
+                if (!List.of(names).contains(k)) {
+                    throw error(at, what + "() got an unexpected keyword argument '" + k + "'");
+                }
+            }
+        }
+
+        String string(int index, String name, String dflt) {
+            Object v = get(index, name, dflt);
+            if (v != null && !(v instanceof String)) {
+                throw error(at, what + "(): argument '" + name + "' must be a string, not " + Py.typeName(v));
+            }
+            return (String) v;
+        }
+
+        long integer(int index, String name, long dflt) {
+            Object v = get(index, name, dflt);
+            if (!(v instanceof Long || v instanceof Boolean)) {
+                throw error(at, what + "(): argument '" + name + "' must be an integer, not " + Py.typeName(v));
+            }
+            return Py.toLong(v);
+        }
+
+        boolean bool(int index, String name, boolean dflt) {
+            return Py.truthy(get(index, name, dflt));
+        }
+    }
+
+    private Object call(Node.Call c, Scope scope) {
+        Object callee = eval(c.callee(), scope);
+        List<Object> pos = evalAll(c.args(), scope);
+        Map<String, Object> kw = new LinkedHashMap<>();
+        for (int k = 0; k < c.kwNames().size(); k++) {
+            kw.put(c.kwNames().get(k), eval(c.kwValues().get(k), scope));
+        }
+        if (callee instanceof Undefined u) {
+            throw error(c, "'" + u.name + "' is undefined (called as a function)");
+        }
+        if (!(callee instanceof PyCallable fn)) {
+            throw error(c, "'" + Py.typeName(callee) + "' object is not callable");
+        }
+        return switch (fn) {
+            case Builtin b -> builtin(c, b.name(), new Args(c, b.name(), pos, kw));
+            case Macro m -> callMacro(c, m, pos, kw);
+            case Method m -> method(c, m, new Args(c, m.name(), pos, kw));
+            default -> throw error(c, "cannot call " + fn.describe());
+        };
+    }
+
+    private Object callMacro(Node at, Macro m, List<Object> pos, Map<String, Object> kw) {
+        step(at);
+        Node.Macro def = m.node();
+        if (pos.size() > def.params().size()) {
+            throw error(at, "macro '" + def.name() + "' takes " + def.params().size() + " arguments, got " + pos.size());
+        }
+        if (depth >= MAX_DEPTH) {
+            throw error(at, "macro recursion deeper than " + MAX_DEPTH);
+        }
+        Scope s = new Scope(m.closure());
+        for (int k = 0; k < def.params().size(); k++) {
+            String p = def.params().get(k);
+            if (k < pos.size()) {
+                if (kw.containsKey(p)) {
+                    throw error(at, "macro '" + def.name() + "' got multiple values for argument '" + p + "'");
+                }
+                s.vars.put(p, pos.get(k));
+            } else if (kw.containsKey(p)) {
+                s.vars.put(p, kw.get(p));
+            } else if (def.defaults().get(k) != null) {
+                s.vars.put(p, eval(def.defaults().get(k), s));
+            } else {
+                s.vars.put(p, new Undefined(p));
+            }
+        }
+        for (String k : kw.keySet()) {
+            if (!def.params().contains(k)) {
+                throw error(at, "macro '" + def.name() + "' got an unexpected keyword argument '" + k + "'");
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        depth++;
+        try {
+            exec(def.body(), s, out);
+        } catch (LoopControl lc) {
+            throw lexer.error(lc.pos, "'" + lc.what + "' outside of a loop");
+        } finally {
+            depth--;
+        }
+        return out.toString();
+    }
+
+    private Object builtin(Node.Call at, String name, Args a) {
+        switch (name) {
+            case "raise_exception" -> {
+                a.only("message");
+                throw error(at, "raise_exception: " + Py.str(a.get(0, "message", "")));
+            }
+            case "namespace", "dict" -> {
+                Map<Object, Object> m = new LinkedHashMap<>();
+                if (a.pos.size() > 1) {
+                    throw error(at, name + "() takes at most 1 positional argument");
+                }
+                if (a.pos.size() == 1) {
+                    if (!(a.pos.get(0) instanceof Map<?, ?> init)) {
+                        throw error(at, name + "() positional argument must be a dict, not " + Py.typeName(a.pos.get(0)));
+                    }
+                    m.putAll(init);
+                }
+                m.putAll(a.kw);
+                if (name.equals("dict")) {
+                    return m;
+                }
+                Namespace ns = new Namespace();
+                m.forEach((k, v) -> ns.attrs.put(Py.str(k), v));
+                return ns;
+            }
+            case "range" -> {
+                if (!a.kw.isEmpty() || a.pos.isEmpty() || a.pos.size() > 3) {
+                    throw error(at, "range() takes 1 to 3 positional arguments");
+                }
+                long start = a.pos.size() == 1 ? 0 : a.integer(0, "start", 0);
+                long stop = a.pos.size() == 1 ? a.integer(0, "stop", 0) : a.integer(1, "stop", 0);
+                long step = a.pos.size() == 3 ? a.integer(2, "step", 1) : 1;
+                if (step == 0) {
+                    throw error(at, "range() arg 3 must not be zero");
+                }
+                List<Object> out = new ArrayList<>();
+                for (long v = start; step > 0 ? v < stop : v > stop; v += step) {
+                    if (out.size() >= MAX_RANGE) {
+                        throw error(at, "range() longer than " + MAX_RANGE + " items");
+                    }
+                    out.add(v);
+                }
+                return out;
+            }
+            case "strftime_now" -> {
+                a.only("format");
+                return strftime(at, a.string(0, "format", ""), LocalDateTime.now());
+            }
+            default -> throw error(at, "function '" + name + "' is not supported");
+        }
+    }
+
+    static final Set<String> STR_METHODS = Set.of("startswith", "endswith", "strip", "lstrip", "rstrip", "split",
+            "upper", "lower", "title", "capitalize", "replace", "find", "count", "join", "isdigit", "isalpha",
+            "isalnum", "isspace", "isupper", "islower", "removeprefix", "removesuffix");
+    static final Set<String> PY_STR_ATTRS = Set.of("casefold", "center", "encode", "expandtabs", "format",
+            "format_map", "index", "isascii", "isdecimal", "isidentifier", "isnumeric", "isprintable", "istitle",
+            "ljust", "maketrans", "partition", "rfind", "rindex", "rjust", "rpartition", "rsplit", "splitlines",
+            "swapcase", "translate", "zfill");
+    static final Set<String> DICT_METHODS = Set.of("items", "keys", "values", "get", "copy", "pop", "popitem",
+            "setdefault", "update", "clear", "fromkeys");
+    static final Set<String> PY_LIST_ATTRS = Set.of("append", "extend", "insert", "pop", "remove", "clear", "sort",
+            "reverse", "copy", "index", "count");
+
+    private Object method(Node at, Method m, Args a) {
+        Object recv = m.receiver();
+        String name = m.name();
+        if (recv instanceof Loop loop && name.equals("cycle")) {
+            if (a.pos.isEmpty()) {
+                throw error(at, "loop.cycle() needs at least one argument");
+            }
+            return a.pos.get(loop.index0 % a.pos.size());
+        }
+        if (recv instanceof String s && STR_METHODS.contains(name)) {
+            return stringMethod(at, s, name, a);
+        }
+        if (recv instanceof Map<?, ?> d) {
+            switch (name) {
+                case "items" -> {
+                    a.only();
+                    List<Object> out = new ArrayList<>();
+                    d.forEach((k, v) -> out.add(new Tuple(k, v)));
+                    return out;
+                }
+                case "keys" -> {
+                    a.only();
+                    return new ArrayList<Object>(d.keySet());
+                }
+                case "values" -> {
+                    a.only();
+                    return new ArrayList<Object>(d.values());
+                }
+                case "get" -> {
+                    a.only("key", "default");
+                    Object key = a.get(0, "key", null);
+                    return d.containsKey(key) ? d.get(key) : a.get(1, "default", null);
+                }
+                case "copy" -> {
+                    a.only();
+                    return new LinkedHashMap<Object, Object>(d);
+                }
+                default -> throw error(at, "dict." + name + "() is not allowed: dicts are immutable in chat templates");
+            }
+        }
+        if (recv instanceof List) {
+            throw error(at, "list." + name + "() is not supported (lists are immutable in chat templates)");
+        }
+        throw error(at, Py.typeName(recv) + "." + name + "() is not supported");
+    }
+
+    private Object stringMethod(Node at, String s, String name, Args a) {
+        switch (name) {
+            case "startswith", "endswith" -> {
+                a.only("prefix");
+                Object p = a.get(0, "prefix", null);
+                List<Object> options = p instanceof Tuple t ? t : List.of(p == null ? new Undefined("prefix") : p);
+                for (Object o : options) {
+                    if (!(o instanceof String x)) {
+                        throw error(at, "str." + name + "() argument must be a string or a tuple of strings, not " + Py.typeName(o));
+                    }
+                    if (name.equals("startswith") ? s.startsWith(x) : s.endsWith(x)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            case "strip", "lstrip", "rstrip" -> {
+                a.only("chars");
+                String chars = a.string(0, "chars", null);
+                return name.equals("strip") ? Py.strip(s, chars) : name.equals("lstrip") ? Py.lstrip(s, chars) : Py.rstrip(s, chars);
+            }
+            case "split" -> {
+                a.only("sep", "maxsplit");
+                String sep = a.string(0, "sep", null);
+                if (sep != null && sep.isEmpty()) {
+                    throw error(at, "str.split(): empty separator");
+                }
+                return Py.split(s, sep, a.integer(1, "maxsplit", -1));
+            }
+            case "upper" -> {
+                a.only();
+                return s.toUpperCase(Locale.ROOT);
+            }
+            case "lower" -> {
+                a.only();
+                return s.toLowerCase(Locale.ROOT);
+            }
+            case "title" -> {
+                a.only();
+                return Py.title(s);
+            }
+            case "capitalize" -> {
+                a.only();
+                return Py.capitalize(s);
+            }
+            case "replace" -> {
+                a.only("old", "new", "count");
+                return Py.replace(s, a.string(0, "old", ""), a.string(1, "new", ""), a.integer(2, "count", -1));
+            }
+            case "find" -> {
+                a.only("sub");
+                int at16 = s.indexOf(a.string(0, "sub", ""));
+                return at16 < 0 ? -1L : (long) s.codePointCount(0, at16);
+            }
+            case "count" -> {
+                a.only("sub");
+                String sub = a.string(0, "sub", "");
+                if (sub.isEmpty()) {
+                    return (long) Py.length(s) + 1;
+                }
+                long n = 0;
+                for (int k = s.indexOf(sub); k >= 0; k = s.indexOf(sub, k + sub.length())) {
+                    n++;
+                }
+                return n;
+            }
+            case "join" -> {
+                a.only("iterable");
+                List<Object> items = Py.iterate(a.get(0, "iterable", null));
+                if (items == null) {
+                    throw error(at, "str.join() argument must be iterable");
+                }
+                StringBuilder sb = new StringBuilder();
+                for (int k = 0; k < items.size(); k++) {
+                    if (!(items.get(k) instanceof String x)) {
+                        throw error(at, "str.join(): sequence item " + k + ": expected str, " + Py.typeName(items.get(k)) + " found");
+                    }
+                    sb.append(k > 0 ? s : "").append(x);
+                }
+                return sb.toString();
+            }
+            case "removeprefix" -> {
+                a.only("prefix");
+                String p = a.string(0, "prefix", "");
+                return s.startsWith(p) ? s.substring(p.length()) : s;
+            }
+            case "removesuffix" -> {
+                a.only("suffix");
+                String p = a.string(0, "suffix", "");
+                return !p.isEmpty() && s.endsWith(p) ? s.substring(0, s.length() - p.length()) : s;
+            }
+            case "isdigit" -> {
+                return !s.isEmpty() && s.codePoints().allMatch(Character::isDigit);
+            }
+            case "isalpha" -> {
+                return !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
+            }
+            case "isalnum" -> {
+                return !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
+            }
+            case "isspace" -> {
+                return !s.isEmpty() && Py.isAllSpace(s);
+            }
+            case "isupper", "islower" -> {
+                boolean upper = name.equals("isupper");
+                boolean cased = false;
+                for (int cp : s.codePoints().toArray()) {
+                    if (Character.isUpperCase(cp) || Character.isTitleCase(cp)) {
+                        if (!upper || Character.isTitleCase(cp)) {
+                            return false;
+                        }
+                        cased = true;
+                    } else if (Character.isLowerCase(cp)) {
+                        if (upper) {
+                            return false;
+                        }
+                        cased = true;
+                    }
+                }
+                return cased;
+            }
+            default -> throw error(at, "str." + name + "() is not supported");
+        }
+    }
+
+    private String strftime(Node at, String fmt, LocalDateTime t) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < fmt.length(); k++) {
+            char c = fmt.charAt(k);
+            if (c != '%' || k + 1 >= fmt.length()) {
+                sb.append(c);
+                continue;
+            }
+            char d = fmt.charAt(++k);
+            boolean noPad = false;
+            if (d == '-' && k + 1 < fmt.length()) {
+                noPad = true;
+                d = fmt.charAt(++k);
+            }
+            String pad2 = noPad ? "%d" : "%02d";
+            switch (d) {
+                case 'Y' -> sb.append(t.getYear());
+                case 'y' -> sb.append(String.format("%02d", t.getYear() % 100));
+                case 'm' -> sb.append(String.format(pad2, t.getMonthValue()));
+                case 'd' -> sb.append(String.format(pad2, t.getDayOfMonth()));
+                case 'H' -> sb.append(String.format(pad2, t.getHour()));
+                case 'I' -> sb.append(String.format(pad2, (t.getHour() + 11) % 12 + 1));
+                case 'M' -> sb.append(String.format(pad2, t.getMinute()));
+                case 'S' -> sb.append(String.format(pad2, t.getSecond()));
+                case 'p' -> sb.append(t.getHour() < 12 ? "AM" : "PM");
+                case 'j' -> sb.append(String.format(noPad ? "%d" : "%03d", t.getDayOfYear()));
+                case 'b' -> sb.append(t.getMonth().getDisplayName(TextStyle.SHORT, Locale.US));
+                case 'B' -> sb.append(t.getMonth().getDisplayName(TextStyle.FULL, Locale.US));
+                case 'a' -> sb.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.US));
+                case 'A' -> sb.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.US));
+                case '%' -> sb.append('%');
+                default -> throw error(at, "strftime_now: directive %" + d + " is not supported");
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---- filters ----
+
+    private Object filter(Node.Filter f, Scope scope) {
+        Object value = eval(f.target(), scope);
+        List<Object> pos = evalAll(f.args(), scope);
+        Map<String, Object> kw = new LinkedHashMap<>();
+        for (int k = 0; k < f.kwNames().size(); k++) {
+            kw.put(f.kwNames().get(k), eval(f.kwValues().get(k), scope));
+        }
+        return applyFilter(f, f.name(), value, new Args(f, f.name(), pos, kw));
+    }
+
+    private String text(Node at, Object v) {
+        return print(at, v);
+    }
+
+    private List<Object> seq(Node at, String what, Object v) {
+        List<Object> items = Py.iterate(v);
+        if (items == null) {
+            throw error(at, what + ": '" + Py.typeName(v) + "' object is not iterable");
+        }
+        return items;
+    }
+
+    private Object applyFilter(Node at, String name, Object v, Args a) {
+        switch (name) {
+            case "trim" -> {
+                a.only("chars");
+                return Py.strip(text(at, v), a.string(0, "chars", null));
+            }
+            case "upper" -> {
+                a.only();
+                return text(at, v).toUpperCase(Locale.ROOT);
+            }
+            case "lower" -> {
+                a.only();
+                return text(at, v).toLowerCase(Locale.ROOT);
+            }
+            case "capitalize" -> {
+                a.only();
+                return Py.capitalize(text(at, v));
+            }
+            case "title" -> {
+                a.only();
+                return jinjaTitle(text(at, v));
+            }
+            case "replace" -> {
+                a.only("old", "new", "count");
+                Object count = a.get(2, "count", null);
+                return Py.replace(text(at, v), a.string(0, "old", ""), a.string(1, "new", ""),
+                        count == null ? -1 : a.integer(2, "count", -1));
+            }
+            case "string" -> {
+                a.only();
+                return text(at, v);
+            }
+            case "safe" -> {
+                a.only();
+                return v;
+            }
+            case "escape", "e" -> {
+                a.only();
+                return text(at, v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                        .replace("\"", "&#34;").replace("'", "&#39;");
+            }
+            case "length", "count" -> {
+                a.only();
+                if (v instanceof String s) {
+                    return (long) Py.length(s);
+                }
+                if (v instanceof List<?> l) {
+                    return (long) l.size();
+                }
+                if (v instanceof Map<?, ?> m) {
+                    return (long) m.size();
+                }
+                if (v instanceof Undefined) {
+                    return 0L;
+                }
+                throw error(at, "object of type '" + Py.typeName(v) + "' has no len()");
+            }
+            case "default", "d" -> {
+                a.only("default_value", "boolean");
+                Object dflt = a.get(0, "default_value", "");
+                boolean bool = a.bool(1, "boolean", false);
+                return v instanceof Undefined || (bool && !Py.truthy(v)) ? dflt : v;
+            }
+            case "first", "last" -> {
+                a.only();
+                List<Object> items = seq(at, name, v);
+                if (items.isEmpty()) {
+                    return new Undefined(name);
+                }
+                return items.get(name.equals("first") ? 0 : items.size() - 1);
+            }
+            case "list" -> {
+                a.only();
+                return seq(at, name, v);
+            }
+            case "reverse" -> {
+                a.only();
+                if (v instanceof String s) {
+                    return new StringBuilder(s).reverse().toString();
+                }
+                List<Object> items = seq(at, name, v);
+                java.util.Collections.reverse(items);
+                return items;
+            }
+            case "join" -> {
+                a.only("d", "attribute");
+                String sep = a.string(0, "d", "");
+                Object attr = a.get(1, "attribute", null);
+                StringBuilder sb = new StringBuilder();
+                List<Object> items = seq(at, name, v);
+                for (int k = 0; k < items.size(); k++) {
+                    Object item = attr == null ? items.get(k) : attribute(at, items.get(k), attr);
+                    sb.append(k > 0 ? sep : "").append(text(at, item));
+                }
+                return sb.toString();
+            }
+            case "items" -> {
+                a.only();
+                if (v instanceof Undefined) {
+                    return new ArrayList<>();
+                }
+                if (!(v instanceof Map<?, ?> m)) {
+                    throw error(at, "items: can only get item pairs from a mapping, not " + Py.typeName(v));
+                }
+                List<Object> out = new ArrayList<>();
+                m.forEach((k, x) -> out.add(new Tuple(k, x)));
+                return out;
+            }
+            case "tojson" -> {
+                a.only("indent", "ensure_ascii", "separators", "sort_keys");
+                Object ind = a.get(0, "indent", null);
+                String indent = ind == null ? null : ind instanceof String s ? s
+                        : " ".repeat((int) Math.max(0, a.integer(0, "indent", 0)));
+                String itemSep = indent == null ? ", " : ",";
+                String keySep = ": ";
+                Object seps = a.get(2, "separators", null);
+                if (seps != null) {
+                    if (!(seps instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof String)
+                            || !(l.get(1) instanceof String)) {
+                        throw error(at, "tojson(): separators must be a pair of strings");
+                    }
+                    itemSep = (String) l.get(0);
+                    keySep = (String) l.get(1);
+                }
+                if (a.bool(1, "ensure_ascii", false)) {
+                    throw error(at, "tojson(ensure_ascii=true) is not supported");
+                }
+                try {
+                    return Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false));
+                } catch (IllegalArgumentException e) {
+                    throw error(at, "tojson: " + e.getMessage());
+                }
+            }
+            case "int" -> {
+                a.only("default", "base");
+                Object dflt = a.get(0, "default", 0L);
+                if (a.integer(1, "base", 10) != 10) {
+                    throw error(at, "int(base=...) is not supported");
+                }
+                if (v instanceof Long || v instanceof Boolean) {
+                    return Py.toLong(v);
+                }
+                if (v instanceof Double d) {
+                    return Double.isFinite(d) ? (Object) (long) (double) d : dflt;
+                }
+                if (v instanceof String s) {
+                    String t = Py.strip(s, null).replace("_", "");
+                    try {
+                        return Long.parseLong(t.startsWith("+") ? t.substring(1) : t);
+                    } catch (NumberFormatException e) {
+                        try {
+                            double d = Double.parseDouble(t);
+                            return Double.isFinite(d) ? (Object) (long) d : dflt;
+                        } catch (NumberFormatException e2) {
+                            return dflt;
+                        }
+                    }
+                }
+                return dflt;
+            }
+            case "float" -> {
+                a.only("default");
+                Object dflt = a.get(0, "default", 0.0);
+                if (Py.isNumber(v)) {
+                    return Py.toDouble(v);
+                }
+                if (v instanceof String s) {
+                    try {
+                        return Double.parseDouble(Py.strip(s, null));
+                    } catch (NumberFormatException e) {
+                        return dflt;
+                    }
+                }
+                return dflt;
+            }
+            case "abs" -> {
+                a.only();
+                if (v instanceof Double d) {
+                    return Math.abs(d);
+                }
+                if (Py.isNumber(v)) {
+                    return Math.absExact(Py.toLong(v));
+                }
+                throw error(at, "bad operand type for abs(): '" + Py.typeName(v) + "'");
+            }
+            case "round" -> {
+                a.only("precision", "method");
+                long precision = a.integer(0, "precision", 0);
+                String method = a.string(1, "method", "common");
+                if (!Py.isNumber(v)) {
+                    throw error(at, "round: expected a number, not " + Py.typeName(v));
+                }
+                RoundingMode mode = switch (method) {
+                    case "common" -> RoundingMode.HALF_EVEN;
+                    case "floor" -> RoundingMode.FLOOR;
+                    case "ceil" -> RoundingMode.CEILING;
+                    default -> throw error(at, "round: method must be common, ceil or floor");
+                };
+                double d = Py.toDouble(v);
+                if (!Double.isFinite(d)) {
+                    return d;
+                }
+                return new BigDecimal(d).setScale((int) precision, mode).doubleValue();
+            }
+            case "map" -> {
+                List<Object> items = seq(at, name, v);
+                List<Object> out = new ArrayList<>();
+                if (a.kw.containsKey("attribute")) {
+                    a.only("attribute", "default");
+                    Object dflt = a.kw.getOrDefault("default", null);
+                    for (Object item : items) {
+                        Object x = attribute(at, item, a.kw.get("attribute"));
+                        out.add(x instanceof Undefined && a.kw.containsKey("default") ? dflt : x);
+                    }
+                    return out;
+                }
+                if (a.pos.isEmpty() || !(a.pos.get(0) instanceof String fname)) {
+                    throw error(at, "map: expected a filter name or attribute=...");
+                }
+                if (!FILTERS.contains(fname)) {
+                    throw error(at, "map: filter '" + fname + "' is not supported");
+                }
+                Args rest = new Args(at, fname, a.pos.subList(1, a.pos.size()), a.kw);
+                for (Object item : items) {
+                    out.add(applyFilter(at, fname, item, rest));
+                }
+                return out;
+            }
+            case "select", "reject" -> {
+                List<Object> out = new ArrayList<>();
+                boolean want = name.equals("select");
+                for (Object item : seq(at, name, v)) {
+                    boolean r = a.pos.isEmpty() ? Py.truthy(item) : namedTest(at, a.pos.get(0), item, a.pos.subList(1, a.pos.size()));
+                    if (r == want) {
+                        out.add(item);
+                    }
+                }
+                return out;
+            }
+            case "selectattr", "rejectattr" -> {
+                if (a.pos.isEmpty()) {
+                    throw error(at, name + ": expected an attribute name");
+                }
+                List<Object> out = new ArrayList<>();
+                boolean want = name.equals("selectattr");
+                for (Object item : seq(at, name, v)) {
+                    Object x = attribute(at, item, a.pos.get(0));
+                    boolean r = a.pos.size() < 2 ? Py.truthy(x) : namedTest(at, a.pos.get(1), x, a.pos.subList(2, a.pos.size()));
+                    if (r == want) {
+                        out.add(item);
+                    }
+                }
+                return out;
+            }
+            case "sort" -> {
+                a.only("reverse", "case_sensitive", "attribute");
+                boolean reverse = a.bool(0, "reverse", false);
+                boolean cs = a.bool(1, "case_sensitive", false);
+                Object attr = a.get(2, "attribute", null);
+                List<Object> items = seq(at, name, v);
+                Comparator<Object> cmp = (x, y) -> order(at, sortKey(at, x, attr, cs), sortKey(at, y, attr, cs));
+                items.sort(reverse ? cmp.reversed() : cmp);
+                return items;
+            }
+            case "unique" -> {
+                a.only("case_sensitive", "attribute");
+                boolean cs = a.bool(0, "case_sensitive", false);
+                Object attr = a.get(1, "attribute", null);
+                List<Object> out = new ArrayList<>();
+                List<Object> seen = new ArrayList<>();
+                for (Object item : seq(at, name, v)) {
+                    Object key = sortKey(at, item, attr, cs);
+                    if (seen.stream().noneMatch(s -> Py.eq(s, key))) {
+                        seen.add(key);
+                        out.add(item);
+                    }
+                }
+                return out;
+            }
+            case "min", "max" -> {
+                a.only("case_sensitive", "attribute");
+                boolean cs = a.bool(0, "case_sensitive", false);
+                Object attr = a.get(1, "attribute", null);
+                Object best = null;
+                Object bestKey = null;
+                for (Object item : seq(at, name, v)) {
+                    Object key = sortKey(at, item, attr, cs);
+                    if (best == null || (name.equals("min") ? order(at, key, bestKey) < 0 : order(at, key, bestKey) > 0)) {
+                        best = item;
+                        bestKey = key;
+                    }
+                }
+                return best == null ? new Undefined(name) : best;
+            }
+            case "sum" -> {
+                a.only("attribute", "start");
+                Object attr = a.get(0, "attribute", null);
+                Object total = a.get(1, "start", 0L);
+                for (Object item : seq(at, name, v)) {
+                    Object x = attr == null ? item : attribute(at, item, attr);
+                    total = arithmetic(new Node.Binary(at.pos(), "+", at, at), total, x);
+                }
+                return total;
+            }
+            case "indent" -> {
+                a.only("width", "first", "blank");
+                Object w = a.get(0, "width", 4L);
+                String ind = w instanceof String s ? s : " ".repeat((int) Math.max(0, a.integer(0, "width", 4)));
+                return indent(text(at, v), ind, a.bool(1, "first", false), a.bool(2, "blank", false));
+            }
+            default -> throw error(at, "filter '" + name + "' is not supported");
+        }
+    }
+
+    private Object sortKey(Node at, Object item, Object attr, boolean caseSensitive) {
+        Object key = attr == null ? item : attribute(at, item, attr);
+        return !caseSensitive && key instanceof String s ? s.toLowerCase(Locale.ROOT) : key;
+    }
+
+    private int order(Node at, Object x, Object y) {
+        Integer c = Py.compare(x, y);
+        if (c == null) {
+            throw error(at, "'<' not supported between instances of '" + Py.typeName(x) + "' and '" + Py.typeName(y) + "'");
+        }
+        return c;
+    }
+
+    /** Jinja2's attribute lookup for filters: a dotted path, each part an item (or an index when numeric). */
+    private Object attribute(Node at, Object item, Object attr) {
+        if (attr instanceof Long) {
+            return getitem(at, item, attr);
+        }
+        if (!(attr instanceof String path)) {
+            throw error(at, "attribute must be a string, not " + Py.typeName(attr));
+        }
+        Object cur = item;
+        for (String part : path.split("\\.", -1)) {
+            Object key = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? (Object) Long.parseLong(part) : part;
+            cur = getitem(at, cur, key);
+        }
+        return cur;
+    }
+
+    private static String jinjaTitle(String s) {
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([-\\s({\\[<]+)", java.util.regex.Pattern.UNICODE_CHARACTER_CLASS).matcher(s);
+        int last = 0;
+        List<String> parts = new ArrayList<>();
+        while (m.find()) {
+            parts.add(s.substring(last, m.start()));
+            parts.add(m.group());
+            last = m.end();
+        }
+        parts.add(s.substring(last));
+        for (String item : parts) {
+            if (!item.isEmpty()) {
+                int cp = item.codePointAt(0);
+                sb.append(Character.toString(cp).toUpperCase(Locale.ROOT))
+                        .append(item.substring(Character.charCount(cp)).toLowerCase(Locale.ROOT));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> splitlines(String s) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        int k = 0;
+        while (k < s.length()) {
+            char c = s.charAt(k);
+            boolean br = c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1e) || c == 0x85
+                    || c == 0x2028 || c == 0x2029;
+            if (!br) {
+                k++;
+                continue;
+            }
+            lines.add(s.substring(start, k));
+            k += (c == '\r' && k + 1 < s.length() && s.charAt(k + 1) == '\n') ? 2 : 1;
+            start = k;
+        }
+        if (start < s.length()) {
+            lines.add(s.substring(start));
+        }
+        return lines;
+    }
+
+    private static String indent(String s, String ind, boolean first, boolean blank) {
+        List<String> lines = splitlines(s + "\n");
+        String rv;
+        if (blank) {
+            rv = String.join("\n" + ind, lines);
+        } else {
+            StringBuilder sb = new StringBuilder(lines.isEmpty() ? "" : lines.get(0));
+            if (lines.size() > 1) {
+                sb.append('\n');
+                for (int k = 1; k < lines.size(); k++) {
+                    String line = lines.get(k);
+                    sb.append(k > 1 ? "\n" : "").append(line.isEmpty() ? line : ind + line);
+                }
+            }
+            rv = sb.toString();
+        }
+        return first ? ind + rv : rv;
+    }
+
+    // ---- tests ----
+
+    private boolean namedTest(Node at, Object testName, Object value, List<Object> args) {
+        if (!(testName instanceof String t) || !TESTS.contains(t)) {
+            throw error(at, "test " + Py.repr(testName instanceof String ? testName : Py.typeName(testName)) + " is not supported");
+        }
+        return test(at, t, value, args);
+    }
+
+    private boolean test(Node at, String name, Object v, List<Object> args) {
+        BiFunction<Integer, String, Object> arg = (k, what) -> {
+            if (args.size() <= k) {
+                throw error(at, "test '" + name + "' needs " + what);
+            }
+            return args.get(k);
+        };
+        return switch (name) {
+            case "defined" -> !(v instanceof Undefined);
+            case "undefined" -> v instanceof Undefined;
+            case "none" -> v == null;
+            case "string" -> v instanceof String;
+            case "number" -> Py.isNumber(v);
+            case "integer" -> v instanceof Long;
+            case "float" -> v instanceof Double;
+            case "boolean" -> v instanceof Boolean;
+            case "true" -> Boolean.TRUE.equals(v);
+            case "false" -> Boolean.FALSE.equals(v);
+            case "mapping" -> v instanceof Map;
+            case "sequence" -> v instanceof String || v instanceof List || v instanceof Map;
+            case "iterable" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
+            case "callable" -> v instanceof PyCallable;
+            case "escaped" -> false;
+            case "odd", "even" -> {
+                if (!(v instanceof Long || v instanceof Boolean)) {
+                    throw error(at, "test '" + name + "' needs an integer, not " + Py.typeName(v));
+                }
+                yield (Math.floorMod(Py.toLong(v), 2) == 1) == name.equals("odd");
+            }
+            case "divisibleby" -> {
+                Object d = arg.apply(0, "a divisor");
+                if (!Py.isNumber(v) || !Py.isNumber(d) || Py.toDouble(d) == 0) {
+                    throw error(at, "test 'divisibleby' needs numbers and a non-zero divisor");
+                }
+                yield (v instanceof Double || d instanceof Double) ? Py.toDouble(v) % Py.toDouble(d) == 0
+                        : Py.toLong(v) % Py.toLong(d) == 0;
+            }
+            case "eq", "equalto", "==" -> Py.eq(v, arg.apply(0, "a value"));
+            case "ne", "!=" -> !Py.eq(v, arg.apply(0, "a value"));
+            case "lt", "<", "lessthan" -> compareOp(at, "<", v, arg.apply(0, "a value"));
+            case "le", "<=" -> compareOp(at, "<=", v, arg.apply(0, "a value"));
+            case "gt", ">", "greaterthan" -> compareOp(at, ">", v, arg.apply(0, "a value"));
+            case "ge", ">=" -> compareOp(at, ">=", v, arg.apply(0, "a value"));
+            case "in" -> contains(at, arg.apply(0, "a container"), v);
+            case "lower" -> v instanceof String s && (Boolean) stringMethod(at, s, "islower", new Args(at, "lower", List.of(), Map.of()));
+            case "upper" -> v instanceof String s && (Boolean) stringMethod(at, s, "isupper", new Args(at, "upper", List.of(), Map.of()));
+            case "sameas" -> Py.same(v, arg.apply(0, "a value"));
+            default -> throw error(at, "test '" + name + "' is not supported");
+        };
+    }
+}

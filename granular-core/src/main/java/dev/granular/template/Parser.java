@@ -1,0 +1,655 @@
+package dev.granular.template;
+
+import dev.granular.template.Lexer.Token;
+import dev.granular.template.Lexer.Type;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Jinja2's grammar, restricted to what chat templates use; anything else is refused here, at
+ * parse time, with its position (unknown filters and tests too, as Jinja2 does at compile time).
+ */
+final class Parser {
+
+    private static final Set<String> COMPARE = Set.of("==", "!=", "<", ">", "<=", ">=");
+    private static final Set<String> UNSUPPORTED_TAGS = Set.of("call", "filter", "raw", "include", "import", "from",
+            "extends", "block", "with", "do", "autoescape", "trans", "pluralize");
+
+    private final Lexer lexer;
+    private final List<Token> tokens;
+    private int i;
+
+    private Parser(Lexer lexer) {
+        this.lexer = lexer;
+        this.tokens = lexer.tokens();
+    }
+
+    static List<Node> parse(Lexer lexer) {
+        Parser p = new Parser(lexer);
+        List<Node> body = p.parseBody(Set.of());
+        if (p.cur().type() != Type.EOF) {
+            Token t = p.next();
+            throw p.error(t, "unexpected '" + p.peek(0).text() + "' tag: no block is open");
+        }
+        return body;
+    }
+
+    // ---- token helpers ----
+
+    private Token cur() {
+        return tokens.get(i);
+    }
+
+    private Token peek(int k) {
+        return tokens.get(Math.min(i + k, tokens.size() - 1));
+    }
+
+    private Token next() {
+        return tokens.get(i++);
+    }
+
+    private TemplateException error(Token t, String reason) {
+        return lexer.error(t.pos(), reason);
+    }
+
+    private String describe(Token t) {
+        return switch (t.type()) {
+            case EOF -> "end of template";
+            case STRING -> "string literal";
+            case DATA -> "text";
+            default -> "'" + t.text() + "'";
+        };
+    }
+
+    private Token expectOp(String op) {
+        Token t = next();
+        if (!t.isOp(op)) {
+            throw error(t, "expected '" + op + "', found " + describe(t));
+        }
+        return t;
+    }
+
+    private String expectName() {
+        Token t = next();
+        if (t.type() != Type.NAME) {
+            throw error(t, "expected a name, found " + describe(t));
+        }
+        return t.text();
+    }
+
+    private void expectBlockEnd() {
+        Token t = next();
+        if (t.type() != Type.BLOCK_END) {
+            throw error(t, "expected '%}', found " + describe(t));
+        }
+    }
+
+    private boolean skipName(String name) {
+        if (cur().isName(name)) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean skipOp(String op) {
+        if (cur().isOp(op)) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
+    // ---- statements ----
+
+    /** Parses until a block tag whose name is in {@code ends}; leaves i at that name (after the '{%'). */
+    private List<Node> parseBody(Set<String> ends) {
+        List<Node> body = new ArrayList<>();
+        while (true) {
+            Token t = cur();
+            switch (t.type()) {
+                case EOF -> {
+                    if (!ends.isEmpty()) {
+                        throw error(t, "unexpected end of template: expected one of " + String.join(", ", ends.stream().sorted().toList()));
+                    }
+                    return body;
+                }
+                case DATA -> body.add(new Node.Text(next().pos(), t.text()));
+                case VAR_BEGIN -> {
+                    next();
+                    Node e = parseTuple(true);
+                    Token end = next();
+                    if (end.type() != Type.VAR_END) {
+                        throw error(end, "expected '}}', found " + describe(end));
+                    }
+                    body.add(new Node.Print(t.pos(), e));
+                }
+                case BLOCK_BEGIN -> {
+                    Token name = peek(1);
+                    if (name.type() == Type.NAME && ends.contains(name.text())) {
+                        next();
+                        return body;
+                    }
+                    next();
+                    parseStatement(body);
+                }
+                default -> throw error(t, "unexpected " + describe(t));
+            }
+        }
+    }
+
+    private void parseStatement(List<Node> out) {
+        Token t = next();
+        if (t.type() != Type.NAME) {
+            throw error(t, "expected a tag name after '{%', found " + describe(t));
+        }
+        switch (t.text()) {
+            case "if" -> out.add(parseIf(t));
+            case "for" -> out.add(parseFor(t));
+            case "set" -> out.add(parseSet(t));
+            case "macro" -> out.add(parseMacro(t));
+            case "break" -> {
+                expectBlockEnd();
+                out.add(new Node.Break(t.pos()));
+            }
+            case "continue" -> {
+                expectBlockEnd();
+                out.add(new Node.Continue(t.pos()));
+            }
+            case "generation" -> {
+                // transformers' {% generation %} marks assistant text for return_assistant_tokens_mask;
+                // it renders its body unchanged.
+                expectBlockEnd();
+                out.addAll(parseBody(Set.of("endgeneration")));
+                next();
+                expectBlockEnd();
+            }
+            default -> {
+                if (UNSUPPORTED_TAGS.contains(t.text())) {
+                    throw error(t, "tag '{% " + t.text() + " %}' is not supported");
+                }
+                throw error(t, "unknown tag '" + t.text() + "'");
+            }
+        }
+    }
+
+    private Node parseIf(Token start) {
+        List<Node> conditions = new ArrayList<>();
+        List<List<Node>> bodies = new ArrayList<>();
+        conditions.add(parseTuple(true));
+        expectBlockEnd();
+        List<Node> elseBody = List.of();
+        while (true) {
+            bodies.add(parseBody(Set.of("elif", "else", "endif")));
+            Token tag = next();
+            if (tag.text().equals("elif")) {
+                conditions.add(parseTuple(true));
+                expectBlockEnd();
+            } else if (tag.text().equals("else")) {
+                expectBlockEnd();
+                elseBody = parseBody(Set.of("endif"));
+                next();
+                expectBlockEnd();
+                break;
+            } else {
+                expectBlockEnd();
+                break;
+            }
+        }
+        return new Node.If(start.pos(), conditions, bodies, elseBody);
+    }
+
+    private Node parseFor(Token start) {
+        List<String> targets = new ArrayList<>();
+        boolean paren = skipOp("(");
+        targets.add(expectName());
+        while (skipOp(",")) {
+            if (cur().isName("in") || cur().isOp(")")) {
+                break;
+            }
+            targets.add(expectName());
+        }
+        if (paren) {
+            expectOp(")");
+        }
+        Token in = next();
+        if (!in.isName("in")) {
+            throw error(in, "expected 'in' in for loop, found " + describe(in));
+        }
+        Node iterable = parseTuple(false);
+        Node filter = null;
+        if (skipName("if")) {
+            filter = parseTuple(true);
+        }
+        if (cur().isName("recursive")) {
+            throw error(cur(), "recursive for loops are not supported");
+        }
+        expectBlockEnd();
+        List<Node> body = parseBody(Set.of("else", "endfor"));
+        List<Node> elseBody = List.of();
+        if (next().text().equals("else")) {
+            expectBlockEnd();
+            elseBody = parseBody(Set.of("endfor"));
+            next();
+        }
+        expectBlockEnd();
+        return new Node.For(start.pos(), targets, iterable, filter, body, elseBody);
+    }
+
+    private Node parseSet(Token start) {
+        List<String> targets = new ArrayList<>();
+        targets.add(expectName());
+        String attr = null;
+        if (skipOp(".")) {
+            attr = expectName();
+        } else {
+            while (skipOp(",")) {
+                targets.add(expectName());
+            }
+        }
+        if (cur().type() == Type.BLOCK_END && attr == null && targets.size() == 1) {
+            next();
+            List<Node> body = parseBody(Set.of("endset"));
+            next();
+            expectBlockEnd();
+            return new Node.SetBlock(start.pos(), targets.get(0), body);
+        }
+        if (cur().isOp("|")) {
+            throw error(cur(), "filtered set blocks ({% set x | filter %}) are not supported");
+        }
+        expectOp("=");
+        Node value = parseTuple(true);
+        expectBlockEnd();
+        return new Node.Set(start.pos(), targets, attr, value);
+    }
+
+    private Node parseMacro(Token start) {
+        String name = expectName();
+        expectOp("(");
+        List<String> params = new ArrayList<>();
+        List<Node> defaults = new ArrayList<>();
+        while (!cur().isOp(")")) {
+            if (!params.isEmpty()) {
+                expectOp(",");
+                if (cur().isOp(")")) {
+                    break;
+                }
+            }
+            if (cur().isOp("*") || cur().isOp("**")) {
+                throw error(cur(), "macro *args/**kwargs are not supported");
+            }
+            params.add(expectName());
+            if (skipOp("=")) {
+                defaults.add(parseExpression(true));
+            } else {
+                if (!defaults.isEmpty() && defaults.get(defaults.size() - 1) != null) {
+                    throw error(cur(), "macro parameter without a default after one with a default");
+                }
+                defaults.add(null);
+            }
+        }
+        expectOp(")");
+        expectBlockEnd();
+        List<Node> body = parseBody(Set.of("endmacro"));
+        next();
+        if (cur().type() == Type.NAME) {
+            next();
+        }
+        expectBlockEnd();
+        return new Node.Macro(start.pos(), name, params, defaults, body);
+    }
+
+    // ---- expressions ----
+
+    /** An expression, or a tuple when commas separate several (outside brackets). */
+    private Node parseTuple(boolean withCondexpr) {
+        int pos = cur().pos();
+        Node first = parseExpression(withCondexpr);
+        if (!cur().isOp(",")) {
+            return first;
+        }
+        List<Node> items = new ArrayList<>();
+        items.add(first);
+        while (skipOp(",")) {
+            if (atTupleEnd()) {
+                break;
+            }
+            items.add(parseExpression(withCondexpr));
+        }
+        return new Node.ListExpr(pos, items, true);
+    }
+
+    private boolean atTupleEnd() {
+        Token t = cur();
+        return t.type() == Type.VAR_END || t.type() == Type.BLOCK_END || t.isOp(")") || t.isName("if")
+                || t.isOp("=");
+    }
+
+    private Node parseExpression(boolean withCondexpr) {
+        return withCondexpr ? parseConditional() : parseOr();
+    }
+
+    private Node parseConditional() {
+        Node expr = parseOr();
+        while (cur().isName("if")) {
+            int pos = next().pos();
+            Node cond = parseOr();
+            Node otherwise = skipName("else") ? parseConditional() : null;
+            expr = new Node.Conditional(pos, cond, expr, otherwise);
+        }
+        return expr;
+    }
+
+    private Node parseOr() {
+        Node left = parseAnd();
+        while (cur().isName("or")) {
+            int pos = next().pos();
+            left = new Node.Binary(pos, "or", left, parseAnd());
+        }
+        return left;
+    }
+
+    private Node parseAnd() {
+        Node left = parseNot();
+        while (cur().isName("and")) {
+            int pos = next().pos();
+            left = new Node.Binary(pos, "and", left, parseNot());
+        }
+        return left;
+    }
+
+    private Node parseNot() {
+        if (cur().isName("not")) {
+            int pos = next().pos();
+            return new Node.Unary(pos, "not", parseNot());
+        }
+        return parseCompare();
+    }
+
+    private Node parseCompare() {
+        int pos = cur().pos();
+        Node first = parseMath1();
+        List<String> ops = new ArrayList<>();
+        List<Node> rest = new ArrayList<>();
+        while (true) {
+            Token t = cur();
+            if (t.type() == Type.OP && COMPARE.contains(t.text())) {
+                next();
+                ops.add(t.text());
+            } else if (t.isName("in")) {
+                next();
+                ops.add("in");
+            } else if (t.isName("not") && peek(1).isName("in")) {
+                next();
+                next();
+                ops.add("not in");
+            } else {
+                break;
+            }
+            rest.add(parseMath1());
+        }
+        return ops.isEmpty() ? first : new Node.Compare(pos, first, ops, rest);
+    }
+
+    private Node parseMath1() {
+        Node left = parseConcat();
+        while (cur().isOp("+") || cur().isOp("-")) {
+            Token op = next();
+            left = new Node.Binary(op.pos(), op.text(), left, parseConcat());
+        }
+        return left;
+    }
+
+    private Node parseConcat() {
+        Node left = parseMath2();
+        while (cur().isOp("~")) {
+            Token op = next();
+            left = new Node.Binary(op.pos(), "~", left, parseMath2());
+        }
+        return left;
+    }
+
+    private Node parseMath2() {
+        Node left = parsePow();
+        while (cur().isOp("*") || cur().isOp("/") || cur().isOp("//") || cur().isOp("%")) {
+            Token op = next();
+            left = new Node.Binary(op.pos(), op.text(), left, parsePow());
+        }
+        return left;
+    }
+
+    private Node parsePow() {
+        Node left = parseUnary(true);
+        while (cur().isOp("**")) {
+            Token op = next();
+            left = new Node.Binary(op.pos(), "**", left, parseUnary(true));
+        }
+        return left;
+    }
+
+    private Node parseUnary(boolean withFilter) {
+        Node node;
+        if (cur().isOp("-") || cur().isOp("+")) {
+            Token op = next();
+            node = new Node.Unary(op.pos(), op.text(), parseUnary(false));
+        } else {
+            node = parsePrimary();
+        }
+        node = parsePostfix(node);
+        return withFilter ? parseFilterExpr(node) : node;
+    }
+
+    private Node parsePrimary() {
+        Token t = next();
+        switch (t.type()) {
+            case NAME -> {
+                return switch (t.text()) {
+                    case "true", "True" -> new Node.Literal(t.pos(), Boolean.TRUE);
+                    case "false", "False" -> new Node.Literal(t.pos(), Boolean.FALSE);
+                    case "none", "None" -> new Node.Literal(t.pos(), null);
+                    default -> new Node.Name(t.pos(), t.text());
+                };
+            }
+            case STRING -> {
+                StringBuilder sb = new StringBuilder((String) t.value());
+                while (cur().type() == Type.STRING) {
+                    sb.append((String) next().value());
+                }
+                return new Node.Literal(t.pos(), sb.toString());
+            }
+            case INT, FLOAT -> {
+                return new Node.Literal(t.pos(), t.value());
+            }
+            case OP -> {
+                switch (t.text()) {
+                    case "(" -> {
+                        if (skipOp(")")) {
+                            return new Node.ListExpr(t.pos(), List.of(), true);
+                        }
+                        Node inner = parseTuple(true);
+                        expectOp(")");
+                        return inner;
+                    }
+                    case "[" -> {
+                        List<Node> items = new ArrayList<>();
+                        while (!cur().isOp("]")) {
+                            if (!items.isEmpty()) {
+                                expectOp(",");
+                                if (cur().isOp("]")) {
+                                    break;
+                                }
+                            }
+                            items.add(parseExpression(true));
+                        }
+                        expectOp("]");
+                        return new Node.ListExpr(t.pos(), items, false);
+                    }
+                    case "{" -> {
+                        List<Node> keys = new ArrayList<>();
+                        List<Node> values = new ArrayList<>();
+                        while (!cur().isOp("}")) {
+                            if (!keys.isEmpty()) {
+                                expectOp(",");
+                                if (cur().isOp("}")) {
+                                    break;
+                                }
+                            }
+                            keys.add(parseExpression(true));
+                            expectOp(":");
+                            values.add(parseExpression(true));
+                        }
+                        expectOp("}");
+                        return new Node.DictExpr(t.pos(), keys, values);
+                    }
+                    default -> {
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+        throw error(t, "unexpected " + describe(t) + " in expression");
+    }
+
+    private Node parsePostfix(Node node) {
+        while (true) {
+            Token t = cur();
+            if (t.isOp(".")) {
+                next();
+                Token attr = next();
+                if (attr.type() == Type.NAME) {
+                    node = new Node.GetAttr(t.pos(), node, attr.text());
+                } else if (attr.type() == Type.INT) {
+                    node = new Node.GetItem(t.pos(), node, new Node.Literal(attr.pos(), attr.value()));
+                } else {
+                    throw error(attr, "expected an attribute name after '.', found " + describe(attr));
+                }
+            } else if (t.isOp("[")) {
+                next();
+                node = parseSubscript(t, node);
+            } else if (t.isOp("(")) {
+                node = parseCall(node);
+            } else {
+                return node;
+            }
+        }
+    }
+
+    private Node parseSubscript(Token open, Node target) {
+        Node start = null;
+        if (!cur().isOp(":")) {
+            start = parseExpression(true);
+            if (skipOp("]")) {
+                return new Node.GetItem(open.pos(), target, start);
+            }
+            if (cur().isOp(",")) {
+                throw error(cur(), "tuple subscripts are not supported");
+            }
+        }
+        expectOp(":");
+        Node stop = null;
+        Node step = null;
+        if (!cur().isOp("]") && !cur().isOp(":")) {
+            stop = parseExpression(true);
+        }
+        if (skipOp(":")) {
+            if (!cur().isOp("]")) {
+                step = parseExpression(true);
+            }
+        }
+        expectOp("]");
+        return new Node.Slice(open.pos(), target, start, stop, step);
+    }
+
+    private record Args(List<Node> args, List<String> kwNames, List<Node> kwValues) { }
+
+    private Args parseArgs() {
+        expectOp("(");
+        List<Node> args = new ArrayList<>();
+        List<String> kwNames = new ArrayList<>();
+        List<Node> kwValues = new ArrayList<>();
+        while (!cur().isOp(")")) {
+            if (!args.isEmpty() || !kwNames.isEmpty()) {
+                expectOp(",");
+                if (cur().isOp(")")) {
+                    break;
+                }
+            }
+            if (cur().isOp("*") || cur().isOp("**")) {
+                throw error(cur(), "*args/**kwargs in calls are not supported");
+            }
+            if (cur().type() == Type.NAME && peek(1).isOp("=")) {
+                kwNames.add(next().text());
+                next();
+                kwValues.add(parseExpression(true));
+            } else {
+                if (!kwNames.isEmpty()) {
+                    throw error(cur(), "positional argument after a keyword argument");
+                }
+                args.add(parseExpression(true));
+            }
+        }
+        expectOp(")");
+        return new Args(args, kwNames, kwValues);
+    }
+
+    private Node parseCall(Node callee) {
+        Args a = parseArgs();
+        return new Node.Call(callee.pos(), callee, a.args(), a.kwNames(), a.kwValues());
+    }
+
+    private Node parseFilterExpr(Node node) {
+        while (true) {
+            Token t = cur();
+            if (t.isOp("|")) {
+                next();
+                Token nameTok = cur();
+                String name = expectName();
+                while (skipOp(".")) {
+                    name = name + "." + expectName();
+                }
+                if (!Interpreter.FILTERS.contains(name)) {
+                    throw error(nameTok, "filter '" + name + "' is not supported");
+                }
+                if (cur().isOp("(")) {
+                    Args a = parseArgs();
+                    node = new Node.Filter(nameTok.pos(), node, name, a.args(), a.kwNames(), a.kwValues());
+                } else {
+                    node = new Node.Filter(nameTok.pos(), node, name, List.of(), List.of(), List.of());
+                }
+            } else if (t.isName("is")) {
+                next();
+                boolean negated = skipName("not");
+                Token nameTok = cur();
+                String name = expectName();
+                if (!Interpreter.TESTS.contains(name)) {
+                    throw error(nameTok, "test '" + name + "' is not supported");
+                }
+                List<Node> args = List.of();
+                Token n = cur();
+                if (n.isOp("(")) {
+                    Args a = parseArgs();
+                    if (!a.kwNames().isEmpty()) {
+                        throw error(n, "keyword arguments to tests are not supported");
+                    }
+                    args = a.args();
+                } else if ((n.type() == Type.NAME || n.type() == Type.STRING || n.type() == Type.INT
+                        || n.type() == Type.FLOAT || n.isOp("[") || n.isOp("{"))
+                        && !n.isName("else") && !n.isName("or") && !n.isName("and") && !n.isName("if")
+                        && !n.isName("in") && !n.isName("not")) {
+                    if (n.isName("is")) {
+                        throw error(n, "you cannot chain multiple tests with 'is'");
+                    }
+                    args = List.of(parsePostfix(parsePrimary()));
+                }
+                node = new Node.Test(nameTok.pos(), node, name, args, negated);
+            } else if (t.isOp("(")) {
+                node = parseCall(node);
+            } else {
+                return node;
+            }
+        }
+    }
+}
