@@ -170,8 +170,13 @@ public final class DistillJob {
         id.put("teacher", spec.teacher().toString());
         id.put("params", spec.params().toJson());
         Map<String, Object> strategies = new LinkedHashMap<>();
-        spec.library().all().forEach(s -> strategies.put(s.name(), Map.of("instruction_sha256", s.instructionSha256(),
-                "extract", s.extract() == null ? "" : s.extract().pattern())));
+        spec.library().all().forEach(s -> {
+            // insertion-ordered, never Map.of: its iteration order changes from JVM to JVM, and so would the fingerprint
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("instruction_sha256", s.instructionSha256());
+            one.put("extract", s.extract() == null ? "" : s.extract().pattern());
+            strategies.put(s.name(), one);
+        });
         id.put("strategies", strategies);
         id.put("selection", spec.selection().toJson());
         id.put("default_strategy", spec.defaultStrategy());

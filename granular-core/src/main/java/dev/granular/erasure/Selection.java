@@ -21,11 +21,22 @@ public sealed interface Selection permits Selection.Fixed, Selection.Mapped, Sel
     /** For the manifest and the run's fingerprint. */
     Map<String, Object> toJson();
 
+    /**
+     * Two entries in this order. Not {@code Map.of}, whose iteration order differs from JVM to JVM:
+     * this map is part of the output folder's fingerprint, which must be the same in every process.
+     */
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
     /** {@code fixed:NAME}: every task uses one strategy. */
     record Fixed(String strategy) implements Selection {
         @Override
         public Map<String, Object> toJson() {
-            return Map.of("mode", "fixed", "strategy", strategy);
+            return ordered("mode", "fixed", "strategy", strategy);
         }
     }
 
@@ -37,7 +48,7 @@ public sealed interface Selection permits Selection.Fixed, Selection.Mapped, Sel
 
         @Override
         public Map<String, Object> toJson() {
-            return Map.of("mode", "map", "map", byCategory);
+            return ordered("mode", "map", "map", byCategory);
         }
     }
 
@@ -54,7 +65,7 @@ public sealed interface Selection permits Selection.Fixed, Selection.Mapped, Sel
 
         @Override
         public Map<String, Object> toJson() {
-            return Map.of("mode", "auto", "calibration", calibration);
+            return ordered("mode", "auto", "calibration", calibration);
         }
     }
 
