@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  */
 public final class OutputDirectory {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final Pattern SHARD = Pattern.compile("part-(\\d{5,})\\.jsonl");
 
     private final Path dir;
@@ -242,7 +243,9 @@ public final class OutputDirectory {
     /** sha256 (hex) of the canonical JSON of {@code value}. */
     public static String fingerprint(Object value) {
         try {
-            byte[] bytes = new ObjectMapper().writeValueAsBytes(value);
+            // Keys sorted at every level: a Map.of(...) anywhere in a configuration iterates in a
+            // different order in each JVM, and a fingerprint must not depend on that.
+            byte[] bytes = CANONICAL.writeValueAsBytes(value);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("unchecked")
 class OutputDirectoryTest {
     @TempDir
     Path tmp;
@@ -52,6 +53,25 @@ class OutputDirectoryTest {
         Files.writeString(dir.resolve("README.md"), "# card");
         d.finish(Map.of("tool", "granular"));
         return d;
+    }
+
+    @Test
+    void theFingerprintDoesNotDependOnMapOrderAtAnyDepth() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("x", 1);
+        a.put("nested", new LinkedHashMap<>(Map.of("p", 1)));
+        ((Map<String, Object>) a.get("nested")).put("q", List.of(2, 3));
+        Map<String, Object> b = new LinkedHashMap<>();
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("q", List.of(2, 3));
+        nested.put("p", 1);
+        b.put("nested", nested);
+        b.put("x", 1);
+        assertThat(OutputDirectory.fingerprint(a)).isEqualTo(OutputDirectory.fingerprint(b));
+        assertThat(OutputDirectory.fingerprint(a)).isNotEqualTo(OutputDirectory.fingerprint(Map.of("x", 2)));
+        // list order still matters
+        nested.put("q", List.of(3, 2));
+        assertThat(OutputDirectory.fingerprint(a)).isNotEqualTo(OutputDirectory.fingerprint(b));
     }
 
     @Test
