@@ -193,15 +193,22 @@ public final class Labeler {
                     if (!span.train()) {
                         continue;
                     }
+                    // Touching trained spans are one run of trained text.
+                    int lastSpan = s;
+                    while (lastSpan + 1 < detail.size() && detail.get(lastSpan + 1).train()) {
+                        lastSpan++;
+                    }
                     int sb = content.offsetByCodePoints(0, span.beginOffset());
-                    int se = content.offsetByCodePoints(sb, span.length());
+                    int se = content.offsetByCodePoints(0, detail.get(lastSpan).endOffset());
+                    String label = lastSpan == s ? "train_detail[" + s + "]" : "train_detail[" + s + ".." + lastSpan + "]";
+                    s = lastSpan;
                     int lo = Math.max(sb, a);
                     int hi = Math.min(se, b);
                     if (lo >= hi) {
-                        return new Refused(where(ms, i) + ".train_detail[" + s + "] is trained but the chat template strips "
+                        return new Refused(where(ms, i) + "." + label + " is trained but the chat template strips "
                                 + "its text (" + quote(content.substring(sb, se)) + ")");
                     }
-                    runs.add(new Run(i, lo + shift, hi + shift, false, "train_detail[" + s + "]"));
+                    runs.add(new Run(i, lo + shift, hi + shift, false, label));
                 }
             }
             int end = pos + (b - a);
