@@ -183,7 +183,10 @@ public final class TokenExportJob {
                                 st.rejected++;
                             }
                             st.byReason.merge(s.reason(), 1L, Long::sum);
-                            rejected.append(JSON.writeValueAsString(Map.of("id", s.id(), "reason", s.reason()))).append('\n');
+                            Map<String, Object> line = new LinkedHashMap<>();
+                            line.put("id", s.id());
+                            line.put("reason", s.reason());
+                            rejected.append(JSON.writeValueAsString(line)).append('\n');
                         }
                     }
                 }
