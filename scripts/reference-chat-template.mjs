@@ -11,6 +11,11 @@
 //  - ids: the ids apply_chat_template(..., {tokenize: true}) gives, i.e. the rendering encoded with
 //    add_special_tokens=false (the template itself writes BOS where it wants one)
 //  - texts: each text encoded with add_special_tokens=false.
+// With "detail": true at the top of CASES_JSON, each conversation also gets
+//  - prefixes: apply_chat_template(messages[0..k], tokenize=false) for k = 1..n (null where the
+//    template refuses the prefix), to find where each message's turn ends;
+//  - token_ends: for each token j, the UTF-16 length of the longest common prefix of the rendering
+//    and decode(ids[0..j]) (a token that ends inside a character ends where the character begins).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -50,7 +55,29 @@ for (const c of cases.conversations ?? []) {
         if (c.tools !== undefined && c.tools !== null) options.tools = c.tools;
         const rendered = tokenizer.apply_chat_template(c.messages, options);
         const ids = tokenizer.encode(rendered, { add_special_tokens: false });
-        out.conversations.push({ rendered, ids: Array.from(ids, Number) });
+        const entry = { rendered, ids: Array.from(ids, Number) };
+        if (cases.detail) {
+            entry.prefixes = [];
+            for (let k = 1; k <= c.messages.length; k++) {
+                try {
+                    const o = { tokenize: false, add_generation_prompt: false };
+                    if (c.tools !== undefined && c.tools !== null) o.tools = c.tools;
+                    entry.prefixes.push(tokenizer.apply_chat_template(c.messages.slice(0, k), o));
+                } catch (e) {
+                    entry.prefixes.push(null);
+                }
+            }
+            entry.token_ends = [];
+            for (let j = 1; j <= entry.ids.length; j++) {
+                const d = tokenizer.decode(entry.ids.slice(0, j), { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+                let n = 0;
+                const m = Math.min(d.length, rendered.length);
+                while (n < m && d.charCodeAt(n) === rendered.charCodeAt(n)) n++;
+                // A decoded replacement character for an unfinished byte sequence is not a match.
+                entry.token_ends.push(n);
+            }
+        }
+        out.conversations.push(entry);
     } catch (e) {
         out.conversations.push({ error: String(e && e.message ? e.message : e) });
     }

@@ -2,6 +2,9 @@ package dev.granular.cli;
 
 import dev.granular.export.ExportFormat;
 import dev.granular.export.ExportJob;
+import dev.granular.export.TokenExportJob;
+import dev.granular.export.TokenFormat;
+import dev.granular.export.Truncation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +13,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code granular export}: maps options onto {@link ExportJob}. */
+/** {@code granular export}: maps options onto {@link ExportJob} or, for the token formats, {@link TokenExportJob}. */
 @Command(name = "export",
         header = "Deliver records in a trainer's format: exact, or refused with a reason.",
         description = {
@@ -21,9 +25,15 @@ import picocli.CommandLine.Spec;
                 "(sharegpt rows plus dataset_info.json). A record whose loss mask a format cannot carry",
                 "(e.g. a partly trained message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
                 "",
+                "Token formats, rendered with --tokenizer's chat template and tokenized with it:",
+                "tokens (input_ids, attention_mask, labels with -100 where untrained) and trl-tokens",
+                "(input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N packs",
+                "examples into rows of at most N tokens with position_ids restarting per example.",
+                "",
                 "Examples:",
                 "  granular export --in out/demo --format axolotl --out out/demo-axolotl",
-                "  granular export --in out/demo --format openai --out out/demo-openai",
+                "  granular export --in out/demo --format tokens --tokenizer models/qwen3 --max-length 8192 \\",
+                "      --truncation left-context --pack 8192 --out out/demo-tokens",
                 "Docs: docs/export.md"},
         mixinStandardHelpOptions = true)
 public final class ExportCommand implements Callable<Integer> {
@@ -33,11 +43,36 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "DIR|FILE", description = "Canonical records (an output folder or .jsonl files).")
     Path in;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "openai, axolotl, trl or llamafactory.")
-    ExportFormat format;
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "openai, axolotl, trl, llamafactory, tokens or trl-tokens.")
+    String format;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "Token formats: a Hugging Face tokenizer directory (tokenizer.json, and tokenizer_config.json with the chat template).")
+    Path tokenizer;
+
+    @Option(names = "--max-length", defaultValue = "0", paramLabel = "N",
+            description = "Token formats: longest example in tokens (0: no limit; with --pack, the row size).")
+    int maxLength;
+
+    @Option(names = "--truncation", defaultValue = "error", paramLabel = "MODE",
+            description = "Token formats, for an example over --max-length: error (exit 2 naming the record), drop "
+                    + "(rejected.jsonl), left-context (remove middle paragraphs of the longest user message). Default: ${DEFAULT-VALUE}.")
+    String truncation;
+
+    @Option(names = "--pack", defaultValue = "0", paramLabel = "N",
+            description = "Token formats: pack examples into rows of at most N tokens (best-fit decreasing); 0: one example per row.")
+    int pack;
+
+    @Option(names = "--tokens-format", defaultValue = "parquet", paramLabel = "parquet|jsonl",
+            description = "Token formats: file format of the rows. Default: ${DEFAULT-VALUE}.")
+    String tokensFormat;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Token formats: labelling threads (0: all cores).")
+    int threads;
 
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Rows per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
@@ -52,9 +87,56 @@ public final class ExportCommand implements Callable<Integer> {
             commandLine.add("export");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        ExportJob.Result r = ExportJob.run(new ExportJob.Spec(in, format, out, shardSize, overwrite, commandLine));
+        TokenFormat tokens = TokenFormat.byName(format.toLowerCase(Locale.ROOT));
+        if (tokens != null) {
+            return tokens(tokens, commandLine);
+        }
+        ExportFormat plain = null;
+        for (ExportFormat f : ExportFormat.values()) {
+            if (f.wireName().equals(format.toLowerCase(Locale.ROOT))) {
+                plain = f;
+            }
+        }
+        if (plain == null) {
+            throw new ParameterException(spec.commandLine(), "--format: unknown format '" + format
+                    + "' (expected openai, axolotl, trl, llamafactory, tokens or trl-tokens)");
+        }
+        var parse = spec.commandLine().getParseResult();
+        for (String tokenOnly : List.of("--tokenizer", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads")) {
+            if (parse.hasMatchedOption(tokenOnly)) {
+                throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
+            }
+        }
+        ExportJob.Result r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine));
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s%s%n", r.exported(), r.records(),
-                format.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
+                plain.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
+        return Granular.OK;
+    }
+
+    private Integer tokens(TokenFormat f, List<String> commandLine) {
+        if (tokenizer == null) {
+            throw new ParameterException(spec.commandLine(), "--format " + f.wireName()
+                    + " needs --tokenizer DIR (a Hugging Face tokenizer directory whose tokenizer_config.json holds the chat template)");
+        }
+        Truncation t = Truncation.byName(truncation.toLowerCase(Locale.ROOT));
+        if (t == null) {
+            throw new ParameterException(spec.commandLine(), "--truncation: expected error, drop or left-context, got '" + truncation + "'");
+        }
+        TokenExportJob.FileFormat ff = switch (tokensFormat.toLowerCase(Locale.ROOT)) {
+            case "parquet" -> TokenExportJob.FileFormat.PARQUET;
+            case "jsonl" -> TokenExportJob.FileFormat.JSONL;
+            default -> throw new ParameterException(spec.commandLine(), "--tokens-format: expected parquet or jsonl, got '" + tokensFormat + "'");
+        };
+        if (maxLength < 0 || pack < 0 || threads < 0 || shardSize < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
+        }
+        TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, maxLength, t, pack, ff, shardSize,
+                threads, overwrite, commandLine));
+        long skipped = r.dropped() + r.rejected();
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s (%d rows, %d tokens, %.1f%% trained%s)%s%n",
+                r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),
+                r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
+                skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
         return Granular.OK;
     }
 }

@@ -60,4 +60,74 @@ class ExportCommandTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("--format");
     }
+
+    private static Path qwen3() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path t = dir.resolve(".test-assets/tokenizers/qwen3");
+            if (Files.isRegularFile(t.resolve("tokenizer.json"))) {
+                return t;
+            }
+        }
+        throw new AssertionError("no .test-assets/tokenizers/qwen3 above " + Path.of("").toAbsolutePath() + ": run scripts/fetch-test-assets");
+    }
+
+    @Test
+    void tokensWritesParquetWithTheTokenizersTemplate() throws IOException {
+        Path out = tmp.resolve("tokens");
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--out", out.toString());
+        assertThat(run.code()).as(run.all()).isZero();
+        // "pam" trains "b" of "ab", a single token: no whole token lies in the trained span, so it is refused.
+        assertThat(run.out()).startsWith("export: 1 of 2 records as tokens to " + out + " (1 rows, 16 tokens, 12.5% trained)");
+        assertThat(Files.readString(out.resolve("rejected.jsonl"))).contains("\"pam\"").contains("covered by no whole token");
+        assertThat(out.resolve("data/part-00000.parquet")).exists();
+        assertThat(out.resolve("report/lengths.png")).exists();
+        assertThat(Files.readString(out.resolve("manifest.json"))).contains("\"tokenizer\" : \"qwen3\"");
+    }
+
+    @Test
+    void trlTokensAsJsonlPacked() throws IOException {
+        Path out = tmp.resolve("trl-tokens");
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "trl-tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--pack", "64", "--out", out.toString());
+        assertThat(run.code()).as(run.all()).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("data/part-00000.jsonl"));
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0)).startsWith("{\"input_ids\":[").contains("\"completion_mask\":[").contains("\"position_ids\":[0,1,");
+    }
+
+    @Test
+    void aTokenFormatWithoutTokenizerIsAUsageError() throws IOException {
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "tokens", "--out", tmp.resolve("x").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("--format tokens needs --tokenizer DIR");
+    }
+
+    @Test
+    void aTokenizerWithoutChatTemplateExitsTwoSayingSo() throws IOException {
+        Path bare = tmp.resolve("bare");
+        Files.createDirectories(bare);
+        Files.copy(qwen3().resolve("tokenizer.json"), bare.resolve("tokenizer.json"));
+        Files.writeString(bare.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "tokens", "--tokenizer", bare.toString(),
+                "--out", tmp.resolve("x").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("no chat template in " + bare.resolve("tokenizer_config.json"));
+    }
+
+    @Test
+    void tooLongWithTruncationErrorExitsTwoNamingTheRecord() throws IOException {
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--max-length", "5", "--out", tmp.resolve("x").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("record whole has ").contains("tokens > --max-length 5");
+    }
+
+    @Test
+    void tokenOptionsWithARowFormatAreAUsageError() throws IOException {
+        In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "openai", "--pack", "64",
+                "--out", tmp.resolve("x").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("--pack applies to the token formats (tokens, trl-tokens) only");
+    }
 }

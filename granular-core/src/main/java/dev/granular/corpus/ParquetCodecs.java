@@ -19,7 +19,7 @@ import org.xerial.snappy.Snappy;
  * ZSTD, and the JDK for GZIP. Other codecs (LZO, BROTLI, LZ4) are refused with an
  * {@link UnsupportedOperationException} that names the codec.
  */
-final class ParquetCodecs implements CompressionCodecFactory {
+public final class ParquetCodecs implements CompressionCodecFactory {
     /** The codecs this factory handles. */
     static final String SUPPORTED = "UNCOMPRESSED, SNAPPY, ZSTD, GZIP";
 

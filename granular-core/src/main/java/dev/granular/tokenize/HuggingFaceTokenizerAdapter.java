@@ -150,6 +150,36 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         return new Encoding(ids, starts(spans, Utf16.codePointStarts(s)));
     }
 
+    /** Each token's own span, as Hugging Face's offset mapping gives it, in UTF-16 indices. */
+    @Override
+    public TokenSpans encodeWithSpans(String text) {
+        String s = Utf16.replaceLoneSurrogates(text);
+        long encoding = TokenizersLibrary.LIB.encode(handle(), s, false);
+        int[] ids;
+        CharSpan[] spans;
+        try {
+            ids = toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
+            spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+        int[] cp = Utf16.codePointStarts(s);
+        int[] begins = new int[ids.length];
+        int[] ends = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            CharSpan span = spans[i];
+            if (span == null) {
+                int at = i == 0 ? 0 : ends[i - 1];
+                begins[i] = at;
+                ends[i] = at;
+            } else {
+                begins[i] = cp == null ? span.getStart() : cp[span.getStart()];
+                ends[i] = cp == null ? span.getEnd() : cp[span.getEnd()];
+            }
+        }
+        return new TokenSpans(ids, begins, ends);
+    }
+
     /**
      * Token starts as UTF-16 indices from code-point spans. The first token starts at 0. A later
      * token is a clean start when its span begins at or after the end of everything covered so far

@@ -27,6 +27,15 @@ public interface Tokenizer extends AutoCloseable {
      */
     Encoding encodeWithOffsets(String text);
 
+    /**
+     * Token ids of {@code text} with the range of text each token covers (see {@link TokenSpans}).
+     * The default derives the ranges from {@link #encodeWithOffsets}; tokenizers that know each
+     * token's own span override it.
+     */
+    default TokenSpans encodeWithSpans(String text) {
+        return TokenSpans.fromStarts(encodeWithOffsets(text), text.length());
+    }
+
     /** The text of {@code ids} (special tokens rendered as their text). */
     String decode(int[] ids);
 

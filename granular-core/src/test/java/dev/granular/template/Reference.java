@@ -19,23 +19,27 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code node scripts/reference-chat-template.mjs}, i.e. transformers.js's apply_chat_template and
  * tokenizer, on the same tokenizer files. Needs node and scripts/fetch-test-assets (scripts/test runs it).
  */
-final class Reference {
+public final class Reference {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_SECONDS = 300;
 
     /** A conversation as the reference receives it. */
-    record Conversation(String name, List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt) { }
+    public record Conversation(String name, List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt) { }
 
     /** What transformers.js gave for one conversation: the rendering and its ids, or an error. */
-    record Rendered(String text, int[] ids, String error) { }
+    public record Rendered(String text, int[] ids, String error, List<String> prefixes, int[] tokenEnds) {
+        Rendered(String text, int[] ids, String error) {
+            this(text, ids, error, null, null);
+        }
+    }
 
-    record Result(List<Rendered> conversations, List<int[]> texts) { }
+    public record Result(List<Rendered> conversations, List<int[]> texts) { }
 
     private Reference() {
     }
 
-    static Path tokenizerDir(String name) {
+    public static Path tokenizerDir(String name) {
         Path dir = assetsDir().resolve("tokenizers").resolve(name);
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             fail("missing test asset " + dir.resolve("tokenizer.json") + ": run scripts/fetch-test-assets");
@@ -43,7 +47,7 @@ final class Reference {
         return dir;
     }
 
-    static Path assetsDir() {
+    public static Path assetsDir() {
         String property = System.getProperty("granular.testAssets");
         if (property != null && !property.isBlank() && !property.contains("${")) {
             return Path.of(property);
@@ -57,7 +61,15 @@ final class Reference {
     }
 
     /** Runs the reference once for a tokenizer directory. */
-    static Result run(Path tokenizerDir, List<Conversation> conversations, List<String> texts) {
+    public static Result run(Path tokenizerDir, List<Conversation> conversations, List<String> texts) {
+        return run(tokenizerDir, conversations, texts, false);
+    }
+
+    /**
+     * Like {@link #run(Path, List, List)}; with {@code detail}, each rendering also comes with the
+     * renderings of its message prefixes and the end of each token in the text (see the script).
+     */
+    public static Result run(Path tokenizerDir, List<Conversation> conversations, List<String> texts, boolean detail) {
         Path root = assetsDir().toAbsolutePath().getParent();
         Path script = root.resolve("scripts").resolve("reference-chat-template.mjs");
         if (!Files.isRegularFile(script)) {
@@ -79,7 +91,7 @@ final class Reference {
             Path out = Files.createTempFile("granular-reference", ".out.json");
             Path err = Files.createTempFile("granular-reference", ".err.txt");
             try {
-                JSON.writeValue(in.toFile(), Map.of("conversations", convs, "texts", texts));
+                JSON.writeValue(in.toFile(), Map.of("conversations", convs, "texts", texts, "detail", detail));
                 Process p;
                 try {
                     p = new ProcessBuilder("node", script.toString(), tokenizerDir.toAbsolutePath().toString(), in.toString())
@@ -98,8 +110,16 @@ final class Reference {
                 JsonNode result = JSON.readTree(out.toFile());
                 List<Rendered> rendered = new ArrayList<>();
                 for (JsonNode r : result.get("conversations")) {
-                    rendered.add(r.has("error") ? new Rendered(null, null, r.get("error").asText())
-                            : new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null));
+                    if (r.has("error")) {
+                        rendered.add(new Rendered(null, null, r.get("error").asText()));
+                    } else if (r.has("prefixes")) {
+                        List<String> prefixes = new ArrayList<>();
+                        r.get("prefixes").forEach(x -> prefixes.add(x.isNull() ? null : x.asText()));
+                        rendered.add(new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null,
+                                java.util.Collections.unmodifiableList(prefixes), ints(r.get("token_ends"))));
+                    } else {
+                        rendered.add(new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null));
+                    }
                 }
                 List<int[]> ids = new ArrayList<>();
                 for (JsonNode t : result.get("texts")) {

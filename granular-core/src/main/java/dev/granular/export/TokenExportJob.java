@@ -1,0 +1,517 @@
+package dev.granular.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusReader;
+import dev.granular.io.AtomicFiles;
+import dev.granular.io.BadInputException;
+import dev.granular.io.OutputDirectory;
+import dev.granular.io.ShardWriter;
+import dev.granular.record.RecordReader;
+import dev.granular.record.TrainingRecord;
+import dev.granular.report.Charts;
+import dev.granular.report.Histogram;
+import dev.granular.report.Json;
+import dev.granular.template.ChatTemplate;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * {@code granular export --format tokens|trl-tokens}: canonical records rendered with a model's
+ * chat template, tokenized with its tokenizer and labelled by {@link Labeler}, written as
+ * pre-tokenized rows (Parquet by default, or JSONL), optionally packed.
+ *
+ * <pre>{@code
+ * TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(Path.of("out/in2"), TokenFormat.TOKENS,
+ *         Path.of("out/in2-tokens"), Path.of("models/qwen3"), 4096, Truncation.LEFT_CONTEXT, 0,
+ *         TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, List.of("export")));
+ * }</pre>
+ *
+ * <p>Records are labelled on a pool of threads, in batches, and written in input order, so the
+ * output does not depend on the thread count. Packing ({@code pack > 0}) is best-fit decreasing
+ * over windows of {@link #PACK_WINDOW} examples.
+ */
+public final class TokenExportJob {
+    /** Examples packed together at most; bounds memory for large exports. */
+    public static final int PACK_WINDOW = 100_000;
+    private static final int BATCH = 256;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Where the rows go. */
+    public enum FileFormat {
+        PARQUET, JSONL;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * What to export.
+     *
+     * @param maxLength  longest example in tokens, 0 for no limit ({@code pack} when packing and 0)
+     * @param pack       row capacity in tokens for packing, 0 for one example per row
+     * @param shardSize  rows per data file
+     * @param threads    labelling threads, 0 for the available processors
+     */
+    public record Spec(Path in, TokenFormat format, Path out, Path tokenizer, int maxLength, Truncation truncation, int pack,
+                       FileFormat fileFormat, int shardSize, int threads, boolean overwrite, List<String> commandLine) {
+        public Spec {
+            commandLine = List.copyOf(commandLine);
+            if (maxLength < 0 || pack < 0 || shardSize < 1 || threads < 0) {
+                throw new IllegalArgumentException("maxLength, pack and threads must be >= 0 and shardSize >= 1");
+            }
+            if (pack > 0 && maxLength > pack) {
+                throw new BadInputException("--max-length " + maxLength + " > --pack " + pack + ": an example longer than a packed row fits nowhere");
+            }
+        }
+
+        int limit() {
+            return maxLength > 0 ? maxLength : pack;
+        }
+    }
+
+    /** What an export did. */
+    public record Result(long records, long examples, long rows, long tokens, long trainedTokens, long truncated, long dropped,
+                         long rejected, Map<String, Long> rejectedByReason) {
+        /** Trained tokens over all tokens written. */
+        public double trainedFraction() {
+            return tokens == 0 ? 0 : (double) trainedTokens / tokens;
+        }
+    }
+
+    private TokenExportJob() {
+    }
+
+    /** One record's outcome. */
+    private sealed interface Outcome permits Example, Skipped {
+    }
+
+    private record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
+    }
+
+    /** @param dropped too long (vs a degenerate mask) */
+    private record Skipped(String id, String reason, boolean dropped) implements Outcome {
+    }
+
+    public static Result run(Spec spec) {
+        ChatTemplate template = ChatTemplate.load(spec.tokenizer());
+        try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
+            return run(spec, new Labeler(template, tokenizer));
+        }
+    }
+
+    /** Runs with a labeler already built (its tokenizer stays open). */
+    public static Result run(Spec spec, Labeler labeler) {
+        Instant started = Instant.now();
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("format", spec.format().wireName());
+        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
+        identity.put("tokenizer", labeler.tokenizer().name());
+        identity.put("tokenizer_fingerprint", labeler.tokenizer().fingerprint());
+        identity.put("max_length", spec.maxLength());
+        identity.put("truncation", spec.truncation().wireName());
+        identity.put("pack", spec.pack());
+        identity.put("file_format", spec.fileFormat().wireName());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite());
+        clearParquet(dir.dataDir());
+        int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
+        Stats st = new Stats();
+        StringBuilder rejected = new StringBuilder();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "granular-export");
+            t.setDaemon(true);
+            return t;
+        });
+        List<String> columns = spec.format().columns(spec.pack() > 0);
+        try (Rows rows = spec.fileFormat() == FileFormat.PARQUET
+                ? new ParquetRows(dir.dataDir(), spec.shardSize(), columns, labeler.tokenizer().name())
+                : new JsonlRows(dir.rewriter(), columns);
+             Stream<TrainingRecord> in = RecordReader.read(spec.in())) {
+            List<Example> window = new ArrayList<>();
+            var it = in.iterator();
+            while (it.hasNext()) {
+                List<TrainingRecord> batch = new ArrayList<>(BATCH);
+                while (it.hasNext() && batch.size() < BATCH) {
+                    batch.add(it.next());
+                }
+                List<Future<Outcome>> futures = new ArrayList<>(batch.size());
+                for (TrainingRecord r : batch) {
+                    futures.add(pool.submit(() -> process(labeler, r, spec)));
+                }
+                for (Future<Outcome> f : futures) {
+                    Outcome o = get(f);
+                    st.records++;
+                    switch (o) {
+                        case Example e -> {
+                            st.add(e);
+                            if (spec.pack() > 0) {
+                                window.add(e);
+                                if (window.size() >= PACK_WINDOW) {
+                                    packAndWrite(window, spec, rows, st);
+                                    window.clear();
+                                }
+                            } else {
+                                rows.write(spec.format().row(e.ids(), e.labels(), null));
+                                st.rows++;
+                                st.rowLengths.add(e.ids().length);
+                            }
+                        }
+                        case Skipped s -> {
+                            if (s.dropped()) {
+                                st.dropped++;
+                            } else {
+                                st.rejected++;
+                            }
+                            st.byReason.merge(s.reason(), 1L, Long::sum);
+                            Map<String, Object> line = new LinkedHashMap<>();
+                            line.put("id", s.id());
+                            line.put("reason", s.reason());
+                            rejected.append(JSON.writeValueAsString(line)).append('\n');
+                        }
+                    }
+                }
+            }
+            if (!window.isEmpty()) {
+                packAndWrite(window, spec, rows, st);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + spec.out(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+        if (st.dropped + st.rejected > 0) {
+            AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), rejected.toString());
+        }
+        Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
+                st.byReason);
+        Map<String, Object> summary = summary(spec, labeler, result);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+            int[] lengths = st.exampleLengths.toArray();
+            int top = Math.max(1, Arrays.stream(lengths).max().orElse(1));
+            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Example length (" + labeler.tokenizer().name() + ")",
+                    "tokens", "examples", Histogram.of(0, top + 1, 50, Arrays.stream(lengths).asDoubleStream().toArray()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, labeler, result));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("tool", "granular");
+        manifest.put("command", "export");
+        manifest.put("command_line", spec.commandLine());
+        manifest.putAll(identity);
+        manifest.put("fingerprint", dir.fingerprint());
+        manifest.put("counts", summary);
+        manifest.put("started", started.toString());
+        manifest.put("ended", Instant.now().toString());
+        dir.finish(manifest);
+        return result;
+    }
+
+    private static Outcome get(Future<Outcome> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Outcome process(Labeler labeler, TrainingRecord r, Spec spec) {
+        Labeler.Result res = labeler.label(r);
+        if (res instanceof Labeler.Refused refused) {
+            return new Skipped(r.id(), refused.reason(), false);
+        }
+        LossMask m = (LossMask) res;
+        int limit = spec.limit();
+        boolean truncated = false;
+        if (limit > 0 && m.size() > limit) {
+            switch (spec.truncation()) {
+                case ERROR -> throw new BadInputException("record " + r.id() + " has " + m.size() + " tokens > --max-length " + limit
+                        + " (use --truncation drop or left-context to go on)");
+                case DROP -> {
+                    return new Skipped(r.id(), "longer than --max-length " + limit
+                            + (trainedBeyond(m, limit) ? " (truncating would cut trained tokens)" : ""), true);
+                }
+                case LEFT_CONTEXT -> {
+                    Object fitted = LeftContext.fit(labeler, r, m.size(), limit);
+                    if (fitted instanceof Labeler.Refused refused) {
+                        return new Skipped(r.id(), refused.reason().startsWith(m.size() + " tokens")
+                                ? "left-context: cannot fit --max-length " + limit + " without cutting trained text"
+                                : refused.reason(), true);
+                    }
+                    m = ((LeftContext.Fitted) fitted).mask();
+                    truncated = true;
+                }
+            }
+        }
+        return new Example(r.id(), m.ids(), m.labels(), m.trainedTokens(), truncated);
+    }
+
+    private static boolean trainedBeyond(LossMask m, int limit) {
+        for (int i = limit; i < m.size(); i++) {
+            if (m.isTrained(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void packAndWrite(List<Example> window, Spec spec, Rows rows, Stats st) throws IOException {
+        int[] lengths = new int[window.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = window.get(i).ids().length;
+        }
+        for (int[] bin : Packing.bestFitDecreasing(lengths, spec.pack())) {
+            int n = 0;
+            for (int i : bin) {
+                n += lengths[i];
+            }
+            int[] ids = new int[n];
+            int[] labels = new int[n];
+            int[] positions = new int[n];
+            int at = 0;
+            for (int i : bin) {
+                Example e = window.get(i);
+                System.arraycopy(e.ids(), 0, ids, at, lengths[i]);
+                System.arraycopy(e.labels(), 0, labels, at, lengths[i]);
+                for (int p = 0; p < lengths[i]; p++) {
+                    positions[at + p] = p;
+                }
+                at += lengths[i];
+            }
+            rows.write(spec.format().row(ids, labels, positions));
+            st.rows++;
+            st.rowLengths.add(n);
+        }
+    }
+
+    private static Map<String, Object> summary(Spec spec, Labeler labeler, Result r) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("format", spec.format().wireName());
+        s.put("file_format", spec.fileFormat().wireName());
+        s.put("tokenizer", labeler.tokenizer().name());
+        s.put("records", r.records());
+        s.put("examples", r.examples());
+        s.put("rows", r.rows());
+        s.put("tokens", r.tokens());
+        s.put("trained_tokens", r.trainedTokens());
+        s.put("trained_fraction", Math.round(r.trainedFraction() * 1e6) / 1e6);
+        s.put("max_length", spec.limit());
+        s.put("truncation", spec.truncation().wireName());
+        s.put("pack", spec.pack());
+        s.put("truncated", r.truncated());
+        s.put("dropped", r.dropped());
+        s.put("rejected", r.rejected());
+        s.put("rejected_by_reason", r.rejectedByReason());
+        return s;
+    }
+
+    private static String card(Spec spec, Labeler labeler, Result r) {
+        StringBuilder md = new StringBuilder("# Export: " + spec.format().wireName() + "\n\n");
+        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("` from `")
+                .append(spec.in()).append("`, rendered with the chat template and tokenized with `")
+                .append(labeler.tokenizer().name()).append("` (").append(labeler.tokenizer().fingerprint()).append(").\n\n");
+        md.append("| | |\n|---|---|\n");
+        md.append("| records read | ").append(r.records()).append(" |\n");
+        md.append("| examples | ").append(r.examples()).append(" |\n");
+        md.append("| rows (").append(spec.fileFormat().wireName()).append(") | ").append(r.rows()).append(" |\n");
+        md.append("| tokens | ").append(r.tokens()).append(" |\n");
+        md.append(String.format(Locale.ROOT, "| trained tokens | %d (%.1f%%) |%n", r.trainedTokens(), 100 * r.trainedFraction()));
+        md.append("| shortened (left-context) | ").append(r.truncated()).append(" |\n");
+        md.append("| dropped (too long) | ").append(r.dropped()).append(" |\n");
+        md.append("| rejected (mask) | ").append(r.rejected()).append(" |\n\n");
+        if (!r.rejectedByReason().isEmpty()) {
+            md.append("Left out (see rejected.jsonl):\n\n");
+            r.rejectedByReason().forEach((k, v) -> md.append("- ").append(v).append(" × ").append(k).append('\n'));
+            md.append('\n');
+        }
+        md.append("Columns: `").append(String.join("`, `", spec.format().columns(spec.pack() > 0))).append("`. ");
+        md.append(switch (spec.format()) {
+            case TOKENS -> "`labels` is -100 where the loss is off (not shifted: the trainer shifts).";
+            case TRL_TOKENS -> "`completion_mask` is 1 where the loss is on; train with TRL's SFTTrainer and `completion_only_loss=True`.";
+        });
+        if (spec.pack() > 0) {
+            md.append(" Rows are packed to at most ").append(spec.pack()).append(" tokens; `position_ids` restart at 0 for each "
+                    + "example, so use a trainer mode that reads them (flash-attention varlen / padding-free) to keep examples from "
+                    + "attending to each other.");
+        }
+        md.append("\n\nLength histogram: `report/lengths.png`.\n");
+        return md.toString();
+    }
+
+    private static void clearParquet(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            try (Stream<Path> s = Files.list(dataDir)) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.endsWith(".parquet") || n.endsWith(".parquet.partial")) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dataDir, e);
+        }
+    }
+
+    private static final class Stats {
+        long records;
+        long examples;
+        long rows;
+        long tokens;
+        long trained;
+        long truncated;
+        long dropped;
+        long rejected;
+        final Map<String, Long> byReason = new TreeMap<>();
+        final IntList exampleLengths = new IntList();
+        final IntList rowLengths = new IntList();
+
+        void add(Example e) {
+            examples++;
+            tokens += e.ids().length;
+            trained += e.trained();
+            if (e.truncated()) {
+                truncated++;
+            }
+            exampleLengths.add(e.ids().length);
+        }
+    }
+
+    private static final class IntList {
+        private int[] a = new int[1024];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+
+    /** A sink of rows split into shards. */
+    private interface Rows extends AutoCloseable {
+        void write(int[][] row) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    private static final class JsonlRows implements Rows {
+        private final ShardWriter writer;
+        private final List<String> columns;
+        private final StringBuilder sb = new StringBuilder();
+
+        JsonlRows(ShardWriter writer, List<String> columns) {
+            this.writer = writer;
+            this.columns = columns;
+        }
+
+        @Override
+        public void write(int[][] row) {
+            sb.setLength(0);
+            sb.append('{');
+            for (int c = 0; c < columns.size(); c++) {
+                if (c > 0) {
+                    sb.append(',');
+                }
+                sb.append('"').append(columns.get(c)).append("\":[");
+                int[] v = row[c];
+                for (int i = 0; i < v.length; i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    sb.append(v[i]);
+                }
+                sb.append(']');
+            }
+            writer.write(sb.append('}').toString());
+        }
+
+        @Override
+        public void close() {
+            writer.finish();
+            writer.close();
+        }
+    }
+
+    /** data/part-NNNNN.parquet, each written as a hidden .partial file and renamed when complete. */
+    private static final class ParquetRows implements Rows {
+        private final Path dataDir;
+        private final int shardSize;
+        private final List<String> columns;
+        private final Map<String, String> metadata;
+        private IntListParquetWriter current;
+        private Path partial;
+        private int shard;
+        private long inShard;
+
+        ParquetRows(Path dataDir, int shardSize, List<String> columns, String tokenizer) {
+            this.dataDir = dataDir;
+            this.shardSize = shardSize;
+            this.columns = columns;
+            this.metadata = Map.of("granular.tokenizer", tokenizer);
+        }
+
+        @Override
+        public void write(int[][] row) throws IOException {
+            if (current == null) {
+                partial = dataDir.resolve(String.format(Locale.ROOT, ".part-%05d.parquet.partial", shard));
+                Files.deleteIfExists(partial);
+                current = new IntListParquetWriter(partial, columns, metadata);
+            }
+            current.write(row);
+            if (++inShard == shardSize) {
+                finishShard();
+            }
+        }
+
+        private void finishShard() throws IOException {
+            current.close();
+            Files.move(partial, dataDir.resolve(String.format(Locale.ROOT, "part-%05d.parquet", shard)),
+                    StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            current = null;
+            shard++;
+            inShard = 0;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (current != null) {
+                finishShard();
+            }
+        }
+    }
+}
