@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * segments (paragraphs, else lines, else sentences) of its longest untrained user message, from
  * the middle leftwards and then rightwards, keeping the first and last segments (instructions and
  * question usually sit there). Trained text is never touched: the conversation is re-rendered and
- * re-labelled after each cut.
+ * re-labelled after each cut. Neither is the text an answer rests on: segments overlapping an
+ * IN2 record's {@code meta.key_char_spans} or {@code meta.evidence_spans} (code points of its user
+ * message) are kept, since cutting them would leave an answer with nothing to support it.
  */
 final class LeftContext {
     private static final Pattern PARAGRAPHS = Pattern.compile("(?<=\\n\\n)");
@@ -50,7 +52,10 @@ final class LeftContext {
         if (segments.size() < 3) {
             return new Labeler.Refused(too + " and messages[" + u + "] has no middle segment to remove");
         }
-        int[] order = removalOrder(segments.size());
+        int[] order = withoutProtected(removalOrder(segments.size()), segments, protectedSpans(r));
+        if (order.length == 0) {
+            return new Labeler.Refused(too + " and every middle segment of messages[" + u + "] holds text the answer rests on");
+        }
         // Binary search for the fewest removals that fit: more removed never makes the text longer.
         int lo = 1;
         int hi = order.length;
@@ -76,6 +81,34 @@ final class LeftContext {
                     + "] it does not fit, and truncating further would cut trained text");
         }
         return new Fitted(best, bestK);
+    }
+
+    /** Code-point ranges of the user message that must stay: IN2's key segments and evidence. */
+    static List<int[]> protectedSpans(TrainingRecord r) {
+        List<int[]> out = new ArrayList<>();
+        for (String key : List.of("key_char_spans", "evidence_spans")) {
+            if (r.meta().get(key) instanceof List<?> spans) {
+                for (Object o : spans) {
+                    if (o instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof Number b
+                            && pair.get(1) instanceof Number e) {
+                        out.add(new int[] {b.intValue(), e.intValue()});
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The removal order without the segments that overlap a protected range. */
+    static int[] withoutProtected(int[] order, List<String> segments, List<int[]> spans) {
+        if (spans.isEmpty()) {
+            return order;
+        }
+        int[] starts = new int[segments.size() + 1];
+        for (int i = 0; i < segments.size(); i++) {
+            starts[i + 1] = starts[i] + segments.get(i).codePointCount(0, segments.get(i).length());
+        }
+        return Arrays.stream(order).filter(i -> spans.stream().noneMatch(sp -> sp[0] < starts[i + 1] && sp[1] > starts[i])).toArray();
     }
 
     static List<String> segments(String text) {
