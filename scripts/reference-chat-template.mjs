@@ -12,8 +12,6 @@
 //    add_special_tokens=false (the template itself writes BOS where it wants one)
 //  - texts: each text encoded with add_special_tokens=false.
 // With "detail": true at the top of CASES_JSON, each conversation also gets
-//  - prefixes: apply_chat_template(messages[0..k], tokenize=false) for k = 1..n (null where the
-//    template refuses the prefix), to find where each message's turn ends;
 //  - token_ends: for each token j, the UTF-16 length of the longest common prefix of the rendering
 //    and decode(ids[0..j]) (a token that ends inside a character ends where the character begins).
 import { readFileSync } from 'node:fs';
@@ -57,23 +55,14 @@ for (const c of cases.conversations ?? []) {
         const ids = tokenizer.encode(rendered, { add_special_tokens: false });
         const entry = { rendered, ids: Array.from(ids, Number) };
         if (cases.detail) {
-            entry.prefixes = [];
-            for (let k = 1; k <= c.messages.length; k++) {
-                try {
-                    const o = { tokenize: false, add_generation_prompt: false };
-                    if (c.tools !== undefined && c.tools !== null) o.tools = c.tools;
-                    entry.prefixes.push(tokenizer.apply_chat_template(c.messages.slice(0, k), o));
-                } catch (e) {
-                    entry.prefixes.push(null);
-                }
-            }
             entry.token_ends = [];
             for (let j = 1; j <= entry.ids.length; j++) {
                 const d = tokenizer.decode(entry.ids.slice(0, j), { skip_special_tokens: false, clean_up_tokenization_spaces: false });
                 let n = 0;
                 const m = Math.min(d.length, rendered.length);
                 while (n < m && d.charCodeAt(n) === rendered.charCodeAt(n)) n++;
-                // A decoded replacement character for an unfinished byte sequence is not a match.
+                // A decoded U+FFFD for an unfinished byte sequence does not match: such a token ends
+                // where its character begins, and the token completing the character covers it.
                 entry.token_ends.push(n);
             }
         }

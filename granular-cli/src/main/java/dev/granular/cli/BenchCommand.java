@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         description = {"Examples:", "  granular bench in2-assembly", "  granular bench make-corpus --bytes 1000000000 big.jsonl",
                 "  granular bench in2-memory big.jsonl", "  granular bench llm-throughput"},
         mixinStandardHelpOptions = true,
-        subcommands = {BenchCommand.Assembly.class, BenchCommand.MakeCorpus.class, BenchCommand.Memory.class, BenchCommand.LlmThroughput.class})
+        subcommands = {BenchCommand.Assembly.class, BenchCommand.MakeCorpus.class, BenchCommand.Memory.class, BenchCommand.LlmThroughput.class,
+                BenchCommand.TokensExport.class})
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -225,6 +226,37 @@ public final class BenchCommand implements Runnable {
                 double secs = (t1 - t0) / 1e9;
                 return new double[] {requests / secs, (cpu1 - cpu0) / 1e6 / requests, liveHeap / 1e6};
             }
+        }
+    }
+
+    @Command(name = "tokens-export", header = "Token export throughput as a fraction of the raw tokenizer's encode throughput.",
+            mixinStandardHelpOptions = true)
+    static final class TokensExport implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Hugging Face tokenizer directory with a chat template.")
+        Path tokenizer;
+        @Option(names = "--records", defaultValue = "2000")
+        int records;
+        @Option(names = "--rounds", defaultValue = "5")
+        int rounds;
+        @Option(names = "--threads", defaultValue = "0", description = "0: all cores.")
+        int threads;
+
+        @Override
+        public Integer call() throws IOException {
+            Path work = Files.createTempDirectory("granular-bench");
+            int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+            var f = dev.granular.export.TokenExportBenchmark.run(tokenizer, records, rounds, n, work);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "tokenizer %s, %d records, %,d tokens, %d threads (best of %d rounds)%n", tokenizer.getFileName(),
+                    f.records(), f.tokens(), f.threads(), rounds);
+            out.printf(Locale.ROOT, "  raw encode:   %8.3f s  %,14.0f tokens/s%n", f.rawSeconds(), f.rawTokensPerSecond());
+            out.printf(Locale.ROOT, "  tokens export:%8.3f s  %,14.0f tokens/s  (read, render, tokenize, label, write Parquet)%n",
+                    f.exportSeconds(), f.exportTokensPerSecond());
+            out.printf(Locale.ROOT, "  fraction:     %.2f of the bests, median of the per-round ratios %.2f  (target >= 0.8)%n",
+                    f.fraction(), f.medianFraction());
+            return Granular.OK;
         }
     }
 }

@@ -53,6 +53,7 @@ public final class TokenExportJob {
     /** Examples packed together at most; bounds memory for large exports. */
     public static final int PACK_WINDOW = 100_000;
     private static final int BATCH = 256;
+    private static final int IN_FLIGHT = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Where the rows go. */
@@ -148,17 +149,22 @@ public final class TokenExportJob {
                 : new JsonlRows(dir.rewriter(), columns);
              Stream<TrainingRecord> in = RecordReader.read(spec.in())) {
             List<Example> window = new ArrayList<>();
+            // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
+            java.util.ArrayDeque<List<Future<Outcome>>> inFlight = new java.util.ArrayDeque<>();
             var it = in.iterator();
-            while (it.hasNext()) {
-                List<TrainingRecord> batch = new ArrayList<>(BATCH);
-                while (it.hasNext() && batch.size() < BATCH) {
-                    batch.add(it.next());
+            while (it.hasNext() || !inFlight.isEmpty()) {
+                if (it.hasNext()) {
+                    List<Future<Outcome>> futures = new ArrayList<>(BATCH);
+                    while (it.hasNext() && futures.size() < BATCH) {
+                        TrainingRecord r = it.next();
+                        futures.add(pool.submit(() -> process(labeler, r, spec)));
+                    }
+                    inFlight.addLast(futures);
+                    if (inFlight.size() <= IN_FLIGHT && it.hasNext()) {
+                        continue;
+                    }
                 }
-                List<Future<Outcome>> futures = new ArrayList<>(batch.size());
-                for (TrainingRecord r : batch) {
-                    futures.add(pool.submit(() -> process(labeler, r, spec)));
-                }
-                for (Future<Outcome> f : futures) {
+                for (Future<Outcome> f : inFlight.removeFirst()) {
                     Outcome o = get(f);
                     st.records++;
                     switch (o) {
@@ -176,16 +182,16 @@ public final class TokenExportJob {
                                 st.rowLengths.add(e.ids().length);
                             }
                         }
-                        case Skipped s -> {
-                            if (s.dropped()) {
+                        case Skipped sk -> {
+                            if (sk.dropped()) {
                                 st.dropped++;
                             } else {
                                 st.rejected++;
                             }
-                            st.byReason.merge(s.reason(), 1L, Long::sum);
+                            st.byReason.merge(sk.reason(), 1L, Long::sum);
                             Map<String, Object> line = new LinkedHashMap<>();
-                            line.put("id", s.id());
-                            line.put("reason", s.reason());
+                            line.put("id", sk.id());
+                            line.put("reason", sk.reason());
                             rejected.append(JSON.writeValueAsString(line)).append('\n');
                         }
                     }

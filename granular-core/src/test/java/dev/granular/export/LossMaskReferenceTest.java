@@ -80,6 +80,8 @@ class LossMaskReferenceTest {
         // spaces for and transformers.js's jinja strips all whitespace for (granular renders as Python).
         r.add(rec("seam-newlines", Message.user("Say it."), a("\n\nLeading newlines merge with the header.", true),
                 Message.user("Again?"), a("Spaces  inside  too.", true)));
+        // Reasoning is rendered (qwen3: <think>...</think> before the final answer) but not trained: only content is.
+        r.add(rec("reasoning-content", Message.user("2+2?"), new Message(Role.ASSISTANT, "4", true, null, "Two plus two is four.")));
         return r;
     }
 
@@ -87,6 +89,9 @@ class LossMaskReferenceTest {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("role", m.role().wireName());
         o.put("content", content);
+        if (m.reasoningContent() != null) {
+            o.put("reasoning_content", m.reasoningContent());
+        }
         return o;
     }
 
@@ -103,7 +108,7 @@ class LossMaskReferenceTest {
     Stream<DynamicTest> labelsEqualTheReferenceMask() {
         List<DynamicTest> tests = new ArrayList<>();
         List<TrainingRecord> records = records();
-        for (String model : List.of("qwen3", "llama3", "gemma3")) {
+        for (String model : List.of("qwen3", "llama3", "llama3_1", "gemma3")) {
             Path dir = Reference.tokenizerDir(model);
             // One reference run: every record, then each record with one trained content replaced by the probe.
             List<Reference.Conversation> convs = new ArrayList<>();

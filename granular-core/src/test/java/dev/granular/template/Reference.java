@@ -28,9 +28,10 @@ public final class Reference {
     public record Conversation(String name, List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt) { }
 
     /** What transformers.js gave for one conversation: the rendering and its ids, or an error. */
-    public record Rendered(String text, int[] ids, String error, List<String> prefixes, int[] tokenEnds) {
+    /** {@code tokenEnds} (only with detail): for each token, the UTF-16 end in {@code text} of the decoded ids up to it. */
+    public record Rendered(String text, int[] ids, String error, int[] tokenEnds) {
         Rendered(String text, int[] ids, String error) {
-            this(text, ids, error, null, null);
+            this(text, ids, error, null);
         }
     }
 
@@ -67,7 +68,7 @@ public final class Reference {
 
     /**
      * Like {@link #run(Path, List, List)}; with {@code detail}, each rendering also comes with the
-     * renderings of its message prefixes and the end of each token in the text (see the script).
+     * end of each token in the text (see the script).
      */
     public static Result run(Path tokenizerDir, List<Conversation> conversations, List<String> texts, boolean detail) {
         Path root = assetsDir().toAbsolutePath().getParent();
@@ -112,11 +113,8 @@ public final class Reference {
                 for (JsonNode r : result.get("conversations")) {
                     if (r.has("error")) {
                         rendered.add(new Rendered(null, null, r.get("error").asText()));
-                    } else if (r.has("prefixes")) {
-                        List<String> prefixes = new ArrayList<>();
-                        r.get("prefixes").forEach(x -> prefixes.add(x.isNull() ? null : x.asText()));
-                        rendered.add(new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null,
-                                java.util.Collections.unmodifiableList(prefixes), ints(r.get("token_ends"))));
+                    } else if (r.has("token_ends")) {
+                        rendered.add(new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null, ints(r.get("token_ends"))));
                     } else {
                         rendered.add(new Rendered(r.get("rendered").asText(), ints(r.get("ids")), null));
                     }
