@@ -8,7 +8,6 @@ import dev.granular.erasure.StrategyLibrary;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.ResponseCache;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,6 +37,9 @@ import picocli.CommandLine.Spec;
 public final class DistillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SpendOptions spend;
 
     @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Tasks, JSONL (or .jsonl.gz).")
     Path tasks;
@@ -99,18 +102,6 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seeds the calibration sample (default 0) and, when given, sampling.")
     Long seed;
 
-    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Do not use the response cache (the output folder's journals still make reruns resume).")
-    boolean noCache;
-
-    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more.")
-    Double maxCost;
-
-    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
-    Path prices;
-
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N tasks.")
     long limit;
 
@@ -134,11 +125,11 @@ public final class DistillCommand implements Callable<Integer> {
             commandLine.add("distill");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        Path cachePath = spend.cachePath();
         DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
                 SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
-                seed == null ? 0 : seed, new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost,
-                prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
+                seed == null ? 0 : seed, new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost,
+                spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
         Listener listener = new Listener(System.err);
         DistillJob.Result r;
         try {

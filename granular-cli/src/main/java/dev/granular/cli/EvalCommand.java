@@ -5,7 +5,6 @@ import dev.granular.probe.ScoreSheet;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.ResponseCache;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,6 +34,9 @@ import picocli.CommandLine.Spec;
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SpendOptions spend;
 
     @Option(names = "--probes", required = true, paramLabel = "DIR", description = "Probes made by granular probe.")
     Path probes;
@@ -74,18 +77,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "128", paramLabel = "N", description = "Reply budget per probe. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
-    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Do not use the response cache.")
-    boolean noCache;
-
-    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more.")
-    Double maxCost;
-
-    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
-    Path prices;
-
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
 
@@ -95,14 +86,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ModelSpec model = source.model == null ? null : ModelSpec.parse(source.model, apiKeyEnv);
-        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        Path cachePath = spend.cachePath();
         List<String> commandLine = new ArrayList<>();
         if (spec.commandLine().getParent() == null) {
             commandLine.add("eval");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
-                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost, prices, out, shardSize,
+                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
         Listener listener = new Listener();
         EvalJob.Result r;

@@ -7,7 +7,6 @@ import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.ResponseCache;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,6 +45,9 @@ import picocli.CommandLine.Spec;
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SpendOptions spend;
 
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input rows, JSONL (or .jsonl.gz).")
     Path in;
@@ -98,18 +101,6 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json-schema", paramLabel = "FILE", description = "Replies must be JSON satisfying this schema; invalid ones are re-asked, then the row fails.")
     Path jsonSchema;
 
-    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Do not read or write the response cache (the output folder's journal still makes reruns resume).")
-    boolean noCache;
-
-    @Option(names = "--max-cost", paramLabel = "USD", description = "Stop cleanly (exit 3) before spending more; rerun with a larger budget to continue.")
-    Double maxCost;
-
-    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table (JSON or YAML).")
-    Path prices;
-
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N rows.")
     long limit;
 
@@ -152,9 +143,9 @@ public final class GenerateCommand implements Callable<Integer> {
             commandLine.add("generate");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        Path cachePath = spend.cachePath();
         GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
-                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, maxCost, prices, limit, out,
+                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost, spend.prices, limit, out,
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
         if (dryRun) {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,6 +39,9 @@ import picocli.CommandLine.Spec;
 public final class In2Command implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SpendOptions spend;
 
     @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
             description = "Corpus files or folders: .txt/.md (a document per file), .jsonl/.jsonl.gz (a document per line), .parquet. Default: the bundled sample corpus.")
@@ -98,18 +102,6 @@ public final class In2Command implements Callable<Integer> {
     @Option(names = "--teacher-temperature", paramLabel = "T", description = "Teacher sampling temperature (server default if unset).")
     Double teacherTemperature;
 
-    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache for teacher replies. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Do not use the response cache.")
-    boolean noCache;
-
-    @Option(names = "--max-cost", paramLabel = "USD", description = "Teacher budget: stop cleanly (exit 3) before spending more.")
-    Double maxCost;
-
-    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
-    Path prices;
-
     @Option(names = "--exclude", paramLabel = "FILE", arity = "1..*",
             description = "Evaluation data to decontaminate against: corpus documents sharing a word 10-gram with it are not used.")
     List<Path> exclude = new ArrayList<>();
@@ -156,8 +148,8 @@ public final class In2Command implements Callable<Integer> {
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
             var limits = new dev.granular.teacher.LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherRetries,
                     teacherTimeout, 2);
-            Path cachePath = noCache ? null : cache != null ? cache : dev.granular.teacher.ResponseCache.defaultLocation(System.getenv());
-            teacher = new In2Job.Teacher(model, params, limits, cachePath, maxCost, prices, System.getenv());
+            Path cachePath = spend.cachePath();
+            teacher = new In2Job.Teacher(model, params, limits, cachePath, spend.maxCost, spend.prices, System.getenv());
         } else if (teacherSpec != null) {
             throw new BadInputException("--teacher is given but --qa is programmatic; use --qa teacher (or a mix) to use it");
         }

@@ -4,7 +4,6 @@ import dev.granular.selfcorrect.SelfCorrectCounts;
 import dev.granular.selfcorrect.SelfCorrectJob;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.ResponseCache;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,6 +38,9 @@ import picocli.CommandLine.Spec;
 public final class SelfCorrectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    SpendOptions spend;
 
     @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Questions with ground truth, JSONL.")
     Path tasks;
@@ -115,18 +118,6 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Completion limit for both models.")
     Integer maxTokens;
 
-    @Option(names = "--cache", paramLabel = "PATH", description = "Response cache file. Default: $GRANULAR_CACHE or ~/.cache/granular/responses.sqlite.")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Do not use the response cache (the output folder's journals still make reruns resume).")
-    boolean noCache;
-
-    @Option(names = "--max-cost", paramLabel = "USD", description = "Budget over both models; stop cleanly (exit 3) before spending more.")
-    Double maxCost;
-
-    @Option(names = "--prices", paramLabel = "FILE", description = "Prices per 1M tokens overriding the built-in table.")
-    Path prices;
-
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seeds the phrase draw, caps and balance. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -146,14 +137,14 @@ public final class SelfCorrectCommand implements Callable<Integer> {
             commandLine.add("self-correct");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = noCache ? null : cache != null ? cache : ResponseCache.defaultLocation(System.getenv());
+        Path cachePath = spend.cachePath();
         var job = new SelfCorrectJob.Spec(tasks,
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
                         new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2)),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
                         new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
-                maxCost, prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
+                spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
         Listener listener = new Listener(System.err);
         SelfCorrectJob.Result r;
         try {
