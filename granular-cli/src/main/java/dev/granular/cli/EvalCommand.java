@@ -3,10 +3,8 @@ package dev.granular.cli;
 import dev.granular.probe.EvalJob;
 import dev.granular.probe.ScoreSheet;
 import dev.granular.teacher.GenerateJob;
-import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +36,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
+    @Mixin
+    LimitOptions limits;
+
     @Option(names = "--probes", required = true, paramLabel = "DIR", description = "Probes made by granular probe.")
     Path probes;
 
@@ -55,25 +56,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
-    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
-    String apiKeyEnv;
-
-    @Option(names = "--concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight. Default: ${DEFAULT-VALUE}.")
-    int concurrency;
-
-    @Option(names = "--rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
-    int rpm;
-
-    @Option(names = "--tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
-    int tpm;
-
-    @Option(names = "--max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
-    int maxRetries;
-
-    @Option(names = "--timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
-            description = "Per attempt. Default: ${DEFAULT-VALUE}.")
-    Duration timeout;
-
     @Option(names = "--max-tokens", defaultValue = "128", paramLabel = "N", description = "Reply budget per probe. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
@@ -85,7 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ModelSpec model = source.model == null ? null : ModelSpec.parse(source.model, apiKeyEnv);
+        ModelSpec model = source.model == null ? null : ModelSpec.parse(source.model, limits.apiKeyEnv);
         Path cachePath = spend.cachePath();
         List<String> commandLine = new ArrayList<>();
         if (spec.commandLine().getParent() == null) {
@@ -93,7 +75,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
-                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost, spend.prices, out, shardSize,
+                limits.limits(), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
         Listener listener = new Listener();
         EvalJob.Result r;

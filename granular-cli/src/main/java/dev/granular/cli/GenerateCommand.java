@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,6 +48,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
+    @Mixin
+    LimitOptions limits;
+
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input rows, JSONL (or .jsonl.gz).")
     Path in;
 
@@ -57,25 +59,6 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
-
-    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
-    String apiKeyEnv;
-
-    @Option(names = "--concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight (adapts down on 429). Default: ${DEFAULT-VALUE}.")
-    int concurrency;
-
-    @Option(names = "--rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
-    int rpm;
-
-    @Option(names = "--tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
-    int tpm;
-
-    @Option(names = "--max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
-    int maxRetries;
-
-    @Option(names = "--timeout", defaultValue = "120s", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Per attempt, e.g. 120s, 2m, 500ms. Default: ${DEFAULT-VALUE}.")
-    Duration timeout;
 
     @Option(names = "--n", defaultValue = "1", paramLabel = "K", description = "Replies per row (ids ID#0..ID#K-1). Default: ${DEFAULT-VALUE}.")
     int n;
@@ -115,7 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        ModelSpec modelSpec = ModelSpec.parse(model, apiKeyEnv);
+        ModelSpec modelSpec = ModelSpec.parse(model, limits.apiKeyEnv);
         Map<String, Object> extra = new LinkedHashMap<>();
         if (extraBody != null) {
             JsonNode node;
@@ -145,7 +128,7 @@ public final class GenerateCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         Path cachePath = spend.cachePath();
         GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
-                new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost, spend.prices, limit, out,
+                limits.limits(), cachePath, spend.maxCost, spend.prices, limit, out,
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
         if (dryRun) {
