@@ -127,31 +127,24 @@ public final class SqliteResponseCache implements ResponseCache {
 
     @Override
     public void put(String key, String model, String raw) {
-        Handle h = take();
-        try {
-            h.put.setString(1, key);
-            h.put.setString(2, model);
-            h.put.setString(3, raw);
-            h.put.setLong(4, System.currentTimeMillis());
-            if (h.put.executeUpdate() > 0) {
-                puts.increment();
-            }
-        } catch (SQLException e) {
-            throw failure("write", e);
-        } finally {
-            pool.add(h);
-        }
+        write(key, model, raw, false);
     }
 
     @Override
     public void replace(String key, String model, String raw) {
+        write(key, model, raw, true);
+    }
+
+    /** INSERT OR IGNORE (the first reply stored wins) or, to replace a stale entry, INSERT OR REPLACE. */
+    private void write(String key, String model, String raw, boolean replace) {
         Handle h = take();
         try {
-            h.replace.setString(1, key);
-            h.replace.setString(2, model);
-            h.replace.setString(3, raw);
-            h.replace.setLong(4, System.currentTimeMillis());
-            if (h.replace.executeUpdate() > 0) {
+            PreparedStatement st = replace ? h.replace : h.put;
+            st.setString(1, key);
+            st.setString(2, model);
+            st.setString(3, raw);
+            st.setLong(4, System.currentTimeMillis());
+            if (st.executeUpdate() > 0) {
                 puts.increment();
             }
         } catch (SQLException e) {
