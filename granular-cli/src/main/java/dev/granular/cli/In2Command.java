@@ -43,6 +43,9 @@ public final class In2Command implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
+    @Mixin
+    TeacherLimitOptions teacherLimits;
+
     @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
             description = "Corpus files or folders: .txt/.md (a document per file), .jsonl/.jsonl.gz (a document per line), .parquet. Default: the bundled sample corpus.")
     List<Path> corpus = new ArrayList<>();
@@ -79,25 +82,6 @@ public final class In2Command implements Callable<Integer> {
 
     @Option(names = "--teacher", paramLabel = "SPEC", description = "Teacher model for --qa teacher: openai:MODEL, openai:MODEL@URL or anthropic:MODEL (docs/models.md).")
     String teacherSpec;
-
-    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the teacher's API key.")
-    String apiKeyEnv;
-
-    @Option(names = "--teacher-concurrency", paramLabel = "N", defaultValue = "64", description = "Teacher requests in flight. Default: ${DEFAULT-VALUE}.")
-    int teacherConcurrency;
-
-    @Option(names = "--teacher-rpm", paramLabel = "N", defaultValue = "0", description = "Teacher requests per minute (0: no limit).")
-    int teacherRpm;
-
-    @Option(names = "--teacher-tpm", paramLabel = "N", defaultValue = "0", description = "Teacher tokens per minute (0: no limit).")
-    int teacherTpm;
-
-    @Option(names = "--teacher-max-retries", paramLabel = "N", defaultValue = "8", description = "Retries per teacher request. Default: ${DEFAULT-VALUE}.")
-    int teacherRetries;
-
-    @Option(names = "--teacher-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = GenerateCommand.DurationConverter.class,
-            description = "Per teacher request attempt. Default: ${DEFAULT-VALUE}.")
-    java.time.Duration teacherTimeout;
 
     @Option(names = "--teacher-temperature", paramLabel = "T", description = "Teacher sampling temperature (server default if unset).")
     Double teacherTemperature;
@@ -143,11 +127,10 @@ public final class In2Command implements Callable<Integer> {
             if (teacherSpec == null) {
                 throw new BadInputException("--qa " + qa + " needs --teacher SPEC (e.g. openai:gpt-4o-mini)");
             }
-            var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, apiKeyEnv);
+            var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, teacherLimits.apiKeyEnv);
             model.key(System.getenv()); // a missing required key is bad input, found before any work
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
-            var limits = new dev.granular.teacher.LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherRetries,
-                    teacherTimeout, 2);
+            var limits = teacherLimits.limits();
             Path cachePath = spend.cachePath();
             teacher = new In2Job.Teacher(model, params, limits, cachePath, spend.maxCost, spend.prices, System.getenv());
         } else if (teacherSpec != null) {
