@@ -6,11 +6,8 @@ import dev.granular.erasure.Selection;
 import dev.granular.erasure.StrategyChoice;
 import dev.granular.erasure.StrategyLibrary;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +37,9 @@ public final class DistillCommand implements Callable<Integer> {
 
     @Mixin
     SpendOptions spend;
+
+    @Mixin
+    TeacherLimitOptions teacherLimits;
 
     @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Tasks, JSONL (or .jsonl.gz).")
     Path tasks;
@@ -74,25 +74,6 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--judge", defaultValue = "auto", paramLabel = "SPEC", description = "auto, exact, choice, number, regex:PATTERN or model:SPEC. Default: ${DEFAULT-VALUE}.")
     String judge;
 
-    @Option(names = "--api-key-env", paramLabel = "NAME", description = "Environment variable holding the API key.")
-    String apiKeyEnv;
-
-    @Option(names = "--teacher-concurrency", defaultValue = "64", paramLabel = "N", description = "Most requests in flight. Default: ${DEFAULT-VALUE}.")
-    int concurrency;
-
-    @Option(names = "--teacher-rpm", defaultValue = "0", paramLabel = "N", description = "Requests per minute (0: no limit).")
-    int rpm;
-
-    @Option(names = "--teacher-tpm", defaultValue = "0", paramLabel = "N", description = "Tokens per minute (0: no limit).")
-    int tpm;
-
-    @Option(names = "--teacher-max-retries", defaultValue = "8", paramLabel = "N", description = "Retries per request. Default: ${DEFAULT-VALUE}.")
-    int maxRetries;
-
-    @Option(names = "--teacher-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
-            description = "Per attempt. Default: ${DEFAULT-VALUE}.")
-    Duration timeout;
-
     @Option(names = "--temperature", paramLabel = "T")
     Double temperature;
 
@@ -113,7 +94,7 @@ public final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ModelSpec model = ModelSpec.parse(teacher, apiKeyEnv);
+        ModelSpec model = ModelSpec.parse(teacher, teacherLimits.apiKeyEnv);
         StrategyLibrary library = StrategyLibrary.builtIn();
         if (strategies != null) {
             library = library.withFile(strategies);
@@ -128,9 +109,9 @@ public final class DistillCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
                 SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
-                seed == null ? 0 : seed, new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2), cachePath, spend.maxCost,
+                seed == null ? 0 : seed, teacherLimits.limits(), cachePath, spend.maxCost,
                 spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
-        Listener listener = new Listener(System.err);
+        RowProgress listener = new RowProgress(System.err);
         DistillJob.Result r;
         try {
             r = DistillJob.run(job, listener);
@@ -146,38 +127,4 @@ public final class DistillCommand implements Callable<Integer> {
         return Granular.OK;
     }
 
-    /** One progress bar per phase on a terminal. */
-    private static final class Listener implements DistillJob.Listener {
-        private final PrintStream err;
-        private Progress progress;
-
-        Listener(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public synchronized void phase(String name, long total, long done) {
-            close();
-            progress = Progress.start(name, total, err, true);
-            if (done > 0) {
-                progress.step(done, 0);
-            }
-        }
-
-        @Override
-        public void finished(boolean ok, long tokens, String status) {
-            Progress p = progress;
-            if (p != null) {
-                p.step(1, tokens);
-                p.status(status);
-            }
-        }
-
-        synchronized void close() {
-            if (progress != null) {
-                progress.close();
-                progress = null;
-            }
-        }
-    }
 }

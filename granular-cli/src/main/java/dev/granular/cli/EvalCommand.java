@@ -2,7 +2,6 @@ package dev.granular.cli;
 
 import dev.granular.probe.EvalJob;
 import dev.granular.probe.ScoreSheet;
-import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,7 +76,7 @@ public final class EvalCommand implements Callable<Integer> {
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
                 limits.limits(), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
-        Listener listener = new Listener();
+        RowProgress listener = new RowProgress(System.err);
         EvalJob.Result r;
         try {
             r = EvalJob.run(job, listener);
@@ -97,31 +96,4 @@ public final class EvalCommand implements Callable<Integer> {
         return Granular.OK;
     }
 
-    /** Progress bar on a terminal. */
-    private static final class Listener implements GenerateJob.Listener {
-        private Progress progress;
-
-        @Override
-        public synchronized void started(long total, long alreadyDone) {
-            progress = Progress.start("eval", total, System.err, true);
-            if (alreadyDone > 0) {
-                progress.step(alreadyDone, 0);
-            }
-        }
-
-        @Override
-        public void finished(boolean ok, long tokens, String status) {
-            Progress p = progress;
-            if (p != null) {
-                p.step(1, tokens);
-                p.status(status);
-            }
-        }
-
-        synchronized void close() {
-            if (progress != null) {
-                progress.close();
-            }
-        }
-    }
 }

@@ -142,7 +142,7 @@ public final class GenerateCommand implements Callable<Integer> {
             return Granular.OK;
         }
         PrintStream err = System.err;
-        Listener listener = new Listener(err);
+        RowProgress listener = new RowProgress(err);
         GenerateJob.Result r;
         try {
             r = GenerateJob.run(job, listener);
@@ -151,39 +151,6 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         pw.printf(Locale.ROOT, "generate: %d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
-    }
-
-    /** Progress bar on a terminal. */
-    private static final class Listener implements GenerateJob.Listener {
-        private final PrintStream err;
-        private Progress progress;
-
-        Listener(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public synchronized void started(long total, long alreadyDone) {
-            progress = Progress.start("generate", total, err, true);
-            if (alreadyDone > 0) {
-                progress.step(alreadyDone, 0);
-            }
-        }
-
-        @Override
-        public void finished(boolean ok, long tokens, String status) {
-            Progress p = progress;
-            if (p != null) {
-                p.step(1, tokens);
-                p.status(status);
-            }
-        }
-
-        synchronized void close() {
-            if (progress != null) {
-                progress.close();
-            }
-        }
     }
 
     /** {@code 120s}, {@code 2m}, {@code 500ms}, {@code 1h}, or plain seconds. */

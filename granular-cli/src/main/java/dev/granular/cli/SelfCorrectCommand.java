@@ -4,7 +4,6 @@ import dev.granular.selfcorrect.SelfCorrectCounts;
 import dev.granular.selfcorrect.SelfCorrectJob;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,7 +144,7 @@ public final class SelfCorrectCommand implements Callable<Integer> {
                         new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
-        Listener listener = new Listener(System.err);
+        RowProgress listener = new RowProgress(System.err);
         SelfCorrectJob.Result r;
         try {
             r = SelfCorrectJob.run(job, listener);
@@ -161,42 +160,4 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         return Granular.OK;
     }
 
-    /** One progress bar per step, on a terminal. */
-    private static final class Listener implements SelfCorrectJob.Listener {
-        private final PrintStream err;
-        private Progress progress;
-
-        Listener(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public synchronized void stage(String name, long total, long alreadyDone) {
-            if (progress != null) {
-                progress.close();
-            }
-            progress = Progress.start(name, total, err, true);
-            if (alreadyDone > 0) {
-                progress.step(alreadyDone, 0);
-            }
-        }
-
-        @Override
-        public void finished(boolean ok, long tokens, String status) {
-            Progress p;
-            synchronized (this) {
-                p = progress;
-            }
-            if (p != null) {
-                p.step(1, tokens);
-                p.status(status);
-            }
-        }
-
-        synchronized void close() {
-            if (progress != null) {
-                progress.close();
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.granular.erasure;
 
+import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.report.Json;
 import dev.granular.teacher.Journal;
@@ -32,7 +33,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
     }
 
     static CalibrationRun run(DistillJob.Spec spec, List<DistillTask> tasks, DistillJob.Teacher teacher, Journal journal,
-                              DistillJob.Calls calls, DistillJob.Listener listener) throws InterruptedException {
+                              DistillJob.Calls calls, RowListener listener) throws InterruptedException {
         if (!(spec.selection() instanceof Selection.Auto auto)) {
             return new CalibrationRun(List.of(), 0, true);
         }
@@ -45,7 +46,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 }
             }
         });
-        listener.phase("calibrate", plan.size(), journal.successes());
+        listener.stage("calibrate", plan.size(), journal.successes());
         Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -78,7 +79,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
     }
 
     private static void one(Call c, DistillJob.Teacher teacher, Journal journal, DistillJob.Calls calls,
-                            DistillJob.Listener listener) throws InterruptedException {
+                            RowListener listener) throws InterruptedException {
         Outcome o = teacher.ask(c.task(), c.strategy(), 0);
         switch (o) {
             case Outcome.Failed f -> {

@@ -1,5 +1,6 @@
 package dev.granular.erasure;
 
+import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
@@ -87,18 +88,6 @@ public final class DistillJob {
         }
     }
 
-    /** Progress callbacks, from many threads. */
-    public interface Listener {
-        Listener NONE = new Listener() {
-        };
-
-        /** A phase ({@code calibrate} or {@code distill}) begins with {@code total} units, {@code done} of them already done. */
-        default void phase(String name, long total, long done) {
-        }
-
-        default void finished(boolean ok, long tokens, String status) {
-        }
-    }
 
     /** What a run did. */
     public record Result(Path out, long records, long failed, long droppedWrong, long droppedLeak, long notSent,
@@ -108,7 +97,7 @@ public final class DistillJob {
     private DistillJob() {
     }
 
-    public static Result run(Spec spec, Listener listener) throws InterruptedException {
+    public static Result run(Spec spec, RowListener listener) throws InterruptedException {
         Instant started = Instant.now();
         List<DistillTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         if (tasks.isEmpty()) {
@@ -216,8 +205,8 @@ public final class DistillJob {
     }
 
     private static void generate(Spec spec, List<DistillTask> tasks, Map<String, StrategyChoice> byCategory, Teacher teacher,
-                                 LeakCheck leaks, Journal journal, Calls calls, Listener listener) throws InterruptedException {
-        listener.phase("distill", tasks.size(), journal.successes());
+                                 LeakCheck leaks, Journal journal, Calls calls, RowListener listener) throws InterruptedException {
+        listener.stage("distill", tasks.size(), journal.successes());
         Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -250,7 +239,7 @@ public final class DistillJob {
     }
 
     private static void distillOne(Spec spec, DistillTask task, Strategy strategy, Teacher teacher, LeakCheck leaks,
-                                   Journal journal, Calls calls, Listener listener) throws InterruptedException {
+                                   Journal journal, Calls calls, RowListener listener) throws InterruptedException {
         int tries = spec.requireCorrect() && task.answered() ? spec.attempts() : 1;
         for (int k = 0; k < tries; k++) {
             Outcome o = teacher.ask(task, strategy, k);
@@ -321,7 +310,7 @@ public final class DistillJob {
         }
 
         /** Records a failed call: a budget stop, or a failure with its reason in the journal. */
-        void failed(Outcome.Failed f, Journal journal, DistillTask task, Listener listener) {
+        void failed(Outcome.Failed f, Journal journal, DistillTask task, RowListener listener) {
             if (f.kind() == Outcome.FailureKind.BUDGET) {
                 budgetHit.set(true);
                 notSent.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.granular.probe;
 
+import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
@@ -83,7 +84,7 @@ public final class EvalJob {
     private EvalJob() {
     }
 
-    public static Result run(Spec spec, GenerateJob.Listener listener) throws InterruptedException {
+    public static Result run(Spec spec, RowListener listener) throws InterruptedException {
         List<String> ids = probeIds(spec.probes());
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("probes_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.probes())));
@@ -146,7 +147,7 @@ public final class EvalJob {
     }
 
     /** Sends every probe not yet in the journal; returns whether the budget stopped it. */
-    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, GenerateJob.Listener listener)
+    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, RowListener listener)
             throws InterruptedException {
         GenerationParams params = new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
@@ -157,7 +158,7 @@ public final class EvalJob {
                 java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
              Stream<TrainingRecord> probes = RecordReader.read(spec.probes());
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            listener.started(total, journal.successes());
+            listener.stage("generate", total, journal.successes());
             Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
             long index = 0;
             for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
@@ -188,7 +189,7 @@ public final class EvalJob {
     }
 
     private static void one(LlmClient client, Journal journal, CostMeter meter, TrainingRecord probe, long i,
-                            GenerationParams params, AtomicBoolean budgetHit, GenerateJob.Listener listener)
+                            GenerationParams params, AtomicBoolean budgetHit, RowListener listener)
             throws InterruptedException {
         List<ChatMessage> chat = probe.messages().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
         Outcome outcome = client.complete(ChatRequest.of(probe.id(), chat, params));

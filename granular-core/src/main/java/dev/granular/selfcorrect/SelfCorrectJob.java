@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.teacher.RowListener;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
@@ -101,19 +102,6 @@ public final class SelfCorrectJob {
         }
     }
 
-    /** Progress callbacks, from many threads. */
-    public interface Listener {
-        Listener NONE = new Listener() {
-        };
-
-        /** A step begins: {@code total} rows, {@code alreadyDone} of them from an earlier run. */
-        default void stage(String name, long total, long alreadyDone) {
-        }
-
-        /** A row finished (ok or failed); {@code status} is a short line: money and errors. */
-        default void finished(boolean ok, long tokens, String status) {
-        }
-    }
 
     /** What a run did. */
     public record Result(Path out, SelfCorrectCounts counts, String costSummary, Duration elapsed) {
@@ -122,7 +110,7 @@ public final class SelfCorrectJob {
     private SelfCorrectJob() {
     }
 
-    public static Result run(Spec spec, Listener listener) {
+    public static Result run(Spec spec, RowListener listener) {
         Instant started = Instant.now();
         List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());

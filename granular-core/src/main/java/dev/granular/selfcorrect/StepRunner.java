@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.teacher.RowListener;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.Journal;
 import dev.granular.teacher.Outcome;
@@ -55,7 +56,7 @@ final class StepRunner {
     }
 
     static <T> Tally run(String name, List<T> items, ToLongFunction<T> index, Journal journal, int window, CostMeter meter,
-                         SelfCorrectJob.Listener listener, Work<T> work) {
+                         RowListener listener, Work<T> work) {
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong notSent = new AtomicLong();

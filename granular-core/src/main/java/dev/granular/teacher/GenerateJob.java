@@ -76,18 +76,6 @@ public final class GenerateJob {
         }
     }
 
-    /** Progress callbacks, from many threads. */
-    public interface Listener {
-        Listener NONE = new Listener() {
-        };
-
-        default void started(long total, long alreadyDone) {
-        }
-
-        /** A row finished (ok or failed); {@code status} is a short line: tokens, money, errors. */
-        default void finished(boolean ok, long tokens, String status) {
-        }
-    }
 
     /** A dry run's estimate. */
     public record Estimate(long rows, long requests, long promptTokens, long maxCompletionTokens, Double costUsd,
@@ -120,7 +108,7 @@ public final class GenerateJob {
         return new Estimate(rows.get(), requests, promptTokens, completion, cost, price.isPresent());
     }
 
-    public static Result run(Spec spec, Listener listener) throws InterruptedException {
+    public static Result run(Spec spec, RowListener listener) throws InterruptedException {
         Instant started = Instant.now();
         Optional<Secret> key = spec.model().key(spec.env());
         PriceTable prices = PriceTable.builtIn(spec.prices());
@@ -146,7 +134,7 @@ public final class GenerateJob {
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (LlmClient client = LlmClient.open(spec.model(), spec.env(), spec.limits(), cache, meter)) {
             long total = rowsToRun * spec.n();
-            listener.started(total, journal.successes());
+            listener.stage("generate", total, journal.successes());
             Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 GenerateInput.forEach(spec.in(), spec.limit(), row -> {
@@ -201,7 +189,7 @@ public final class GenerateJob {
 
     private static void one(Spec spec, LlmClient client, Journal journal, CostMeter meter, GenerateInput.Row row, int sample,
                             long index, AtomicLong ok, AtomicLong failed, AtomicLong notSent, AtomicBoolean budgetHit,
-                            Listener listener) throws InterruptedException {
+                            RowListener listener) throws InterruptedException {
         String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
         ChatRequest req = new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
         Outcome outcome = client.complete(req);

@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.teacher.RowListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -109,7 +110,7 @@ class SelfCorrectJobTest {
 
     @Test
     void writesMaskedBadCasesTrainedGoodCasesAndDropsStillWrongCorrections() throws Exception {
-        SelfCorrectJob.Result r = SelfCorrectJob.run(spec(false), SelfCorrectJob.Listener.NONE);
+        SelfCorrectJob.Result r = SelfCorrectJob.run(spec(false), RowListener.NONE);
         SelfCorrectCounts c = r.counts();
         assertThat(c.correct()).isEqualTo(2);
         assertThat(c.wrong()).isEqualTo(1);
@@ -151,14 +152,14 @@ class SelfCorrectJobTest {
         // rerun: nothing is asked again (no cache: the journals alone), the same records come out
         long before = server.totalRequests();
         String data = Files.readString(tmp.resolve("out/data/part-00000.jsonl"));
-        SelfCorrectJob.run(spec(false), SelfCorrectJob.Listener.NONE);
+        SelfCorrectJob.run(spec(false), RowListener.NONE);
         assertThat(server.totalRequests()).isEqualTo(before);
         assertThat(Files.readString(tmp.resolve("out/data/part-00000.jsonl"))).isEqualTo(data);
     }
 
     @Test
     void maskGoodInitialMasksTheCorrectInitialAnswerToo() throws Exception {
-        SelfCorrectJob.run(spec(true), SelfCorrectJob.Listener.NONE);
+        SelfCorrectJob.run(spec(true), RowListener.NONE);
         Message a = records().getFirst().messages().getLast();
         assertThat(a.trainDetail()).hasSize(2);
         assertThat(a.trainDetail().getFirst().train()).isFalse();
@@ -168,7 +169,7 @@ class SelfCorrectJobTest {
     @Test
     void failedTeacherRowsStopWithExit3AndAResumeAsksOnlyForThem() throws Exception {
         teacherBroken.set(true);
-        assertThatThrownBy(() -> SelfCorrectJob.run(spec(false), SelfCorrectJob.Listener.NONE))
+        assertThatThrownBy(() -> SelfCorrectJob.run(spec(false), RowListener.NONE))
                 .isInstanceOf(StoppedEarlyException.class).hasMessageContaining("1 rows failed");
         assertThat(tmp.resolve("out/failed.jsonl")).content().contains("mammal#0");
         long studentCalls = server.requests().stream().filter(q -> q.model().equals("student")).count();
@@ -176,7 +177,7 @@ class SelfCorrectJobTest {
 
         teacherBroken.set(false);
         long before = server.totalRequests();
-        SelfCorrectJob.Result r = SelfCorrectJob.run(spec(false), SelfCorrectJob.Listener.NONE);
+        SelfCorrectJob.Result r = SelfCorrectJob.run(spec(false), RowListener.NONE);
         assertThat(server.totalRequests() - before).isEqualTo(1);
         assertThat(server.requests().stream().filter(q -> q.model().equals("student")).count()).isEqualTo(4);
         assertThat(r.counts().wrongToWrong()).isEqualTo(1);
