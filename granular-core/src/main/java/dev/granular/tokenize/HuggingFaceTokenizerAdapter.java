@@ -4,6 +4,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 
 import java.io.ByteArrayInputStream;
@@ -56,11 +57,16 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
     private final String name;
     private final String fingerprint;
     private final HuggingFaceTokenizer tokenizer;
+    /** The tokenizer.json bytes until the token byte table is built from them (on first use: most callers never need it). */
+    private byte[] json;
+    private TokenBytes tokenBytes;
+    private boolean tokenBytesBuilt;
 
-    private HuggingFaceTokenizerAdapter(String name, String fingerprint, HuggingFaceTokenizer tokenizer) {
+    private HuggingFaceTokenizerAdapter(String name, String fingerprint, HuggingFaceTokenizer tokenizer, byte[] json) {
         this.name = name;
         this.fingerprint = fingerprint;
         this.tokenizer = tokenizer;
+        this.json = json;
     }
 
     /**
@@ -89,7 +95,7 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         } catch (IOException | RuntimeException e) {
             throw new BadInputException(file, 0, "not a valid Hugging Face tokenizer.json: " + e.getMessage());
         }
-        return new HuggingFaceTokenizerAdapter(nameOf(path, file, directory), sha256Prefix(json), tokenizer);
+        return new HuggingFaceTokenizerAdapter(nameOf(path, file, directory), sha256Prefix(json), tokenizer, json);
     }
 
     /** The directory's name; for a file, its directory's name when it is called tokenizer.json, else its own name. */
@@ -150,9 +156,38 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         return new Encoding(ids, starts(spans, Utf16.codePointStarts(s)));
     }
 
-    /** Each token's own span, as Hugging Face's offset mapping gives it, in UTF-16 indices. */
+    /**
+     * Each token's own span, as Hugging Face's offset mapping gives it, in UTF-16 indices. The spans
+     * come from the vocabulary's token bytes walked against the text when those match the text
+     * exactly (see {@link TokenBytes}), else from the tokenizer itself.
+     */
     @Override
     public TokenSpans encodeWithSpans(String text) {
+        TokenBytes table = tokenBytes();
+        if (table == null) {
+            return tokenizerSpans(text);
+        }
+        String s = Utf16.replaceLoneSurrogates(text);
+        int[] ids = encode(s);
+        TokenSpans spans = table.spans(ids, s);
+        return spans != null ? spans : tokenizerSpans(s);
+    }
+
+    private synchronized TokenBytes tokenBytes() {
+        if (!tokenBytesBuilt) {
+            try {
+                tokenBytes = TokenBytes.of(new ObjectMapper().readTree(json));
+            } catch (IOException e) {
+                tokenBytes = null; // DJL accepted the file; without a table the tokenizer's own spans serve
+            }
+            json = null;
+            tokenBytesBuilt = true;
+        }
+        return tokenBytes;
+    }
+
+    /** Spans as the Rust tokenizer reports them (one Java object per token through JNI). */
+    TokenSpans tokenizerSpans(String text) {
         String s = Utf16.replaceLoneSurrogates(text);
         long encoding = TokenizersLibrary.LIB.encode(handle(), s, false);
         int[] ids;
@@ -178,6 +213,13 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
             }
         }
         return new TokenSpans(ids, begins, ends);
+    }
+
+    /** Spans from the token byte table alone, or null when there is no table or the bytes do not match {@code text}. */
+    TokenSpans tableSpans(String text) {
+        TokenBytes table = tokenBytes();
+        String s = Utf16.replaceLoneSurrogates(text);
+        return table == null ? null : table.spans(encode(s), s);
     }
 
     /**
