@@ -77,10 +77,10 @@ public final class ChatTemplate {
     }
 
     /**
-     * The chat template of a Hugging Face tokenizer directory, found as transformers finds it:
-     * {@code chat_template.jinja} (with {@code additional_chat_templates/NAME.jinja}), else the
-     * {@code chat_template} entry of tokenizer_config.json, else {@code chat_template.json}. Same as
-     * {@code load(tokenizerDir, null)}.
+     * The chat template of a Hugging Face tokenizer directory, found as a transformers tokenizer
+     * finds it: {@code chat_template.jinja} (with {@code additional_chat_templates/NAME.jinja}), else
+     * the {@code chat_template} entry of tokenizer_config.json; then, which tokenizers do not read,
+     * the legacy processor file {@code chat_template.json}. Same as {@code load(tokenizerDir, null)}.
      *
      * @throws BadInputException when no template is found (the message names every place looked) or a file is malformed
      * @throws TemplateException when the template has a syntax error or an unsupported construct (naming its file)
