@@ -236,6 +236,9 @@ public final class BenchCommand implements Runnable {
         CommandSpec spec;
         @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Hugging Face tokenizer directory with a chat template.")
         Path tokenizer;
+        @Option(names = "--chat-template", paramLabel = "FILE",
+                description = "A chat template replacing the directory's: a .jinja file, or .json with a \"chat_template\" entry.")
+        Path chatTemplate;
         @Option(names = "--records", defaultValue = "2000")
         int records;
         @Option(names = "--rounds", defaultValue = "5")
@@ -247,7 +250,7 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws IOException {
             Path work = Files.createTempDirectory("granular-bench");
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            var f = dev.granular.export.TokenExportBenchmark.run(tokenizer, records, rounds, n, work);
+            var f = dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "tokenizer %s, %d records, %,d tokens, %d threads (best of %d rounds)%n", tokenizer.getFileName(),
                     f.records(), f.tokens(), f.threads(), rounds);

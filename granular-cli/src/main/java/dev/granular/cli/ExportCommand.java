@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
                 "(sharegpt rows plus dataset_info.json). A record whose loss mask a format cannot carry",
                 "(e.g. a partly trained message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
                 "",
-                "Token formats, rendered with --tokenizer's chat template and tokenized with it:",
+                "Token formats, rendered with --tokenizer's chat template (chat_template.jinja, else",
+                "tokenizer_config.json's chat_template, else chat_template.json; or --chat-template FILE)",
+                "and tokenized with --tokenizer:",
                 "tokens (input_ids, attention_mask, labels with -100 where untrained) and trl-tokens",
                 "(input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N packs",
                 "examples into rows of at most N tokens with position_ids restarting per example.",
@@ -34,6 +36,8 @@ import picocli.CommandLine.Spec;
                 "  granular export --in out/demo --format axolotl --out out/demo-axolotl",
                 "  granular export --in out/demo --format tokens --tokenizer models/qwen3 --max-length 8192 \\",
                 "      --truncation left-context --pack 8192 --out out/demo-tokens",
+                "  granular export --in out/demo --format trl-tokens --tokenizer models/qwen3 \\",
+                "      --chat-template my-template.jinja --out out/demo-trl",
                 "Docs: docs/export.md"},
         mixinStandardHelpOptions = true)
 public final class ExportCommand implements Callable<Integer> {
@@ -51,8 +55,14 @@ public final class ExportCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Token formats: a Hugging Face tokenizer directory (tokenizer.json, and tokenizer_config.json with the chat template).")
+            description = "Token formats: a Hugging Face tokenizer directory (tokenizer.json, tokenizer_config.json, and the chat "
+                    + "template: chat_template.jinja or tokenizer_config.json's chat_template).")
     Path tokenizer;
+
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Token formats: render with this chat template instead of --tokenizer's: a .jinja file, or a .json file "
+                    + "with a \"chat_template\" entry (string or named list). Special tokens still come from --tokenizer.")
+    Path chatTemplate;
 
     @Option(names = "--max-length", defaultValue = "0", paramLabel = "N",
             description = "Token formats: longest example in tokens (0: no limit; with --pack, the row size).")
@@ -102,7 +112,7 @@ public final class ExportCommand implements Callable<Integer> {
                     + "' (expected openai, axolotl, trl, llamafactory, tokens or trl-tokens)");
         }
         var parse = spec.commandLine().getParseResult();
-        for (String tokenOnly : List.of("--tokenizer", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads")) {
+        for (String tokenOnly : List.of("--tokenizer", "--chat-template", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads")) {
             if (parse.hasMatchedOption(tokenOnly)) {
                 throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
             }
@@ -116,7 +126,7 @@ public final class ExportCommand implements Callable<Integer> {
     private Integer tokens(TokenFormat f, List<String> commandLine) {
         if (tokenizer == null) {
             throw new ParameterException(spec.commandLine(), "--format " + f.wireName()
-                    + " needs --tokenizer DIR (a Hugging Face tokenizer directory whose tokenizer_config.json holds the chat template)");
+                    + " needs --tokenizer DIR (a Hugging Face tokenizer directory, with its chat template or --chat-template FILE)");
         }
         Truncation t = Truncation.byName(truncation.toLowerCase(Locale.ROOT));
         if (t == null) {
@@ -130,7 +140,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (maxLength < 0 || pack < 0 || threads < 0 || shardSize < 1) {
             throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
         }
-        TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, maxLength, t, pack, ff, shardSize,
+        TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
                 threads, overwrite, commandLine));
         long skipped = r.dropped() + r.rejected();
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s (%d rows, %d tokens, %.1f%% trained%s)%s%n",

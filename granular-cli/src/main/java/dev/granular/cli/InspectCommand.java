@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
                 "Examples:",
                 "  granular inspect out/isc --tokenizer models/Qwen3-8B --limit 2",
                 "  granular inspect out/demo --tokenizer models/Qwen3-8B --id in2-00000007 --tokens",
-                "  granular inspect out/isc --tokenizer models/Qwen3-8B --html mask.html"},
+                "  granular inspect out/isc --tokenizer models/Qwen3-8B --html mask.html",
+                "  granular inspect out/isc --tokenizer models/Qwen3-8B --chat-template my-template.jinja"},
         mixinStandardHelpOptions = true)
 public final class InspectCommand implements Callable<Integer> {
     @Spec
@@ -44,8 +45,14 @@ public final class InspectCommand implements Callable<Integer> {
     Path in;
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
-            description = "A model's tokenizer folder: tokenizer.json and tokenizer_config.json with its chat_template.")
+            description = "A model's tokenizer folder: tokenizer.json, tokenizer_config.json, and its chat template "
+                    + "(chat_template.jinja or tokenizer_config.json's chat_template).")
     Path tokenizer;
+
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Render with this chat template instead of --tokenizer's: a .jinja file, or a .json file with a "
+                    + "\"chat_template\" entry. Special tokens still come from --tokenizer.")
+    Path chatTemplate;
 
     @Option(names = "--id", paramLabel = "ID", description = "Only this record.")
     String id;
@@ -64,7 +71,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ChatTemplate template = ChatTemplate.load(tokenizer);
+        ChatTemplate template = ChatTemplate.load(tokenizer, chatTemplate);
         List<Inspector.Entry> entries = new ArrayList<>();
         try (Tokenizer tok = Tokenizers.load(tokenizer.toString()); Stream<TrainingRecord> records = RecordReader.read(in)) {
             Labeler labeler = new Labeler(template, tok);

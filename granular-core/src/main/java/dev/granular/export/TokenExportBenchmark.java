@@ -78,7 +78,8 @@ public final class TokenExportBenchmark {
         return out;
     }
 
-    public static Figures run(Path tokenizerDir, int count, int rounds, int threads, Path work) {
+    /** @param chatTemplate a template file replacing the directory's ({@code --chat-template}), or null */
+    public static Figures run(Path tokenizerDir, Path chatTemplate, int count, int rounds, int threads, Path work) {
         List<TrainingRecord> records = records(count);
         Path in = work.resolve("in");
         try {
@@ -91,7 +92,7 @@ public final class TokenExportBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ChatTemplate template = ChatTemplate.load(tokenizerDir);
+        ChatTemplate template = ChatTemplate.load(tokenizerDir, chatTemplate);
         try (Tokenizer tokenizer = Tokenizers.load(tokenizerDir.toString())) {
             Labeler labeler = new Labeler(template, tokenizer);
             List<String> texts = records.stream().map(r -> template.render(r, false)).toList();
@@ -107,7 +108,7 @@ public final class TokenExportBenchmark {
                     double rs = (System.nanoTime() - t0) / 1e9;
                     t0 = System.nanoTime();
                     TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, work.resolve("out"),
-                            tokenizerDir, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, threads, true,
+                            tokenizerDir, chatTemplate, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, threads, true,
                             List.of("bench", "tokens-export")), labeler);
                     double es = (System.nanoTime() - t0) / 1e9;
                     if (r.tokens() != rawTokens || r.examples() != records.size()) {

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(Path.of("out/in2"), TokenFormat.TOKENS,
- *         Path.of("out/in2-tokens"), Path.of("models/qwen3"), 4096, Truncation.LEFT_CONTEXT, 0,
+ *         Path.of("out/in2-tokens"), Path.of("models/qwen3"), null, 4096, Truncation.LEFT_CONTEXT, 0,
  *         TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, List.of("export")));
  * }</pre>
  *
@@ -68,12 +68,15 @@ public final class TokenExportJob {
     /**
      * What to export.
      *
+     * @param tokenizer    a Hugging Face tokenizer directory; its chat template renders unless {@code chatTemplate} is given
+     * @param chatTemplate a template file that replaces the directory's ({@code --chat-template}: .jinja text, or
+     *                     .json with a {@code chat_template} entry), or null; see {@link ChatTemplate#load(Path, Path)}
      * @param maxLength  longest example in tokens, 0 for no limit ({@code pack} when packing and 0)
      * @param pack       row capacity in tokens for packing, 0 for one example per row
      * @param shardSize  rows per data file
      * @param threads    labelling threads, 0 for the available processors
      */
-    public record Spec(Path in, TokenFormat format, Path out, Path tokenizer, int maxLength, Truncation truncation, int pack,
+    public record Spec(Path in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength, Truncation truncation, int pack,
                        FileFormat fileFormat, int shardSize, int threads, boolean overwrite, List<String> commandLine) {
         public Spec {
             commandLine = List.copyOf(commandLine);
@@ -114,13 +117,16 @@ public final class TokenExportJob {
     }
 
     public static Result run(Spec spec) {
-        ChatTemplate template = ChatTemplate.load(spec.tokenizer());
+        ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
             return run(spec, new Labeler(template, tokenizer));
         }
     }
 
-    /** Runs with a labeler already built (its tokenizer stays open). */
+    /**
+     * Runs with a labeler already built (its tokenizer stays open); its template renders, whatever
+     * {@code spec.tokenizer()} and {@code spec.chatTemplate()} say.
+     */
     public static Result run(Spec spec, Labeler labeler) {
         Instant started = Instant.now();
         Map<String, Object> identity = new LinkedHashMap<>();
@@ -129,6 +135,9 @@ public final class TokenExportJob {
         identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
         identity.put("tokenizer", labeler.tokenizer().name());
         identity.put("tokenizer_fingerprint", labeler.tokenizer().fingerprint());
+        // The template's text (and special tokens), not its path: another template into the same --out is
+        // another export, refused without --overwrite; the same template moved to chat_template.jinja is not.
+        identity.put("chat_template_fingerprint", labeler.template().fingerprint());
         identity.put("max_length", spec.maxLength());
         identity.put("truncation", spec.truncation().wireName());
         identity.put("pack", spec.pack());
@@ -226,6 +235,7 @@ public final class TokenExportJob {
         manifest.put("command", "export");
         manifest.put("command_line", spec.commandLine());
         manifest.putAll(identity);
+        manifest.put("chat_template", labeler.template().source());
         manifest.put("fingerprint", dir.fingerprint());
         manifest.put("counts", summary);
         manifest.put("started", started.toString());
@@ -322,6 +332,7 @@ public final class TokenExportJob {
         s.put("format", spec.format().wireName());
         s.put("file_format", spec.fileFormat().wireName());
         s.put("tokenizer", labeler.tokenizer().name());
+        s.put("chat_template", labeler.template().source());
         s.put("records", r.records());
         s.put("examples", r.examples());
         s.put("rows", r.rows());
@@ -341,7 +352,8 @@ public final class TokenExportJob {
     private static String card(Spec spec, Labeler labeler, Result r) {
         StringBuilder md = new StringBuilder("# Export: " + spec.format().wireName() + "\n\n");
         md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("` from `")
-                .append(spec.in()).append("`, rendered with the chat template and tokenized with `")
+                .append(spec.in()).append("`, rendered with the chat template ").append(templateNote(labeler.template()))
+                .append(" and tokenized with `")
                 .append(labeler.tokenizer().name()).append("` (").append(labeler.tokenizer().fingerprint()).append(").\n\n");
         md.append("| | |\n|---|---|\n");
         md.append("| records read | ").append(r.records()).append(" |\n");
@@ -369,6 +381,10 @@ public final class TokenExportJob {
         }
         md.append("\n\nLength histogram: `report/lengths.png`.\n");
         return md.toString();
+    }
+
+    private static String templateNote(ChatTemplate t) {
+        return (t.source() == null ? "given in code" : "of `" + t.source() + "`") + " (" + t.fingerprint() + ")";
     }
 
     private static void clearParquet(Path dataDir) {

@@ -1,15 +1,17 @@
 package dev.granular.template;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,8 @@ import java.util.Objects;
  * apply_chat_template(messages, tools=..., add_generation_prompt=..., tokenize=False)} does.
  *
  * <pre>{@code
- * ChatTemplate t = ChatTemplate.load(Path.of("models/qwen3"));   // reads tokenizer_config.json
+ * ChatTemplate t = ChatTemplate.load(Path.of("models/qwen3"));   // chat_template.jinja or tokenizer_config.json
+ * ChatTemplate u = ChatTemplate.load(Path.of("models/qwen3"), Path.of("my-template.jinja"));   // --chat-template
  * String text = t.render(List.of(TemplateMessage.of("user", "Hi")), null, true);
  * int[] ids = tokenizer.encode(text);   // no special tokens added: the template wrote BOS where it wants one
  * }</pre>
@@ -34,20 +37,32 @@ import java.util.Objects;
  */
 public final class ChatTemplate {
 
-    private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
-            "pad_token", "cls_token", "mask_token");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
-    private final String source;
-    private final JinjaTemplate template;
-    private final JinjaTemplate toolUse;
+    /** A parsed template and the file it came from (null for {@link #of}), to name in errors. */
+    private record Part(JinjaTemplate template, String where) {
+        static Part parse(TemplateFiles.Text text) {
+            String where = text.file().toString();
+            try {
+                return new Part(JinjaTemplate.parse(text.text()), where);
+            } catch (TemplateException e) {
+                throw e.in(where);
+            }
+        }
+    }
+
+    private final Part template;
+    private final Part toolUse;
     private final Map<String, String> specialTokens;
+    private final String source;
+    private final String fingerprint;
 
-    private ChatTemplate(String source, JinjaTemplate template, JinjaTemplate toolUse, Map<String, String> specialTokens) {
-        this.source = source;
+    private ChatTemplate(Part template, Part toolUse, Map<String, String> specialTokens, String source, String fingerprint) {
         this.template = template;
         this.toolUse = toolUse;
         this.specialTokens = specialTokens;
+        this.source = source;
+        this.fingerprint = fingerprint;
     }
 
     /**
@@ -56,75 +71,78 @@ public final class ChatTemplate {
      * @throws TemplateException when the template has a syntax error or a construct this interpreter does not support
      */
     public static ChatTemplate of(String template, Map<String, String> specialTokens) {
-        return new ChatTemplate(null, JinjaTemplate.parse(template), null, Map.copyOf(specialTokens));
+        Map<String, String> special = Map.copyOf(specialTokens);
+        return new ChatTemplate(new Part(JinjaTemplate.parse(template), null), null, special, null,
+                fingerprint(template, null, special));
     }
 
     /**
-     * The chat template of a Hugging Face tokenizer directory: {@code chat_template} of its
-     * tokenizer_config.json, either a string or a list of {@code {"name", "template"}} (then the one
-     * named "default", or "tool_use" when tools are given and there is one, as transformers picks).
+     * The chat template of a Hugging Face tokenizer directory, found as a transformers tokenizer
+     * finds it: {@code chat_template.jinja} (with {@code additional_chat_templates/NAME.jinja}), else
+     * the {@code chat_template} entry of tokenizer_config.json; then, which tokenizers do not read,
+     * the legacy processor file {@code chat_template.json}. Same as {@code load(tokenizerDir, null)}.
      *
-     * @throws BadInputException when the file is missing or malformed, or has no chat template
-     * @throws TemplateException when the template has a syntax error or an unsupported construct
+     * @throws BadInputException when no template is found (the message names every place looked) or a file is malformed
+     * @throws TemplateException when the template has a syntax error or an unsupported construct (naming its file)
      */
     public static ChatTemplate load(Path tokenizerDir) {
-        Path file = tokenizerDir.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file, 0, "no such file: expected a Hugging Face tokenizer_config.json");
+        return load(tokenizerDir, null);
+    }
+
+    /**
+     * The chat template of a tokenizer directory, or the one in {@code templateFile} when it is not
+     * null ({@code --chat-template}): a {@code .json} file is read like tokenizer_config.json (its
+     * {@code chat_template} entry, a string or a list of named templates); any other file is the
+     * template text. Either way the special tokens ({@code bos_token}, ...) come from the directory's
+     * tokenizer_config.json, so that they match the tokenizer; without that file the template sees none.
+     *
+     * <p>When several templates are named ({@code additional_chat_templates/}, or a list in JSON),
+     * "default" renders, or "tool_use" when tools are given and there is one, as transformers picks.
+     *
+     * @throws BadInputException when no template is found (the message names every place looked) or a file is malformed
+     * @throws TemplateException when the template has a syntax error or an unsupported construct (naming its file)
+     */
+    public static ChatTemplate load(Path tokenizerDir, Path templateFile) {
+        Objects.requireNonNull(tokenizerDir, "tokenizerDir");
+        TemplateFiles.Found found = TemplateFiles.find(tokenizerDir, templateFile);
+        TemplateFiles.Text tool = found.toolUse();
+        String source = found.main().file().toString();
+        if (tool != null && !tool.file().equals(found.main().file())) {
+            source += " + " + tool.file();
         }
-        JsonNode config;
+        return new ChatTemplate(Part.parse(found.main()), tool == null ? null : Part.parse(tool), found.specialTokens(), source,
+                fingerprint(found.main().text(), tool == null ? null : tool.text(), found.specialTokens()));
+    }
+
+    /** Everything that changes a rendering: the template texts and the special tokens they see. */
+    private static String fingerprint(String main, String toolUse, Map<String, String> special) {
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("default", main);
+        identity.put("tool_use", toolUse);
+        identity.put("special_tokens", special);
         try {
-            config = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new BadInputException(file, 0, "not valid JSON: " + e.getMessage());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(identity));
+            return "sha256:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        if (config == null || !config.isObject()) {
-            throw new BadInputException(file, 0, "expected a JSON object");
-        }
-        Map<String, String> special = new LinkedHashMap<>();
-        for (String key : SPECIAL_TOKENS) {
-            JsonNode v = config.get(key);
-            if (v == null || v.isNull()) {
-                continue;
-            }
-            if (v.isTextual()) {
-                special.put(key, v.asText());
-            } else if (v.isObject() && v.path("content").isTextual()) {
-                special.put(key, v.get("content").asText());
-            } else {
-                throw new BadInputException(file, 0, key + ": expected a string or an object with a \"content\" string");
-            }
-        }
-        JsonNode ct = config.get("chat_template");
-        String main;
-        String tool = null;
-        if (ct == null || ct.isNull()) {
-            throw new BadInputException("no chat template in " + file);
-        } else if (ct.isTextual()) {
-            main = ct.asText();
-        } else if (ct.isArray()) {
-            Map<String, String> named = new LinkedHashMap<>();
-            for (JsonNode entry : ct) {
-                if (!entry.path("name").isTextual() || !entry.path("template").isTextual()) {
-                    throw new BadInputException(file, 0, "chat_template: expected a list of {\"name\", \"template\"} objects");
-                }
-                named.put(entry.get("name").asText(), entry.get("template").asText());
-            }
-            main = named.get("default");
-            tool = named.get("tool_use");
-            if (main == null) {
-                throw new BadInputException(file, 0, "chat_template: no template named \"default\" among " + named.keySet());
-            }
-        } else {
-            throw new BadInputException(file, 0, "chat_template: expected a string or a list of named templates");
-        }
-        String where = file.toString();
-        try {
-            return new ChatTemplate(where, JinjaTemplate.parse(main), tool == null ? null : JinjaTemplate.parse(tool),
-                    Map.copyOf(special));
-        } catch (TemplateException e) {
-            throw e.in(where);
-        }
+    }
+
+    /**
+     * Where the template came from: its file (e.g. {@code models/qwen3/chat_template.jinja}), then
+     * {@code " + "} and the tool_use template's file when that is another one; null for {@link #of}.
+     */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * {@code sha256:} of the template texts (default and tool_use) and the special tokens: equal
+     * fingerprints render every conversation the same. Not a hash of a file: the same template read
+     * from tokenizer_config.json or from chat_template.jinja has the same fingerprint.
+     */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     /** The special-token variables the template sees, e.g. {@code bos_token -> <|begin_of_text|>}. */
@@ -164,11 +182,11 @@ public final class ChatTemplate {
         context.put("add_generation_prompt", addGenerationPrompt);
         context.putAll(specialTokens);
         context.putAll(extraVariables);
-        JinjaTemplate t = tools != null && toolUse != null ? toolUse : template;
+        Part t = tools != null && toolUse != null ? toolUse : template;
         try {
-            return t.render(context);
+            return t.template().render(context);
         } catch (TemplateException e) {
-            throw source == null ? e : e.in(source);
+            throw t.where() == null ? e : e.in(t.where());
         }
     }
 

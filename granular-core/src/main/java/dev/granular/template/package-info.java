@@ -3,7 +3,7 @@
  * as transformers' {@code apply_chat_template} does, so that the text (and so the token ids) given
  * to a trainer is the text the model was trained with.
  *
- * <p>Entry point: {@link dev.granular.template.ChatTemplate} ({@code load(tokenizerDir)},
+ * <p>Entry point: {@link dev.granular.template.ChatTemplate} ({@code load(tokenizerDir[, templateFile])},
  * {@code render(messages, tools, addGenerationPrompt[, extraVariables])}), with
  * {@link dev.granular.template.TemplateMessage} (role, content, reasoning_content) and
  * {@link dev.granular.template.TemplateException} (a {@code BadInputException} naming the construct
@@ -64,7 +64,19 @@
  *
  * <p>Not supported (refused with a {@code TemplateException}): {@code {% call %}}, {@code {% filter %}},
  * {@code {% raw %}}, recursive loops, {@code *args/**kwargs}, {@code tojson(ensure_ascii=true)},
- * the filters and string methods not in the tables above. {@code chat_template.jinja} files (newer
- * Hugging Face layouts) are not read: only tokenizer_config.json's {@code chat_template}.
+ * the filters and string methods not in the tables above.
+ *
+ * <h2>Where the template comes from</h2>
+ *
+ * <p>{@code ChatTemplate.load(tokenizerDir[, templateFile])} looks where a transformers tokenizer
+ * looks, in its order: {@code chat_template.jinja} plus {@code additional_chat_templates/NAME.jinja} (newer
+ * Hugging Face layouts; when present they replace the config entry), else the {@code chat_template}
+ * entry of tokenizer_config.json (a string or a list of named templates), else the legacy
+ * processor file {@code chat_template.json} (which tokenizers do not read: last here, so that it
+ * only fills in when the tokenizer has no template). A {@code templateFile} ({@code --chat-template}) replaces
+ * all three: {@code .json} is read for its {@code chat_template} entry, anything else is the template
+ * text. Special tokens always come from the directory's tokenizer_config.json (none without it).
+ * The sources and the reasons for this order are in {@code TemplateFiles}; {@code
+ * ChatTemplate.source()} names the file used and {@code fingerprint()} hashes what renders.
  */
 package dev.granular.template;

@@ -26,17 +26,21 @@ class ChatTemplateTest {
     }
 
     @Test
-    void aTokenizerWithoutTemplateIsRefusedNamingTheFile() {
+    void aTokenizerWithoutTemplateIsRefusedNamingEveryPlaceLooked() {
         Path dir = Reference.tokenizerDir("llama2");
         assertThatThrownBy(() -> ChatTemplate.load(dir))
                 .isInstanceOf(BadInputException.class)
-                .hasMessage("no chat template in " + dir.resolve("tokenizer_config.json"));
+                .hasMessage("no chat template in " + dir + ": looked for " + dir.resolve("chat_template.jinja")
+                        + " (no such file), the \"chat_template\" entry of " + dir.resolve("tokenizer_config.json") + " (none) and "
+                        + dir.resolve("chat_template.json") + " (no such file); give one with --chat-template FILE"
+                        + " (a .jinja template, or a .json file with a \"chat_template\" entry)");
     }
 
     @Test
-    void aMissingConfigIsRefused() {
+    void anEmptyDirectoryIsRefusedSayingTheConfigIsMissingToo() {
         assertThatThrownBy(() -> ChatTemplate.load(tmp))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("tokenizer_config.json: no such file");
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("the \"chat_template\" entry of " + tmp.resolve("tokenizer_config.json") + " (no such file)");
     }
 
     @Test
