@@ -56,6 +56,8 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "  baseline: %8.3f s  %,14.0f tokens/s  (build text, tokenize)%n", r.baselineSeconds(), r.baselineTokensPerSecond());
                 out.printf(Locale.ROOT, "  speedup:  %.1fx   identical ids: %s%n", r.speedup(), r.identical());
                 return r.identical() ? Granular.OK : Granular.FAILED;
+            } finally {
+                deleteTree(work);
             }
         }
     }
@@ -99,9 +101,7 @@ public final class BenchCommand implements Runnable {
                         r.maxHeapBytes() >> 20);
                 return Granular.OK;
             } finally {
-                try (var s = Files.walk(work)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                deleteTree(work);
             }
         }
     }
@@ -250,7 +250,12 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws IOException {
             Path work = Files.createTempDirectory("granular-bench");
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            var f = dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
+            dev.granular.export.TokenExportBenchmark.Figures f;
+            try {
+                f = dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
+            } finally {
+                deleteTree(work);
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "tokenizer %s, %d records, %,d tokens, %d threads (best of %d rounds)%n", tokenizer.getFileName(),
                     f.records(), f.tokens(), f.threads(), rounds);
@@ -260,6 +265,15 @@ public final class BenchCommand implements Runnable {
             out.printf(Locale.ROOT, "  fraction:     %.2f of the bests, median of the per-round ratios %.2f  (target >= 0.8)%n",
                     f.fraction(), f.medianFraction());
             return Granular.OK;
+        }
+    }
+
+    /** Removes a benchmark's scratch folder (records, exports, off-heap stores): it can be gigabytes. */
+    static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 }
