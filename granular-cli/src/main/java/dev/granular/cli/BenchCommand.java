@@ -239,8 +239,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--chat-template", paramLabel = "FILE",
                 description = "A chat template replacing the directory's: a .jinja file, or .json with a \"chat_template\" entry.")
         Path chatTemplate;
-        @Option(names = "--records", defaultValue = "2000")
+        @Option(names = "--records", defaultValue = "2000", description = "Synthetic IN2-like records of ~1,000 tokens.")
         int records;
+        @Option(names = "--in", paramLabel = "DIR|FILE", description = "Canonical records to export instead of synthetic ones "
+                + "(e.g. the output of granular in2 --out out/demo); --records is then ignored.")
+        Path in;
         @Option(names = "--rounds", defaultValue = "5")
         int rounds;
         @Option(names = "--threads", defaultValue = "0", description = "0: all cores.")
@@ -252,7 +255,9 @@ public final class BenchCommand implements Runnable {
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
             dev.granular.export.TokenExportBenchmark.Figures f;
             try {
-                f = dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
+                f = in != null
+                        ? dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, in, rounds, n, work)
+                        : dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
             } finally {
                 deleteTree(work);
             }

@@ -3,6 +3,7 @@ package dev.granular.export;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
+import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
@@ -92,6 +93,19 @@ public final class TokenExportBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return run(tokenizerDir, chatTemplate, in, records, rounds, threads, work);
+    }
+
+    /**
+     * The same measurement on existing canonical records (e.g. {@code granular in2 --out out/demo}):
+     * the export reads {@code in}; the baseline encodes the renderings of all its records.
+     */
+    public static Figures run(Path tokenizerDir, Path chatTemplate, Path in, int rounds, int threads, Path work) {
+        return run(tokenizerDir, chatTemplate, in, RecordReader.readAll(in), rounds, threads, work);
+    }
+
+    private static Figures run(Path tokenizerDir, Path chatTemplate, Path in, List<TrainingRecord> records, int rounds, int threads,
+                               Path work) {
         ChatTemplate template = ChatTemplate.load(tokenizerDir, chatTemplate);
         try (Tokenizer tokenizer = Tokenizers.load(tokenizerDir.toString())) {
             Labeler labeler = new Labeler(template, tokenizer);
