@@ -87,6 +87,11 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Rows per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
 
+    @Option(names = "--allow-special-text", description = "Token formats: export records whose text spells one of the "
+            + "tokenizer's special tokens (e.g. <|im_end|> inside an answer) as transformers would tokenize them, as the control "
+            + "token itself. By default they go to rejected.jsonl with the message and token named.")
+    boolean allowSpecialText;
+
     @Option(names = "--overwrite", description = "Replace a different export in --out.")
     boolean overwrite;
 
@@ -112,7 +117,8 @@ public final class ExportCommand implements Callable<Integer> {
                     + "' (expected openai, axolotl, trl, llamafactory, tokens or trl-tokens)");
         }
         var parse = spec.commandLine().getParseResult();
-        for (String tokenOnly : List.of("--tokenizer", "--chat-template", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads")) {
+        for (String tokenOnly : List.of("--tokenizer", "--chat-template", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads",
+                "--allow-special-text")) {
             if (parse.hasMatchedOption(tokenOnly)) {
                 throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
             }
@@ -141,7 +147,7 @@ public final class ExportCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
         }
         TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
-                threads, overwrite, commandLine));
+                threads, allowSpecialText, overwrite, commandLine));
         long skipped = r.dropped() + r.rejected();
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s (%d rows, %d tokens, %.1f%% trained%s)%s%n",
                 r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),

@@ -54,6 +54,10 @@ public final class InspectCommand implements Callable<Integer> {
                     + "\"chat_template\" entry. Special tokens still come from --tokenizer.")
     Path chatTemplate;
 
+    @Option(names = "--allow-special-text", description = "Label records whose text spells a special token (e.g. <|im_end|>) "
+            + "as the tokenizer encodes them, as export --allow-special-text would, instead of showing them refused.")
+    boolean allowSpecialText;
+
     @Option(names = "--id", paramLabel = "ID", description = "Only this record.")
     String id;
 
@@ -74,7 +78,7 @@ public final class InspectCommand implements Callable<Integer> {
         ChatTemplate template = ChatTemplate.load(tokenizer, chatTemplate);
         List<Inspector.Entry> entries = new ArrayList<>();
         try (Tokenizer tok = Tokenizers.load(tokenizer.toString()); Stream<TrainingRecord> records = RecordReader.read(in)) {
-            Labeler labeler = new Labeler(template, tok);
+            Labeler labeler = new Labeler(template, tok, allowSpecialText);
             for (var it = records.iterator(); it.hasNext() && (id != null || entries.size() < limit); ) {
                 TrainingRecord r = it.next();
                 if (id == null || id.equals(r.id())) {

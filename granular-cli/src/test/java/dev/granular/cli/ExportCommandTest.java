@@ -86,6 +86,37 @@ class ExportCommandTest {
     }
 
     @Test
+    void specialTokenTextIsRejectedUnlessAllowed() throws IOException {
+        TrainingRecord plain = new TrainingRecord("plain", List.of(Message.user("q"), Message.assistant("a")), null,
+                Map.of("design", "test"));
+        TrainingRecord special = new TrainingRecord("special", List.of(Message.user("How does a turn end?"),
+                Message.assistant("With <|im_end|>, then the next turn.")), null, Map.of("design", "test"));
+        Path in = tmp.resolve("special.jsonl");
+        Files.writeString(in, RecordJson.toJson(plain) + "\n" + RecordJson.toJson(special) + "\n");
+
+        Path refused = tmp.resolve("refused");
+        In2Fixtures.Run run = granular("export", "--in", in.toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--out", refused.toString());
+        assertThat(run.code()).as(run.all()).isZero();
+        assertThat(run.out()).contains("1 of 2 records").contains("1 rejected");
+        assertThat(Files.readString(refused.resolve("rejected.jsonl"))).contains("\"special\"")
+                .contains("messages[1] (assistant) content contains the special token text").contains("--allow-special-text");
+
+        Path allowed = tmp.resolve("allowed");
+        run = granular("export", "--in", in.toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--allow-special-text", "--out", allowed.toString());
+        assertThat(run.code()).as(run.all()).isZero();
+        assertThat(run.out()).contains("2 of 2 records");
+        assertThat(Files.readAllLines(allowed.resolve("data/part-00000.jsonl"))).hasSize(2);
+        assertThat(Files.readString(allowed.resolve("manifest.json"))).contains("\"allow_special_text\" : true");
+
+        // Another choice into the same --out is another export: refused without --overwrite.
+        run = granular("export", "--in", in.toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--out", allowed.toString());
+        assertThat(run.code()).as(run.all()).isEqualTo(2);
+    }
+
+    @Test
     void trlTokensAsJsonlPacked() throws IOException {
         Path out = tmp.resolve("trl-tokens");
         In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "trl-tokens", "--tokenizer", qwen3().toString(),

@@ -12,8 +12,10 @@ import dev.granular.tokenize.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -71,10 +73,26 @@ public final class Labeler {
     private final ChatTemplate template;
     private final Tokenizer tokenizer;
     private final List<String> terminators;
+    /** Null when special-token text in content is allowed; else what finds it. */
+    private final SpecialText specialText;
 
+    /** A labeler that refuses records whose content spells a special token (see {@link #Labeler(ChatTemplate, Tokenizer, boolean)}). */
     public Labeler(ChatTemplate template, Tokenizer tokenizer) {
+        this(template, tokenizer, false);
+    }
+
+    /**
+     * @param allowSpecialText whether a message whose content (or reasoning) spells one of the
+     *                         tokenizer's special tokens, e.g. {@code <|im_end|>} inside an answer, is
+     *                         labelled anyway. The tokenizer encodes such text as the control token
+     *                         itself, as transformers does when a trainer tokenizes the rendering, so a
+     *                         trained answer would teach the model to end its turn (or open a new one)
+     *                         in mid-sentence. False refuses these records, naming the message and the token.
+     */
+    public Labeler(ChatTemplate template, Tokenizer tokenizer, boolean allowSpecialText) {
         this.template = Objects.requireNonNull(template, "template");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.specialText = allowSpecialText ? null : new SpecialText(tokenizer.specialTokens());
         Set<String> t = new LinkedHashSet<>();
         String eos = template.specialTokens().get("eos_token");
         if (eos != null && !eos.isEmpty()) {
@@ -92,6 +110,11 @@ public final class Labeler {
         return template;
     }
 
+    /** Whether records whose content spells a special token are labelled rather than refused. */
+    public boolean allowsSpecialText() {
+        return specialText == null;
+    }
+
     /** The end-of-turn strings recognised after a trained assistant message, eos_token first. */
     public List<String> terminators() {
         return terminators;
@@ -106,6 +129,20 @@ public final class Labeler {
         for (int i = 0; i < ms.size(); i++) {
             if (ms.get(i).content().indexOf(SENTINEL_OPEN) >= 0) {
                 return new Refused("messages[" + i + "] contains U+E000, which granular reserves to locate content in the rendering");
+            }
+            if (specialText != null) {
+                Message m = ms.get(i);
+                String found = specialText.find(m.content());
+                String field = "content";
+                if (found == null && m.reasoningContent() != null) {
+                    found = specialText.find(m.reasoningContent());
+                    field = "reasoning_content";
+                }
+                if (found != null) {
+                    return new Refused(where(ms, i) + " " + field + " contains the special token text " + quote(found) + ", which "
+                            + tokenizer.name() + " encodes as that control token, not as text (pass --allow-special-text to keep it "
+                            + "as transformers would tokenize it)");
+                }
             }
         }
         String rendered;
@@ -400,5 +437,43 @@ public final class Labeler {
     private static String quote(String s) {
         String t = s.length() > 40 ? s.substring(0, 40) + "…" : s;
         return "\"" + t.replace("\n", "\\n") + "\"";
+    }
+
+    /**
+     * Finds special-token text in a string. Special tokens start with few distinct characters
+     * (typically {@code <}, sometimes {@code [}), so it jumps between occurrences of those with
+     * {@code String.indexOf}, which the JDK vectorizes: the check costs little next to tokenizing.
+     */
+    private static final class SpecialText {
+        /** Candidates by first character, longest first so that the reported token is the one the tokenizer matches. */
+        private final Map<Character, List<String>> byFirstChar = new HashMap<>();
+        private final char[] firstChars;
+
+        SpecialText(Set<String> tokens) {
+            for (String t : tokens) {
+                byFirstChar.computeIfAbsent(t.charAt(0), c -> new ArrayList<>()).add(t);
+            }
+            byFirstChar.values().forEach(l -> l.sort((a, b) -> b.length() - a.length()));
+            firstChars = new char[byFirstChar.size()];
+            int k = 0;
+            for (char c : byFirstChar.keySet()) {
+                firstChars[k++] = c;
+            }
+        }
+
+        /** One special token that {@code text} spells, or null. */
+        String find(String text) {
+            for (char c : firstChars) {
+                List<String> candidates = byFirstChar.get(c);
+                for (int i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) {
+                    for (String t : candidates) {
+                        if (text.startsWith(t, i)) {
+                            return t;
+                        }
+                    }
+                }
+            }
+            return null;
+        }
     }
 }

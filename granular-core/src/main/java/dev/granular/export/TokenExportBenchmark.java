@@ -122,7 +122,7 @@ public final class TokenExportBenchmark {
                     double rs = (System.nanoTime() - t0) / 1e9;
                     t0 = System.nanoTime();
                     TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, work.resolve("out"),
-                            tokenizerDir, chatTemplate, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, threads, true,
+                            tokenizerDir, chatTemplate, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, threads, false, true,
                             List.of("bench", "tokens-export")), labeler);
                     double es = (System.nanoTime() - t0) / 1e9;
                     if (r.tokens() != rawTokens || r.examples() != records.size()) {

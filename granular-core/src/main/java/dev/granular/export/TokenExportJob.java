@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * <pre>{@code
  * TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(Path.of("out/in2"), TokenFormat.TOKENS,
  *         Path.of("out/in2-tokens"), Path.of("models/qwen3"), null, 4096, Truncation.LEFT_CONTEXT, 0,
- *         TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, List.of("export")));
+ *         TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, false, List.of("export")));
  * }</pre>
  *
  * <p>Records are labelled on a pool of threads, in batches, and written in input order, so the
@@ -75,9 +75,13 @@ public final class TokenExportJob {
      * @param pack       row capacity in tokens for packing, 0 for one example per row
      * @param shardSize  rows per data file
      * @param threads    labelling threads, 0 for the available processors
+     * @param allowSpecialText label records whose content spells a special token of the tokenizer
+     *                   (e.g. {@code <|im_end|>}) as the tokenizer encodes them, instead of refusing them
+     *                   ({@code --allow-special-text}; see {@link Labeler#Labeler(ChatTemplate, Tokenizer, boolean)})
      */
     public record Spec(Path in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength, Truncation truncation, int pack,
-                       FileFormat fileFormat, int shardSize, int threads, boolean overwrite, List<String> commandLine) {
+                       FileFormat fileFormat, int shardSize, int threads, boolean allowSpecialText, boolean overwrite,
+                       List<String> commandLine) {
         public Spec {
             commandLine = List.copyOf(commandLine);
             if (maxLength < 0 || pack < 0 || shardSize < 1 || threads < 0) {
@@ -119,13 +123,14 @@ public final class TokenExportJob {
     public static Result run(Spec spec) {
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return run(spec, new Labeler(template, tokenizer));
+            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()));
         }
     }
 
     /**
-     * Runs with a labeler already built (its tokenizer stays open); its template renders, whatever
-     * {@code spec.tokenizer()} and {@code spec.chatTemplate()} say.
+     * Runs with a labeler already built (its tokenizer stays open); its template renders and its
+     * special-text rule applies, whatever {@code spec.tokenizer()}, {@code spec.chatTemplate()} and
+     * {@code spec.allowSpecialText()} say.
      */
     public static Result run(Spec spec, Labeler labeler) {
         Instant started = Instant.now();
@@ -138,6 +143,7 @@ public final class TokenExportJob {
         // The template's text (and special tokens), not its path: another template into the same --out is
         // another export, refused without --overwrite; the same template moved to chat_template.jinja is not.
         identity.put("chat_template_fingerprint", labeler.template().fingerprint());
+        identity.put("allow_special_text", labeler.allowsSpecialText());
         identity.put("max_length", spec.maxLength());
         identity.put("truncation", spec.truncation().wireName());
         identity.put("pack", spec.pack());

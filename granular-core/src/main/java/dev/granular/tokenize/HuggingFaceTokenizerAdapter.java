@@ -4,6 +4,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 
@@ -13,8 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Hugging Face {@code tokenizer.json} run by the Rust tokenizers library through DJL, loaded from
@@ -57,10 +61,13 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
     private final String name;
     private final String fingerprint;
     private final HuggingFaceTokenizer tokenizer;
-    /** The tokenizer.json bytes until the token byte table is built from them (on first use: most callers never need it). */
+    /** The tokenizer.json bytes until {@link #vocabulary()} has read them (on first use: most callers never need it). */
     private byte[] json;
-    private TokenBytes tokenBytes;
-    private boolean tokenBytesBuilt;
+    private Vocabulary vocabulary;
+
+    /** What granular reads from tokenizer.json itself, besides what DJL does with it. */
+    private record Vocabulary(TokenBytes tokenBytes, Set<String> specialTokens) {
+    }
 
     private HuggingFaceTokenizerAdapter(String name, String fingerprint, HuggingFaceTokenizer tokenizer, byte[] json) {
         this.name = name;
@@ -173,17 +180,41 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         return spans != null ? spans : tokenizerSpans(s);
     }
 
-    private synchronized TokenBytes tokenBytes() {
-        if (!tokenBytesBuilt) {
+    private TokenBytes tokenBytes() {
+        return vocabulary().tokenBytes();
+    }
+
+    /**
+     * The contents of the added tokens marked {@code "special": true} (e.g. {@code <|im_end|>},
+     * {@code <bos>}): text that spells one is encoded as that control token, wherever it stands.
+     */
+    @Override
+    public Set<String> specialTokens() {
+        return vocabulary().specialTokens();
+    }
+
+    private synchronized Vocabulary vocabulary() {
+        if (vocabulary == null) {
+            JsonNode root;
             try {
-                tokenBytes = TokenBytes.of(new ObjectMapper().readTree(json));
+                root = new ObjectMapper().readTree(json);
             } catch (IOException e) {
-                tokenBytes = null; // DJL accepted the file; without a table the tokenizer's own spans serve
+                // DJL parsed the same bytes, so this does not happen; were it to, the tokenizer's
+                // own spans would serve and no special token would be known.
+                root = null;
             }
+            Set<String> special = new LinkedHashSet<>();
+            if (root != null) {
+                for (JsonNode added : root.path("added_tokens")) {
+                    if (added.path("special").asBoolean(false) && !added.path("content").asText("").isEmpty()) {
+                        special.add(added.path("content").asText());
+                    }
+                }
+            }
+            vocabulary = new Vocabulary(root == null ? null : TokenBytes.of(root), Collections.unmodifiableSet(special));
             json = null;
-            tokenBytesBuilt = true;
         }
-        return tokenBytes;
+        return vocabulary;
     }
 
     /** Spans as the Rust tokenizer reports them (one Java object per token through JNI). */

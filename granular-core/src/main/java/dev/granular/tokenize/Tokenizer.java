@@ -1,5 +1,7 @@
 package dev.granular.tokenize;
 
+import java.util.Set;
+
 /**
  * Turns text into token ids, without special tokens (no BOS/EOS: templates add those).
  *
@@ -34,6 +36,15 @@ public interface Tokenizer extends AutoCloseable {
      */
     default TokenSpans encodeWithSpans(String text) {
         return TokenSpans.fromStarts(encodeWithOffsets(text), text.length());
+    }
+
+    /**
+     * Texts that this tokenizer encodes as one control token wherever they appear, even inside
+     * ordinary content (Hugging Face's special added tokens such as {@code <|im_end|>}); empty
+     * when it encodes all text as text (the tiktoken encodings here).
+     */
+    default Set<String> specialTokens() {
+        return Set.of();
     }
 
     /** The text of {@code ids} (special tokens rendered as their text). */

@@ -96,7 +96,7 @@ class TokenExportJobTest {
     }
 
     TokenExportJob.Spec spec(Path in, String out, TokenFormat f, int maxLength, Truncation t, int pack, TokenExportJob.FileFormat ff) {
-        return new TokenExportJob.Spec(in, f, tmp.resolve(out), qwenDir, null, maxLength, t, pack, ff, 3, 2, false, List.of("export"));
+        return new TokenExportJob.Spec(in, f, tmp.resolve(out), qwenDir, null, maxLength, t, pack, ff, 3, 2, false, false, List.of("export"));
     }
 
     static LossMask mask(TrainingRecord r) {
@@ -328,7 +328,7 @@ class TokenExportJobTest {
         Path mine = tmp.resolve("mine.jinja");
         Files.writeString(mine, "{% for m in messages %}{{ m.role }}: {{ m.content }}<|im_end|>\n{% endfor %}");
         TokenExportJob.Spec withFile = new TokenExportJob.Spec(in, TokenFormat.TOKENS, tmp.resolve("o"), qwenDir, mine, 0,
-                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, List.of("export"));
+                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, false, List.of("export"));
         TokenExportJob.run(withFile);
         JsonNode manifest = JSON.readTree(tmp.resolve("o/manifest.json").toFile());
         String fingerprint = ChatTemplate.load(qwenDir, mine).fingerprint();
@@ -343,7 +343,7 @@ class TokenExportJobTest {
 
         // The directory's own template into the same --out: another configuration, refused without overwrite.
         TokenExportJob.Spec withDir = new TokenExportJob.Spec(in, TokenFormat.TOKENS, tmp.resolve("o"), qwenDir, null, 0,
-                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, List.of("export"));
+                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, false, List.of("export"));
         assertThatThrownBy(() -> TokenExportJob.run(withDir)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("holds a run with a different configuration");
         TokenExportJob.run(withFile); // the same template again: the same export
@@ -357,7 +357,7 @@ class TokenExportJobTest {
         Files.copy(qwenDir.resolve("tokenizer.json"), bare.resolve("tokenizer.json"));
         Files.writeString(bare.resolve("tokenizer_config.json"), "{}");
         assertThatThrownBy(() -> TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, tmp.resolve("o"), bare, null, 0,
-                Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10, 1, false, List.of("export"))))
+                Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10, 1, false, false, List.of("export"))))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("no chat template");
     }
 }

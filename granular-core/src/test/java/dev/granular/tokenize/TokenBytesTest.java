@@ -121,6 +121,12 @@ class TokenBytesTest {
             assertThat(table.spans(ids, "Hello")).as("tokens left over").isNull();
             assertThat(table.spans(ids, "Hello World")).as("a different byte").isNull();
             assertThat(table.spans(new int[]{Integer.MAX_VALUE}, "x")).as("an id outside the vocabulary").isNull();
+            // A difference early in a long text (the word-at-a-time compare) and in a long token (the out-of-line bytes).
+            String long1 = "The quick brown fox jumps over the lazy dog, internationalization included. ".repeat(3);
+            int[] longIds = t.encode(long1);
+            assertThat(table.spans(longIds, long1)).isNotNull();
+            assertThat(table.spans(longIds, long1.replaceFirst("quick", "quack"))).isNull();
+            assertThat(table.spans(longIds, long1.replaceFirst("internationalization", "internationalizatiom"))).isNull();
             int[] pieces = t.encode("é"); // one token, two bytes: cutting the text mid-character must fail
             assertThat(table.spans(pieces, "e")).isNull();
         }
