@@ -189,8 +189,11 @@ class HttpTransportTest {
                 n, cold, coldInFlight, coldConnections, gathered, server.maxInFlight(), server.connectionsAccepted());
 
         assertThat(server.totalRequests()).isEqualTo(2L * n);
-        assertThat(coldConnections).as("one connection per request in flight: no per-host cap").isGreaterThan(900);
-        assertThat(server.maxInFlight()).isGreaterThanOrEqualTo(900);
+        // Not asserted on the cold round: how many of its requests overlap depends on scheduling (on a
+        // loaded 2-core machine some finish before others start and reuse their connection). The
+        // gathered round holds every reply until 900 requests are in, so reaching it proves that one
+        // client keeps 900 requests (so 900 HTTP/1.1 connections) in flight: no per-host cap.
+        assertThat(server.maxInFlight()).as("requests in flight at once on one client").isGreaterThanOrEqualTo(900);
     }
 
     /** Sends {@code n} requests from {@code n} virtual threads at once; all must succeed. Returns the wall time in ms. */
