@@ -185,6 +185,41 @@ class DistillCommandTest {
     }
 
     @Test
+    void aFailingModelJudgeFailsTheRowInsteadOfCallingTheAnswerWrong() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean judgeDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger judgeCalls = new java.util.concurrent.atomic.AtomicInteger();
+        server.script(r -> {
+            if (!r.model().equals("judge")) {
+                return teacher(r);
+            }
+            judgeCalls.incrementAndGet();
+            return judgeDown.get() ? Reply.status(400) : Reply.text("{\"correct\": true, \"extracted\": \"ok\"}");
+        });
+        String[] args = {"--select", "fixed:direct-answer", "--require-correct", "--attempts", "2",
+                "--judge", "model:openai:judge@" + server.baseUrl()};
+
+        Run down = distill(tasks(), args);
+        assertThat(down.code()).as(down.err()).isEqualTo(3);
+        // Not "wrong": no second teacher sample was asked for, nothing was dropped as wrong or written with correct=false.
+        assertThat(server.totalRequests() - judgeCalls.get()).as("teacher requests: each task once").isEqualTo(14);
+        assertThat(judgeCalls.get()).isEqualTo(12);
+        assertThat(records()).extracting(r -> r.path("id").asText()).containsExactly("p0");
+        List<String> failed = Files.readAllLines(out().resolve("failed.jsonl"));
+        assertThat(failed).hasSize(12).allMatch(l -> l.contains("judge model failed"));
+
+        judgeDown.set(false);
+        Run up = distill(tasks(), args);
+        assertThat(up.code()).as(up.err()).isZero();
+        List<JsonNode> records = records();
+        assertThat(records).hasSize(13);
+        for (JsonNode r : records) {
+            JsonNode correct = r.path("meta").path("correct");
+            assertThat(correct.isNull() || correct.asBoolean()).as(r.toString()).isTrue();
+        }
+        assertThat(judgeCalls.get()).as("the 12 answers judged again, the teacher's from the cache").isEqualTo(24);
+    }
+
+    @Test
     void aMapAssignsStrategiesAndUnmappedCategoriesFallBack() throws Exception {
         Path map = tmp.resolve("map.yaml");
         Files.writeString(map, "math: step-by-step\ntrivia: direct-answer\n");

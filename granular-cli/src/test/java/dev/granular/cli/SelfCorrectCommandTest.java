@@ -47,4 +47,38 @@ class SelfCorrectCommandTest {
             assertThat(err2.toString()).contains("t.jsonl").contains("2").contains("no question");
         }
     }
+
+    @Test
+    void aFailingModelJudgeFailsTheRowAndARerunJudgesAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean judgeDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            server.script(r -> switch (r.model()) {
+                case "student" -> Reply.text(r.lastUserMessage().startsWith("1+1") ? "One and one.\n#### 2" : "Guess.\n#### 5");
+                case "judge" -> judgeDown.get() ? Reply.status(400)
+                        // a judge that agrees with the gold answer it is shown: "#### 2" for 1+1, "#### 4" for 2+2
+                        : Reply.text(r.lastUserMessage().contains("#### 2") || r.lastUserMessage().contains("#### 4")
+                        ? "{\"correct\": true}" : "{\"correct\": false}");
+                default -> Reply.text(r.lastUserMessage().contains("reaches the right result")
+                        ? "{\"verification\": \"Checked again; it holds.\"}"
+                        : "{\"verification\": \"That is wrong; 2+2 is four.\", \"correction\": \"Two and two.\\n#### 4\"}");
+            });
+            Path tasks = tmp.resolve("t.jsonl");
+            Files.writeString(tasks, "{\"id\":\"a\",\"question\":\"1+1?\",\"answer\":\"2\"}\n{\"id\":\"b\",\"question\":\"2+2?\",\"answer\":\"4\"}\n");
+            String[] args = {"self-correct", "--tasks", tasks.toString(), "--student", "openai:student@" + server.baseUrl(),
+                    "--teacher", "openai:teacher@" + server.baseUrl(), "--judge", "model:openai:judge@" + server.baseUrl(),
+                    "--out", tmp.resolve("out").toString(), "--cache", tmp.resolve("c.sqlite").toString()};
+            StringWriter err = new StringWriter();
+            int code = run(new StringWriter(), err, args);
+            // The student's answers were not judged: not "unparseable", not "wrong": the rows failed, resumable.
+            assertThat(code).as(err.toString()).isEqualTo(Granular.STOPPED_EARLY);
+            assertThat(Files.readString(tmp.resolve("out/failed.jsonl"))).contains("\"judge_failed\"").contains("judge model failed");
+
+            judgeDown.set(false);
+            StringWriter out = new StringWriter();
+            StringWriter err2 = new StringWriter();
+            code = run(out, err2, args);
+            assertThat(code).as(err2.toString()).isEqualTo(Granular.OK);
+            assertThat(out.toString()).contains("2 records (1 good, 1 bad");
+        }
+    }
 }

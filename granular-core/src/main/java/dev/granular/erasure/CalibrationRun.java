@@ -4,6 +4,7 @@ import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.report.Json;
 import dev.granular.teacher.Journal;
+import dev.granular.judge.Verdict;
 import dev.granular.teacher.Outcome;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,6 +82,13 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
     private static void one(Call c, DistillJob.Teacher teacher, Journal journal, DistillJob.Calls calls,
                             RowListener listener) throws InterruptedException {
         Outcome o = teacher.ask(c.task(), c.strategy(), 0);
+        Verdict verdict = null;
+        if (o instanceof Outcome.Ok ok) {
+            verdict = teacher.judge(c.task(), c.strategy(), ok.completion().text());
+            if (!verdict.judged()) {
+                o = verdict.judgeFailure(); // a failed judge is a failed calibration answer, never a wrong one
+            }
+        }
         switch (o) {
             case Outcome.Failed f -> {
                 if (f.kind() == Outcome.FailureKind.BUDGET) {
@@ -102,7 +110,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 v.put("category", c.category());
                 v.put("strategy", c.strategy().name());
                 v.put("id", c.task().id());
-                v.put("correct", teacher.judge(c.task(), c.strategy(), answer).correct());
+                v.put("correct", verdict.correct());
                 v.put("chars", answer.codePointCount(0, answer.length()));
                 journal.success(c.index(), Json.toPrettyString(v).replace("\n", ""));
                 listener.finished(true, ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens(),

@@ -250,7 +250,13 @@ public final class DistillJob {
                 }
                 case Outcome.Ok ok -> {
                     String answer = ok.completion().text();
-                    Boolean correct = task.answered() ? teacher.judge(task, strategy, answer).correct() : null;
+                    Verdict verdict = task.answered() ? teacher.judge(task, strategy, answer) : null;
+                    if (verdict != null && !verdict.judged()) {
+                        // The judge failed, not the teacher: neither "wrong" nor a retry of the teacher.
+                        calls.failed(verdict.judgeFailure(), journal, task, listener);
+                        return;
+                    }
+                    Boolean correct = verdict == null ? null : verdict.correct();
                     long tokens = ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens();
                     if (Boolean.FALSE.equals(correct) && spec.requireCorrect()) {
                         if (k + 1 < tries) {

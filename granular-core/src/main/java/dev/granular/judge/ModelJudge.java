@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * An LLM decides whether the reply's final answer means the same as the gold answer
  * (through the teacher layer: cached, resumable, cost-tracked). It replies in JSON
- * {@code {"correct": true|false, "extracted": "..."}}; no usable verdict counts as unparseable.
+ * {@code {"correct": true|false, "extracted": "..."}}. A failed judge call, or a reply without a
+ * verdict, is {@link Verdict.Outcome#JUDGE_FAILED}: the judge's failure, never the reply's.
  */
 public final class ModelJudge implements Judge {
     static final String PROMPT = """
@@ -63,11 +64,14 @@ public final class ModelJudge implements Judge {
             throw new IllegalStateException("interrupted while judging", e);
         }
         return switch (o) {
-            case Outcome.Failed f -> Verdict.unparseable("judge model failed: " + f.message());
+            case Outcome.Failed f -> Verdict.judgeFailed(new Outcome.Failed(f.kind(), "judge model failed: " + f.message(),
+                    f.status(), f.attempts()));
             case Outcome.Ok ok -> {
                 JsonNode j = StructuredOutput.extract(ok.completion().text()).orElse(null);
                 if (j == null || !j.path("correct").isBoolean()) {
-                    yield Verdict.unparseable("judge model gave no verdict");
+                    // The judge's failure, not the reply's: an unparseable verdict would count the reply as wrong.
+                    yield Verdict.judgeFailed(new Outcome.Failed(Outcome.FailureKind.INVALID_OUTPUT,
+                            "judge model gave no verdict", 0, ok.attempts()));
                 }
                 String extracted = j.path("extracted").asText(null);
                 yield j.get("correct").asBoolean() ? Verdict.correct(extracted) : Verdict.wrong(extracted, task.answer());

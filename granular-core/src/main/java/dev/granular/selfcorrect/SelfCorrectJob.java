@@ -230,6 +230,7 @@ public final class SelfCorrectJob {
                 case CORRECT -> correct++;
                 case WRONG -> wrong++;
                 case UNPARSEABLE -> unparseable++;
+                case JUDGE_FAILED -> throw new IllegalStateException("a failed judge call is a failed row, never a journalled answer");
             }
         }
         long rr = 0;

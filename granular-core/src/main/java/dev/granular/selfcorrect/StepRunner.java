@@ -118,6 +118,14 @@ final class StepRunner {
         return failure(id, source, f.kind().name().toLowerCase(Locale.ROOT), f.status(), f.message(), f.attempts());
     }
 
+    /** A judge model's failed call: {@code judge_failed} in the journal, or {@link OverBudget} when the budget stopped it. */
+    static RowResult judgeFailure(String id, String source, Outcome.Failed f) {
+        if (f.kind() == Outcome.FailureKind.BUDGET) {
+            return new OverBudget();
+        }
+        return failure(id, source, "judge_failed", f.status(), f.message(), f.attempts());
+    }
+
     static RowResult failure(String id, String source, String kind, int status, String message, int attempts) {
         Map<String, Object> reason = new LinkedHashMap<>();
         reason.put("id", id);

@@ -1,7 +1,6 @@
 package dev.granular.selfcorrect;
 
 import dev.granular.judge.Judge;
-import dev.granular.judge.ModelJudge;
 import dev.granular.judge.Verdict;
 import dev.granular.teacher.ChatMessage;
 import dev.granular.teacher.ChatRequest;
@@ -38,22 +37,13 @@ final class StudentStep {
             case Outcome.Ok ok -> {
                 String text = ok.completion().text();
                 Verdict v = judge.judge(item.task().task(), text);
-                if (judgeFailed(judge, v)) {
-                    yield StepRunner.failure(id, item.task().source(), "judge_failed", 0, v.reason(), 0);
+                if (!v.judged()) {
+                    // Not the student's unparseable answer: the row fails and a rerun asks the judge again.
+                    yield StepRunner.judgeFailure(id, item.task().source(), v.judgeFailure());
                 }
                 yield new StepRunner.Done(StudentAnswer.of(text, v).toJson(),
                         ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens());
             }
         };
-    }
-
-    /**
-     * Whether a verdict says the judge model itself failed (its request failed after retries),
-     * which must not be recorded as the student's unparseable answer: the row fails and a rerun
-     * asks the judge again.
-     */
-    static boolean judgeFailed(Judge judge, Verdict v) {
-        return judge instanceof ModelJudge && v.outcome() == Verdict.Outcome.UNPARSEABLE
-                && v.reason() != null && v.reason().startsWith("judge model failed");
     }
 }

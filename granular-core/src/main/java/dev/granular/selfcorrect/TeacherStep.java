@@ -63,8 +63,8 @@ final class TeacherStep {
                             + (verification.isBlank() ? "\"verification\"" : "\"correction\""), ok.attempts());
                 }
                 Revision r = revise(task, c, verification, bad ? correction : null);
-                if (r instanceof Revision.Dropped d && StudentStep.judgeFailed(judge, new Verdict(Verdict.Outcome.UNPARSEABLE, null, d.detail()))) {
-                    yield StepRunner.failure(id, task.source(), "judge_failed", 0, d.detail(), 0);
+                if (r instanceof Revision.Unjudged u) {
+                    yield StepRunner.judgeFailure(id, task.source(), u.failure());
                 }
                 yield new StepRunner.Done(journalLine(r), tokens);
             }
@@ -79,6 +79,9 @@ final class TeacherStep {
         }
         if (correction != null) {
             Verdict v = judge.judge(task.task(), correction);
+            if (!v.judged()) {
+                return new Revision.Unjudged(v.judgeFailure());
+            }
             if (!v.correct()) {
                 return new Revision.Dropped(Revision.Why.STILL_WRONG, v.reason());
             }
@@ -91,6 +94,7 @@ final class TeacherStep {
     static String journalLine(Revision r) {
         return switch (r) {
             case Revision.Kept k -> RecordJson.toJson(k.record());
+            case Revision.Unjudged u -> throw new IllegalStateException("an unjudged revision is a failed row, not a result");
             case Revision.Dropped d -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dropped", d.why().name().toLowerCase(java.util.Locale.ROOT));
