@@ -2,6 +2,7 @@ package dev.granular.cli;
 
 import dev.granular.in2.In2Benchmarks;
 import dev.granular.in2.In2Config;
+import dev.granular.io.OutputDirectory;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;
@@ -57,7 +58,7 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "  speedup:  %.1fx   identical ids: %s%n", r.speedup(), r.identical());
                 return r.identical() ? Granular.OK : Granular.FAILED;
             } finally {
-                deleteTree(work);
+                OutputDirectory.deleteTree(work); // scratch records, exports, off-heap stores: can be gigabytes
             }
         }
     }
@@ -101,7 +102,7 @@ public final class BenchCommand implements Runnable {
                         r.maxHeapBytes() >> 20);
                 return Granular.OK;
             } finally {
-                deleteTree(work);
+                OutputDirectory.deleteTree(work);
             }
         }
     }
@@ -259,7 +260,7 @@ public final class BenchCommand implements Runnable {
                         ? dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, in, rounds, n, work)
                         : dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
             } finally {
-                deleteTree(work);
+                OutputDirectory.deleteTree(work);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "tokenizer %s, %d records, %,d tokens, %d threads (best of %d rounds)%n", tokenizer.getFileName(),
@@ -273,12 +274,4 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    /** Removes a benchmark's scratch folder (records, exports, off-heap stores): it can be gigabytes. */
-    static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

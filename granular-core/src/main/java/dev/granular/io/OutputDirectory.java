@@ -279,7 +279,8 @@ public final class OutputDirectory {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
+    /** Removes {@code p} and everything under it; nothing when it does not exist. */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

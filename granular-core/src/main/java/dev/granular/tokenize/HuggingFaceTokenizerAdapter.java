@@ -170,18 +170,8 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
      */
     @Override
     public TokenSpans encodeWithSpans(String text) {
-        TokenBytes table = tokenBytes();
-        if (table == null) {
-            return tokenizerSpans(text);
-        }
-        String s = Utf16.replaceLoneSurrogates(text);
-        int[] ids = encode(s);
-        TokenSpans spans = table.spans(ids, s);
-        return spans != null ? spans : tokenizerSpans(s);
-    }
-
-    private TokenBytes tokenBytes() {
-        return vocabulary().tokenBytes();
+        TokenSpans spans = tableSpans(text);
+        return spans != null ? spans : tokenizerSpans(text);
     }
 
     /**
@@ -248,7 +238,7 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
 
     /** Spans from the token byte table alone, or null when there is no table or the bytes do not match {@code text}. */
     TokenSpans tableSpans(String text) {
-        TokenBytes table = tokenBytes();
+        TokenBytes table = vocabulary().tokenBytes();
         String s = Utf16.replaceLoneSurrogates(text);
         return table == null ? null : table.spans(encode(s), s);
     }
