@@ -311,7 +311,7 @@ class GenerateCommandTest {
         Path notJson = input("{\"prompt\":\"a\"}", "", "this is not json");
         Run r3 = generate(notJson, "openai:test");
         assertThat(r3.code()).isEqualTo(2);
-        assertThat(r3.err()).contains("in.jsonl").contains(":3").contains("malformed JSON");
+        assertThat(r3.err()).contains("in.jsonl").contains(":3").contains("invalid JSON");
     }
 
     @Test

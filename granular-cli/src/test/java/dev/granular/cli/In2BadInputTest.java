@@ -123,7 +123,7 @@ class In2BadInputTest {
     void malformedJsonlLine() throws IOException {
         Path corpus = corpusWith("rows.jsonl", jsonl("text", 6, 3, "{\"text\": \"unterminated"));
         Path out = tmp.resolve("out");
-        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ", "malformed JSON");
+        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ", "invalid JSON");
     }
 
     @Test

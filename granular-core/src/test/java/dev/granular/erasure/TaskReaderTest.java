@@ -24,7 +24,7 @@ class TaskReaderTest {
                 "",
                 "{\"id\":\"g1\",\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"human\",\"value\":\"H\"},"
                         + "{\"from\":\"gpt\",\"value\":\"old\"}],\"answer\":42}") + "\n");
-        List<DistillTask> t = TaskReader.read(f, 0);
+        List<DistillTask> t = TaskReader.read(List.of(f), 0);
         assertThat(t).extracting(DistillTask::category).containsExactly("sci", "flan", "default");
         assertThat(t.get(0).question()).endsWith("(A) wood\n(B) iron");
         assertThat(t.get(0).judgeTask().multipleChoice()).isTrue();
@@ -39,7 +39,7 @@ class TaskReaderTest {
     void aBadRowNamesItsLine() throws Exception {
         Path f = tmp.resolve("t.jsonl");
         Files.writeString(f, "{\"id\":\"a\",\"question\":\"q\"}\n{\"id\":\"a\",\"question\":\"q2\"}\n");
-        assertThatThrownBy(() -> TaskReader.read(f, 0)).isInstanceOf(BadInputException.class)
+        assertThatThrownBy(() -> TaskReader.read(List.of(f), 0)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("t.jsonl:2").hasMessageContaining("duplicate id");
     }
 }

@@ -19,7 +19,7 @@ class TaskReaderTest {
     List<SelfCorrectTask> read(String... lines) throws Exception {
         Path f = tmp.resolve("t.jsonl");
         Files.writeString(f, String.join("\n", lines) + "\n");
-        return TaskReader.read(f, 0);
+        return TaskReader.read(List.of(f), 0);
     }
 
     @Test
@@ -68,7 +68,7 @@ class TaskReaderTest {
         assertThatThrownBy(() -> read("{\"id\":\"a\",\"question\":\"q\",\"answer\":\"E\",\"choices\":[\"x\",\"y\"]}"))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("neither a choice label");
         assertThatThrownBy(() -> read("{\"id\":\"a\",\"question\":\"q\",\"answer\":\"1\"}", "{\"id\":\"a\",\"question\":\"r\",\"answer\":\"2\"}"))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("twice");
-        assertThatThrownBy(() -> read("not json")).isInstanceOf(BadInputException.class).hasMessageContaining("not valid JSON");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("t.jsonl:2: duplicate id \"a\" (first at ").hasMessageContaining("t.jsonl:1)");
+        assertThatThrownBy(() -> read("not json")).isInstanceOf(BadInputException.class).hasMessageContaining("t.jsonl:1: invalid JSON");
     }
 }
