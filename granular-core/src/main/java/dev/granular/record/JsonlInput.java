@@ -310,20 +310,31 @@ public final class JsonlInput {
                     try {
                         current = JsonlLines.open(file);
                     } catch (IOException e) {
-                        throw new BadInputException(file, 0, "cannot read: " + e);
+                        throw unreadable(file.toString(), 1, e);
                     }
                 }
                 String line;
                 try {
                     line = current.next(format.blanks() == Blanks.SKIP);
                 } catch (IOException e) {
-                    throw new BadInputException(current.file(), current.lineNo() + 1, "cannot read: " + e);
+                    throw unreadable(current.file(), current.lineNo() + 1, e);
                 }
                 if (line != null) {
                     return line;
                 }
                 closeCurrent();
             }
+        }
+
+        /**
+         * A file that cannot be read from {@code line} on: for a gzip file, corrupt or truncated data
+         * (the line it broke in); otherwise the whole file (a missing permission, an I/O error).
+         */
+        private static BadInputException unreadable(String file, long line, IOException e) {
+            String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            return file.endsWith(".gz") && !(e instanceof java.nio.file.FileSystemException)
+                    ? new BadInputException(file, line, "corrupt gzip data: " + why)
+                    : new BadInputException(file, 0, "cannot read: " + why);
         }
 
         private void closeCurrent() {

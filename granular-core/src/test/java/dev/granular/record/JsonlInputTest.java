@@ -119,4 +119,11 @@ class JsonlInputTest {
         Files.writeString(ok, "{\"id\":\"a\",\"v\":\"" + "a".repeat(JsonlInput.MAX_STRING_CHARS) + "\"}\n");
         assertThat(JsonlInput.readAll(List.of(ok), ROWS, 0)).hasSize(1);
     }
+
+    @Test
+    void aGzipFileThatIsNotGzipIsCorruptAtLineOne() throws IOException {
+        Path f = write("plain.jsonl.gz", "{\"id\":\"a\"}");
+        assertThatThrownBy(() -> JsonlInput.readAll(List.of(f), ROWS, 0))
+                .hasMessage(f + ":1: corrupt gzip data: ZipException: Not in GZIP format");
+    }
 }
