@@ -67,7 +67,7 @@ class BadInputAcrossCommandsTest {
                         "--out", t.resolve("out").toString(), "--no-cache")),
                 new Command("export", RECORD, (in, t) -> List.of("export", "--in", in.toString(), "--format", "openai",
                         "--out", t.resolve("out").toString())),
-                new Command("inspect", RECORD, (in, t) -> List.of("inspect", in.toString(), "--tokenizer", qwen3().toString(),
+                new Command("inspect", RECORD, (in, t) -> List.of("inspect", in.toString(), "--tokenizer", ExportCommandTest.qwen3().toString(),
                         "--color", "never")),
                 new Command("validate", RECORD, (in, t) -> List.of("validate", in.toString())),
                 new Command("probe --pieces", "{\"sentence\":\"%s and more\",\"piece\":\"and more\"}", (in, t) -> List.of("probe",
@@ -156,15 +156,5 @@ class BadInputAcrossCommandsTest {
         }
         byte[] all = bytes.toByteArray();
         return Arrays.copyOf(all, all.length / 2);
-    }
-
-    private static Path qwen3() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path t = dir.resolve(".test-assets/tokenizers/qwen3");
-            if (Files.isRegularFile(t.resolve("tokenizer.json"))) {
-                return t;
-            }
-        }
-        throw new AssertionError("no .test-assets/tokenizers/qwen3 above " + Path.of("").toAbsolutePath());
     }
 }

@@ -83,7 +83,8 @@ class ExportCommandTest {
         assertThat(run.err()).contains("--format");
     }
 
-    private static Path qwen3() {
+    /** The real Qwen3 tokenizer of the test assets. */
+    static Path qwen3() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path t = dir.resolve(".test-assets/tokenizers/qwen3");
             if (Files.isRegularFile(t.resolve("tokenizer.json"))) {
