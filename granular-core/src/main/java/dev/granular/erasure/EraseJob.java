@@ -65,9 +65,8 @@ public final class EraseJob {
         identity.put("limit", spec.limit());
         identity.put("input", JsonlInput.manifestValue(spec.in()));
         identity.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
-        forEachRow(spec, row -> {
-            // a first pass only checks every row, so bad input stops the run before the output folder is touched
-        });
+        // a first pass only checks every row, so bad input stops the run before the output folder is touched
+        JsonlInput.check(spec.in(), EraseInput.format(spec.format()), spec.limit());
         OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite());
         Map<String, PromptCount> counts = new LinkedHashMap<>();
         long[] records = {0};
