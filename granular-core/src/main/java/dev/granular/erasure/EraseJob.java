@@ -11,7 +11,6 @@ import dev.granular.report.Charts;
 import dev.granular.report.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

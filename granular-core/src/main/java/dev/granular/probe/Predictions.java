@@ -18,7 +18,7 @@ import java.util.Map;
  * is refused.
  */
 public final class Predictions {
-    private record Line(String id, String text, long no) {
+    private record Line(String id, String text) {
     }
 
     /** Blank lines skipped; ids, where given, unique. */
@@ -67,12 +67,12 @@ public final class Predictions {
             if (!samples.isArray() || samples.isEmpty() || !samples.get(0).isTextual()) {
                 throw at.error("\"samples\" must be a non-empty array of strings");
             }
-            return new Line(id, Message.requireWellFormed("samples[0]", samples.get(0).asText()), at.number());
+            return new Line(id, Message.requireWellFormed("samples[0]", samples.get(0).asText()));
         }
         JsonNode p = n.get("prediction");
         if (p == null || !p.isTextual()) {
             throw at.error("expected \"samples\": [\"…\"] or \"prediction\": \"…\"");
         }
-        return new Line(id, Message.requireWellFormed("prediction", p.asText()), at.number());
+        return new Line(id, Message.requireWellFormed("prediction", p.asText()));
     }
 }
