@@ -41,8 +41,10 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin
     TeacherLimitOptions teacherLimits;
 
-    @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Tasks, JSONL (or .jsonl.gz).")
-    Path tasks;
+    @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
+            description = "Tasks: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
+                    + "several paths, or --tasks repeated, are read in order.")
+    List<Path> tasks;
 
     @Option(names = "--teacher", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
     String teacher;

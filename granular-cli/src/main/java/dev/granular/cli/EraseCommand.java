@@ -29,8 +29,10 @@ public final class EraseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input rows, JSONL (or .jsonl.gz).")
-    Path in;
+    @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
+            description = "Input rows: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
+                    + "several paths, or --in repeated, are read in order.")
+    List<Path> in;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;

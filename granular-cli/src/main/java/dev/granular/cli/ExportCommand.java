@@ -44,8 +44,10 @@ public final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--in", required = true, paramLabel = "DIR|FILE", description = "Canonical records (an output folder or .jsonl files).")
-    Path in;
+    @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
+            description = "Canonical records: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
+                    + "several paths, or --in repeated, are read in order.")
+    List<Path> in;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT",
             description = "openai, axolotl, trl, llamafactory, tokens or trl-tokens.")

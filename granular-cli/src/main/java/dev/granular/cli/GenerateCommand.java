@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate",
         header = "Ask a model for a reply to every input row: fast, resumable, cost-aware.",
         description = {
-                "Input rows (JSONL): canonical records (the conversation so far), {\"prompt\": ...} or",
-                "{\"messages\": [...]}, each with an optional id. Output: the input messages plus the reply",
+                "Input rows (JSONL): canonical records or {\"messages\": [...]} (the conversation so far; a trailing",
+                "assistant message is the old answer and is replaced) or {\"prompt\": ...}, each with an optional id.",
+                "--in takes files and directories (e.g. another command's output). Output: the input messages plus the reply",
                 "(trained), with meta.generation. Rows that fail go to DIR/failed.jsonl and the run exits 3;",
                 "rerun the same command to retry them. Killed runs resume without paying twice.",
                 "",
@@ -51,8 +52,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     LimitOptions limits;
 
-    @Option(names = "--in", required = true, paramLabel = "FILE", description = "Input rows, JSONL (or .jsonl.gz).")
-    Path in;
+    @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
+            description = "Input rows: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
+                    + "several paths, or --in repeated, are read in order.")
+    List<Path> in;
 
     @Option(names = "--model", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
     String model;

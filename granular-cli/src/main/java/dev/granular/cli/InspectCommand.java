@@ -5,6 +5,7 @@ import dev.granular.export.Labeler;
 import dev.granular.export.LossMask;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
@@ -41,8 +42,9 @@ public final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE|DIR", description = "Canonical records.")
-    Path in;
+    @Parameters(paramLabel = "PATH", arity = "1..*",
+            description = "Canonical records: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/).")
+    List<Path> in;
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
             description = "A model's tokenizer folder: tokenizer.json, tokenizer_config.json, and its chat template "
@@ -87,11 +89,11 @@ public final class InspectCommand implements Callable<Integer> {
             }
         }
         if (entries.isEmpty()) {
-            throw new BadInputException(in.toString(), 0, id != null ? "no record with id " + id : "no records");
+            throw new BadInputException(JsonlInput.names(in), 0, id != null ? "no record with id " + id : "no records");
         }
         PrintWriter out = spec.commandLine().getOut();
         if (html != null) {
-            AtomicFiles.write(html, Inspector.html(entries, "granular inspect " + in));
+            AtomicFiles.write(html, Inspector.html(entries, "granular inspect " + JsonlInput.names(in)));
             out.println("inspect: wrote " + entries.size() + " records to " + html);
             return Granular.OK;
         }

@@ -41,8 +41,10 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
-    @Option(names = "--tasks", required = true, paramLabel = "FILE", description = "Questions with ground truth, JSONL.")
-    Path tasks;
+    @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
+            description = "Questions with ground truth: .jsonl/.jsonl.gz files or directories of them (an output directory "
+                    + "reads its data/); several paths, or --tasks repeated, are read in order.")
+    List<Path> tasks;
 
     @Option(names = "--student", required = true, paramLabel = "SPEC", description = "The model to fine-tune: openai:MODEL@URL, openai:MODEL or anthropic:MODEL.")
     String student;

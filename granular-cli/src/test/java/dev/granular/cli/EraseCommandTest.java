@@ -79,4 +79,31 @@ class EraseCommandTest {
         assertThat(err.toString()).contains("in.jsonl:2");
         assertThat(tmp.resolve("out")).doesNotExist();
     }
+
+    @Test
+    void readsAnotherOutputDirectoryAndSeveralInputsKeepingIdsUnique() throws Exception {
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, "{\"id\":\"o1\",\"system_prompt\":\"Be long.\",\"question\":\"Q1\",\"response\":\"R1\"}\n");
+        Path first = tmp.resolve("first");
+        assertThat(run("erase", "--in", in.toString(), "--out", first.toString())).isZero();
+        Path more = tmp.resolve("more.jsonl");
+        Files.writeString(more, "{\"id\":\"o2\",\"question\":\"Q2\",\"response\":\"R2\"}\n");
+
+        Path second = tmp.resolve("second");
+        assertThat(run("erase", "--in", first.toString(), "--in", more.toString(), "--out", second.toString())).isZero();
+
+        List<String> ids = new ArrayList<>();
+        for (String line : Files.readAllLines(second.resolve("data/part-00000.jsonl"))) {
+            JsonNode r = JSON.readTree(line);
+            ids.add(r.path("id").asText());
+            assertThat(r.path("messages").get(0).path("content").asText()).isEqualTo(Erasure.DEFAULT_SYSTEM_MESSAGE);
+        }
+        assertThat(ids).containsExactly("o1", "o2");
+
+        StringWriter err = new StringWriter();
+        int dup = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true))
+                .execute("erase", "--in", first.toString(), in.toString(), "--out", tmp.resolve("third").toString());
+        assertThat(dup).isEqualTo(2);
+        assertThat(err.toString()).contains(in + ":1: duplicate id \"o1\" (first at " + first.resolve("data/part-00000.jsonl") + ":1)");
+    }
 }

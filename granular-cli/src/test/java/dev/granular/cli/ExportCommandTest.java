@@ -44,6 +44,28 @@ class ExportCommandTest {
     }
 
     @Test
+    void severalInputsAreExportedTogetherWithIdsUniqueAcrossThem() throws IOException {
+        Path in = records();
+        Path other = tmp.resolve("other/data/part-00000.jsonl");
+        Files.createDirectories(other.getParent());
+        Files.writeString(other, RecordJson.toJson(new TrainingRecord("third", List.of(Message.user("q"), Message.assistant("b")),
+                null, Map.of("design", "test"))) + "\n");
+        Path out = tmp.resolve("both");
+
+        In2Fixtures.Run run = granular("export", "--in", in.toString(), tmp.resolve("other").toString(), "--format", "axolotl",
+                "--out", out.toString());
+
+        assertThat(run.code()).as(run.all()).isZero();
+        assertThat(Files.readAllLines(out.resolve("data/part-00000.jsonl"))).hasSize(3);
+
+        Files.copy(in, tmp.resolve("copy.jsonl"));
+        In2Fixtures.Run twice = granular("export", "--in", in.toString(), "--in", tmp.resolve("copy.jsonl").toString(),
+                "--format", "axolotl", "--out", tmp.resolve("dup").toString());
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).contains(tmp.resolve("copy.jsonl") + ":1: duplicate id \"whole\" (first at " + in + ":1)");
+    }
+
+    @Test
     void axolotlCarriesBothAndWritesItsDatasetStanza() throws IOException {
         Path out = tmp.resolve("axolotl");
         In2Fixtures.Run run = granular("export", "--in", records().toString(), "--format", "axolotl", "--out", out.toString());
@@ -61,7 +83,8 @@ class ExportCommandTest {
         assertThat(run.err()).contains("--format");
     }
 
-    private static Path qwen3() {
+    /** The real Qwen3 tokenizer of the test assets. */
+    static Path qwen3() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path t = dir.resolve(".test-assets/tokenizers/qwen3");
             if (Files.isRegularFile(t.resolve("tokenizer.json"))) {

@@ -311,7 +311,7 @@ class GenerateCommandTest {
         Path notJson = input("{\"prompt\":\"a\"}", "", "this is not json");
         Run r3 = generate(notJson, "openai:test");
         assertThat(r3.code()).isEqualTo(2);
-        assertThat(r3.err()).contains("in.jsonl").contains(":3").contains("malformed JSON");
+        assertThat(r3.err()).contains("in.jsonl").contains(":3").contains("invalid JSON");
     }
 
     @Test
@@ -338,5 +338,81 @@ class GenerateCommandTest {
         assertThat(server.requests()).allSatisfy(q -> assertThat(q.json().path("response_format").path("type").asText())
                 .isEqualTo("json_schema"));
         assertThat(server.totalRequests()).as("1 + 2 + 3").isEqualTo(6);
+    }
+
+    @Test
+    void aMessagesRowEndingWithAnAssistantHasItReplacedLikeACanonicalRow() throws Exception {
+        Path in = input("{\"id\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"chat question\"},"
+                + "{\"role\":\"assistant\",\"content\":\"the old answer\"}]}");
+
+        Run r = generate(in, "openai:test");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode m = byId().get("m");
+        assertThat(m.path("messages")).as("one assistant turn: the reply").hasSize(2);
+        assertThat(m.path("messages").get(1).path("content").asText()).isEqualTo("chat question");
+        assertThat(m.toString()).doesNotContain("the old answer");
+        assertThat(server.requests().getFirst().messages()).as("the old answer is not sent").hasSize(1);
+    }
+
+    @Test
+    void aBadLineAnywhereStopsTheRunBeforeTheFirstRequest() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 150; i++) {
+            lines.add(i == 101 ? "{\"prompt\": " : "{\"id\":\"r" + i + "\",\"prompt\":\"question " + i + "\"}");
+        }
+        Path in = input(lines.toArray(String[]::new));
+
+        Run r = generate(in, "openai:test", "--concurrency", "1");
+
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(in + ":101: invalid JSON");
+        assertThat(server.totalRequests()).isZero();
+        assertThat(out().resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void aRepeatedIdStopsTheRunBeforeTheFirstRequestNamingBothLines() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 150; i++) {
+            lines.add("{\"id\":\"r" + (i == 120 ? 7 : i) + "\",\"prompt\":\"question " + i + "\"}");
+        }
+        Path in = input(lines.toArray(String[]::new));
+
+        Run r = generate(in, "openai:test", "--concurrency", "1");
+
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(in + ":120: duplicate id \"r7\" (first at " + in + ":7)");
+        assertThat(server.totalRequests()).isZero();
+    }
+
+    @Test
+    void readsAnOutputDirectoryAndSeveralInputsWithUniqueIds() throws Exception {
+        Path first = prompts(3);
+        assertThat(generate(first, "openai:test").code()).isZero();
+        Path more = tmp.resolve("more.jsonl");
+        Files.writeString(more, "{\"id\":\"x1\",\"prompt\":\"another question\"}\n");
+
+        Path second = tmp.resolve("second");
+        Run r = granular(List.of("generate", "--in", out().toString(), more.toString(), "--model", "openai:test@" + server.baseUrl(),
+                "--out", second.toString(), "--cache", tmp.resolve("c.sqlite").toString()));
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> ids = new ArrayList<>();
+        try (Stream<Path> s = Files.list(second.resolve("data"))) {
+            for (Path p : s.sorted().toList()) {
+                for (String line : Files.readAllLines(p)) {
+                    JsonNode rec = JSON.readTree(line);
+                    ids.add(rec.path("id").asText());
+                    assertThat(rec.path("messages")).as("the earlier reply is replaced, not followed").hasSize(2);
+                }
+            }
+        }
+        assertThat(ids).containsExactly("r0", "r1", "r2", "x1");
+
+        Run twice = granular(List.of("generate", "--in", out().toString(), "--in", out().resolve("data").toString(),
+                "--model", "openai:test@" + server.baseUrl(), "--out", tmp.resolve("third").toString(), "--dry-run"));
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).contains("given twice");
     }
 }

@@ -120,10 +120,25 @@ class In2BadInputTest {
     }
 
     @Test
+    void anUnpairedSurrogateInAJsonlDocumentIsRefusedAtItsLineBeforeTokenizing() throws IOException {
+        Path corpus = corpusWith("rows.jsonl", jsonl("text", 6, 3, "{\"id\":\"lone\",\"text\":\"a document \\ud800 cut inside a character\"}"));
+        Path out = tmp.resolve("out");
+        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ", "unpaired surrogate U+D800");
+    }
+
+    @Test
+    void aGeneralRowWithAnUnpairedSurrogateIsRefusedAtItsLine() throws IOException {
+        Path bad = tmp.resolve("general.jsonl");
+        Files.writeString(bad, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"\\udc00\"}]}\n");
+        Path out = tmp.resolve("out");
+        refused(in2(good, bad, out), out, bad + ":1: ", "unpaired surrogate U+DC00");
+    }
+
+    @Test
     void malformedJsonlLine() throws IOException {
         Path corpus = corpusWith("rows.jsonl", jsonl("text", 6, 3, "{\"text\": \"unterminated"));
         Path out = tmp.resolve("out");
-        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ", "malformed JSON");
+        refused(in2(corpus, general, out), out, corpus.resolve("rows.jsonl") + ":3: ", "invalid JSON");
     }
 
     @Test

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
+import dev.granular.record.Message;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -59,9 +61,13 @@ import java.util.zip.GZIPInputStream;
  */
 public final class CorpusReader {
     private static final Set<String> KNOWN = Set.of("txt", "md", "jsonl", "jsonl.gz", "parquet");
-    private static final ObjectReader JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .reader();
+    private static final ObjectReader JSON = jsonReader();
+
+    private static ObjectReader jsonReader() {
+        ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        mapper.getFactory().setStreamReadConstraints(JsonlInput.LIMITS);
+        return mapper.reader();
+    }
 
     private final List<Path> paths;
     private final CorpusOptions options;
@@ -301,7 +307,7 @@ public final class CorpusReader {
             try {
                 row = JSON.readTree(json);
             } catch (JacksonException e) {
-                bad(CorpusStats.MALFORMED_JSON, file, line, "malformed JSON: " + e.getOriginalMessage());
+                bad(CorpusStats.MALFORMED_JSON, file, line, JsonlInput.describe(e));
                 return;
             }
             if (!row.isObject()) {
@@ -321,6 +327,13 @@ public final class CorpusReader {
             if (!text.isTextual()) {
                 bad(CorpusStats.NOT_A_STRING, file, line,
                         "text field \"" + field + "\" is a " + kind(text) + ", not a string");
+                return;
+            }
+            try {
+                Message.requireWellFormed("text field \"" + field + "\"", text.textValue());
+            } catch (IllegalArgumentException e) {
+                // an escaped lone surrogate ("\ud800") has no UTF-8 form: as bad as invalid bytes
+                bad(CorpusStats.INVALID_UTF8, file, line, e.getMessage());
                 return;
             }
             JsonNode id = row.get("id");

@@ -1,19 +1,14 @@
 package dev.granular.corpus;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongPredicate;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Finds corpus documents that share a word n-gram with the evaluation data, as IN2 does (with
@@ -40,7 +35,6 @@ public final class Decontaminator {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final long ROLL = 0x9E3779B97F4A7C15L;
-    private static final ObjectReader JSON = new ObjectMapper().reader();
 
     private final int n;
     private final long rollTop;
@@ -182,7 +176,7 @@ public final class Decontaminator {
         }
         String extension = Texts.extension(file.getFileName().toString());
         if (extension.equals("jsonl") || extension.equals("jsonl.gz")) {
-            addJsonl(file, extension.equals("jsonl.gz"));
+            addJsonl(file);
         } else {
             addPlain(file);
         }
@@ -203,39 +197,12 @@ public final class Decontaminator {
         }
     }
 
-    private void addJsonl(Path file, boolean gz) {
-        StrictUtf8 utf8 = new StrictUtf8();
-        long line = 0;
-        try (InputStream raw = Files.newInputStream(file)) {
-            ByteLines lines = new ByteLines(gz ? new GZIPInputStream(raw, 1 << 16) : raw);
-            while (lines.next()) {
-                line++;
-                byte[] data = lines.bytes();
-                int len = lines.length();
-                int start = line == 1 && len >= 3 && data[0] == (byte) 0xEF
-                        && data[1] == (byte) 0xBB && data[2] == (byte) 0xBF ? 3 : 0;
-                String json;
-                try {
-                    json = utf8.decode(ByteBuffer.wrap(data, start, len - start));
-                } catch (StrictUtf8.InvalidUtf8Exception e) {
-                    throw new BadInputException(file, line,
-                            "invalid UTF-8 at byte " + (start + e.offset + 1) + " of the line");
-                }
-                if (json.isBlank()) {
-                    continue;
-                }
-                try {
-                    addStrings(JSON.readTree(json));
-                } catch (JacksonException e) {
-                    throw new BadInputException(file, line, "malformed JSON: " + e.getOriginalMessage());
-                }
-            }
-        } catch (IOException e) {
-            if (gz) {
-                throw new BadInputException(file, line + 1, "corrupt gzip data: " + e.getMessage());
-            }
-            throw CorpusReader.cannotRead(file, e);
-        }
+    /** Every string of every row, through the shared reader (file:line errors, gzip, the size limit). */
+    private void addJsonl(Path file) {
+        JsonlInput.check(List.of(file), JsonlInput.Format.of((text, at, ordinal) -> {
+            addStrings(JsonlInput.tree(text, at));
+            return file;
+        }, row -> null), 0);
     }
 
     private void addStrings(JsonNode node) {

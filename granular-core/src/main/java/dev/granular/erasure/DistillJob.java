@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
@@ -69,7 +70,7 @@ public final class DistillJob {
      * @param judge          a {@link Judge} spec
      * @param seed           the calibration sample's seed; also the sampling seed when {@code samplingSeed}
      */
-    public record Spec(Path tasks, ModelSpec teacher, GenerationParams params, StrategyLibrary library, Selection selection,
+    public record Spec(List<Path> tasks, ModelSpec teacher, GenerationParams params, StrategyLibrary library, Selection selection,
                        String defaultStrategy, String systemMessage, boolean requireCorrect, int attempts, String judge,
                        long seed, LlmClient.Limits limits, Path cachePath, Double maxCost, Path prices, long limit, Path out,
                        int shardSize, boolean overwrite, List<String> commandLine, Map<String, String> env) {
@@ -84,6 +85,7 @@ public final class DistillJob {
                 throw new BadInputException("--system-message must not be empty");
             }
             library.get(defaultStrategy);
+            tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
         }
     }
@@ -101,7 +103,7 @@ public final class DistillJob {
         Instant started = Instant.now();
         List<DistillTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         if (tasks.isEmpty()) {
-            throw new BadInputException(spec.tasks().toString(), 0, "no tasks");
+            throw new BadInputException("no tasks in " + JsonlInput.names(spec.tasks()));
         }
         LeakCheck leaks = new LeakCheck(spec.library().all());
         leaks.find(spec.systemMessage()).ifPresent(l -> {
@@ -175,8 +177,8 @@ public final class DistillJob {
         id.put("judge", spec.judge());
         id.put("seed", spec.seed());
         id.put("limit", spec.limit());
-        id.put("input", spec.tasks().toAbsolutePath().normalize().toString());
-        id.put("input_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        id.put("input", JsonlInput.manifestValue(spec.tasks()));
+        id.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.tasks())));
         return id;
     }
 

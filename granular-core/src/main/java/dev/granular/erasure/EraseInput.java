@@ -1,11 +1,10 @@
 package dev.granular.erasure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +16,6 @@ import java.util.Locale;
  * conversation, with assistant turns trained (ShareGPT's {@code weight: 0} turns are not).
  */
 public final class EraseInput {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Row shapes, chosen by {@code --input-format}. */
     public enum Format {
         /** Decided per row by its fields. */
@@ -41,13 +38,15 @@ public final class EraseInput {
     private EraseInput() {
     }
 
-    static Row parse(String line, Path file, long lineNo, long ordinal, Format format) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (IOException e) {
-            throw new BadInputException(file, lineNo, "malformed JSON");
-        }
+    /** How {@code erase} reads rows of {@code format}: blank lines skipped, ids unique across all inputs. */
+    static JsonlInput.Format<Row> format(Format format) {
+        return JsonlInput.Format.of((text, at, ordinal) -> parse(text, at, ordinal, format), Row::id);
+    }
+
+    static Row parse(String line, JsonlInput.Line at, long ordinal, Format format) {
+        Path file = Path.of(at.file());
+        long lineNo = at.number();
+        JsonNode n = JsonlInput.tree(line, at);
         if (n == null || !n.isObject()) {
             throw new BadInputException(file, lineNo, "expected a JSON object");
         }

@@ -5,23 +5,20 @@ import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * {@code granular erase}: Prompt Erasure as a pure transform of existing data. No model is
@@ -34,7 +31,7 @@ public final class EraseJob {
      *
      * @param top how many of the most frequent erased prompts the report lists and plots
      */
-    public record Spec(Path in, EraseInput.Format format, String systemMessage, long limit, int top, Path out, int shardSize,
+    public record Spec(List<Path> in, EraseInput.Format format, String systemMessage, long limit, int top, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine) {
         public Spec {
             if (systemMessage == null || systemMessage.isBlank()) {
@@ -43,6 +40,7 @@ public final class EraseJob {
             if (top < 1) {
                 throw new BadInputException("--top must be at least 1, got " + top);
             }
+            in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
         }
     }
@@ -60,18 +58,14 @@ public final class EraseJob {
 
     public static Result run(Spec spec) {
         Instant started = Instant.now();
-        if (!Files.isRegularFile(spec.in())) {
-            throw new BadInputException(spec.in().toString(), 0, "no such file");
-        }
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().name());
         identity.put("system_message_sha256", Json.sha256Hex(spec.systemMessage()));
         identity.put("limit", spec.limit());
-        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
-        identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
-        forEachRow(spec, row -> {
-            // a first pass only checks every row, so bad input stops the run before the output folder is touched
-        });
+        identity.put("input", JsonlInput.manifestValue(spec.in()));
+        identity.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
+        // a first pass only checks every row, so bad input stops the run before the output folder is touched
+        JsonlInput.check(spec.in(), EraseInput.format(spec.format()), spec.limit());
         OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite());
         Map<String, PromptCount> counts = new LinkedHashMap<>();
         long[] records = {0};
@@ -96,32 +90,8 @@ public final class EraseJob {
 
     /** Parses the rows in order, checking ids are unique; stops at the first bad row with file:line. */
     private static void forEachRow(Spec spec, java.util.function.Consumer<EraseInput.Row> consumer) {
-        try (BufferedReader r = TaskReader.reader(spec.in())) {
-            Set<String> ids = new HashSet<>();
-            long lineNo = 0;
-            long rows = 0;
-            String line;
-            while (spec.limit() <= 0 || rows < spec.limit()) {
-                try {
-                    line = r.readLine();
-                } catch (CharacterCodingException e) {
-                    throw new BadInputException(spec.in(), lineNo + 1, "invalid UTF-8");
-                }
-                if (line == null) {
-                    break;
-                }
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                EraseInput.Row row = EraseInput.parse(line, spec.in(), lineNo, rows++, spec.format());
-                if (!ids.add(row.id())) {
-                    throw new BadInputException(spec.in(), lineNo, "duplicate id \"" + row.id() + "\"");
-                }
-                consumer.accept(row);
-            }
-        } catch (IOException e) {
-            throw new BadInputException(spec.in().toString(), 0, "cannot read: " + e.getMessage());
+        try (Stream<EraseInput.Row> rows = JsonlInput.stream(spec.in(), EraseInput.format(spec.format()), spec.limit())) {
+            rows.forEach(consumer);
         }
     }
 
@@ -156,7 +126,7 @@ public final class EraseJob {
             throw new UncheckedIOException(e);
         }
         StringBuilder card = new StringBuilder("# Erased data\n\nMade by granular with `granular ")
-                .append(String.join(" ", spec.commandLine())).append("`.\n\nEach record of `").append(spec.in().getFileName())
+                .append(String.join(" ", spec.commandLine())).append("`.\n\nEach record of `").append(JsonlInput.names(spec.in()))
                 .append("` had its system prompt replaced by one generic system message, so a model trained on it must ")
                 .append("choose how to answer from the task alone. `meta.erased_sha256` and `meta.erased_label` (its first ")
                 .append(Erasure.LABEL_WORDS).append(" words) keep track of what was erased. Assistant turns are trained.\n\n")
@@ -174,8 +144,8 @@ public final class EraseJob {
         m.put("tool", "granular");
         m.put("command", "erase");
         m.put("command_line", spec.commandLine());
-        m.put("input", spec.in().toString());
-        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        m.put("input", JsonlInput.manifestValue(spec.in()));
+        m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", true);
         m.put("counts", Map.of("records", records));

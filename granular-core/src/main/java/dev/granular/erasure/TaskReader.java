@@ -1,30 +1,20 @@
 package dev.granular.erasure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.judge.Task;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the tasks of {@code granular distill} from JSONL (or .jsonl.gz). Three row shapes:
+ * Reads the tasks of {@code granular distill} through {@link JsonlInput}: JSONL or .jsonl.gz files,
+ * directories of them, several inputs. Three row shapes:
  * <ul>
  *   <li>native: {@code {"id", "category"?, "question" | "messages", "answer"?, "choices"?}},
  *       where choices is a list (labelled A, B, ...) or an object label → text, and is shown
@@ -39,54 +29,26 @@ import java.util.zip.GZIPInputStream;
  * user fixes the data before paying for any call. Ids must be unique (they become record ids).
  */
 public final class TaskReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     private TaskReader() {
     }
 
-    /** All tasks of {@code file}, the first {@code limit} only when {@code limit > 0}. */
-    public static List<DistillTask> read(Path file, long limit) {
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file.toString(), 0, "no such file");
-        }
-        List<DistillTask> out = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        try (BufferedReader r = reader(file)) {
-            long lineNo = 0;
-            String line;
-            while (limit <= 0 || out.size() < limit) {
-                try {
-                    line = r.readLine();
-                } catch (CharacterCodingException e) {
-                    throw new BadInputException(file, lineNo + 1, "invalid UTF-8");
-                }
-                if (line == null) {
-                    break;
-                }
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                DistillTask t = parse(line, file, lineNo, out.size());
-                if (!ids.add(t.id())) {
-                    throw new BadInputException(file, lineNo, "duplicate id \"" + t.id() + "\"");
-                }
-                out.add(t);
-            }
-        } catch (IOException e) {
-            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
-        }
-        return out;
+    /** Tasks of {@code distill}: blank lines skipped, ids unique across all inputs. */
+    static final JsonlInput.Format<DistillTask> FORMAT = JsonlInput.Format.of(TaskReader::parse, DistillTask::id);
+
+    /**
+     * All tasks of {@code inputs} (files, or directories of them; see {@link JsonlInput}), the
+     * first {@code limit} only when {@code limit > 0}.
+     */
+    public static List<DistillTask> read(List<Path> inputs, long limit) {
+        return JsonlInput.readAll(inputs, FORMAT, limit);
     }
 
-    static DistillTask parse(String line, Path file, long lineNo, long ordinal) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (IOException e) {
-            throw new BadInputException(file, lineNo, "malformed JSON");
-        }
+    static DistillTask parse(String line, JsonlInput.Line at, long ordinal) {
+        Path file = Path.of(at.file());
+        long lineNo = at.number();
+        JsonNode n = JsonlInput.tree(line, at);
         if (n == null || !n.isObject()) {
             throw new BadInputException(file, lineNo, "expected a JSON object");
         }
@@ -248,15 +210,5 @@ public final class TaskReader {
             b.append("\n(").append(c.label()).append(") ").append(c.text());
         }
         return b.toString();
-    }
-
-    static BufferedReader reader(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
-        if (file.getFileName().toString().endsWith(".gz")) {
-            in = new GZIPInputStream(in, 1 << 16);
-        }
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        return new BufferedReader(new InputStreamReader(in, decoder), 1 << 16);
     }
 }

@@ -6,6 +6,7 @@ import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
@@ -35,9 +36,15 @@ public final class ExportJob {
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What to export. */
-    public record Spec(Path in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
+    public record Spec(List<Path> in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
         public Spec {
+            in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
+        }
+
+        /** One input. */
+        public Spec(Path in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
+            this(List.of(in), format, out, shardSize, overwrite, commandLine);
         }
     }
 
@@ -52,7 +59,7 @@ public final class ExportJob {
         Instant started = Instant.now();
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
-        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input", JsonlInput.manifestValue(spec.in()));
         identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite());
         long records = 0;
@@ -160,7 +167,7 @@ public final class ExportJob {
     private static String card(Spec spec, long records, long exported, long rejected, Map<String, Long> byReason) {
         StringBuilder md = new StringBuilder("# Export: " + spec.format().wireName() + "\n\n");
         md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("` from `")
-                .append(spec.in()).append("`.\n\n");
+                .append(JsonlInput.names(spec.in())).append("`.\n\n");
         md.append("| | |\n|---|---|\n| records read | ").append(records).append(" |\n| exported | ").append(exported)
                 .append(" |\n| rejected (rejected.jsonl) | ").append(rejected).append(" |\n\n");
         if (!byReason.isEmpty()) {

@@ -6,6 +6,7 @@ import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Charts;
@@ -79,10 +80,11 @@ public final class TokenExportJob {
      *                   (e.g. {@code <|im_end|>}) as the tokenizer encodes them, instead of refusing them
      *                   ({@code --allow-special-text}; see {@link Labeler#Labeler(ChatTemplate, Tokenizer, boolean)})
      */
-    public record Spec(Path in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength, Truncation truncation, int pack,
+    public record Spec(List<Path> in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength, Truncation truncation, int pack,
                        FileFormat fileFormat, int shardSize, int threads, boolean allowSpecialText, boolean overwrite,
                        List<String> commandLine) {
         public Spec {
+            in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
             if (maxLength < 0 || pack < 0 || shardSize < 1 || threads < 0) {
                 throw new IllegalArgumentException("maxLength, pack and threads must be >= 0 and shardSize >= 1");
@@ -90,6 +92,14 @@ public final class TokenExportJob {
             if (pack > 0 && maxLength > pack) {
                 throw new BadInputException("--max-length " + maxLength + " > --pack " + pack + ": an example longer than a packed row fits nowhere");
             }
+        }
+
+        /** One input. */
+        public Spec(Path in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength, Truncation truncation,
+                    int pack, FileFormat fileFormat, int shardSize, int threads, boolean allowSpecialText, boolean overwrite,
+                    List<String> commandLine) {
+            this(List.of(in), format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
         }
 
         int limit() {
@@ -136,7 +146,7 @@ public final class TokenExportJob {
         Instant started = Instant.now();
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
-        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
+        identity.put("input", JsonlInput.manifestValue(spec.in()));
         identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
         identity.put("tokenizer", labeler.tokenizer().name());
         identity.put("tokenizer_fingerprint", labeler.tokenizer().fingerprint());
@@ -358,7 +368,7 @@ public final class TokenExportJob {
     private static String card(Spec spec, Labeler labeler, Result r) {
         StringBuilder md = new StringBuilder("# Export: " + spec.format().wireName() + "\n\n");
         md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("` from `")
-                .append(spec.in()).append("`, rendered with the chat template ").append(templateNote(labeler.template()))
+                .append(JsonlInput.names(spec.in())).append("`, rendered with the chat template ").append(templateNote(labeler.template()))
                 .append(" and tokenized with `")
                 .append(labeler.tokenizer().name()).append("` (").append(labeler.tokenizer().fingerprint()).append(").\n\n");
         md.append("| | |\n|---|---|\n");

@@ -1,17 +1,11 @@
 package dev.granular.in2;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,50 +20,22 @@ final class GeneralRows {
     record Row(List<Message> messages, String source) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private GeneralRows() {
     }
 
     static List<Row> read(Path file) {
-        List<Row> rows = new ArrayList<>();
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
-            String line;
-            long n = 0;
-            while (true) {
-                try {
-                    line = r.readLine();
-                } catch (java.nio.charset.CharacterCodingException e) {
-                    throw new BadInputException(file, n + 1, "invalid UTF-8");
-                }
-                if (line == null) {
-                    break;
-                }
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                rows.add(parse(line, file, n));
-            }
-        } catch (IOException e) {
-            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
-        }
+        List<Row> rows = JsonlInput.readAll(List.of(file), JsonlInput.Format.of(GeneralRows::parse, row -> null), 0);
         if (rows.isEmpty()) {
             throw new BadInputException(file.toString(), 0, "--general file has no rows");
         }
         return rows;
     }
 
-    private static Row parse(String line, Path file, long n) {
+    private static Row parse(String line, JsonlInput.Line at, long ordinal) {
+        Path file = Path.of(at.file());
+        long n = at.number();
         String source = file.getFileName() + ":" + n;
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (IOException e) {
-            throw new BadInputException(file, n, "malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
+        JsonNode node = JsonlInput.tree(line, at);
         if (node == null || !node.isObject()) {
             throw new BadInputException(file, n, "expected a JSON object with \"messages\"");
         }

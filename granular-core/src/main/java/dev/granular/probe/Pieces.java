@@ -1,16 +1,10 @@
 package dev.granular.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.granular.record.JsonlInput;
+import dev.granular.record.Message;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,8 +14,6 @@ import java.util.List;
  * paper's own raw material, so every bad line is reported as {@code file:line}.
  */
 public final class Pieces {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Pieces() {
     }
 
@@ -29,36 +21,18 @@ public final class Pieces {
         if (!task.isVal()) {
             throw new BadInputException("--pieces is for the document, code and database tasks, not " + task.id());
         }
-        List<Item> items = new ArrayList<>();
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-        try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), decoder))) {
-            String line;
-            long no = 0;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                items.add(parse(line, task, file, no));
-            }
-        } catch (CharacterCodingException e) {
-            throw new BadInputException(file, 0, "invalid UTF-8");
-        } catch (IOException e) {
-            throw new BadInputException(file, 0, "cannot read: " + e.getMessage());
-        }
+        List<Item> items = JsonlInput.readAll(List.of(file),
+                JsonlInput.Format.of((text, at, ordinal) -> parse(text, task, at), item -> null), 0);
         if (items.isEmpty()) {
             throw new BadInputException(file, 0, "holds no pieces");
         }
         return items;
     }
 
-    static Item parse(String line, ProbeTask task, Path file, long no) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (IOException e) {
-            throw new BadInputException(file, no, "not valid JSON");
-        }
+    static Item parse(String line, ProbeTask task, JsonlInput.Line at) {
+        Path file = Path.of(at.file());
+        long no = at.number();
+        JsonNode n = JsonlInput.tree(line, at);
         if (n == null || !n.isObject()) {
             throw new BadInputException(file, no, "expected a JSON object");
         }
@@ -92,6 +66,6 @@ public final class Pieces {
         if (v.asText().isBlank()) {
             throw new BadInputException(file, no, "field \"" + name + "\" is empty");
         }
-        return v.asText();
+        return Message.requireWellFormed(name, v.asText());
     }
 }

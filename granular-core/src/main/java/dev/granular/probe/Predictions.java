@@ -1,11 +1,9 @@
 package dev.granular.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.granular.record.JsonlInput;
+import dev.granular.record.Message;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,10 +18,11 @@ import java.util.Map;
  * is refused.
  */
 public final class Predictions {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Line(String id, String text, long no) {
+    private record Line(String id, String text) {
     }
+
+    /** Blank lines skipped; ids, where given, unique. */
+    private static final JsonlInput.Format<Line> FORMAT = JsonlInput.Format.of(Predictions::parse, Line::id);
 
     private Predictions() {
     }
@@ -35,11 +34,7 @@ public final class Predictions {
         List<String> out = new ArrayList<>(probeIds.size());
         if (allIds) {
             Map<String, Line> byId = new HashMap<>();
-            for (Line l : lines) {
-                if (byId.putIfAbsent(l.id(), l) != null) {
-                    throw new BadInputException(file, l.no(), "duplicate id \"" + l.id() + "\"");
-                }
-            }
+            lines.forEach(l -> byId.put(l.id(), l)); // the reader refused repeated ids
             for (String id : probeIds) {
                 Line l = byId.get(id);
                 if (l == null) {
@@ -58,44 +53,26 @@ public final class Predictions {
     }
 
     private static List<Line> read(Path file) {
-        List<Line> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            String s;
-            long no = 0;
-            while ((s = r.readLine()) != null) {
-                no++;
-                if (!s.isBlank()) {
-                    out.add(parse(s, file, no));
-                }
-            }
-        } catch (IOException e) {
-            throw new BadInputException(file, 0, "cannot read: " + e.getMessage());
-        }
-        return out;
+        return JsonlInput.readAll(List.of(file), FORMAT, 0);
     }
 
-    private static Line parse(String s, Path file, long no) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(s);
-        } catch (IOException e) {
-            throw new BadInputException(file, no, "not valid JSON");
-        }
+    private static Line parse(String s, JsonlInput.Line at, long ordinal) {
+        JsonNode n = JsonlInput.tree(s, at);
         if (n == null || !n.isObject()) {
-            throw new BadInputException(file, no, "expected a JSON object");
+            throw at.error("expected a JSON object");
         }
         String id = n.path("id").isTextual() ? n.get("id").asText() : null;
         JsonNode samples = n.get("samples");
         if (samples != null) {
             if (!samples.isArray() || samples.isEmpty() || !samples.get(0).isTextual()) {
-                throw new BadInputException(file, no, "\"samples\" must be a non-empty array of strings");
+                throw at.error("\"samples\" must be a non-empty array of strings");
             }
-            return new Line(id, samples.get(0).asText(), no);
+            return new Line(id, Message.requireWellFormed("samples[0]", samples.get(0).asText()));
         }
         JsonNode p = n.get("prediction");
         if (p == null || !p.isTextual()) {
-            throw new BadInputException(file, no, "expected \"samples\": [\"…\"] or \"prediction\": \"…\"");
+            throw at.error("expected \"samples\": [\"…\"] or \"prediction\": \"…\"");
         }
-        return new Line(id, p.asText(), no);
+        return new Line(id, Message.requireWellFormed("prediction", p.asText()));
     }
 }

@@ -75,6 +75,14 @@ final class JsonlLines implements Closeable {
      * @throws IOException       when the file cannot be read further
      */
     String next() throws IOException {
+        return next(false);
+    }
+
+    /**
+     * As {@link #next()}, returning a blank line instead of refusing it when {@code blankAllowed}
+     * (user files often end with an empty line).
+     */
+    String next(boolean blankAllowed) throws IOException {
         if (eof) {
             return null;
         }
@@ -103,6 +111,9 @@ final class JsonlLines implements Closeable {
         lineNo++;
         String text = decode(len);
         if (text.isBlank()) {
+            if (blankAllowed) {
+                return text;
+            }
             throw new BadInputException(file, lineNo, "blank line (only a single newline may end the file)");
         }
         if (lineNo == 1 && text.charAt(0) == '\uFEFF') {

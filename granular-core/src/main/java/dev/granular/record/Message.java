@@ -76,6 +76,17 @@ public record Message(Role role, String content, boolean train, List<TrainSpan> 
     }
 
     /**
+     * {@code text}, checked to hold no unpaired surrogate (as every message's text is): a reader
+     * calls it on text that will become a message later, to refuse the row at its line.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the position
+     */
+    public static String requireWellFormed(String field, String text) {
+        checkUnicode(field, text);
+        return text;
+    }
+
+    /**
      * Rejects unpaired surrogates: they cannot be encoded as UTF-8, so the record could not be
      * written, and they usually mean text was cut inside a character (cut at code points).
      */

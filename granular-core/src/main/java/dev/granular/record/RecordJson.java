@@ -2,8 +2,6 @@ package dev.granular.record;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,6 +37,10 @@ public final class RecordJson {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    static {
+        MAPPER.getFactory().setStreamReadConstraints(JsonlInput.LIMITS);
+    }
 
     private RecordJson() {
     }
@@ -80,7 +82,7 @@ public final class RecordJson {
         try {
             root = MAPPER.readTree(line);
         } catch (JacksonException e) {
-            throw new BadInputException(file, lineNo, "invalid JSON: " + describe(e));
+            throw new BadInputException(file, lineNo, JsonlInput.describe(e));
         }
         if (root == null || root.isMissingNode()) {
             throw new BadInputException(file, lineNo, "blank line (expected a JSON object)");
@@ -299,19 +301,5 @@ public final class RecordJson {
             }
             default -> throw new IllegalStateException("not a JSON value: " + value.getClass().getName());
         }
-    }
-
-    /** Jackson's message without its source excerpt, plus the column where it went wrong. */
-    private static String describe(JacksonException e) {
-        String message = e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
-        message = message.lines().findFirst().orElse(message);
-        for (String noise : List.of(" (start marker at", " (bound as")) {
-            int cut = message.indexOf(noise);
-            if (cut >= 0) {
-                message = message.substring(0, cut);
-            }
-        }
-        JsonLocation where = e.getLocation();
-        return where != null && where.getColumnNr() > 0 ? message + " (column " + where.getColumnNr() + ")" : message;
     }
 }

@@ -2,47 +2,28 @@ package dev.granular.record;
 
 import dev.granular.io.BadInputException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
- * Reads records strictly, file after file, failing with {@link BadInputException}
- * ({@code file:line: message}) at the first bad line. Use it where bad input must stop the
+ * Reads canonical records strictly (through {@link JsonlInput}), file after file, failing with
+ * {@link BadInputException} ({@code file:line: message}) at the first bad line. Use it where bad input must stop the
  * run (every command that consumes records); {@link RecordValidator} is the variant that
  * keeps going and lists every problem.
  *
  * <pre>{@code
- * try (Stream<TrainingRecord> records = RecordReader.read(Path.of("out/demo"))) {
+ * try (Stream<TrainingRecord> records = RecordReader.read(List.of(Path.of("out/demo"), Path.of("more.jsonl")))) {
  *     records.forEach(r -> ...);
  * }
  * }</pre>
  */
-public final class RecordReader implements Iterator<TrainingRecord>, AutoCloseable {
-    private final Iterator<Path> files;
-    private final IdRegistry ids = new IdRegistry();
-    private JsonlLines current;
-    private TrainingRecord next;
+public final class RecordReader {
+    /** Canonical records: strict, no blank lines, ids unique across all inputs. */
+    public static final JsonlInput.Format<TrainingRecord> FORMAT = new JsonlInput.Format<>(
+            (text, at, ordinal) -> RecordJson.parse(text, at.file(), at.number()), TrainingRecord::id, JsonlInput.Blanks.REFUSE);
 
-    private RecordReader(List<Path> files) {
-        this.files = files.iterator();
-    }
-
-    /**
-     * A reader over {@code fileOrDir}; see {@link #dataFiles} for what a directory means.
-     * Close it when done.
-     *
-     * @throws BadInputException when the path does not exist or holds no record files
-     */
-    public static RecordReader open(Path fileOrDir) {
-        return new RecordReader(DataFiles.list(fileOrDir));
+    private RecordReader() {
     }
 
     /**
@@ -52,17 +33,17 @@ public final class RecordReader implements Iterator<TrainingRecord>, AutoCloseab
      * @throws BadInputException when the path does not exist or holds no record files
      */
     public static Stream<TrainingRecord> read(Path fileOrDir) {
-        RecordReader reader = open(fileOrDir);
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(reader,
-                        Spliterator.ORDERED | Spliterator.NONNULL), false)
-                .onClose(reader::close);
+        return read(List.of(fileOrDir));
+    }
+
+    /** The records of several inputs, in order, ids unique across all of them; see {@link JsonlInput}. */
+    public static Stream<TrainingRecord> read(List<Path> inputs) {
+        return JsonlInput.stream(inputs, FORMAT, 0);
     }
 
     /** All records of {@code fileOrDir}, for small inputs and tests. */
     public static List<TrainingRecord> readAll(Path fileOrDir) {
-        try (Stream<TrainingRecord> records = read(fileOrDir)) {
-            return records.toList();
-        }
+        return JsonlInput.readAll(List.of(fileOrDir), FORMAT, 0);
     }
 
     /**
@@ -78,78 +59,8 @@ public final class RecordReader implements Iterator<TrainingRecord>, AutoCloseab
         return DataFiles.list(fileOrDir);
     }
 
-    @Override
-    public boolean hasNext() {
-        while (next == null) {
-            String line = nextLine();
-            if (line == null) {
-                return false;
-            }
-            TrainingRecord record = RecordJson.parse(line, current.file(), current.lineNo());
-            String duplicate = ids.add(record.id(), current.file(), current.lineNo());
-            if (duplicate != null) {
-                throw new BadInputException(current.file(), current.lineNo(), duplicate);
-            }
-            next = record;
-        }
-        return true;
-    }
-
-    @Override
-    public TrainingRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        TrainingRecord record = next;
-        next = null;
-        return record;
-    }
-
-    /** The next line of the current or a following file, or null when all are read. */
-    private String nextLine() {
-        while (true) {
-            if (current == null) {
-                if (!files.hasNext()) {
-                    return null;
-                }
-                Path file = files.next();
-                try {
-                    current = JsonlLines.open(file);
-                } catch (IOException e) {
-                    throw new BadInputException(file, 0, "cannot read: " + e);
-                }
-            }
-            String line;
-            try {
-                line = current.next();
-            } catch (IOException e) {
-                throw new BadInputException(current.file(), current.lineNo() + 1, "cannot read: " + e);
-            }
-            if (line != null) {
-                return line;
-            }
-            closeCurrent();
-        }
-    }
-
-    private void closeCurrent() {
-        try {
-            current.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            current = null;
-        }
-    }
-
-    /** Closes the open file, if any; reading stops. */
-    @Override
-    public void close() {
-        if (current != null) {
-            closeCurrent();
-        }
-        while (files.hasNext()) {
-            files.next();
-        }
+    /** The record files of several inputs, in reading order; see {@link JsonlInput#files}. */
+    public static List<Path> dataFiles(List<Path> inputs) {
+        return JsonlInput.files(inputs);
     }
 }

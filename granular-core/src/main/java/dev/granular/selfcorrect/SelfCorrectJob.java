@@ -4,6 +4,7 @@ import dev.granular.teacher.RowListener;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
@@ -78,7 +79,7 @@ public final class SelfCorrectJob {
      * @param commandLine     for the manifest and the card
      * @param env             the environment (API keys)
      */
-    public record Spec(Path tasks, ModelRole student, ModelRole teacher, String judge, int samples, double temperature,
+    public record Spec(List<Path> tasks, ModelRole student, ModelRole teacher, String judge, int samples, double temperature,
                        Integer maxTokens, double badRatio, Path verifyPhrases, int maxPerQuestion, boolean maskGoodInitial,
                        Path cachePath, Double maxCost, Path prices, long seed, long limit, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine, Map<String, String> env) {
@@ -98,6 +99,7 @@ public final class SelfCorrectJob {
             if (maxTokens != null && maxTokens < 1) {
                 throw new BadInputException("--max-tokens must be at least 1, got " + maxTokens);
             }
+            tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
         }
     }
@@ -209,8 +211,8 @@ public final class SelfCorrectJob {
         m.put("phrases", phrases.phrases());
         m.put("seed", spec.seed());
         m.put("limit", spec.limit());
-        m.put("tasks", spec.tasks().toAbsolutePath().normalize().toString());
-        m.put("tasks_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        m.put("tasks", JsonlInput.manifestValue(spec.tasks()));
+        m.put("tasks_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.tasks())));
         return m;
     }
 
@@ -285,8 +287,8 @@ public final class SelfCorrectJob {
         m.put("student", spec.student().model().toString());
         m.put("teacher", spec.teacher().model().toString());
         m.put("judge", spec.judge());
-        m.put("input", spec.tasks().toString());
-        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.tasks())));
+        m.put("input", JsonlInput.manifestValue(spec.tasks()));
+        m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.tasks())));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", complete);
         m.put("counts", counts.toJson());

@@ -1,17 +1,11 @@
 package dev.granular.selfcorrect;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.judge.Task;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,7 +14,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a tasks file (JSONL, one question a line) in any of the shapes public QA data comes in,
+ * Reads tasks (JSONL or .jsonl.gz, one question a line; files, directories of them, several inputs: see
+ * {@link JsonlInput}) in any of the shapes public QA data comes in,
  * so users can point the command at a download without converting it first:
  * <ul>
  *   <li>granular's own: {@code {"id", "question" | "messages", "answer", "choices"?}} where
@@ -34,59 +29,35 @@ import java.util.Set;
  * A row that fits none of them stops the run with its file and line (exit 2), before anything is sent.
  */
 public final class TaskReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TaskReader() {
     }
 
+    /** Tasks of {@code self-correct}: blank lines skipped, ids unique across all inputs. */
+    static final JsonlInput.Format<SelfCorrectTask> FORMAT = JsonlInput.Format.of(TaskReader::parse, SelfCorrectTask::id);
+
     /**
-     * All tasks of {@code file}, in order; blank lines are skipped.
+     * All tasks of {@code inputs} (files, or directories of them; see {@link JsonlInput}), in order.
      *
      * @param limit keep only the first tasks (0 = all)
-     * @throws BadInputException naming file and line for a malformed row or a repeated id
+     * @throws BadInputException naming file and line for a malformed row or a repeated id (and the
+     *                           line of its first occurrence)
      */
-    public static List<SelfCorrectTask> read(Path file, long limit) {
-        List<SelfCorrectTask> out = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            long lineNo = 0;
-            while ((line = r.readLine()) != null && (limit <= 0 || out.size() < limit)) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                SelfCorrectTask t = parse(line, out.size(), file.toString(), lineNo);
-                if (!ids.add(t.id())) {
-                    throw new BadInputException(file, lineNo, "id \"" + t.id() + "\" appears twice; ids must be unique");
-                }
-                out.add(t);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the tasks file " + file, e);
-        }
+    public static List<SelfCorrectTask> read(List<Path> inputs, long limit) {
+        List<SelfCorrectTask> out = JsonlInput.readAll(inputs, FORMAT, limit);
         if (out.isEmpty()) {
-            throw new BadInputException(file, 0, "holds no tasks");
+            throw new BadInputException("no tasks in " + JsonlInput.names(inputs));
         }
         return out;
     }
 
     /** One row; {@code ordinal} is its position among the tasks. */
-    static SelfCorrectTask parse(String line, long ordinal, String file, long lineNo) {
-        JsonNode row;
-        try {
-            row = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new BadInputException(file, lineNo, "not valid JSON: " + e.getOriginalMessage());
-        }
+    static SelfCorrectTask parse(String line, JsonlInput.Line at, long ordinal) {
+        JsonNode row = JsonlInput.tree(line, at);
         if (row == null || !row.isObject()) {
-            throw new BadInputException(file, lineNo, "expected a JSON object");
+            throw at.error("expected a JSON object");
         }
-        try {
-            return fromRow(row, ordinal, file + ":" + lineNo);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(file, lineNo, e.getMessage());
-        }
+        return fromRow(row, ordinal, at.toString());
     }
 
     private static SelfCorrectTask fromRow(JsonNode row, long ordinal, String source) {

@@ -1,20 +1,12 @@
 package dev.granular.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.io.BadInputException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,21 +16,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
+import java.util.stream.Stream;
 
 /**
- * Input rows of {@code granular generate}, read lazily from JSONL (or .jsonl.gz), one of:
+ * Input rows of {@code granular generate}, read through {@link JsonlInput} (files, output
+ * directories, several inputs; ids unique across all), one of:
  * <ul>
- *   <li>a canonical granular record: its messages are the conversation so far (a trailing
- *       assistant message is the answer to regenerate, so it is dropped);</li>
+ *   <li>a canonical granular record;</li>
  *   <li>{@code {"prompt": "..."}}: one user message;</li>
  *   <li>{@code {"messages": [{"role", "content"}, ...]}}.</li>
  * </ul>
- * Each may carry an {@code id}; without one a stable id is derived from the content, so
- * reruns and resumes find the same rows.
+ * One rule for both conversation shapes: the messages are the conversation so far, and trailing
+ * assistant messages are the old answer to regenerate, so they are dropped; the reply takes their
+ * place. Each row may carry an {@code id}; without one a stable id is derived from the content,
+ * so reruns and resumes find the same rows.
  */
 public final class GenerateInput {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rows of {@code generate}: blank lines skipped, ids unique. */
+    public static final JsonlInput.Format<Row> FORMAT = JsonlInput.Format.of(GenerateInput::parse, Row::id);
 
     /**
      * One row.
@@ -58,79 +53,37 @@ public final class GenerateInput {
     private GenerateInput() {
     }
 
-    /** Non-blank lines of {@code file}: the row count, for progress and dry runs. */
-    public static long count(Path file) {
-        long n = 0;
-        try (BufferedReader r = reader(file)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank()) {
-                    n++;
-                }
-            }
-        } catch (CharacterCodingException e) {
-            throw new BadInputException(file.toString(), 0, "invalid UTF-8");
-        } catch (IOException e) {
-            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
-        }
-        return n;
+    /**
+     * Reads and checks every row (the first {@code limit}; 0 = all) before anything is sent: a
+     * bad row or a repeated id anywhere stops the run here.
+     *
+     * @return the number of rows
+     */
+    public static long check(List<Path> inputs, long limit) {
+        return JsonlInput.check(inputs, FORMAT, limit);
     }
 
     /** Reads rows in order, stopping after {@code limit} rows (0 = all). */
-    public static void forEach(Path file, long limit, Consumer<Row> consumer) {
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file.toString(), 0, "no such file");
-        }
-        try (BufferedReader r = reader(file)) {
-            long lineNo = 0;
-            long ordinal = 0;
-            String line;
-            while (true) {
-                try {
-                    line = r.readLine();
-                } catch (CharacterCodingException e) {
-                    throw new BadInputException(file, lineNo + 1, "invalid UTF-8");
-                }
-                if (line == null || (limit > 0 && ordinal >= limit)) {
-                    break;
-                }
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                consumer.accept(parse(line, file, lineNo, ordinal++));
-            }
-        } catch (IOException e) {
-            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
+    public static void forEach(List<Path> inputs, long limit, Consumer<Row> consumer) {
+        try (Stream<Row> rows = JsonlInput.stream(inputs, FORMAT, limit)) {
+            rows.forEach(consumer);
         }
     }
 
-    static Row parse(String line, Path file, long lineNo, long ordinal) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (IOException e) {
-            throw new BadInputException(file, lineNo, "malformed JSON");
-        }
+    static Row parse(String line, JsonlInput.Line at, long ordinal) {
+        JsonNode node = JsonlInput.tree(line, at);
         if (node == null || !node.isObject()) {
-            throw new BadInputException(file, lineNo, "expected a JSON object with \"prompt\" or \"messages\"");
+            throw at.error("expected a JSON object with \"prompt\" or \"messages\"");
         }
-        String source = file.getFileName() + ":" + lineNo;
+        String source = Path.of(at.file()).getFileName() + ":" + at.number();
         if (node.has("meta") && node.has("messages") && node.has("id")) {
-            TrainingRecord rec = RecordJson.parse(line, file.toString(), lineNo);
-            List<Message> msgs = new ArrayList<>(rec.messages());
-            while (!msgs.isEmpty() && msgs.get(msgs.size() - 1).role() == Role.ASSISTANT) {
-                msgs.remove(msgs.size() - 1);
-            }
-            if (msgs.isEmpty()) {
-                throw new BadInputException(file, lineNo, "record " + rec.id() + " has no message before its answer");
-            }
-            return new Row(ordinal, rec.id(), msgs, rec.meta(), source);
+            TrainingRecord rec = RecordJson.parse(line, at.file(), at.number());
+            return new Row(ordinal, rec.id(), withoutAnswer(rec.messages(), at), rec.meta(), source);
         }
         List<Message> msgs = new ArrayList<>();
         if (node.has("prompt")) {
             if (!node.get("prompt").isTextual()) {
-                throw new BadInputException(file, lineNo, "\"prompt\" must be a string");
+                throw at.error("\"prompt\" must be a string");
             }
             msgs.add(Message.user(node.get("prompt").asText()));
         } else if (node.has("messages") && node.get("messages").isArray() && !node.get("messages").isEmpty()) {
@@ -138,22 +91,38 @@ public final class GenerateInput {
             for (int i = 0; i < arr.size(); i++) {
                 JsonNode m = arr.get(i);
                 if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                    throw new BadInputException(file, lineNo, "messages[" + i + "] needs string \"role\" and \"content\"");
+                    throw at.error("messages[" + i + "] needs string \"role\" and \"content\"");
                 }
                 Role role;
                 try {
                     role = Role.fromWire(m.get("role").asText());
                 } catch (IllegalArgumentException e) {
-                    throw new BadInputException(file, lineNo, "messages[" + i + "].role '" + m.get("role").asText()
-                            + "' is not system, user or assistant");
+                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user or assistant");
                 }
-                msgs.add(Message.of(role, m.get("content").asText(), false));
+                try {
+                    msgs.add(Message.of(role, m.get("content").asText(), false));
+                } catch (IllegalArgumentException e) {
+                    throw at.error("messages[" + i + "]." + e.getMessage());
+                }
             }
+            msgs = withoutAnswer(msgs, at);
         } else {
-            throw new BadInputException(file, lineNo, "a row needs \"prompt\" (a string) or \"messages\" (a non-empty list)");
+            throw at.error("a row needs \"prompt\" (a string) or \"messages\" (a non-empty list)");
         }
         String id = node.path("id").isTextual() || node.path("id").isNumber() ? node.get("id").asText() : derivedId(msgs);
         return new Row(ordinal, id, msgs, Map.of(), source);
+    }
+
+    /** The conversation without its trailing assistant messages: the answer the reply replaces. */
+    private static List<Message> withoutAnswer(List<Message> messages, JsonlInput.Line at) {
+        List<Message> msgs = new ArrayList<>(messages);
+        while (!msgs.isEmpty() && msgs.getLast().role() == Role.ASSISTANT) {
+            msgs.removeLast();
+        }
+        if (msgs.isEmpty()) {
+            throw at.error("the row has no message before its answer (only assistant messages)");
+        }
+        return msgs;
     }
 
     /** {@code row-} and 16 hex digits of the sha256 of the messages. */
@@ -170,16 +139,6 @@ public final class GenerateInput {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static BufferedReader reader(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
-        if (file.getFileName().toString().endsWith(".gz")) {
-            in = new GZIPInputStream(in, 1 << 16);
-        }
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        return new BufferedReader(new InputStreamReader(in, decoder), 1 << 16);
     }
 
     /** Input meta with the keys that the output's own meta sets removed. */

@@ -8,6 +8,7 @@ import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
@@ -46,7 +47,7 @@ public final class GenerateJob {
     /**
      * What to run.
      *
-     * @param in          input JSONL
+     * @param in          the inputs: JSONL files or directories of them (see {@link GenerateInput})
      * @param model       the model
      * @param params      sampling parameters
      * @param n           replies per row
@@ -62,7 +63,7 @@ public final class GenerateJob {
      * @param commandLine for the manifest
      * @param env         the environment (API keys)
      */
-    public record Spec(Path in, ModelSpec model, GenerationParams params, int n, JsonNode jsonSchema, LlmClient.Limits limits,
+    public record Spec(List<Path> in, ModelSpec model, GenerationParams params, int n, JsonNode jsonSchema, LlmClient.Limits limits,
                        Path cachePath, Double maxCost, Path prices, long limit, Path out, int shardSize, boolean overwrite,
                        List<String> commandLine, Map<String, String> env) {
         public Spec {
@@ -72,6 +73,7 @@ public final class GenerateJob {
             if (maxCost != null && !(maxCost > 0)) {
                 throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
             }
+            in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
         }
     }
@@ -112,16 +114,16 @@ public final class GenerateJob {
         Instant started = Instant.now();
         Optional<Secret> key = spec.model().key(spec.env());
         PriceTable prices = PriceTable.builtIn(spec.prices());
-        long totalRows = GenerateInput.count(spec.in());
-        long rowsToRun = spec.limit() > 0 ? Math.min(spec.limit(), totalRows) : totalRows;
+        // every row is read and checked (and ids compared) before the first request
+        long rowsToRun = GenerateInput.check(spec.in(), spec.limit());
 
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("model", spec.model().toString());
         identity.put("params", spec.params().toJson());
         identity.put("n", spec.n());
         identity.put("json_schema", spec.jsonSchema() == null ? null : spec.jsonSchema().toString());
-        identity.put("input", spec.in().toAbsolutePath().normalize().toString());
-        identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        identity.put("input", JsonlInput.manifestValue(spec.in()));
+        identity.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
 
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
@@ -294,8 +296,8 @@ public final class GenerateJob {
         m.put("n", spec.n());
         m.put("limits", Map.of("concurrency", spec.limits().concurrency(), "rpm", spec.limits().rpm(), "tpm", spec.limits().tpm(),
                 "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds()));
-        m.put("input", spec.in().toString());
-        m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
+        m.put("input", JsonlInput.manifestValue(spec.in()));
+        m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", complete);
         m.put("counts", Map.of("records", written, "failed", journal.failures().size(), "not_sent", notSent));
@@ -309,7 +311,7 @@ public final class GenerateJob {
     private static String card(Spec spec, long written, int failed, long notSent, CostMeter meter, boolean complete) {
         return "# Generated replies\n\n"
                 + "Made by granular with `granular " + String.join(" ", spec.commandLine()) + "`.\n\n"
-                + "Each record is an input conversation from `" + spec.in().getFileName() + "` plus the reply of `"
+                + "Each record is an input conversation from `" + JsonlInput.names(spec.in()) + "` plus the reply of `"
                 + spec.model() + "` as the trained assistant message; `meta.generation` has the model, finish reason, "
                 + "token usage, latency, whether the reply came from the cache, and the attempts it took.\n\n"
                 + "| | |\n|---|---|\n"

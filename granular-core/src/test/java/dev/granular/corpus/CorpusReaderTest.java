@@ -208,8 +208,8 @@ class CorpusReaderTest {
     @Test
     void eachBadJsonlRowIsReportedWithItsLine() throws IOException {
         String good = "{\"text\": \"good\"}\n";
-        assertBadRow(good + "{\"text\": \"unterminated\n", 2, "malformed JSON: ");
-        assertBadRow(good + good + "{\"text\": \"a\"} trailing\n", 3, "malformed JSON: ");
+        assertBadRow(good + "{\"text\": \"unterminated\n", 2, "invalid JSON: ");
+        assertBadRow(good + good + "{\"text\": \"a\"} trailing\n", 3, "invalid JSON: ");
         assertBadRow("[\"text\", \"an array\"]\n" + good, 1, "row is a JSON array, not an object");
         assertBadRow(good + "{\"body\": \"x\", \"title\": \"y\"}\n", 2,
                 "missing text field \"text\"; the row has fields [body, title]");

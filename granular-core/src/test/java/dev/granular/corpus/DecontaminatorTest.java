@@ -97,7 +97,7 @@ class DecontaminatorTest {
         Path malformed = write("bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": oops}\n");
         assertThatThrownBy(() -> Decontaminator.fromFiles(List.of(malformed), 10))
                 .isInstanceOf(BadInputException.class)
-                .hasMessageStartingWith(malformed + ":2: malformed JSON");
+                .hasMessageStartingWith(malformed + ":2: invalid JSON");
 
         Path missing = dir.resolve("missing.jsonl");
         assertThatThrownBy(() -> Decontaminator.fromFiles(List.of(missing), 10))

@@ -24,7 +24,7 @@ class TaskReaderTest {
                 "",
                 "{\"id\":\"g1\",\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"human\",\"value\":\"H\"},"
                         + "{\"from\":\"gpt\",\"value\":\"old\"}],\"answer\":42}") + "\n");
-        List<DistillTask> t = TaskReader.read(f, 0);
+        List<DistillTask> t = TaskReader.read(List.of(f), 0);
         assertThat(t).extracting(DistillTask::category).containsExactly("sci", "flan", "default");
         assertThat(t.get(0).question()).endsWith("(A) wood\n(B) iron");
         assertThat(t.get(0).judgeTask().multipleChoice()).isTrue();
@@ -39,7 +39,23 @@ class TaskReaderTest {
     void aBadRowNamesItsLine() throws Exception {
         Path f = tmp.resolve("t.jsonl");
         Files.writeString(f, "{\"id\":\"a\",\"question\":\"q\"}\n{\"id\":\"a\",\"question\":\"q2\"}\n");
-        assertThatThrownBy(() -> TaskReader.read(f, 0)).isInstanceOf(BadInputException.class)
+        assertThatThrownBy(() -> TaskReader.read(List.of(f), 0)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("t.jsonl:2").hasMessageContaining("duplicate id");
+    }
+
+    @Test
+    void readsAnOutputDirectoryAndAFileWithIdsUniqueAcrossThem() throws Exception {
+        Path shard = tmp.resolve("prev/data/part-00000.jsonl");
+        Files.createDirectories(shard.getParent());
+        Files.writeString(shard, "{\"id\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"Q\",\"train\":false},"
+                + "{\"role\":\"assistant\",\"content\":\"old\",\"train\":true}],\"meta\":{\"design\":\"pe\"}}\n");
+        Files.writeString(tmp.resolve("prev/README.md"), "# card\n");
+        Path f = tmp.resolve("t.jsonl");
+        Files.writeString(f, "{\"id\":\"b\",\"question\":\"q\"}\n{\"id\":\"a\",\"question\":\"q2\"}\n");
+
+        assertThatThrownBy(() -> TaskReader.read(List.of(tmp.resolve("prev"), f), 0)).isInstanceOf(BadInputException.class)
+                .hasMessage(f + ":2: duplicate id \"a\" (first at " + shard + ":1)");
+        List<DistillTask> t = TaskReader.read(List.of(tmp.resolve("prev"), f), 1);
+        assertThat(t).singleElement().satisfies(task -> assertThat(task.prompt()).extracting(m -> m.content()).containsExactly("Q"));
     }
 }

@@ -50,6 +50,23 @@ class InputsTest {
     }
 
     @Test
+    void badPredictionsFilesNameFileLineAndReason() throws IOException {
+        Path lone = file("lone.jsonl", "{\"id\": \"a\", \"prediction\": \"x\"}", "{\"id\": \"b\", \"prediction\": \"\\ud800\"}");
+        assertThatThrownBy(() -> Predictions.align(lone, List.of("a", "b"))).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(lone + ":2: prediction: unpaired surrogate U+D800");
+        Path latin1 = tmp.resolve("latin1.jsonl");
+        Files.write(latin1, "{\"prediction\": \"caf\u00e9\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> Predictions.align(latin1, List.of("a"))).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(latin1 + ":1: invalid UTF-8");
+        Path twice = file("twice.jsonl", "{\"id\": \"a\", \"prediction\": \"x\"}", "{\"id\": \"a\", \"prediction\": \"y\"}");
+        assertThatThrownBy(() -> Predictions.align(twice, List.of("a"))).isInstanceOf(BadInputException.class)
+                .hasMessage(twice + ":2: duplicate id \"a\" (first at " + twice + ":1)");
+        Path missing = tmp.resolve("missing.jsonl");
+        assertThatThrownBy(() -> Predictions.align(missing, List.of("a"))).isInstanceOf(BadInputException.class)
+                .hasMessage(missing + ": no such file or directory");
+    }
+
+    @Test
     void predictionsWithoutIdsAlignByOrderOnlyWhenTheCountsAgree() throws IOException {
         Path p = file("p.jsonl", "{\"samples\": [\"x\"]}", "{\"prediction\": \"y\"}");
         assertThat(Predictions.align(p, List.of("a", "b"))).containsExactly("x", "y");

@@ -96,7 +96,7 @@ class SelfCorrectJobTest {
 
     SelfCorrectJob.Spec spec(boolean maskGood) {
         LlmClient.Limits limits = new LlmClient.Limits(4, 0, 0, 0, Duration.ofSeconds(10), 0);
-        return new SelfCorrectJob.Spec(tmp.resolve("tasks.jsonl"),
+        return new SelfCorrectJob.Spec(List.of(tmp.resolve("tasks.jsonl")),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse("openai:student@" + server.baseUrl(), null), limits),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse("openai:teacher@" + server.baseUrl(), null), limits),
                 "auto", 1, 0.8, null, 0.5, null, 2, maskGood, null, null, null, 1, 0, tmp.resolve("out"), 100, false,

@@ -19,7 +19,7 @@ class TaskReaderTest {
     List<SelfCorrectTask> read(String... lines) throws Exception {
         Path f = tmp.resolve("t.jsonl");
         Files.writeString(f, String.join("\n", lines) + "\n");
-        return TaskReader.read(f, 0);
+        return TaskReader.read(List.of(f), 0);
     }
 
     @Test
@@ -68,7 +68,28 @@ class TaskReaderTest {
         assertThatThrownBy(() -> read("{\"id\":\"a\",\"question\":\"q\",\"answer\":\"E\",\"choices\":[\"x\",\"y\"]}"))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("neither a choice label");
         assertThatThrownBy(() -> read("{\"id\":\"a\",\"question\":\"q\",\"answer\":\"1\"}", "{\"id\":\"a\",\"question\":\"r\",\"answer\":\"2\"}"))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("twice");
-        assertThatThrownBy(() -> read("not json")).isInstanceOf(BadInputException.class).hasMessageContaining("not valid JSON");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("t.jsonl:2: duplicate id \"a\" (first at ").hasMessageContaining("t.jsonl:1)");
+        assertThatThrownBy(() -> read("not json")).isInstanceOf(BadInputException.class).hasMessageContaining("t.jsonl:1: invalid JSON");
+    }
+
+    @Test
+    void readsGzipFilesAndDirectoriesAndRefusesWhatItCannotRead() throws Exception {
+        Path gz = tmp.resolve("more/b.jsonl.gz");
+        Files.createDirectories(gz.getParent());
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write("{\"id\":\"b\",\"question\":\"q\",\"answer\":\"2\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path a = tmp.resolve("a.jsonl");
+        Files.writeString(a, "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"1\"}\n");
+
+        assertThat(TaskReader.read(List.of(a, gz.getParent()), 0)).extracting(SelfCorrectTask::id).containsExactly("a", "b");
+
+        Path missing = tmp.resolve("missing.jsonl");
+        assertThatThrownBy(() -> TaskReader.read(List.of(missing), 0)).isInstanceOf(BadInputException.class)
+                .hasMessage(missing + ": no such file or directory");
+        Path latin1 = tmp.resolve("latin1.jsonl");
+        Files.write(latin1, "{\"id\":\"a\",\"question\":\"caf\u00e9\",\"answer\":\"1\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> TaskReader.read(List.of(latin1), 0)).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(latin1 + ":1: invalid UTF-8");
     }
 }
