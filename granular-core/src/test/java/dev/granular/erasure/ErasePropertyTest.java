@@ -84,6 +84,16 @@ class ErasePropertyTest {
                 .containsEntry("original_source", "gsm8k:17").containsEntry("source", "in.jsonl:4");
     }
 
+    @Test
+    void aPlainMessagesRowKeepsAnExplicitTrainFalse() {
+        String line = "{\"messages\":[{\"role\":\"system\",\"content\":\"S\"},{\"role\":\"user\",\"content\":\"Q\"},"
+                + "{\"role\":\"assistant\",\"content\":\"draft\",\"train\":false},{\"role\":\"user\",\"content\":\"Again.\"},"
+                + "{\"role\":\"assistant\",\"content\":\"final\"}]}";
+        TrainingRecord out = Erasure.erase(EraseInput.parse(line, FILE, 1, 0, EraseInput.Format.AUTO), GENERIC);
+        assertThat(out.messages()).containsExactly(Message.system(GENERIC), Message.user("Q"),
+                Message.of(Role.ASSISTANT, "draft", false), Message.user("Again."), Message.assistant("final"));
+    }
+
     static List<Message> withoutSystem(List<Message> msgs) {
         return msgs.stream().filter(m -> m.role() != Role.SYSTEM).toList();
     }

@@ -1,14 +1,21 @@
 package dev.granular.in2;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusOptions;
 import dev.granular.io.BadInputException;
 import dev.granular.record.RecordJson;
+import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Uniformity;
 import dev.granular.tokenize.Tokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -119,28 +126,28 @@ class DesignPropertiesTest {
     @Test
     void noQuestionRepeatsAndThreadsNeverChangeWhichIsRedrawn() throws Exception {
         Path corpusDir = dir.resolve("dedupe-corpus");
-        java.nio.file.Files.createDirectories(corpusDir);
+        Files.createDirectories(corpusDir);
         for (var d : In2Fixtures.corpus(5, 24, false, false)) {
-            java.nio.file.Files.writeString(corpusDir.resolve(d.id() + ".txt"), d.text());
+            Files.writeString(corpusDir.resolve(d.id() + ".txt"), d.text());
         }
         In2Config cfg = config(400, "single=0.6,multi=0.2,short=0.2", 3);
-        Map<Integer, Path> outs = new java.util.TreeMap<>();
+        Map<Integer, Path> outs = new TreeMap<>();
         for (int threads : new int[] {1, 3}) {
             Path out = dir.resolve("dedupe-" + threads);
-            In2Job.run(new In2Job.Spec(List.of(corpusDir), dev.granular.corpus.CorpusOptions.defaults(), List.of(), null,
+            In2Job.run(new In2Job.Spec(List.of(corpusDir), CorpusOptions.defaults(), List.of(), null,
                     "o200k_base", cfg, out, 150, false, threads, List.of("in2")), In2Job.Listener.NONE);
             outs.put(threads, out);
         }
         for (String shard : List.of("part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl")) {
             assertThat(outs.get(3).resolve("data").resolve(shard)).hasSameBinaryContentAs(outs.get(1).resolve("data").resolve(shard));
         }
-        java.util.Set<String> questions = new java.util.HashSet<>();
-        try (var records = dev.granular.record.RecordReader.read(outs.get(1))) {
+        Set<String> questions = new HashSet<>();
+        try (var records = RecordReader.read(outs.get(1))) {
             records.forEach(r -> assertThat(questions.add(TeacherQuestions.normalise((String) r.meta().get("question"))))
                     .as("question of %s repeats an earlier one: %s", r.id(), r.meta().get("question")).isTrue());
         }
         assertThat(questions).hasSize(400);
-        var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(outs.get(1).resolve("report/summary.json").toFile());
+        var summary = new ObjectMapper().readTree(outs.get(1).resolve("report/summary.json").toFile());
         assertThat(summary.path("questions").path("redrawn_duplicates").asLong()).as("the corpus is small enough to repeat")
                 .isPositive();
         assertThat(summary.path("questions").path("repeated").asLong()).isZero();
