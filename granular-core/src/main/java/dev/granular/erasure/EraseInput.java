@@ -1,19 +1,28 @@
 package dev.granular.erasure;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
+import dev.granular.record.RecordJson;
 import dev.granular.record.Role;
+import dev.granular.record.TrainingRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Rows of {@code granular erase}: existing data whose system prompt is to be erased. Each row
  * becomes its id, the system prompt it carried (null when none) and the rest of the
- * conversation, with assistant turns trained (ShareGPT's {@code weight: 0} turns are not).
+ * conversation. Canonical records keep their masks, tools and meta as they are; in the other
+ * shapes assistant turns are trained (ShareGPT's {@code weight: 0} turns, and messages with
+ * {@code "train": false}, are not).
  */
 public final class EraseInput {
     /** Row shapes, chosen by {@code --input-format}. */
@@ -28,10 +37,28 @@ public final class EraseInput {
         MESSAGES
     }
 
-    /** One parsed row. */
-    public record Row(String id, String erased, List<Message> messages, Format format, String source) {
+    /**
+     * One parsed row.
+     *
+     * @param erased   the system prompt(s) to erase, joined by a blank line; null when none
+     * @param messages the other turns, with their training masks as the row had them
+     * @param systemAt where the (first) system message stood among {@code messages}; 0 when none
+     * @param tools    the row's tool definitions (canonical records), or null
+     * @param meta     the row's own meta (canonical records), empty otherwise
+     */
+    public record Row(String id, String erased, List<Message> messages, int systemAt, List<Object> tools,
+                      Map<String, Object> meta, Format format, String source) {
         public Row {
             messages = List.copyOf(messages);
+            if (systemAt < 0 || systemAt > messages.size()) {
+                throw new IllegalArgumentException("systemAt " + systemAt + " outside 0.." + messages.size());
+            }
+            meta = Collections.unmodifiableMap(new LinkedHashMap<>(meta));
+        }
+
+        /** A row without tools or meta of its own, its system prompt first. */
+        Row(String id, String erased, List<Message> messages, Format format, String source) {
+            this(id, erased, messages, 0, null, Map.of(), format, source);
         }
     }
 
@@ -56,7 +83,10 @@ public final class EraseInput {
         return switch (f) {
             case OPENORCA -> openOrca(n, file, lineNo, id, source);
             case SHAREGPT -> shareGpt(n, file, lineNo, id, source);
-            case MESSAGES -> messages(n, file, lineNo, id, source);
+            // a granular record (meta.design) is read strictly so nothing of it is lost; other
+            // messages rows may carry a meta of their own, which is kept as it is
+            case MESSAGES -> n.path("meta").has("design") ? canonical(line, file, lineNo, source)
+                    : messages(n, file, lineNo, id, source);
             case AUTO -> throw new IllegalStateException("detect never returns AUTO");
         };
     }
@@ -114,6 +144,28 @@ public final class EraseInput {
         return new Row(id, erased(systems), requireTurns(msgs, file, lineNo), Format.SHAREGPT, source);
     }
 
+    /**
+     * A canonical record (it has {@code meta}; docs/format.md), read strictly: every turn keeps
+     * its train flag, train_detail and reasoning_content, and the record its tools and meta,
+     * because erasure replaces the system prompt and must not touch anything else.
+     */
+    private static Row canonical(String line, Path file, long lineNo, String source) {
+        TrainingRecord rec = RecordJson.parse(line, file.toString(), lineNo);
+        List<String> systems = new ArrayList<>();
+        List<Message> msgs = new ArrayList<>();
+        int systemAt = -1;
+        for (Message m : rec.messages()) {
+            if (m.role() == Role.SYSTEM) {
+                systems.add(m.content());
+                systemAt = systemAt < 0 ? msgs.size() : systemAt;
+            } else {
+                msgs.add(m);
+            }
+        }
+        return new Row(rec.id(), erased(systems), requireTurns(msgs, file, lineNo), Math.max(systemAt, 0), rec.tools(),
+                rec.meta(), Format.MESSAGES, source);
+    }
+
     private static Row messages(JsonNode n, Path file, long lineNo, String id, String source) {
         JsonNode arr = n.get("messages");
         if (arr == null || !arr.isArray() || arr.isEmpty()) {
@@ -130,11 +182,23 @@ public final class EraseInput {
             if (role == Role.SYSTEM) {
                 systems.add(m.get("content").asText());
             } else {
-                msgs.add(Message.of(role, m.get("content").asText(), role == Role.ASSISTANT));
+                // an explicit "train" is the row's own mask and is kept; without one, assistant turns are trained
+                boolean train = m.path("train").isBoolean() ? m.get("train").asBoolean() : role == Role.ASSISTANT;
+                msgs.add(Message.of(role, m.get("content").asText(), train));
             }
         }
-        return new Row(id, erased(systems), requireTurns(msgs, file, lineNo), Format.MESSAGES, source);
+        JsonNode meta = n.get("meta");
+        if (meta != null && !meta.isNull() && !meta.isObject()) {
+            throw new BadInputException(file, lineNo, "\"meta\" must be an object");
+        }
+        Map<String, Object> ownMeta = meta == null || meta.isNull() ? Map.of() : USER_META.convertValue(meta, META_TYPE);
+        return new Row(id, erased(systems), requireTurns(msgs, file, lineNo), 0, null, ownMeta, Format.MESSAGES, source);
     }
+
+    private static final ObjectMapper USER_META = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> META_TYPE =
+            new TypeReference<>() {
+            };
 
     /** Several system turns are erased together, joined by a blank line. */
     private static String erased(List<String> systems) {

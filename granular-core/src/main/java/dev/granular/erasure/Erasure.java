@@ -61,20 +61,41 @@ public final class Erasure {
 
     /**
      * {@code granular erase}: an existing row with its system prompt replaced by
-     * {@code systemMessage}; the erased prompt survives only as a sha256 and a short label, so
-     * records stay traceable to the prompt family they came from.
+     * {@code systemMessage}, where it stood (first when it had none); the erased prompt survives
+     * only as a sha256 and a short label, so records stay traceable to the prompt family they
+     * came from. Every other turn, its training mask included, and the row's tools and meta are
+     * kept as they were: erasure is about the prompt, not about what is trained.
      */
     public static TrainingRecord erase(EraseInput.Row row, String systemMessage) {
-        List<Message> msgs = new ArrayList<>();
-        msgs.add(Message.system(systemMessage));
-        msgs.addAll(row.messages());
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("design", "erasure");
-        meta.put("erased_label", label(row.erased()));
-        meta.put("erased_sha256", row.erased() == null ? null : dev.granular.report.Json.sha256Hex(row.erased()));
-        meta.put("input_format", row.format().name().toLowerCase(java.util.Locale.ROOT));
-        meta.put("source", row.source());
-        return new TrainingRecord(row.id(), msgs, null, meta);
+        List<Message> msgs = new ArrayList<>(row.messages());
+        msgs.add(row.systemAt(), Message.system(systemMessage));
+        Map<String, Object> ours = new LinkedHashMap<>();
+        ours.put("design", "erasure");
+        ours.put("erased_label", label(row.erased()));
+        ours.put("erased_sha256", row.erased() == null ? null : dev.granular.report.Json.sha256Hex(row.erased()));
+        ours.put("input_format", row.format().name().toLowerCase(java.util.Locale.ROOT));
+        ours.put("source", row.source());
+        return new TrainingRecord(row.id(), msgs, row.tools(), extend(row.meta(), ours));
+    }
+
+    /**
+     * The row's meta, in its order, then erasure's own keys. Where the row already has one of
+     * them with another value, the row's value is kept under {@code original_<key>} (and
+     * {@code original_original_<key>} ... if that is taken too), so nothing the row carried is lost.
+     */
+    static Map<String, Object> extend(Map<String, Object> rowMeta, Map<String, Object> ours) {
+        Map<String, Object> meta = new LinkedHashMap<>(rowMeta);
+        ours.forEach((k, v) -> {
+            if (meta.containsKey(k) && !java.util.Objects.equals(meta.get(k), v)) {
+                String moved = "original_" + k;
+                while (meta.containsKey(moved) || ours.containsKey(moved)) {
+                    moved = "original_" + moved;
+                }
+                meta.put(moved, meta.get(k));
+            }
+            meta.put(k, v);
+        });
+        return meta;
     }
 
     /** The first {@value #LABEL_WORDS} words of a prompt ("..." when cut), or {@code none}. */

@@ -42,6 +42,11 @@ final class DatasetCard {
         md.append("Question kinds: ");
         md.append(String.join(", ", report.byQaKind().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
         md.append(".\n\n");
+        if (report.summary().get("questions") instanceof Map<?, ?> q) {
+            md.append("No question is asked twice: ").append(q.get("redrawn_duplicates"))
+                    .append(" examples whose question repeated an earlier one were drawn again; ").append(q.get("repeated"))
+                    .append(" repeats are left.\n\n");
+        }
         md.append("## Depth and length\n\n");
         md.append(String.format(Locale.ROOT, "Key segments over depth, 10 bins; chi-square test of uniformity: p = %s.%n%n",
                 In2Report.fmt(report.depthP())));

@@ -176,8 +176,12 @@ public final class In2Design {
             return teacher ? TEACHER_CANDIDATES : MAX_ATTEMPTS;
         }
 
-        /** A question about {@code texts} (one segment, or a document's segments), or nothing this attempt. */
-        Optional<Qa> write(List<String> texts, List<Boolean> starts, boolean multi, SplittableRandom rnd, int attempt) {
+        /**
+         * A question about {@code texts} (one segment, or a document's segments), or nothing this attempt.
+         *
+         * @param doc the (pseudo-)document holding a single segment, whose text shows which words are names
+         */
+        Optional<Qa> write(List<String> texts, List<Boolean> starts, boolean multi, int doc, SplittableRandom rnd, int attempt) {
             if (teacher) {
                 TeacherQuestions.Result res = In2Design.this.teacher.ask(texts, multi, id, round * TEACHER_CANDIDATES + attempt);
                 return switch (res) {
@@ -192,7 +196,7 @@ public final class In2Design {
             List<QaKind> kinds = multi ? QaKind.multiSegment() : QaKind.single();
             kind = rotate(attempt, kind, kinds, rnd);
             return multi ? ProgrammaticQuestions.multi(kind, texts, starts, rnd)
-                    : ProgrammaticQuestions.single(kind, texts.get(0), starts.get(0), rnd);
+                    : ProgrammaticQuestions.single(kind, texts.get(0), starts.get(0), () -> Names.in(store.docText(doc)), rnd);
         }
 
         /** Nothing usable after every attempt. */
@@ -236,7 +240,8 @@ public final class In2Design {
         int target = drawTarget(rnd);
         for (int attempt = 0; attempt < writer.maxAttempts(); attempt++) {
             int key = rnd.nextInt(store.segments());
-            var qa = writer.write(List.of(store.segText(key)), List.of(store.segStartsSentence(key)), false, rnd, attempt);
+            var qa = writer.write(List.of(store.segText(key)), List.of(store.segStartsSentence(key)), false, store.segDoc(key), rnd,
+                    attempt);
             if (qa.isEmpty()) {
                 continue;
             }
@@ -268,7 +273,7 @@ public final class In2Design {
                 starts.add(store.segStartsSentence(s));
                 keys.add(s);
             }
-            var qa = writer.write(texts, starts, true, rnd, attempt);
+            var qa = writer.write(texts, starts, true, d, rnd, attempt);
             if (qa.isEmpty()) {
                 continue;
             }
@@ -417,7 +422,7 @@ public final class In2Design {
             int count = store.docSegCount(d);
             int seg = first + rnd.nextInt(count);
             String segText = store.segText(seg);
-            var qa = writer.write(List.of(segText), List.of(store.segStartsSentence(seg)), false, rnd, attempt);
+            var qa = writer.write(List.of(segText), List.of(store.segStartsSentence(seg)), false, d, rnd, attempt);
             if (qa.isEmpty()) {
                 continue;
             }

@@ -200,10 +200,10 @@ public final class In2Job {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
                     try (ExecutorService vpool = Executors.newVirtualThreadPerTaskExecutor()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
-                                listener, seenQuestions(dir));
+                                1, listener, seenQuestions(dir));
                     }
                 } else {
-                    written = generate(design, writer, pool, spec.threads(), listener, null);
+                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir));
                 }
                 writer.finish();
             }
@@ -227,7 +227,7 @@ public final class In2Job {
         }
     }
 
-    /** Normalised questions the teacher wrote in records already on disk (a resumed run must not repeat them). */
+    /** Normalised questions of the records already on disk (a resumed run must not repeat them). */
     private static java.util.Set<String> seenQuestions(OutputDirectory dir) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         try (var files = java.nio.file.Files.list(dir.dataDir())) {
@@ -241,7 +241,7 @@ public final class In2Job {
                         continue;
                     }
                     TrainingRecord r = RecordJson.parse(line, f.toString(), 0);
-                    if (r.meta().get("teacher") != null && r.meta().get("question") instanceof String q) {
+                    if (r.meta().get("question") instanceof String q) {
                         seen.add(TeacherQuestions.normalise(q));
                     }
                 }
@@ -340,17 +340,23 @@ public final class In2Job {
         builder.append(await(inFlight.removeFirst()));
     }
 
-    /** How often a teacher's repeated question is drawn again before the repeat is accepted (and counted). */
-    private static final int MAX_REDRAWS = 4;
+    /**
+     * How often a repeated question is drawn again before the repeat is accepted (and counted in
+     * the report): a teacher's redraw is a request, a programmatic one costs only time.
+     */
+    private static final int MAX_TEACHER_REDRAWS = 4;
+    private static final int MAX_REDRAWS = 32;
 
     /**
      * Generates examples from the writer's start to the end, in parallel, writing them in index
-     * order. With {@code seen} (teacher questions), a question that repeats an earlier one is
-     * drawn again here, in index order, so which one counts as the repeat never depends on timing.
+     * order. A question that repeats one in {@code seen} (or an earlier record's) is drawn again
+     * here, in index order, so which one counts as the repeat never depends on timing or threads.
+     * Redrawing, not dropping, keeps the counts per kind exact.
+     *
+     * @param batch examples per task (1 when each is a teacher request)
      */
-    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int parallel, Listener listener,
-                                 java.util.Set<String> seen) {
-        final int batch = seen != null ? 1 : 8;
+    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int parallel, int batch,
+                                 Listener listener, java.util.Set<String> seen) {
         ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
         long next = writer.start();
         long written = 0;
@@ -368,9 +374,10 @@ public final class In2Job {
                 next = to;
             }
             for (TrainingRecord r : await(inFlight.removeFirst())) {
-                if (seen != null && r.meta().get("teacher") != null) {
+                if (r.meta().get("question") != null) {
                     long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
-                    for (int round = 1; round <= MAX_REDRAWS && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
+                    int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
+                    for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
                         r = design.example(index, round);
                     }
                     seen.add(TeacherQuestions.normalise(question(r)));

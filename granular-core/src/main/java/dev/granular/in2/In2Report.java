@@ -64,6 +64,8 @@ final class In2Report {
         long answerChars = 0;
         Map<String, Long> rejected = new TreeMap<>();
         long byTeacher = 0;
+        java.util.Set<String> questions = new java.util.HashSet<>();
+        long repeated = 0;
         try (Stream<TrainingRecord> s = RecordReader.read(dir.dir())) {
             for (var it = s.iterator(); it.hasNext(); ) {
                 TrainingRecord r = it.next();
@@ -75,6 +77,9 @@ final class In2Report {
                 answerChars += r.messages().get(r.messages().size() - 1).content().length();
                 if (meta.get("teacher") != null) {
                     byTeacher++;
+                }
+                if (meta.get("question") instanceof String q && !questions.add(TeacherQuestions.normalise(q))) {
+                    repeated++;
                 }
                 if (meta.get("qa_rejected") instanceof Map<?, ?> rej) {
                     rej.forEach((k, v) -> rejected.merge(String.valueOf(k), ((Number) v).longValue(), Long::sum));
@@ -121,7 +126,13 @@ final class In2Report {
                 + " a p-value above 0.01 means no evidence against uniform depth");
         summary.put("depth", dep);
         summary.put("mean_answer_chars", records == 0 ? null : (double) answerChars / records);
-        if (byTeacher > 0 || !rejected.isEmpty()) {
+        Map<String, Object> qs = new LinkedHashMap<>();
+        qs.put("redrawn_duplicates", rejected.getOrDefault("duplicate", 0L));
+        qs.put("repeated", repeated);
+        qs.put("note", "redrawn_duplicates: questions that repeated an earlier record's and were drawn again; "
+                + "repeated: records whose question (case and punctuation folded) still repeats an earlier one");
+        summary.put("questions", qs);
+        if (byTeacher > 0) {
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("questions", byTeacher);
             t.put("rejected_candidates", rejected);

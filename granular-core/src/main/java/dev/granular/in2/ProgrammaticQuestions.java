@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +16,11 @@ import java.util.regex.Pattern;
  * <p>A writer gets candidate segment texts and returns a {@link Qa} or nothing (the
  * segments lack the material for that kind); the caller then tries other segments. It is a
  * pure function of its inputs and the random source.
+ *
+ * <p>Every answer must need the context: a next word is never a stop word ({@link StopWords}:
+ * "the" follows almost any phrase), a blanked name is a name by {@link Names}' rule (not a
+ * capitalised sentence start), and a blanked number is a whole token (not a piece of "1/2",
+ * "9-1/2", "1930-31", a mixed number "2 1/2", or a day after a month name).
  */
 final class ProgrammaticQuestions {
     static final String BLANK = "___";
@@ -36,11 +42,20 @@ final class ProgrammaticQuestions {
     private ProgrammaticQuestions() {
     }
 
-    /** A single-segment question about {@code text}, or nothing if it has no material for {@code kind}. */
+    /** A single-segment question about {@code text}, a document of its own (names need no other evidence). */
     static Optional<Qa> single(QaKind kind, String text, boolean startsSentence, SplittableRandom rnd) {
+        return single(kind, text, startsSentence, () -> Names.in(text), rnd);
+    }
+
+    /**
+     * A single-segment question about {@code text}, or nothing if it has no material for {@code kind}.
+     *
+     * @param names which capitalised words the segment's document shows to be names (asked only for names)
+     */
+    static Optional<Qa> single(QaKind kind, String text, boolean startsSentence, Supplier<Names> names, SplittableRandom rnd) {
         return switch (kind) {
-            case CLOZE_NUMBER -> cloze(kind, text, startsSentence, NUMBER, "number", rnd);
-            case CLOZE_NAME -> cloze(kind, text, startsSentence, NAME, "name", rnd);
+            case CLOZE_NUMBER -> cloze(kind, text, startsSentence, NUMBER, null, "number", rnd);
+            case CLOZE_NAME -> cloze(kind, text, startsSentence, NAME, names.get(), "name", rnd);
             case NEXT_WORD -> nextWord(text, rnd);
             case NEXT_SENTENCE -> nextSentence(text, startsSentence, rnd);
             case ORDER, SUM -> throw new IllegalArgumentException(kind + " needs several segments");
@@ -71,9 +86,9 @@ final class ProgrammaticQuestions {
         }
     }
 
-    private static Optional<Qa> cloze(QaKind kind, String text, boolean startsSentence, Pattern what, String noun,
-                                      SplittableRandom rnd) {
-        Optional<Blank> b = blank(text, startsSentence, what, kind == QaKind.CLOZE_NAME, false, rnd);
+    private static Optional<Qa> cloze(QaKind kind, String text, boolean startsSentence, Pattern what, Names names,
+                                      String noun, SplittableRandom rnd) {
+        Optional<Blank> b = blank(text, startsSentence, what, names, false, rnd);
         if (b.isEmpty()) {
             return Optional.empty();
         }
@@ -85,7 +100,11 @@ final class ProgrammaticQuestions {
                 List.of(blank.unique())));
     }
 
-    private static Optional<Blank> blank(String text, boolean startsSentence, Pattern what, boolean names,
+    /**
+     * A blank for a match of {@code what} in a whole sentence of {@code text}: a name when
+     * {@code names} is given (the document's evidence), else a number.
+     */
+    private static Optional<Blank> blank(String text, boolean startsSentence, Pattern what, Names names,
                                          boolean integersOnly, SplittableRandom rnd) {
         List<Blank> candidates = new ArrayList<>();
         for (Sentences.Span s : Sentences.whole(text, startsSentence)) {
@@ -96,27 +115,85 @@ final class ProgrammaticQuestions {
             }
             Matcher m = what.matcher(sentence);
             while (m.find()) {
-                String value = m.group();
-                if (m.start() == 0 || m.end() >= sentence.length() - 1) {
+                int start = names == null ? m.start() : nameStart(sentence, m.start(), m.end());
+                String value = sentence.substring(start, m.end());
+                if (start == 0 || m.end() >= sentence.length() - 1) {
                     continue; // a blank at either end leaves nothing to anchor it on one side
                 }
-                if (names && (NOT_NAMES.contains(value) || value.length() < 3)) {
+                if (names != null && (value.length() < 3 || !names.isName(value.split("[ -]", 2)[0]))) {
                     continue;
                 }
-                if (integersOnly && (value.contains(".") || isYear(value) || parse(value).bitLength() > 40
-                        || AFTER_MONTH.matcher(sentence.substring(0, m.start())).find())) {
-                    continue; // years and days of the month make odd sums
+                if (names == null && (!wholeToken(sentence, start, m.end()) || AFTER_MONTH.matcher(sentence.substring(0, start)).find())) {
+                    continue; // a piece of a fraction, range or date, or a day of the month
                 }
-                String left = sentence.substring(0, m.start());
+                if (integersOnly && (value.contains(".") || isYear(value) || parse(value).bitLength() > 40)) {
+                    continue; // years make odd sums
+                }
+                String left = sentence.substring(0, start);
                 String right = sentence.substring(m.end());
                 Pattern unique = Pattern.compile(Pattern.quote(left) + "(?:.{1,80}?)" + Pattern.quote(right), Pattern.DOTALL);
-                candidates.add(new Blank(s, s.begin() + m.start(), s.begin() + m.end(), left + BLANK + right, unique));
+                candidates.add(new Blank(s, s.begin() + start, s.begin() + m.end(), left + BLANK + right, unique));
             }
         }
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(candidates.get(rnd.nextInt(candidates.size())));
+    }
+
+    /**
+     * Where a name match really starts: leading words that are stop words or titles ("The United
+     * States", "Mr Lincoln") are left in the sentence; {@code end} when every word is one.
+     */
+    private static int nameStart(String sentence, int start, int end) {
+        int at = start;
+        while (at < end) {
+            int space = at;
+            while (space < end && sentence.charAt(space) != ' ' && sentence.charAt(space) != '-') {
+                space++;
+            }
+            String word = sentence.substring(at, space);
+            if (!NOT_NAMES.contains(word) && !StopWords.contains(word)) {
+                return at;
+            }
+            at = space + 1;
+        }
+        return end;
+    }
+
+    /** Characters that may enclose a whole number: quotes, brackets, and punctuation after it. */
+    private static final String OPENERS = "\"'(\u201C\u2018[";
+    private static final String CLOSERS = "\"')\u201D\u2019].,;:!?%";
+    private static final Pattern FRACTION = Pattern.compile("^(?:\\d+/\\d+|[\u00BC-\u00BE\u2150-\u215E])");
+
+    /**
+     * Whether {@code sentence[start, end)} is a whole token: the whitespace-delimited word it sits
+     * in is the number itself, give or take quotes, brackets and trailing punctuation (so not
+     * "1/2", "9-1/2", "1930-31", "12/7/1941"), and no fraction follows it ("2 1/2", "1 ½").
+     */
+    static boolean wholeToken(String sentence, int start, int end) {
+        int b = start;
+        while (b > 0 && !Character.isWhitespace(sentence.charAt(b - 1))) {
+            b--;
+        }
+        int e = end;
+        while (e < sentence.length() && !Character.isWhitespace(sentence.charAt(e))) {
+            e++;
+        }
+        while (b < start && OPENERS.indexOf(sentence.charAt(b)) >= 0) {
+            b++;
+        }
+        while (e > end && CLOSERS.indexOf(sentence.charAt(e - 1)) >= 0) {
+            e--;
+        }
+        if (b != start || e != end) {
+            return false;
+        }
+        int next = end;
+        while (next < sentence.length() && sentence.charAt(next) == ' ') {
+            next++;
+        }
+        return !FRACTION.matcher(sentence.substring(next)).find();
     }
 
     private static Optional<Qa> nextWord(String text, SplittableRandom rnd) {
@@ -131,7 +208,9 @@ final class ProgrammaticQuestions {
             int e = words.get(i + PHRASE_WORDS)[1];
             String span = text.substring(b, e);
             String next = bare(text.substring(words.get(i + PHRASE_WORDS)[0], e));
-            if (span.indexOf('\n') < 0 && !span.contains("\"") && next.codePoints().anyMatch(Character::isLetter)) {
+            // a stop word ("the", "of") follows almost any phrase: guessable without the context
+            if (span.indexOf('\n') < 0 && !span.contains("\"") && next.codePoints().anyMatch(Character::isLetter)
+                    && !StopWords.contains(next)) {
                 starts.add(i);
             }
         }
@@ -233,7 +312,7 @@ final class ProgrammaticQuestions {
         List<Integer> parts = new ArrayList<>();
         List<Blank> blanks = new ArrayList<>();
         for (int p = 0; p < texts.size(); p++) {
-            Optional<Blank> b = blank(texts.get(p), startsSentence.get(p), NUMBER, false, true, rnd);
+            Optional<Blank> b = blank(texts.get(p), startsSentence.get(p), NUMBER, null, true, rnd);
             if (b.isPresent()) {
                 parts.add(p);
                 blanks.add(b.get());

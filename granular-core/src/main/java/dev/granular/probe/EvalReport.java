@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The evaluation's report folder: {@code scores.json}, {@code positions.png} (accuracy by
@@ -48,7 +49,9 @@ public final class EvalReport {
     }
 
     static void heatMap(Path out, ScoreSheet.Needle n, String title) throws IOException {
-        HeatMapChart chart = new HeatMapChart(Charts.WIDTH, Charts.HEIGHT);
+        // With a theme: xchart 3.8's two-argument HeatMapChart never initialises its styler (no
+        // locale, no range colours), and painting it throws a NullPointerException.
+        HeatMapChart chart = new HeatMapChart(Charts.WIDTH, Charts.HEIGHT, Styler.ChartTheme.XChart);
         chart.setTitle("Needle in a haystack: " + title);
         chart.setXAxisTitle("context length (tokens)");
         chart.setYAxisTitle("needle depth (%)");
@@ -56,13 +59,14 @@ public final class EvalReport {
         chart.getStyler().setMin(0);
         chart.getStyler().setMax(1);
         chart.getStyler().setShowValue(true);
-        List<Integer> xs = new ArrayList<>();
+        // Labels, not numbers, so the axes read the same in every default locale ("16000", not "16.000").
+        List<String> xs = new ArrayList<>();
         for (int l : n.lengths()) {
-            xs.add(l);
+            xs.add(Integer.toString(l));
         }
-        List<Integer> ys = new ArrayList<>();
+        List<String> ys = new ArrayList<>();
         for (int d : n.depths()) {
-            ys.add(d);
+            ys.add(d + "%");
         }
         List<Number[]> cells = new ArrayList<>();
         for (int i = 0; i < n.depths().length; i++) {

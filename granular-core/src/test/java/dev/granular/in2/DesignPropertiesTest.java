@@ -1,13 +1,21 @@
 package dev.granular.in2;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusOptions;
 import dev.granular.io.BadInputException;
 import dev.granular.record.RecordJson;
+import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Uniformity;
 import dev.granular.tokenize.Tokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -108,6 +116,41 @@ class DesignPropertiesTest {
             TrainingRecord r = a.example(i);
             assertThat(r.meta().get("kind")).isEqualTo(a.kind(i).wireName());
         }
+    }
+
+    /**
+     * A small corpus makes the same programmatic question come up again and again; the job draws
+     * each repeat again, in index order, so no question repeats in the dataset and the data is
+     * the same bytes whatever the thread count.
+     */
+    @Test
+    void noQuestionRepeatsAndThreadsNeverChangeWhichIsRedrawn() throws Exception {
+        Path corpusDir = dir.resolve("dedupe-corpus");
+        Files.createDirectories(corpusDir);
+        for (var d : In2Fixtures.corpus(5, 24, false, false)) {
+            Files.writeString(corpusDir.resolve(d.id() + ".txt"), d.text());
+        }
+        In2Config cfg = config(400, "single=0.6,multi=0.2,short=0.2", 3);
+        Map<Integer, Path> outs = new TreeMap<>();
+        for (int threads : new int[] {1, 3}) {
+            Path out = dir.resolve("dedupe-" + threads);
+            In2Job.run(new In2Job.Spec(List.of(corpusDir), CorpusOptions.defaults(), List.of(), null,
+                    "o200k_base", cfg, out, 150, false, threads, List.of("in2")), In2Job.Listener.NONE);
+            outs.put(threads, out);
+        }
+        for (String shard : List.of("part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl")) {
+            assertThat(outs.get(3).resolve("data").resolve(shard)).hasSameBinaryContentAs(outs.get(1).resolve("data").resolve(shard));
+        }
+        Set<String> questions = new HashSet<>();
+        try (var records = RecordReader.read(outs.get(1))) {
+            records.forEach(r -> assertThat(questions.add(TeacherQuestions.normalise((String) r.meta().get("question"))))
+                    .as("question of %s repeats an earlier one: %s", r.id(), r.meta().get("question")).isTrue());
+        }
+        assertThat(questions).hasSize(400);
+        var summary = new ObjectMapper().readTree(outs.get(1).resolve("report/summary.json").toFile());
+        assertThat(summary.path("questions").path("redrawn_duplicates").asLong()).as("the corpus is small enough to repeat")
+                .isPositive();
+        assertThat(summary.path("questions").path("repeated").asLong()).isZero();
     }
 
     @Test

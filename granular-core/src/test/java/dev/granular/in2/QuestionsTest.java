@@ -75,6 +75,79 @@ class QuestionsTest {
         }
     }
 
+    /** "the" follows almost any phrase: an answer a model could give without reading the context. */
+    @Test
+    void nextWordIsNeverAStopWord() {
+        String text = "The members of the board agreed that the plan of the city should go to the voters in the spring. "
+                + "After a long debate on the cost of the new bridge they turned to the question of the harbour.";
+        Set<String> answers = new HashSet<>();
+        for (int seed = 0; seed < 200; seed++) {
+            Qa qa = ProgrammaticQuestions.single(QaKind.NEXT_WORD, text, true, new SplittableRandom(seed)).orElseThrow();
+            Matcher a = Pattern.compile("^The next word is \"(.+)\"\\.$").matcher(qa.answer());
+            assertThat(a.matches()).as(qa.answer()).isTrue();
+            answers.add(a.group(1));
+        }
+        assertThat(answers).noneMatch(StopWords::contains).contains("plan", "city", "voters", "bridge", "harbour");
+        // only stop words follow: no question at all
+        assertThat(ProgrammaticQuestions.single(QaKind.NEXT_WORD, "one two three four five six the of and to in it",
+                true, new SplittableRandom(1))).isEmpty();
+    }
+
+    @Test
+    void theStopWordListIsSnowballsEnglishListAndItsAdditions() {
+        assertThat(StopWords.size()).isEqualTo(174 + 7);
+        assertThat(List.of("the", "of", "The", "OF", "would", "don't", "don\u2019t", "will", "may", "us", "yourselves"))
+                .allMatch(StopWords::contains);
+        assertThat(List.of("congress", "harbour", "mine", "one", "said")).noneMatch(StopWords::contains);
+    }
+
+    /** A capitalised sentence start is not a name, even where the sentence splitter misses the start. */
+    @Test
+    void aNameMustAlsoBeCapitalisedInsideASentence() {
+        String text = "The report said: Throughout the year the farmers of Lyon met in Geneva every week. "
+                + "Well, the council in Geneva agreed: Are the farmers of Lyon ready for the harvest?";
+        Set<String> answers = new HashSet<>();
+        for (int seed = 0; seed < SEEDS; seed++) {
+            ProgrammaticQuestions.single(QaKind.CLOZE_NAME, text, true, new SplittableRandom(seed))
+                    .ifPresent(qa -> answers.add(qa.answer()));
+        }
+        assertThat(answers).containsExactlyInAnyOrder("The missing name is Lyon.", "The missing name is Geneva.");
+        // evidence comes from the whole document, not only the segment: "Throughout" is a name nowhere,
+        // "Varnholm" is one because the document has it inside a sentence
+        String segment = "The ferry left at dawn: Varnholm lay ahead of the boat in the fog. Throughout, the crew kept silent.";
+        Set<String> fromDoc = new HashSet<>();
+        for (int seed = 0; seed < SEEDS; seed++) {
+            ProgrammaticQuestions.single(QaKind.CLOZE_NAME, segment, true,
+                    () -> Names.in(segment + " The keepers of Varnholm repaint the tower each spring."), new SplittableRandom(seed))
+                    .ifPresent(qa -> fromDoc.add(qa.answer()));
+        }
+        assertThat(fromDoc).containsExactly("The missing name is Varnholm.");
+        assertThat(ProgrammaticQuestions.single(QaKind.CLOZE_NAME, segment, true, new SplittableRandom(1))).isEmpty();
+        // "The United States": the leading stop word stays in the sentence, the name is blanked
+        String us = "Trade with the United States grew by a third, and the United States sent two envoys.";
+        Qa qa = ProgrammaticQuestions.single(QaKind.CLOZE_NAME, us, true, new SplittableRandom(2)).orElseThrow();
+        assertThat(qa.answer()).isEqualTo("The missing name is United States.");
+    }
+
+    /** A blanked number is a whole token: never a piece of a fraction, range or date. */
+    @Test
+    void aBlankedNumberIsAWholeToken() {
+        String text = "Over the past 2 1/2 years we have built 40 schools, at 9-1/2 million dollars in all. "
+                + "The fiscal years 1930-31 saw 3/4 of the budget spent by December 7, 1941 at the latest. "
+                + "A sum of $1.00 3/4 was paid in October on 12/7/1941 for 1990s goods.";
+        Set<String> answers = new HashSet<>();
+        for (int seed = 0; seed < 200; seed++) {
+            ProgrammaticQuestions.single(QaKind.CLOZE_NUMBER, text, true, new SplittableRandom(seed))
+                    .ifPresent(qa -> answers.add(qa.answer()));
+        }
+        assertThat(answers).containsExactlyInAnyOrder("The missing number is 40.", "The missing number is 1941.");
+        assertThat(ProgrammaticQuestions.wholeToken("a (48) b", 3, 5)).isTrue();
+        assertThat(ProgrammaticQuestions.wholeToken("rose 12.5% then", 5, 9)).isTrue();
+        assertThat(ProgrammaticQuestions.wholeToken("cost 2,000, then", 5, 10)).isTrue();
+        assertThat(ProgrammaticQuestions.wholeToken("in 1930-31 then", 3, 7)).isFalse();
+        assertThat(ProgrammaticQuestions.wholeToken("past 2 \u00BD years", 5, 6)).isFalse();
+    }
+
     @Test
     void nextSentenceEvidenceIsTheQuotedSentenceThenTheAnswer() {
         for (int seed = 0; seed < SEEDS; seed++) {
