@@ -16,10 +16,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "erase",
         header = "Replace detailed system prompts of existing data with one generic system message (Prompt Erasure).",
         description = {
-                "Input rows (JSONL): OpenOrca {id, system_prompt, question, response}, ShareGPT",
-                "{conversations: [{from, value, weight?}]} or {messages: [...]}. Output: the generic system message,",
-                "the conversation, assistant turns trained; meta.erased_sha256 and meta.erased_label keep track of",
-                "the erased prompt. report/summary.json counts the distinct erased prompts.",
+                "Input rows (JSONL): OpenOrca {id, system_prompt, question, response}, ShareGPT {conversations: "
+                        + "[{from, value, weight?}]} or {messages: [...]}. Output: the generic system message, the "
+                        + "conversation, assistant turns trained; meta.erased_sha256 and meta.erased_label keep track of the "
+                        + "erased prompt. report/summary.json counts the distinct erased prompts.",
                 "",
                 "Example:",
                 "  granular erase --in openorca.jsonl --out out/erased",

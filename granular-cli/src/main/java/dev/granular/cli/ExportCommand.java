@@ -20,23 +20,24 @@ import picocli.CommandLine.Spec;
 @Command(name = "export",
         header = "Deliver records in a trainer's format: exact, or refused with a reason.",
         description = {
-                "Formats: openai (weight on assistant messages), axolotl (chat_template rows with train and",
-                "train_detail, plus axolotl.yaml), trl (prompt/completion or messages rows), llamafactory",
-                "(sharegpt rows plus dataset_info.json). A record whose loss mask a format cannot carry",
-                "(e.g. a partly trained message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
+                "Formats: openai (weight on assistant messages), axolotl (chat_template rows with train and "
+                        + "train_detail, plus axolotl.yaml), trl (prompt/completion or messages rows), llamafactory (sharegpt "
+                        + "rows plus dataset_info.json). A record whose loss mask a format cannot carry (e.g. a partly trained "
+                        + "message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
                 "",
-                "Token formats, rendered with --tokenizer's chat template (chat_template.jinja, else",
-                "tokenizer_config.json's chat_template, else chat_template.json; or --chat-template FILE)",
-                "and tokenized with --tokenizer:",
-                "tokens (input_ids, attention_mask, labels with -100 where untrained) and trl-tokens",
-                "(input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N packs",
-                "examples into rows of at most N tokens with position_ids restarting per example.",
+                "Token formats, rendered with --tokenizer's chat template (chat_template.jinja, else "
+                        + "tokenizer_config.json's chat_template, else chat_template.json; or --chat-template FILE) and "
+                        + "tokenized with --tokenizer: tokens (input_ids, attention_mask, labels with -100 where untrained) "
+                        + "and trl-tokens (input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N "
+                        + "packs examples into rows of at most N tokens with position_ids restarting per example.",
                 "",
                 "Examples:",
                 "  granular export --in out/demo --format axolotl --out out/demo-axolotl",
-                "  granular export --in out/demo --format tokens --tokenizer models/qwen3 --max-length 8192 \\",
+                "  granular export --in out/demo --format tokens --tokenizer models/qwen3 \\",
+                "      --max-length 8192 \\",
                 "      --truncation left-context --pack 8192 --out out/demo-tokens",
-                "  granular export --in out/demo --format trl-tokens --tokenizer models/qwen3 \\",
+                "  granular export --in out/demo --format trl-tokens \\",
+                "      --tokenizer models/qwen3 \\",
                 "      --chat-template my-template.jinja --out out/demo-trl",
                 "Docs: docs/export.md"},
         mixinStandardHelpOptions = true)

@@ -53,6 +53,10 @@ public final class Granular implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help as wide as COLUMNS says, else as the terminal (80 columns when neither tells); picocli
+        // wraps the paragraphs to that width.
+        cl.setUsageHelpWidth(usageWidth(System.getenv("COLUMNS")));
+        cl.setUsageHelpAutoWidth(System.getenv("COLUMNS") == null);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             boolean verbose = root.verbose;
             PrintWriter e = line.getErr();
@@ -76,11 +80,23 @@ public final class Granular implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter e = ex.getCommandLine().getErr();
             e.println("granular: " + ex.getMessage());
+            // "Did you mean: in2 --examples?" for a mistyped option or command
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
             e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
             e.flush();
             return BAD_INPUT;
         });
         return cl;
+    }
+
+    /** The help width for the COLUMNS environment variable: its value when a sane number, else 80. */
+    static int usageWidth(String columns) {
+        try {
+            int w = columns == null ? 80 : Integer.parseInt(columns.strip());
+            return w >= 55 ? w : 80;
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 
     private static String describe(Throwable ex) {

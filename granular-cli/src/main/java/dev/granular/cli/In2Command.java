@@ -26,14 +26,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "in2",
         header = "Make IN2 long-context training data (FILM-7B) from a text corpus.",
         description = {
-                "Cuts the corpus into segments, writes questions that need one segment (single) or two",
-                "segments of one document (multi), and hides them at uniformly random depths of 4K-32K",
-                "token contexts made of segments from other documents. Only the answer is trained.",
-                "Without --corpus the bundled sample corpus is used. Rerunning into the same --out resumes.",
+                "Cuts the corpus into segments, writes questions that need one segment (single) or two segments of "
+                        + "one document (multi), and hides them at uniformly random depths of 4K-32K token contexts made of "
+                        + "segments from other documents. Only the answer is trained. Without --corpus the bundled sample "
+                        + "corpus is used. Rerunning into the same --out resumes.",
                 "",
                 "Examples:",
                 "  granular in2 --out out/demo",
-                "  granular in2 --corpus news/ --text-field text --examples 50000 --tokenizer models/qwen3 --out out/in2",
+                "  granular in2 --corpus news/ --text-field text --examples 50000 \\",
+                "      --tokenizer models/qwen3 --out out/in2",
                 "Docs: docs/in2.md"},
         mixinStandardHelpOptions = true)
 public final class In2Command implements Callable<Integer> {

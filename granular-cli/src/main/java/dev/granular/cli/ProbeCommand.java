@@ -22,13 +22,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "probe",
         header = "Make lost-in-the-middle probes: VAL probing (document, code, database) or a needle-in-a-haystack grid.",
         description = {
-                "Each probe is a long context plus a question about one position in it; score a model on them",
-                "with 'granular eval'. VAL items come from a pieces file in the public VAL-probing format",
-                "(--pieces) or from --corpus.",
+                "Each probe is a long context plus a question about one position in it; score a model on them with "
+                        + "'granular eval'. VAL items come from a pieces file in the public VAL-probing format (--pieces) or "
+                        + "from --corpus.",
                 "",
                 "Examples:",
-                "  granular probe --task document --pieces document_sentences.jsonl --out out/probe-doc",
-                "  granular probe --task needle --lengths 4000,8000,16000 --depths 0,25,50,75,100 --out out/needle",
+                "  granular probe --task document --pieces document_sentences.jsonl \\",
+                "      --out out/probe-doc",
+                "  granular probe --task needle --lengths 4000,8000,16000 \\",
+                "      --depths 0,25,50,75,100 --out out/needle",
                 "Docs: docs/eval.md"},
         mixinStandardHelpOptions = true)
 public final class ProbeCommand implements Callable<Integer> {
