@@ -13,6 +13,7 @@ import dev.granular.judge.Verdict;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
+import dev.granular.report.Numbers;
 import dev.granular.teacher.ChatRequest;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
@@ -133,7 +134,7 @@ public final class DistillJob {
             Result result = new Result(spec.out(), counts.records(), counts.failed(), counts.droppedWrong(), counts.droppedLeak(),
                     calls.notSent.get(), choices, meter.summary(), Duration.between(started, Instant.now()));
             if (calls.budgetHit.get()) {
-                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
                         + meter.summary() + "; " + calls.notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
             }
             if (!calibration.complete()) {

@@ -15,6 +15,7 @@ import dev.granular.record.RecordReader;
 import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
+import dev.granular.report.Numbers;
 import dev.granular.teacher.ChatMessage;
 import dev.granular.teacher.ChatRequest;
 import dev.granular.teacher.CircuitBreaker;
@@ -117,7 +118,7 @@ public final class EvalJob {
         ScoreSheet sheet = writeOutputs(spec, dir, replies, failures, meter, budgetHit);
         long scored = replies.stream().filter(r -> r != null).count();
         if (budgetHit) {
-            throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after " + meter.summary());
+            throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after " + meter.summary());
         }
         if (!failures.isEmpty()) {
             throw new StoppedEarlyException(failures.size() + " probes failed after their retries (see "

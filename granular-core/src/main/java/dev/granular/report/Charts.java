@@ -6,15 +6,10 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.text.DecimalFormat;
-import java.text.DecimalFormatSymbols;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.knowm.xchart.BitmapEncoder;
@@ -265,26 +260,13 @@ public final class Charts {
         s.setYAxisDecimalPattern(TICK_PATTERN);
     }
 
-    /**
-     * {@code x} as a person reads it, with at most four significant digits in the fraction and no
-     * needless digits or exponent: 12, 0.25, 6,800, 12,430, 15,000,000.
-     */
+    /** A tick label: {@link Numbers#human}. */
     public static String formatNumber(double x) {
-        if (x == Math.rint(x) && Math.abs(x) < 1e15) {
-            return tickFormat().format((long) x);
-        }
-        return tickFormat().format(new BigDecimal(x).round(new MathContext(4)));
+        return Numbers.human(x);
     }
 
     /** Axis ticks: thousands separated, up to two decimals, never scientific notation. */
     private static final String TICK_PATTERN = "#,##0.##";
-
-    private static DecimalFormat tickFormat() {
-        // DecimalFormat is not thread-safe: a new one per call; a chart has a few dozen labels.
-        DecimalFormat f = new DecimalFormat("#,##0.####", DecimalFormatSymbols.getInstance(Locale.ROOT));
-        f.setParseBigDecimal(true);
-        return f;
-    }
 
     /** Draws {@code chart} into the PNG file {@code out}, atomically. */
     public static void png(Chart<?, ?> chart, Path out) throws IOException {
