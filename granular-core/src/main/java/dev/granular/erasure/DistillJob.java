@@ -290,7 +290,7 @@ public final class DistillJob {
         if (words != null) {
             d.put("leaked_words", words);
         }
-        return Json.toPrettyString(d).replace("\n", "");
+        return Json.toCompactString(d);
     }
 
     /** The teacher with its parameters and the judge: one place that builds requests. */
@@ -330,7 +330,7 @@ public final class DistillJob {
             reason.put("status", f.status());
             reason.put("reason", f.message());
             reason.put("attempts", f.attempts());
-            journal.failure(task.ordinal(), Json.toPrettyString(reason).replace("\n", ""));
+            journal.failure(task.ordinal(), Json.toCompactString(reason));
             failed.incrementAndGet();
             listener.finished(false, 0, status());
         }

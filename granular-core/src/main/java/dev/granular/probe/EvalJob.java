@@ -200,7 +200,7 @@ public final class EvalJob {
                 line.put("prediction", o.completion().text());
                 line.put("finish_reason", o.completion().finishReason());
                 line.put("cached", o.cached());
-                journal.success(i, Json.toPrettyString(line).replace("\n", ""));
+                journal.success(i, Json.toCompactString(line));
                 listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
                         String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
             }
@@ -215,7 +215,7 @@ public final class EvalJob {
                 reason.put("status", f.status());
                 reason.put("reason", f.message());
                 reason.put("attempts", f.attempts());
-                journal.failure(i, Json.toPrettyString(reason).replace("\n", ""));
+                journal.failure(i, Json.toCompactString(reason));
                 listener.finished(false, 0, String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
             }
         }

@@ -213,7 +213,7 @@ public final class GenerateJob {
                 reason.put("status", f.status());
                 reason.put("reason", f.message());
                 reason.put("attempts", f.attempts());
-                journal.failure(index, Json.toPrettyString(reason).replace("\n", ""));
+                journal.failure(index, Json.toCompactString(reason));
                 failed.incrementAndGet();
                 listener.finished(false, 0, status(meter, failed.get()));
             }
