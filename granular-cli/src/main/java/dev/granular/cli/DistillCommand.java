@@ -123,7 +123,7 @@ public final class DistillCommand implements Callable<Integer> {
         for (StrategyChoice c : r.choices()) {
             pw.printf("  %s -> %s (%s)%n", c.category(), c.strategy(), c.reason());
         }
-        pw.printf(Locale.ROOT, "distill: %d records to %s (dropped: %d wrong, %d leaking) in %.1fs; %s%n", r.records(), out,
+        pw.printf(Locale.ROOT, "distill: %,d records to %s (dropped: %,d wrong, %,d leaking) in %.1fs; %s%n", r.records(), out,
                 r.droppedWrong(), r.droppedLeak(), r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
     }

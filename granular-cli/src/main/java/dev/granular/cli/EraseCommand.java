@@ -6,6 +6,7 @@ import dev.granular.erasure.Erasure;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,7 +64,7 @@ public final class EraseCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EraseJob.Result r = EraseJob.run(new EraseJob.Spec(in, format, SystemMessages.resolve(systemMessage,
                 Erasure.DEFAULT_SYSTEM_MESSAGE), limit, top, out, shardSize, overwrite, commandLine));
-        spec.commandLine().getOut().printf("erase: %d records to %s; %d distinct system prompts erased%n", r.records(), out,
+        spec.commandLine().getOut().printf(Locale.ROOT, "erase: %,d records to %s; %,d distinct system prompts erased%n", r.records(), out,
                 r.prompts().stream().filter(p -> p.sha256() != null).count());
         return Granular.OK;
     }

@@ -94,7 +94,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (s.needle() != null) {
             pw.printf(Locale.ROOT, "%-9s Avg %5.1f  Gap %5.1f%n", "needle", s.needle().avg() * 100, s.needle().gap() * 100);
         }
-        pw.printf("eval: %d probes scored; report in %s%n", r.scored(), out.resolve("report").resolve("index.html"));
+        pw.printf(Locale.ROOT, "eval: %,d probes scored; report in %s%n", r.scored(), out.resolve("report").resolve("index.html"));
         return Granular.OK;
     }
 

@@ -125,7 +125,7 @@ public final class ExportCommand implements Callable<Integer> {
             }
         }
         ExportJob.Result r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine));
-        spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s%s%n", r.exported(), r.records(),
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s%s%n", r.exported(), r.records(),
                 plain.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
         return Granular.OK;
     }
@@ -150,7 +150,7 @@ public final class ExportCommand implements Callable<Integer> {
         TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
                 threads, allowSpecialText, overwrite, commandLine));
         long skipped = r.dropped() + r.rejected();
-        spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s (%d rows, %d tokens, %.1f%% trained%s)%s%n",
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",
                 r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),
                 r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
                 skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");

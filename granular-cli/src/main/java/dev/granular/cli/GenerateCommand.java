@@ -154,7 +154,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } finally {
             listener.close();
         }
-        pw.printf(Locale.ROOT, "generate: %d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
+        pw.printf(Locale.ROOT, "generate: %,d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
     }
 

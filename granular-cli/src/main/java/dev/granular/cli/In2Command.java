@@ -176,7 +176,7 @@ public final class In2Command implements Callable<Integer> {
             spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
         } else {
             double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
-            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %d examples (%s) to %s in %.1fs%s, %,d context tokens (%.0f tokens/s)%n",
+            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %,d examples (%s) to %s in %.1fs%s, %,d context tokens (%,.0f tokens/s)%n",
                     r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
         }
         return Granular.OK;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,7 +116,7 @@ public final class ProbeCommand implements Callable<Integer> {
         ProbeJob.Spec job = new ProbeJob.Spec(t, pieces, corpus, CorpusOptions.defaults().withTextField(textField), cfg, tokenizer,
                 lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine);
         ProbeJob.Result r = ProbeJob.run(job);
-        spec.commandLine().getOut().printf("probe: wrote %d %s probes to %s (%d ambiguous targets swapped), context tokens %s%n",
+        spec.commandLine().getOut().printf(Locale.ROOT, "probe: wrote %,d %s probes to %s (%,d ambiguous targets swapped), context tokens %s%n",
                 r.probes(), t.id(), out, r.swaps(), r.contextTokens());
         return Granular.OK;
     }

@@ -160,7 +160,7 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         }
         SelfCorrectCounts c = r.counts();
         spec.commandLine().getOut().printf(Locale.ROOT,
-                "self-correct: %d records (%d good, %d bad; bad share %.2f, target %.2f) to %s; student accuracy %.3f, "
+                "self-correct: %,d records (%,d good, %,d bad; bad share %.2f, target %.2f) to %s; student accuracy %.3f, "
                         + "teacher corrections %.3f right; %s%n",
                 c.records(), c.rightToRight(), c.wrongToRight(), c.achievedRatio(), c.targetRatio(), out, c.studentAccuracy(),
                 c.correctionSuccess(), r.costSummary());
