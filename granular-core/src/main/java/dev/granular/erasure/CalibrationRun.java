@@ -102,7 +102,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
                 reason.put("reason", f.message());
                 journal.failure(c.index(), Json.toCompactString(reason));
-                listener.finished(false, 0, calls.status());
+                listener.finished(false, 0, Math.max(0, f.attempts() - 1), calls.status());
             }
             case Outcome.Ok ok -> {
                 String answer = ok.completion().text();
@@ -114,7 +114,7 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 v.put("chars", answer.codePointCount(0, answer.length()));
                 journal.success(c.index(), Json.toCompactString(v));
                 listener.finished(true, ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens(),
-                        calls.status());
+                        Math.max(0, ok.attempts() - 1), calls.status());
             }
         }
     }

@@ -264,7 +264,7 @@ public final class DistillJob {
                             continue;
                         }
                         journal.success(task.ordinal(), dropped(task, strategy, "wrong", null));
-                        listener.finished(true, tokens, calls.status());
+                        listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                         return;
                     }
                     TrainingRecord r = Erasure.record(task, strategy, answer, spec.systemMessage(), spec.teacher().toString(),
@@ -273,7 +273,7 @@ public final class DistillJob {
                     journal.success(task.ordinal(), leak.isPresent()
                             ? dropped(task, strategy, "leak", leak.get().words())
                             : RecordJson.toJson(r));
-                    listener.finished(true, tokens, calls.status());
+                    listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                     return;
                 }
             }
@@ -332,7 +332,7 @@ public final class DistillJob {
             reason.put("attempts", f.attempts());
             journal.failure(task.ordinal(), Json.toCompactString(reason));
             failed.incrementAndGet();
-            listener.finished(false, 0, status());
+            listener.finished(false, 0, Math.max(0, f.attempts() - 1), status());
         }
 
         String status() {

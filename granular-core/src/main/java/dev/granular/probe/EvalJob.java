@@ -202,7 +202,7 @@ public final class EvalJob {
                 line.put("cached", o.cached());
                 journal.success(i, Json.toCompactString(line));
                 listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
-                        String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+                        Math.max(0, o.attempts() - 1), String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
             }
             case Outcome.Failed f -> {
                 if (f.kind() == Outcome.FailureKind.BUDGET) {
@@ -216,7 +216,8 @@ public final class EvalJob {
                 reason.put("reason", f.message());
                 reason.put("attempts", f.attempts());
                 journal.failure(i, Json.toCompactString(reason));
-                listener.finished(false, 0, String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+                listener.finished(false, 0, Math.max(0, f.attempts() - 1),
+                        String.format(Locale.ROOT, "$%.4f, %d failed", meter.spentUsd(), journal.failures().size()));
             }
         }
     }
