@@ -124,7 +124,10 @@ public final class ExportCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
             }
         }
-        ExportJob.Result r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine));
+        ExportJob.Result r;
+        try (Progress progress = Progress.start("export", 0, System.err, true)) {
+            r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine), n -> progress.step(n, 0));
+        }
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s%s%n", r.exported(), r.records(),
                 plain.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
         return Granular.OK;
@@ -147,8 +150,11 @@ public final class ExportCommand implements Callable<Integer> {
         if (maxLength < 0 || pack < 0 || threads < 0 || shardSize < 1) {
             throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
         }
-        TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
-                threads, allowSpecialText, overwrite, commandLine));
+        TokenExportJob.Result r;
+        try (Progress progress = Progress.start("export", 0, System.err, true)) {
+            r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
+                    threads, allowSpecialText, overwrite, commandLine), n -> progress.step(n, 0));
+        }
         long skipped = r.dropped() + r.rejected();
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",
                 r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),

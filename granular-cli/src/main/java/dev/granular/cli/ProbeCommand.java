@@ -115,7 +115,10 @@ public final class ProbeCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         ProbeJob.Spec job = new ProbeJob.Spec(t, pieces, corpus, CorpusOptions.defaults().withTextField(textField), cfg, tokenizer,
                 lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine);
-        ProbeJob.Result r = ProbeJob.run(job);
+        ProbeJob.Result r;
+        try (Progress progress = Progress.start("probe", 0, System.err, true)) {
+            r = ProbeJob.run(job, n -> progress.step(n, 0));
+        }
         spec.commandLine().getOut().printf(Locale.ROOT, "probe: wrote %,d %s probes to %s (%,d ambiguous targets swapped), context tokens %s%n",
                 r.probes(), t.id(), out, r.swaps(), r.contextTokens());
         return Granular.OK;
