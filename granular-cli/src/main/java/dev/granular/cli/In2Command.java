@@ -171,7 +171,7 @@ public final class In2Command implements Callable<Integer> {
             listener.close();
         }
         String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
-                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+                .map(e -> e.getKey() + " " + dev.granular.report.Numbers.human(e.getValue())).collect(Collectors.joining(", "));
         if (r.alreadyComplete()) {
             spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
         } else {
@@ -195,12 +195,11 @@ public final class In2Command implements Callable<Integer> {
 
         @Override
         public synchronized void stage(String name, long n) {
-            if (name.equals("generate")) {
-                progress = Progress.start("in2", n > 0 ? n : total, err, true);
-            } else if (progress != null) {
-                progress.close();
-                progress = null;
-            }
+            close();
+            // every stage shows it is alive (reading and tokenizing a large corpus takes minutes), the
+            // generate stage with its counts
+            progress = name.equals("generate") ? Progress.start("in2", n > 0 ? n : total, err, true)
+                    : Progress.start("in2 " + name, n, err, true);
         }
 
         @Override

@@ -182,6 +182,9 @@ public final class Progress implements AutoCloseable {
         long d = done.sum();
         double seconds = Math.max(1e-9, (clock.getAsLong() - startNanos) / 1e9);
         double rate = (d - resumed) / seconds;
+        if (d == 0 && total <= 0) {
+            return task + ": elapsed " + duration(seconds) + status.replaceFirst("^ ", "; ");
+        }
         StringBuilder b = new StringBuilder(task).append(": ").append(Numbers.human(d));
         if (total > 0) {
             b.append('/').append(Numbers.human(total))

@@ -66,6 +66,14 @@ class ProgressTest {
     }
 
     @Test
+    void aStageWithoutCountsSaysItIsAlive() {
+        AtomicLong now = new AtomicLong();
+        Progress progress = Progress.plain("in2 corpus", -1, err, now::get);
+        now.set(TimeUnit.SECONDS.toNanos(20));
+        assertThat(progress.line()).isEqualTo("in2 corpus: elapsed 20s");
+    }
+
+    @Test
     void rowProgressShowsRetriesBeforeTheJobsStatus() {
         try (RowProgress rows = new RowProgress(err)) {
             rows.stage("generate", 10, 4);
