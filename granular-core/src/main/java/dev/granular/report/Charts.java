@@ -162,18 +162,9 @@ public final class Charts {
         chart.setXAxisTitle(xLabel);
         chart.setYAxisTitle(yLabel);
         HeatMapStyler s = chart.getStyler();
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBorderVisible(false);
-        s.setChartTitleBoxVisible(false);
-        s.setChartPadding(16);
-        s.setChartFontColor(new Color(0x222222));
-        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        s.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        frame(s);
         s.setLegendPosition(LegendPosition.OutsideE);
         s.setLegendVisible(true);
-        s.setLegendBorderColor(Color.WHITE);
         s.setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         s.setValueFontColor(Color.BLACK);
         s.setShowValue(true);
@@ -182,8 +173,6 @@ public final class Charts {
         s.setMax(max);
         s.setPiecewise(false);
         s.setRangeColors(new Color[] {new Color(0xD7301F), new Color(0xFEE08B), new Color(0x1A9850)});
-        s.setAntiAlias(true);
-        s.setToolTipsEnabled(false);
         if (xs.stream().mapToInt(x -> String.valueOf(x).length()).sum() > 80) {
             s.setXAxisLabelRotation(30);
         }
@@ -236,28 +225,33 @@ public final class Charts {
 
     /** The shared look: white, quiet grid, no borders, DejaVu-friendly sans-serif fonts. */
     private static void style(AxesChartStyler s) {
-        s.setChartBackgroundColor(Color.WHITE);
+        frame(s);
         s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderVisible(false);
-        s.setChartTitleBoxVisible(false);
-        s.setChartPadding(16);
         s.setPlotMargin(4);
         s.setPlotGridLinesColor(new Color(0xE3E3E3));
         s.setPlotGridLinesStroke(new BasicStroke(1f));
         s.setPlotGridVerticalLinesVisible(false);
         s.setAxisTickMarksColor(new Color(0x888888));
         s.setAxisTickLabelsColor(new Color(0x333333));
+        s.setSeriesColors(PALETTE);
+        s.setXAxisDecimalPattern(TICK_PATTERN);
+        s.setYAxisDecimalPattern(TICK_PATTERN);
+    }
+
+    /** What every chart shares, heat maps included: white, no borders, the fonts, no tooltips. */
+    private static void frame(AxesChartStyler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBorderVisible(false);
+        s.setChartTitleBoxVisible(false);
+        s.setChartPadding(16);
         s.setChartFontColor(new Color(0x222222));
         s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         s.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         s.setLegendBorderColor(Color.WHITE);
-        s.setSeriesColors(PALETTE);
         s.setAntiAlias(true);
         s.setToolTipsEnabled(false);
-        s.setXAxisDecimalPattern(TICK_PATTERN);
-        s.setYAxisDecimalPattern(TICK_PATTERN);
     }
 
     /** A tick label: {@link Numbers#human}. */

@@ -3,7 +3,6 @@ package dev.granular.erasure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,10 +14,8 @@ class HeatMapTest {
     @TempDir
     Path tmp;
 
-    /** Where the PNGs go: a temporary folder, or {@code -Dgranular.charts.dir=DIR} to look at them. */
     private Path dir() throws IOException {
-        String d = System.getProperty("granular.charts.dir");
-        return d == null ? tmp : Files.createDirectories(Path.of(d));
+        return dev.granular.report.ChartOutput.dir(tmp);
     }
 
     static List<Calibration.Cell> cells() {

@@ -17,8 +17,7 @@ class EvalReportTest {
     Path tmp;
 
     private Path dir() throws IOException {
-        String d = System.getProperty("granular.charts.dir");
-        return d == null ? tmp : Files.createDirectories(Path.of(d));
+        return dev.granular.report.ChartOutput.dir(tmp);
     }
 
     static ScoreSheet oneTask() {

@@ -101,8 +101,7 @@ class ChartsTest {
 
     @Test
     void rendersForAPersonToLookAt() throws IOException {
-        String d = System.getProperty("granular.charts.dir");
-        Path to = d == null ? dir : Files.createDirectories(Path.of(d));
+        Path to = ChartOutput.dir(dir);
         Random random = new Random(7);
         Charts.histogramPng(to.resolve("export-lengths.png"), "Example length (qwen3)", "tokens", "examples",
                 Histogram.of(0, 12431, 50, random.doubles(3000, 200, 12430).toArray()));
