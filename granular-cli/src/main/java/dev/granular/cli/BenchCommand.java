@@ -39,11 +39,12 @@ public final class BenchCommand implements Runnable {
     static final class Assembly implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--tokenizer", defaultValue = "o200k_base")
+        @Option(names = "--tokenizer", defaultValue = "o200k_base", paramLabel = "NAME|FILE",
+                description = "Tokenizer: a built-in name or a tokenizer.json. Default: ${DEFAULT-VALUE}.")
         String tokenizer;
-        @Option(names = "--contexts", defaultValue = "200")
+        @Option(names = "--contexts", defaultValue = "200", paramLabel = "N", description = "IN2 contexts assembled per round. Default: ${DEFAULT-VALUE}.")
         int contexts;
-        @Option(names = "--rounds", defaultValue = "3")
+        @Option(names = "--rounds", defaultValue = "3", paramLabel = "N", description = "Rounds; the best is reported. Default: ${DEFAULT-VALUE}.")
         int rounds;
 
         @Override
@@ -67,11 +68,11 @@ public final class BenchCommand implements Runnable {
     static final class MakeCorpus implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--bytes", defaultValue = "1000000000")
+        @Option(names = "--bytes", defaultValue = "1000000000", paramLabel = "N", description = "Corpus size in bytes. Default: ${DEFAULT-VALUE}.")
         long bytes;
-        @Option(names = "--seed", defaultValue = "1")
+        @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seeds the sentence draw. Default: ${DEFAULT-VALUE}.")
         long seed;
-        @Parameters(paramLabel = "FILE")
+        @Parameters(paramLabel = "FILE", description = "The JSONL corpus to write.")
         Path out;
 
         @Override
@@ -86,9 +87,10 @@ public final class BenchCommand implements Runnable {
     static final class Memory implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--tokenizer", defaultValue = "o200k_base")
+        @Option(names = "--tokenizer", defaultValue = "o200k_base", paramLabel = "NAME|FILE",
+                description = "Tokenizer: a built-in name or a tokenizer.json. Default: ${DEFAULT-VALUE}.")
         String tokenizer;
-        @Parameters(paramLabel = "CORPUS", arity = "1..*")
+        @Parameters(paramLabel = "CORPUS", arity = "1..*", description = "Corpus files or folders to segment.")
         List<Path> corpus;
 
         @Override
@@ -112,9 +114,10 @@ public final class BenchCommand implements Runnable {
     static final class LlmThroughput implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--latency-ms", defaultValue = "200")
+        @Option(names = "--latency-ms", defaultValue = "200", paramLabel = "MS", description = "The local server's fixed reply latency. Default: ${DEFAULT-VALUE}.")
         int latencyMs;
-        @Option(names = "--concurrency", defaultValue = "64,256,1024", split = ",")
+        @Option(names = "--concurrency", defaultValue = "64,256,1024", split = ",", paramLabel = "N[,N...]",
+                description = "Concurrency levels to measure. Default: ${DEFAULT-VALUE}.")
         List<Integer> concurrency;
         @Option(names = "--seconds", defaultValue = "8", description = "Approximate run time per concurrency level.")
         int seconds;
@@ -245,7 +248,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--in", paramLabel = "DIR|FILE", description = "Canonical records to export instead of synthetic ones "
                 + "(e.g. the output of granular in2 --out out/demo); --records is then ignored.")
         Path in;
-        @Option(names = "--rounds", defaultValue = "5")
+        @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Rounds; the best is reported. Default: ${DEFAULT-VALUE}.")
         int rounds;
         @Option(names = "--threads", defaultValue = "0", description = "0: all cores.")
         int threads;

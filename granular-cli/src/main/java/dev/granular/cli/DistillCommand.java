@@ -23,12 +23,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "distill",
         header = "Teacher answers under per-category reasoning strategies, erased behind one system message (Orca 2).",
         description = {
-                "Tasks (JSONL): {id, category, question | messages, answer?, choices?}, OpenOrca or ShareGPT rows.",
-                "Each category gets a strategy (--select); the teacher answers under its instruction; the records",
-                "carry only the generic system message. Rerun the same command to resume; exit 3 when stopped early.",
+                "Tasks (JSONL): {id, category, question | messages, answer?, choices?}, OpenOrca or ShareGPT rows. "
+                        + "Each category gets a strategy (--select); the teacher answers under its instruction; the records "
+                        + "carry only the generic system message. Rerun the same command to resume; exit 3 when stopped early.",
                 "",
                 "Example:",
-                "  granular distill --tasks tasks.jsonl --teacher openai:gpt-4o-mini --out out/distill --require-correct",
+                "  granular distill --tasks tasks.jsonl --teacher openai:gpt-4o-mini \\",
+                "      --out out/distill --require-correct",
                 "Docs: docs/erasure.md"},
         mixinStandardHelpOptions = true)
 public final class DistillCommand implements Callable<Integer> {
@@ -76,10 +77,10 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--judge", defaultValue = "auto", paramLabel = "SPEC", description = "auto, exact, choice, number, regex:PATTERN or model:SPEC. Default: ${DEFAULT-VALUE}.")
     String judge;
 
-    @Option(names = "--temperature", paramLabel = "T")
+    @Option(names = "--temperature", paramLabel = "T", description = "The teacher's sampling temperature. Default: the server's.")
     Double temperature;
 
-    @Option(names = "--max-tokens", paramLabel = "N")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Most tokens per teacher reply. Default: the server's.")
     Integer maxTokens;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seeds the calibration sample (default 0) and, when given, sampling.")
@@ -124,7 +125,7 @@ public final class DistillCommand implements Callable<Integer> {
         for (StrategyChoice c : r.choices()) {
             pw.printf("  %s -> %s (%s)%n", c.category(), c.strategy(), c.reason());
         }
-        pw.printf(Locale.ROOT, "distill: %d records to %s (dropped: %d wrong, %d leaking) in %.1fs; %s%n", r.records(), out,
+        pw.printf(Locale.ROOT, "distill: %,d records to %s (dropped: %,d wrong, %,d leaking) in %.1fs; %s%n", r.records(), out,
                 r.droppedWrong(), r.droppedLeak(), r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
     }

@@ -6,6 +6,7 @@ import dev.granular.erasure.Erasure;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,10 +17,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "erase",
         header = "Replace detailed system prompts of existing data with one generic system message (Prompt Erasure).",
         description = {
-                "Input rows (JSONL): OpenOrca {id, system_prompt, question, response}, ShareGPT",
-                "{conversations: [{from, value, weight?}]} or {messages: [...]}. Output: the generic system message,",
-                "the conversation, assistant turns trained; meta.erased_sha256 and meta.erased_label keep track of",
-                "the erased prompt. report/summary.json counts the distinct erased prompts.",
+                "Input rows (JSONL): OpenOrca {id, system_prompt, question, response}, ShareGPT {conversations: "
+                        + "[{from, value, weight?}]} or {messages: [...]}. Output: the generic system message, the "
+                        + "conversation, assistant turns trained; meta.erased_sha256 and meta.erased_label keep track of the "
+                        + "erased prompt. report/summary.json counts the distinct erased prompts.",
                 "",
                 "Example:",
                 "  granular erase --in openorca.jsonl --out out/erased",
@@ -65,7 +66,7 @@ public final class EraseCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EraseJob.Result r = EraseJob.run(new EraseJob.Spec(in, format, SystemMessages.resolve(systemMessage,
                 Erasure.DEFAULT_SYSTEM_MESSAGE), limit, top, out, shardSize, overwrite, commandLine));
-        spec.commandLine().getOut().printf("erase: %d records to %s; %d distinct system prompts erased%n", r.records(), out,
+        spec.commandLine().getOut().printf(Locale.ROOT, "erase: %,d records to %s; %,d distinct system prompts erased%n", r.records(), out,
                 r.prompts().stream().filter(p -> p.sha256() != null).count());
         return Granular.OK;
     }

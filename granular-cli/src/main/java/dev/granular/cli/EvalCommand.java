@@ -19,13 +19,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval",
         header = "Score a model on probes: accuracy by position, Avg and Gap, plots.",
         description = {
-                "Asks --model for a reply to every probe (greedy, cached, resumable, cost-tracked), or scores",
-                "replies produced elsewhere (--predictions: JSONL {\"samples\": [\"…\"]} or {\"prediction\": \"…\"}).",
-                "Writes the scored records, report/scores.json, report/positions.png and report/index.html.",
+                "Asks --model for a reply to every probe (greedy, cached, resumable, cost-tracked), or scores "
+                        + "replies produced elsewhere (--predictions: JSONL {\"samples\": [\"…\"]} or {\"prediction\": "
+                        + "\"…\"}). Writes the scored records, report/scores.json, report/positions.png and report/index.html.",
                 "",
                 "Examples:",
-                "  granular eval --probes out/probe-doc --model openai:my-model@http://localhost:8000/v1 --out out/eval-base",
-                "  granular eval --probes out/probe-doc --predictions sample_document_bi_32k.jsonl --out out/eval-film",
+                "  granular eval --probes out/probe-doc \\",
+                "      --model openai:my-model@http://localhost:8000/v1 --out out/eval-base",
+                "  granular eval --probes out/probe-doc \\",
+                "      --predictions sample_document_bi_32k.jsonl --out out/eval-film",
                 "Docs: docs/eval.md"},
         mixinStandardHelpOptions = true)
 public final class EvalCommand implements Callable<Integer> {
@@ -92,7 +94,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (s.needle() != null) {
             pw.printf(Locale.ROOT, "%-9s Avg %5.1f  Gap %5.1f%n", "needle", s.needle().avg() * 100, s.needle().gap() * 100);
         }
-        pw.printf("eval: %d probes scored; report in %s%n", r.scored(), out.resolve("report").resolve("index.html"));
+        pw.printf(Locale.ROOT, "eval: %,d probes scored; report in %s%n", r.scored(), out.resolve("report").resolve("index.html"));
         return Granular.OK;
     }
 

@@ -20,23 +20,24 @@ import picocli.CommandLine.Spec;
 @Command(name = "export",
         header = "Deliver records in a trainer's format: exact, or refused with a reason.",
         description = {
-                "Formats: openai (weight on assistant messages), axolotl (chat_template rows with train and",
-                "train_detail, plus axolotl.yaml), trl (prompt/completion or messages rows), llamafactory",
-                "(sharegpt rows plus dataset_info.json). A record whose loss mask a format cannot carry",
-                "(e.g. a partly trained message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
+                "Formats: openai (weight on assistant messages), axolotl (chat_template rows with train and "
+                        + "train_detail, plus axolotl.yaml), trl (prompt/completion or messages rows), llamafactory (sharegpt "
+                        + "rows plus dataset_info.json). A record whose loss mask a format cannot carry (e.g. a partly trained "
+                        + "message for openai, trl and llamafactory) goes to DIR/rejected.jsonl.",
                 "",
-                "Token formats, rendered with --tokenizer's chat template (chat_template.jinja, else",
-                "tokenizer_config.json's chat_template, else chat_template.json; or --chat-template FILE)",
-                "and tokenized with --tokenizer:",
-                "tokens (input_ids, attention_mask, labels with -100 where untrained) and trl-tokens",
-                "(input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N packs",
-                "examples into rows of at most N tokens with position_ids restarting per example.",
+                "Token formats, rendered with --tokenizer's chat template (chat_template.jinja, else "
+                        + "tokenizer_config.json's chat_template, else chat_template.json; or --chat-template FILE) and "
+                        + "tokenized with --tokenizer: tokens (input_ids, attention_mask, labels with -100 where untrained) "
+                        + "and trl-tokens (input_ids, completion_mask for TRL's SFTTrainer). Parquet by default; --pack N "
+                        + "packs examples into rows of at most N tokens with position_ids restarting per example.",
                 "",
                 "Examples:",
                 "  granular export --in out/demo --format axolotl --out out/demo-axolotl",
-                "  granular export --in out/demo --format tokens --tokenizer models/qwen3 --max-length 8192 \\",
+                "  granular export --in out/demo --format tokens --tokenizer models/qwen3 \\",
+                "      --max-length 8192 \\",
                 "      --truncation left-context --pack 8192 --out out/demo-tokens",
-                "  granular export --in out/demo --format trl-tokens --tokenizer models/qwen3 \\",
+                "  granular export --in out/demo --format trl-tokens \\",
+                "      --tokenizer models/qwen3 \\",
                 "      --chat-template my-template.jinja --out out/demo-trl",
                 "Docs: docs/export.md"},
         mixinStandardHelpOptions = true)
@@ -125,8 +126,11 @@ public final class ExportCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
             }
         }
-        ExportJob.Result r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine));
-        spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s%s%n", r.exported(), r.records(),
+        ExportJob.Result r;
+        try (Progress progress = Progress.start("export", 0, System.err, true)) {
+            r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine), n -> progress.step(n, 0));
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s%s%n", r.exported(), r.records(),
                 plain.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
         return Granular.OK;
     }
@@ -148,10 +152,13 @@ public final class ExportCommand implements Callable<Integer> {
         if (maxLength < 0 || pack < 0 || threads < 0 || shardSize < 1) {
             throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
         }
-        TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
-                threads, allowSpecialText, overwrite, commandLine));
+        TokenExportJob.Result r;
+        try (Progress progress = Progress.start("export", 0, System.err, true)) {
+            r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
+                    threads, allowSpecialText, overwrite, commandLine), n -> progress.step(n, 0));
+        }
         long skipped = r.dropped() + r.rejected();
-        spec.commandLine().getOut().printf(Locale.ROOT, "export: %d of %d records as %s to %s (%d rows, %d tokens, %.1f%% trained%s)%s%n",
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",
                 r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),
                 r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
                 skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");

@@ -28,18 +28,21 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate",
         header = "Ask a model for a reply to every input row: fast, resumable, cost-aware.",
         description = {
-                "Input rows (JSONL): canonical records or {\"messages\": [...]} (the conversation so far; a trailing",
-                "assistant message is the old answer and is replaced) or {\"prompt\": ...}, each with an optional id.",
-                "--in takes files and directories (e.g. another command's output). Output: the input messages plus the reply",
-                "(trained), with meta.generation. Rows that fail go to DIR/failed.jsonl and the run exits 3;",
-                "rerun the same command to retry them. Killed runs resume without paying twice.",
+                "Input rows (JSONL): canonical records or {\"messages\": [...]} (the conversation so far; a trailing "
+                        + "assistant message is the old answer and is replaced) or {\"prompt\": ...}, each with an optional id. "
+                        + "--in takes files and directories (e.g. another command's output). Output: the input messages plus "
+                        + "the reply (trained), with meta.generation. Rows that fail go to DIR/failed.jsonl and the run exits 3; "
+                        + "rerun the same command to retry them. Killed runs resume without paying twice.",
                 "",
-                "Models: openai:MODEL (OPENAI_API_KEY), openai:MODEL@URL (any OpenAI-compatible server),",
-                "anthropic:MODEL (ANTHROPIC_API_KEY).",
+                "Models: openai:MODEL (OPENAI_API_KEY), openai:MODEL@URL (any OpenAI-compatible server), "
+                        + "anthropic:MODEL (ANTHROPIC_API_KEY).",
                 "",
                 "Examples:",
-                "  granular generate --in prompts.jsonl --model openai:gpt-4o-mini --out out/gen --dry-run",
-                "  granular generate --in prompts.jsonl --model openai:qwen3-8b@http://localhost:8000/v1 --concurrency 256 --out out/gen",
+                "  granular generate --in prompts.jsonl --model openai:gpt-4o-mini \\",
+                "      --out out/gen --dry-run",
+                "  granular generate --in prompts.jsonl \\",
+                "      --model openai:qwen3-8b@http://localhost:8000/v1 --concurrency 256 \\",
+                "      --out out/gen",
                 "Docs: docs/models.md"},
         mixinStandardHelpOptions = true)
 public final class GenerateCommand implements Callable<Integer> {
@@ -66,13 +69,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "1", paramLabel = "K", description = "Replies per row (ids ID#0..ID#K-1). Default: ${DEFAULT-VALUE}.")
     int n;
 
-    @Option(names = "--temperature", paramLabel = "T")
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature, e.g. 0 for greedy replies. Default: the server's.")
     Double temperature;
 
-    @Option(names = "--top-p", paramLabel = "P")
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling: sample from the most likely tokens whose "
+            + "probabilities add up to P (0 < P <= 1). Default: the server's.")
     Double topP;
 
-    @Option(names = "--max-tokens", paramLabel = "N")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Most tokens per reply; a longer reply is cut and marked "
+            + "with its finish reason. Default: the server's.")
     Integer maxTokens;
 
     @Option(names = "--seed", paramLabel = "N", description = "Sampling seed (sample k uses seed + k).")
@@ -152,7 +157,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } finally {
             listener.close();
         }
-        pw.printf(Locale.ROOT, "generate: %d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
+        pw.printf(Locale.ROOT, "generate: %,d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
     }
 

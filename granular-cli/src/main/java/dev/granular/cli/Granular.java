@@ -3,6 +3,10 @@ package dev.granular.cli;
 import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +19,9 @@ import picocli.CommandLine.ScopeType;
  *   <li>0 complete;</li>
  *   <li>1 any other failure;</li>
  *   <li>2 usage error or bad input (the message names the file and line);</li>
- *   <li>3 stopped early but resumable: rerun the same command to continue.</li>
+ *   <li>3 stopped early but resumable: rerun the same command to continue;</li>
+ *   <li>130 interrupted (Ctrl-C): the JVM's own exit code for SIGINT, after a line saying whether
+ *   rerunning the same command resumes.</li>
  * </ul>
  */
 @Command(name = "granular",
@@ -42,8 +48,33 @@ public final class Granular implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** Commands whose rerun into the same --out continues an interrupted run (each has a resume test). */
+    private static final Set<Class<?>> RESUMABLE = Set.of(In2Command.class, GenerateCommand.class, DistillCommand.class,
+            SelfCorrectCommand.class, EvalCommand.class);
+
+    /** The command being executed, for the interruption message. */
+    private static final AtomicReference<Object> RUNNING = new AtomicReference<>();
+
     public static void main(String[] args) {
-        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+        AtomicBoolean returned = new AtomicBoolean();
+        // Ctrl-C (SIGINT) or a plain kill (SIGTERM) runs the shutdown hooks before the JVM exits
+        // with 130 / 143: say so, and whether a rerun resumes, instead of dying silently.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!returned.get() && RUNNING.get() != null) {
+                System.err.println(interruptedMessage(RUNNING.get()));
+                System.err.flush();
+            }
+        }, "granular-interrupted"));
+        int code = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        returned.set(true);
+        System.exit(code);
+    }
+
+    /** What an interrupted run of {@code command} prints. */
+    static String interruptedMessage(Object command) {
+        return RESUMABLE.contains(command.getClass())
+                ? "granular: interrupted; rerun the same command to resume"
+                : "granular: interrupted";
     }
 
     /** The command tree with its output streams and exit-code mapping; tests call this directly. */
@@ -53,6 +84,15 @@ public final class Granular implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(parsed -> {
+            List<CommandLine> chain = parsed.asCommandLineList();
+            RUNNING.set(chain.get(chain.size() - 1).getCommand());
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        // Help as wide as COLUMNS says, else as the terminal (80 columns when neither tells); picocli
+        // wraps the paragraphs to that width.
+        cl.setUsageHelpWidth(usageWidth(System.getenv("COLUMNS")));
+        cl.setUsageHelpAutoWidth(System.getenv("COLUMNS") == null);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             boolean verbose = root.verbose;
             PrintWriter e = line.getErr();
@@ -76,11 +116,23 @@ public final class Granular implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter e = ex.getCommandLine().getErr();
             e.println("granular: " + ex.getMessage());
+            // "Did you mean: in2 --examples?" for a mistyped option or command
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
             e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
             e.flush();
             return BAD_INPUT;
         });
         return cl;
+    }
+
+    /** The help width for the COLUMNS environment variable: its value when a sane number, else 80. */
+    static int usageWidth(String columns) {
+        try {
+            int w = columns == null ? 80 : Integer.parseInt(columns.strip());
+            return w >= 55 ? w : 80;
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 
     private static String describe(Throwable ex) {

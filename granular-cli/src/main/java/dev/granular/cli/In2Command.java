@@ -26,14 +26,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "in2",
         header = "Make IN2 long-context training data (FILM-7B) from a text corpus.",
         description = {
-                "Cuts the corpus into segments, writes questions that need one segment (single) or two",
-                "segments of one document (multi), and hides them at uniformly random depths of 4K-32K",
-                "token contexts made of segments from other documents. Only the answer is trained.",
-                "Without --corpus the bundled sample corpus is used. Rerunning into the same --out resumes.",
+                "Cuts the corpus into segments, writes questions that need one segment (single) or two segments of "
+                        + "one document (multi), and hides them at uniformly random depths of 4K-32K token contexts made of "
+                        + "segments from other documents. Only the answer is trained. Without --corpus the bundled sample "
+                        + "corpus is used. Rerunning into the same --out resumes.",
                 "",
                 "Examples:",
                 "  granular in2 --out out/demo",
-                "  granular in2 --corpus news/ --text-field text --examples 50000 --tokenizer models/qwen3 --out out/in2",
+                "  granular in2 --corpus news/ --text-field text --examples 50000 \\",
+                "      --tokenizer models/qwen3 --out out/in2",
                 "Docs: docs/in2.md"},
         mixinStandardHelpOptions = true)
 public final class In2Command implements Callable<Integer> {
@@ -170,12 +171,12 @@ public final class In2Command implements Callable<Integer> {
             listener.close();
         }
         String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
-                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+                .map(e -> e.getKey() + " " + dev.granular.report.Numbers.human(e.getValue())).collect(Collectors.joining(", "));
         if (r.alreadyComplete()) {
             spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
         } else {
             double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
-            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %d examples (%s) to %s in %.1fs%s, %,d context tokens (%.0f tokens/s)%n",
+            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %,d examples (%s) to %s in %.1fs%s, %,d context tokens (%,.0f tokens/s)%n",
                     r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
         }
         return Granular.OK;
@@ -194,12 +195,11 @@ public final class In2Command implements Callable<Integer> {
 
         @Override
         public synchronized void stage(String name, long n) {
-            if (name.equals("generate")) {
-                progress = Progress.start("in2", n > 0 ? n : total, err, true);
-            } else if (progress != null) {
-                progress.close();
-                progress = null;
-            }
+            close();
+            // every stage shows it is alive (reading and tokenizing a large corpus takes minutes), the
+            // generate stage with its counts
+            progress = name.equals("generate") ? Progress.start("in2", n > 0 ? n : total, err, true)
+                    : Progress.start("in2 " + name, n, err, true);
         }
 
         @Override

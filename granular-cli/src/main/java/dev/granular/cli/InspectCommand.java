@@ -27,16 +27,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "inspect",
         header = "Show records as the trainer sees them: the rendered chat with trained tokens highlighted.",
         description = {
-                "Renders each record with the model's chat template, tokenizes it, labels every token as",
-                "the tokens export would (trained text and the end-of-turn token of trained turns), and",
-                "shows trained tokens in green (or [[like this]] without colour), with counts. Check a mask",
-                "by eye before spending GPU hours.",
+                "Renders each record with the model's chat template, tokenizes it, labels every token as the tokens "
+                        + "export would (trained text and the end-of-turn token of trained turns), and shows trained tokens in "
+                        + "green (or [[like this]] without colour), with counts. Check a mask by eye before spending GPU hours.",
                 "",
                 "Examples:",
                 "  granular inspect out/isc --tokenizer models/Qwen3-8B --limit 2",
-                "  granular inspect out/demo --tokenizer models/Qwen3-8B --id in2-00000007 --tokens",
+                "  granular inspect out/demo --tokenizer models/Qwen3-8B --id in2-00000007 \\",
+                "      --tokens",
                 "  granular inspect out/isc --tokenizer models/Qwen3-8B --html mask.html",
-                "  granular inspect out/isc --tokenizer models/Qwen3-8B --chat-template my-template.jinja"},
+                "  granular inspect out/isc --tokenizer models/Qwen3-8B \\",
+                "      --chat-template my-template.jinja"},
         mixinStandardHelpOptions = true)
 public final class InspectCommand implements Callable<Integer> {
     @Spec

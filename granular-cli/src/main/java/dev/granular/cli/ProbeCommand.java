@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,13 +23,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "probe",
         header = "Make lost-in-the-middle probes: VAL probing (document, code, database) or a needle-in-a-haystack grid.",
         description = {
-                "Each probe is a long context plus a question about one position in it; score a model on them",
-                "with 'granular eval'. VAL items come from a pieces file in the public VAL-probing format",
-                "(--pieces) or from --corpus.",
+                "Each probe is a long context plus a question about one position in it; score a model on them with "
+                        + "'granular eval'. VAL items come from a pieces file in the public VAL-probing format (--pieces) or "
+                        + "from --corpus.",
                 "",
                 "Examples:",
-                "  granular probe --task document --pieces document_sentences.jsonl --out out/probe-doc",
-                "  granular probe --task needle --lengths 4000,8000,16000 --depths 0,25,50,75,100 --out out/needle",
+                "  granular probe --task document --pieces document_sentences.jsonl \\",
+                "      --out out/probe-doc",
+                "  granular probe --task needle --lengths 4000,8000,16000 \\",
+                "      --depths 0,25,50,75,100 --out out/needle",
                 "Docs: docs/eval.md"},
         mixinStandardHelpOptions = true)
 public final class ProbeCommand implements Callable<Integer> {
@@ -112,8 +115,11 @@ public final class ProbeCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         ProbeJob.Spec job = new ProbeJob.Spec(t, pieces, corpus, CorpusOptions.defaults().withTextField(textField), cfg, tokenizer,
                 lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine);
-        ProbeJob.Result r = ProbeJob.run(job);
-        spec.commandLine().getOut().printf("probe: wrote %d %s probes to %s (%d ambiguous targets swapped), context tokens %s%n",
+        ProbeJob.Result r;
+        try (Progress progress = Progress.start("probe", 0, System.err, true)) {
+            r = ProbeJob.run(job, n -> progress.step(n, 0));
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "probe: wrote %,d %s probes to %s (%,d ambiguous targets swapped), context tokens %s%n",
                 r.probes(), t.id(), out, r.swaps(), r.contextTokens());
         return Granular.OK;
     }

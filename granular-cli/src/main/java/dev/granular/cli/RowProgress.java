@@ -2,11 +2,16 @@ package dev.granular.cli;
 
 import dev.granular.teacher.RowListener;
 import java.io.PrintStream;
+import java.util.concurrent.atomic.LongAdder;
 
-/** A progress bar per stage on a terminal (rows/s, tokens/s, money, errors, ETA); nothing elsewhere. */
+/**
+ * Progress per stage (rows/s, tokens/s, ETA, then retries and the job's status: money and
+ * failures): a bar on a terminal, a plain line every 10 s elsewhere.
+ */
 final class RowProgress implements RowListener, AutoCloseable {
     private final PrintStream err;
-    private Progress progress;
+    private final LongAdder retries = new LongAdder();
+    Progress progress;
 
     RowProgress(PrintStream err) {
         this.err = err;
@@ -17,7 +22,7 @@ final class RowProgress implements RowListener, AutoCloseable {
         close();
         progress = Progress.start(name, total, err, true);
         if (alreadyDone > 0) {
-            progress.step(alreadyDone, 0);
+            progress.resumed(alreadyDone);
         }
     }
 
@@ -26,8 +31,15 @@ final class RowProgress implements RowListener, AutoCloseable {
         Progress p = progress;
         if (p != null) {
             p.step(1, tokens);
-            p.status(status);
+            long r = retries.sum();
+            p.status(r > 0 ? "retries " + r + (status == null || status.isEmpty() ? "" : "; " + status) : status);
         }
+    }
+
+    @Override
+    public void finished(boolean ok, long tokens, int retries, String status) {
+        this.retries.add(retries);
+        finished(ok, tokens, status);
     }
 
     @Override

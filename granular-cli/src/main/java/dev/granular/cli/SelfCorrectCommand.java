@@ -20,17 +20,20 @@ import picocli.CommandLine.Spec;
 @Command(name = "self-correct",
         header = "Self-correction data (answer, self-check, verdict, correction) with Partial Answer Masking.",
         description = {
-                "Tasks (JSONL): {\"id\", \"question\" or \"messages\", \"answer\", \"choices\"?}, OpenBookQA / CommonsenseQA",
-                "rows (question stem, labelled choices, answerKey) or GSM8K rows (answer ending in \"#### N\").",
-                "The student answers each task --samples times; a judge marks the answers; the balance picks good",
-                "and bad cases; the teacher confirms good answers and corrects bad ones. In bad cases the wrong",
-                "initial answer is masked (train_detail), so the model learns to check and fix, not to be wrong.",
-                "Failed rows go to DIR/failed.jsonl and the run exits 3; rerun the same command to continue.",
+                "Tasks (JSONL): {\"id\", \"question\" or \"messages\", \"answer\", \"choices\"?}, OpenBookQA / "
+                        + "CommonsenseQA rows (question stem, labelled choices, answerKey) or GSM8K rows (answer ending in "
+                        + "\"#### N\"). The student answers each task --samples times; a judge marks the answers; the balance "
+                        + "picks good and bad cases; the teacher confirms good answers and corrects bad ones. In bad cases the "
+                        + "wrong initial answer is masked (train_detail), so the model learns to check and fix, not to be "
+                        + "wrong. Failed rows go to DIR/failed.jsonl and the run exits 3; rerun the same command to continue.",
                 "",
                 "Examples:",
-                "  granular self-correct --tasks gsm8k.jsonl --student openai:qwen3-8b@http://localhost:8000/v1 \\",
+                "  granular self-correct --tasks gsm8k.jsonl \\",
+                "      --student openai:qwen3-8b@http://localhost:8000/v1 \\",
                 "      --teacher openai:gpt-4o --out out/isc",
-                "  granular self-correct --tasks obqa.jsonl --student openai:m@http://localhost:8000/v1 --teacher anthropic:claude-sonnet-4-5 \\",
+                "  granular self-correct --tasks obqa.jsonl \\",
+                "      --student openai:m@http://localhost:8000/v1 \\",
+                "      --teacher anthropic:claude-sonnet-4-5 \\",
                 "      --judge choice --bad-ratio 0.4 --samples 8 --out out/isc-obqa",
                 "Docs: docs/self-correction.md"},
         mixinStandardHelpOptions = true)
@@ -81,7 +84,8 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Option(names = "--student-api-key-env", paramLabel = "NAME", description = "Environment variable holding the student's API key.")
     String studentKeyEnv;
 
-    @Option(names = "--student-concurrency", defaultValue = "64", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--student-concurrency", defaultValue = "64", paramLabel = "N",
+            description = "Student requests in flight at once. Default: ${DEFAULT-VALUE}.")
     int studentConcurrency;
 
     @Option(names = "--student-rpm", defaultValue = "0", paramLabel = "N", description = "0: no limit.")
@@ -90,7 +94,8 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Option(names = "--student-tpm", defaultValue = "0", paramLabel = "N", description = "0: no limit.")
     int studentTpm;
 
-    @Option(names = "--student-max-retries", defaultValue = "8", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--student-max-retries", defaultValue = "8", paramLabel = "N",
+            description = "Retries per student request. Default: ${DEFAULT-VALUE}.")
     int studentMaxRetries;
 
     @Option(names = "--student-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
@@ -100,7 +105,8 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Option(names = "--teacher-api-key-env", paramLabel = "NAME", description = "Environment variable holding the teacher's API key.")
     String teacherKeyEnv;
 
-    @Option(names = "--teacher-concurrency", defaultValue = "16", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--teacher-concurrency", defaultValue = "16", paramLabel = "N",
+            description = "Teacher requests in flight at once. Default: ${DEFAULT-VALUE}.")
     int teacherConcurrency;
 
     @Option(names = "--teacher-rpm", defaultValue = "0", paramLabel = "N", description = "0: no limit.")
@@ -109,7 +115,8 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Option(names = "--teacher-tpm", defaultValue = "0", paramLabel = "N", description = "0: no limit.")
     int teacherTpm;
 
-    @Option(names = "--teacher-max-retries", defaultValue = "8", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--teacher-max-retries", defaultValue = "8", paramLabel = "N",
+            description = "Retries per teacher request. Default: ${DEFAULT-VALUE}.")
     int teacherMaxRetries;
 
     @Option(names = "--teacher-timeout", defaultValue = "120s", paramLabel = "DURATION", converter = GenerateCommand.DurationConverter.class,
@@ -155,7 +162,7 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         }
         SelfCorrectCounts c = r.counts();
         spec.commandLine().getOut().printf(Locale.ROOT,
-                "self-correct: %d records (%d good, %d bad; bad share %.2f, target %.2f) to %s; student accuracy %.3f, "
+                "self-correct: %,d records (%,d good, %,d bad; bad share %.2f, target %.2f) to %s; student accuracy %.3f, "
                         + "teacher corrections %.3f right; %s%n",
                 c.records(), c.rightToRight(), c.wrongToRight(), c.achievedRatio(), c.targetRatio(), out, c.studentAccuracy(),
                 c.correctionSuccess(), r.costSummary());

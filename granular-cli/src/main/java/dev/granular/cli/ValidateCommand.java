@@ -23,11 +23,10 @@ import java.util.stream.Collectors;
 @Command(name = "validate",
         header = "Check that files are valid granular records (docs/format.md).",
         description = {
-                "Reads each FILE (.jsonl or .jsonl.gz) or DIR (DIR/data/*.jsonl if DIR/data exists,",
-                "else every .jsonl and .jsonl.gz below DIR) and checks every rule of the record",
-                "format: fields and their types, roles, train_detail offsets, unique ids, UTF-8.",
-                "Errors go to stderr as file:line: message; a summary per argument goes to stdout.",
-                "Exit code 0 when everything is valid, 2 otherwise.",
+                "Reads each FILE (.jsonl or .jsonl.gz) or DIR (DIR/data/*.jsonl if DIR/data exists, else every "
+                        + ".jsonl and .jsonl.gz below DIR) and checks every rule of the record format: fields and their types, "
+                        + "roles, train_detail offsets, unique ids, UTF-8. Errors go to stderr as file:line: message; a "
+                        + "summary per argument goes to stdout. Exit code 0 when everything is valid, 2 otherwise.",
                 "",
                 "Example:",
                 "  granular validate out/demo"},

@@ -205,7 +205,7 @@ class DistillCommandTest {
         assertThat(judgeCalls.get()).isEqualTo(12);
         assertThat(records()).extracting(r -> r.path("id").asText()).containsExactly("p0");
         List<String> failed = Files.readAllLines(out().resolve("failed.jsonl"));
-        assertThat(failed).hasSize(12).allMatch(l -> l.contains("judge model failed"));
+        assertThat(failed).hasSize(12).allMatch(l -> l.contains("judge model failed")).allMatch(l -> l.startsWith("{\"id\":"));
 
         judgeDown.set(false);
         Run up = distill(tasks(), args);

@@ -175,7 +175,7 @@ class EvalEndToEndTest {
         Run r = granular("eval", "--probes", probes.toString(), "--model", "openai:m@" + server.baseUrl(), "--out", ev.toString(),
                 "--no-cache", "--max-retries", "0");
         assertThat(r.code()).as(r.err()).isEqualTo(3);
-        assertThat(Files.readAllLines(ev.resolve("failed.jsonl"))).hasSize(2);
+        assertThat(Files.readAllLines(ev.resolve("failed.jsonl"))).hasSize(2).allMatch(l -> l.startsWith("{\"") && !l.contains(" : "));
         assertThat(RecordReader.readAll(ev)).hasSize(78);
         JsonNode doc = JSON.readTree(ev.resolve("report/scores.json").toFile()).path("tasks").path("document");
         assertThat(doc.path("avg").asDouble()).isEqualTo(1.0);

@@ -226,6 +226,8 @@ class GenerateCommandTest {
         assertThat(byId()).hasSize(8).doesNotContainKeys("r3", "r7");
         List<String> failed = Files.readAllLines(out().resolve("failed.jsonl"));
         assertThat(failed).hasSize(2);
+        // one compact JSON object per line, as JSONL tools expect, not a pretty-printer's output on one line
+        assertThat(failed).allSatisfy(l -> assertThat(l).isEqualTo(JSON.writeValueAsString(JSON.readTree(l))));
         for (String line : failed) {
             JsonNode f = JSON.readTree(line);
             assertThat(f.path("id").asText()).isIn("r3", "r7");

@@ -85,6 +85,28 @@ class GenerateResumeTest {
     }
 
     @Test
+    void ctrlCExits130AndSaysARerunResumes() throws Exception {
+        server.script(r -> Reply.text("answer to " + r.lastUserMessage()).delay(Duration.ofMillis(50)));
+        Path in = prompts(400);
+        Path out = tmp.resolve("out");
+        Path journal = out.resolve(".granular").resolve("journal.jsonl");
+        Path log = tmp.resolve("child.log");
+        Process p = child(log, Map.of(), List.of("generate", "--in", in.toString(), "--model", "openai:test@" + server.baseUrl(),
+                "--out", out.toString(), "--no-cache", "--concurrency", "4"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (lines(journal) < 10 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(p.isAlive()).as("still running; log: %s", Files.readString(log)).isTrue();
+        // SIGINT is what Ctrl-C sends
+        assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor()).isZero();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).isEqualTo(130);
+        assertThat(Files.readString(log)).contains("granular: interrupted; rerun the same command to resume");
+    }
+
+    @Test
     void killedWithSigkillTheSameCommandCompletesWithoutAskingTwice() throws Exception {
         int rows = 400;
         int concurrency = 8;

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
@@ -27,14 +28,67 @@ class ProgressTest {
     }
 
     @Test
-    void writesNothingWhenNotInATerminal() {
+    void printsPlainLinesWhenNotInATerminal() {
         // Surefire runs tests with piped stdio, never in a terminal.
         assertThat(Progress.isInteractiveTerminal()).isFalse();
         try (Progress progress = Progress.start("generate", 100, err, true)) {
-            assertThat(progress.isShown()).isFalse();
+            assertThat(progress.isShown()).isTrue();
             progress.step(100, 5000);
         }
-        assertThat(bytes.size()).isZero();
+        assertThat(bytes.size()).as("the first line comes after the interval, not at once").isZero();
+    }
+
+    @Test
+    void aPlainLineSaysDoneRateEtaAndStatus() {
+        AtomicLong now = new AtomicLong(1_000);
+        Progress progress = Progress.plain("generate", 1000, err, now::get);
+        progress.resumed(100);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(10));
+        progress.step(200, 50_000);
+        progress.status("retries 3; $0.0123, 2 failed");
+        progress.printLine();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(190));
+        progress.step(700, 0);
+        progress.printLine();
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "generate: 300/1,000 (30%), 20/s, 5.0k tok/s, ETA 35s, elapsed 10s; retries 3; $0.0123, 2 failed\n"
+                        + "generate: 1,000/1,000 (100%), 4.5/s, 250 tok/s, elapsed 3m 20s; retries 3; $0.0123, 2 failed\n");
+    }
+
+    @Test
+    void aPlainLineWithoutATotalHasNoEta() {
+        AtomicLong now = new AtomicLong();
+        Progress progress = Progress.plain("corpus", 0, err, now::get);
+        now.set(TimeUnit.SECONDS.toNanos(4000));
+        progress.step(12_000, 0);
+        assertThat(progress.line()).isEqualTo("corpus: 12,000, 3.0/s, elapsed 1h 06m");
+    }
+
+    @Test
+    void aStageWithoutCountsSaysItIsAlive() {
+        AtomicLong now = new AtomicLong();
+        Progress progress = Progress.plain("in2 corpus", -1, err, now::get);
+        now.set(TimeUnit.SECONDS.toNanos(20));
+        assertThat(progress.line()).isEqualTo("in2 corpus: elapsed 20s");
+    }
+
+    @Test
+    void rowProgressShowsRetriesBeforeTheJobsStatus() {
+        try (RowProgress rows = new RowProgress(err)) {
+            rows.stage("generate", 10, 4);
+            rows.finished(true, 100, 2, "$0.0100");
+            rows.finished(false, 0, 1, "$0.0100, 1 failed");
+            assertThat(rows.progress.line()).startsWith("generate: 6/10 (60%)").endsWith("; retries 3; $0.0100, 1 failed");
+        }
+    }
+
+    @Test
+    void anInterruptedRunSaysWhetherARerunResumes() {
+        assertThat(Granular.interruptedMessage(new GenerateCommand()))
+                .isEqualTo("granular: interrupted; rerun the same command to resume");
+        assertThat(Granular.interruptedMessage(new In2Command())).contains("rerun the same command to resume");
+        assertThat(Granular.interruptedMessage(new ValidateCommand())).isEqualTo("granular: interrupted");
     }
 
     @Test

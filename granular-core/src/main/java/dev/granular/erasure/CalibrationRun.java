@@ -101,8 +101,8 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 reason.put("strategy", c.strategy().name());
                 reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
                 reason.put("reason", f.message());
-                journal.failure(c.index(), Json.toPrettyString(reason).replace("\n", ""));
-                listener.finished(false, 0, calls.status());
+                journal.failure(c.index(), Json.toCompactString(reason));
+                listener.finished(false, 0, Math.max(0, f.attempts() - 1), calls.status());
             }
             case Outcome.Ok ok -> {
                 String answer = ok.completion().text();
@@ -112,9 +112,9 @@ record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean complete
                 v.put("id", c.task().id());
                 v.put("correct", verdict.correct());
                 v.put("chars", answer.codePointCount(0, answer.length()));
-                journal.success(c.index(), Json.toPrettyString(v).replace("\n", ""));
+                journal.success(c.index(), Json.toCompactString(v));
                 listener.finished(true, ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens(),
-                        calls.status());
+                        Math.max(0, ok.attempts() - 1), calls.status());
             }
         }
     }

@@ -14,6 +14,7 @@ import dev.granular.judge.Verdict;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
+import dev.granular.report.Numbers;
 import dev.granular.teacher.ChatRequest;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
@@ -135,7 +136,7 @@ public final class DistillJob {
             Result result = new Result(spec.out(), counts.records(), counts.failed(), counts.droppedWrong(), counts.droppedLeak(),
                     calls.notSent.get(), choices, meter.summary(), Duration.between(started, Instant.now()));
             if (calls.budgetHit.get()) {
-                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
                         + meter.summary() + "; " + calls.notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
             }
             if (!calibration.complete()) {
@@ -265,7 +266,7 @@ public final class DistillJob {
                             continue;
                         }
                         journal.success(task.ordinal(), dropped(task, strategy, "wrong", null));
-                        listener.finished(true, tokens, calls.status());
+                        listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                         return;
                     }
                     TrainingRecord r = Erasure.record(task, strategy, answer, spec.systemMessage(), spec.teacher().toString(),
@@ -274,7 +275,7 @@ public final class DistillJob {
                     journal.success(task.ordinal(), leak.isPresent()
                             ? dropped(task, strategy, "leak", leak.get().words())
                             : RecordJson.toJson(r));
-                    listener.finished(true, tokens, calls.status());
+                    listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                     return;
                 }
             }
@@ -291,7 +292,7 @@ public final class DistillJob {
         if (words != null) {
             d.put("leaked_words", words);
         }
-        return Json.toPrettyString(d).replace("\n", "");
+        return Json.toCompactString(d);
     }
 
     /** The teacher with its parameters and the judge: one place that builds requests. */
@@ -331,9 +332,9 @@ public final class DistillJob {
             reason.put("status", f.status());
             reason.put("reason", f.message());
             reason.put("attempts", f.attempts());
-            journal.failure(task.ordinal(), Json.toPrettyString(reason).replace("\n", ""));
+            journal.failure(task.ordinal(), Json.toCompactString(reason));
             failed.incrementAndGet();
-            listener.finished(false, 0, status());
+            listener.finished(false, 0, Math.max(0, f.attempts() - 1), status());
         }
 
         String status() {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -56,6 +57,11 @@ public final class ExportJob {
     }
 
     public static Result run(Spec spec) {
+        return run(spec, n -> { });
+    }
+
+    /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
+    public static Result run(Spec spec, LongConsumer progress) {
         Instant started = Instant.now();
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
@@ -71,6 +77,7 @@ public final class ExportJob {
             for (var it = in.iterator(); it.hasNext(); ) {
                 TrainingRecord r = it.next();
                 records++;
+                progress.accept(1);
                 switch (spec.format().export(r)) {
                     case Exported.Row row -> {
                         w.write(JSON.writeValueAsString(row.row()));

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -131,9 +132,14 @@ public final class TokenExportJob {
     }
 
     public static Result run(Spec spec) {
+        return run(spec, n -> { });
+    }
+
+    /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
+    public static Result run(Spec spec, LongConsumer progress) {
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()));
+            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress);
         }
     }
 
@@ -143,6 +149,11 @@ public final class TokenExportJob {
      * {@code spec.allowSpecialText()} say.
      */
     public static Result run(Spec spec, Labeler labeler) {
+        return run(spec, labeler, n -> { });
+    }
+
+    /** As {@link #run(Spec, Labeler)}, telling {@code progress} how many more records were read. */
+    public static Result run(Spec spec, Labeler labeler, LongConsumer progress) {
         Instant started = Instant.now();
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
@@ -192,6 +203,7 @@ public final class TokenExportJob {
                 for (Future<Outcome> f : inFlight.removeFirst()) {
                     Outcome o = get(f);
                     st.records++;
+                    progress.accept(1);
                     switch (o) {
                         case Example e -> {
                             st.add(e);

@@ -16,6 +16,7 @@ import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.TrainingRecord;
+import dev.granular.report.Numbers;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
@@ -127,7 +128,7 @@ public final class In2Job {
         if (spec.general() != null) {
             general = GeneralRows.read(spec.general());
         } else if (config.mix().share(ExampleKind.GENERAL) > 0) {
-            listener.warn("no --general file: the general share (" + config.mix().share(ExampleKind.GENERAL)
+            listener.warn("no --general file: the general share (" + Numbers.human(config.mix().share(ExampleKind.GENERAL))
                     + ") is dropped and spread over the other kinds");
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }

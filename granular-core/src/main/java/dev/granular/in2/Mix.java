@@ -1,6 +1,7 @@
 package dev.granular.in2;
 
 import dev.granular.io.BadInputException;
+import dev.granular.report.Numbers;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -23,13 +24,13 @@ public record Mix(Map<ExampleKind, Double> shares) {
         for (ExampleKind k : ExampleKind.values()) {
             double v = shares.getOrDefault(k, 0.0);
             if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new BadInputException("--mix: share of " + k.wireName() + " must be a number >= 0, got " + v);
+                throw new BadInputException("--mix: share of " + k.wireName() + " must be a number >= 0, got " + Numbers.human(v));
             }
             m.put(k, v);
         }
         double sum = m.values().stream().mapToDouble(Double::doubleValue).sum();
         if (Math.abs(sum - 1.0) > 1e-6) {
-            throw new BadInputException("--mix: shares must sum to 1, they sum to " + sum);
+            throw new BadInputException("--mix: shares must sum to 1, they sum to " + Numbers.human(sum));
         }
         shares = java.util.Collections.unmodifiableMap(m);
     }

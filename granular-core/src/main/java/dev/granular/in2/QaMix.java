@@ -1,6 +1,7 @@
 package dev.granular.in2;
 
 import dev.granular.io.BadInputException;
+import dev.granular.report.Numbers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,7 +47,7 @@ public record QaMix(double teacher) {
         }
         double sum = shares.values().stream().mapToDouble(Double::doubleValue).sum();
         if (Math.abs(sum - 1) > 1e-6) {
-            throw new BadInputException("--qa: shares must sum to 1, they sum to " + sum);
+            throw new BadInputException("--qa: shares must sum to 1, they sum to " + Numbers.human(sum));
         }
         return new QaMix(shares.getOrDefault("teacher", 0.0));
     }

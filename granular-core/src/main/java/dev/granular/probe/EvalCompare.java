@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.knowm.xchart.XYChart;
 
 /**
  * {@code granular eval-compare}: several eval runs (models, or checkpoints before and after
@@ -63,6 +64,12 @@ public final class EvalCompare {
         return runs;
     }
 
+    /** One line per run and task: accuracy (%) per position bin. */
+    static XYChart chart(Map<String, double[][]> series) {
+        return Charts.lineChart("Accuracy by position bin, per run and task", "position bin (0 = start of the context)",
+                "accuracy (%)", series, 0, 100);
+    }
+
     /** compare.png (one line per run and task, accuracy per bin), compare.md and compare.html. */
     public static void write(List<Run> runs, Path out) throws IOException {
         Files.createDirectories(out);
@@ -73,17 +80,17 @@ public final class EvalCompare {
                 for (int i = 0; i < xs.length; i++) {
                     xs[i] = i;
                 }
-                series.put(r.name() + " · " + task, new double[][] {xs, b});
+                series.put(r.name() + " · " + task, new double[][] {xs, EvalReport.percent(b)});
             });
         }
         if (!series.isEmpty()) {
-            Charts.linePng(out.resolve("compare.png"), "Accuracy by position bin", "bin", "accuracy", series, 0, 1);
+            Charts.png(chart(series), out.resolve("compare.png"));
         }
         Set<String> cols = new LinkedHashSet<>();
         runs.forEach(r -> cols.addAll(r.avgGap().keySet()));
         StringBuilder md = new StringBuilder("| run |");
         StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>eval-compare</title>"
-                + "<style>table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px}</style></head><body>\n"
+                + EvalReport.CSS + "</head><body>\n"
                 + "<h1>Lost in the middle: comparison</h1>\n<p>Avg / Gap in percent.</p>\n<table><tr><th>run</th>");
         for (String c : cols) {
             md.append(' ').append(c).append(" Avg | ").append(c).append(" Gap |");

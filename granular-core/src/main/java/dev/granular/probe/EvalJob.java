@@ -15,6 +15,7 @@ import dev.granular.record.RecordReader;
 import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
+import dev.granular.report.Numbers;
 import dev.granular.teacher.ChatMessage;
 import dev.granular.teacher.ChatRequest;
 import dev.granular.teacher.CircuitBreaker;
@@ -117,7 +118,7 @@ public final class EvalJob {
         ScoreSheet sheet = writeOutputs(spec, dir, replies, failures, meter, budgetHit);
         long scored = replies.stream().filter(r -> r != null).count();
         if (budgetHit) {
-            throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after " + meter.summary());
+            throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after " + meter.summary());
         }
         if (!failures.isEmpty()) {
             throw new StoppedEarlyException(failures.size() + " probes failed after their retries (see "
@@ -199,9 +200,9 @@ public final class EvalJob {
                 line.put("prediction", o.completion().text());
                 line.put("finish_reason", o.completion().finishReason());
                 line.put("cached", o.cached());
-                journal.success(i, Json.toPrettyString(line).replace("\n", ""));
+                journal.success(i, Json.toCompactString(line));
                 listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
-                        String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+                        Math.max(0, o.attempts() - 1), String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
             }
             case Outcome.Failed f -> {
                 if (f.kind() == Outcome.FailureKind.BUDGET) {
@@ -214,8 +215,9 @@ public final class EvalJob {
                 reason.put("status", f.status());
                 reason.put("reason", f.message());
                 reason.put("attempts", f.attempts());
-                journal.failure(i, Json.toPrettyString(reason).replace("\n", ""));
-                listener.finished(false, 0, String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
+                journal.failure(i, Json.toCompactString(reason));
+                listener.finished(false, 0, Math.max(0, f.attempts() - 1),
+                        String.format(Locale.ROOT, "$%.4f, %d failed", meter.spentUsd(), journal.failures().size()));
             }
         }
     }

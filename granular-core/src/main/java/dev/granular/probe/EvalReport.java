@@ -10,9 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.XYChart;
 
 /**
  * The evaluation's report folder: {@code scores.json}, {@code positions.png} (accuracy by
@@ -26,10 +25,7 @@ public final class EvalReport {
     public static void write(Path reportDir, ScoreSheet sheet, String title) throws IOException {
         Json.writeAtomically(reportDir.resolve("scores.json"), sheet.toJson());
         if (!sheet.tasks().isEmpty()) {
-            Map<String, double[][]> series = new LinkedHashMap<>();
-            sheet.tasks().forEach((t, s) -> series.put(t.id(), binLine(s)));
-            Charts.linePng(reportDir.resolve("positions.png"), "Accuracy by position: " + title, "position", "accuracy",
-                    series, 0, 1);
+            Charts.png(positionsChart(sheet, title), reportDir.resolve("positions.png"));
         }
         if (sheet.needle() != null) {
             heatMap(reportDir.resolve("needle.png"), sheet.needle(), title);
@@ -37,7 +33,15 @@ public final class EvalReport {
         AtomicFiles.write(reportDir.resolve("index.html"), html(sheet, title));
     }
 
-    /** Bin accuracies plotted at the middle position of each bin, so the x axis stays in positions. */
+    /** Accuracy (%) per bin, one line per task: the FILM figure, in the same percent as the tables. */
+    static XYChart positionsChart(ScoreSheet sheet, String title) {
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        sheet.tasks().forEach((t, s) -> series.put(t.id(), binLine(s)));
+        return Charts.lineChart("Accuracy by position: " + title, "position of the probed item in the context",
+                "accuracy (%)", series, 0, 100);
+    }
+
+    /** Bin accuracies (%) plotted at the middle position of each bin, so the x axis stays in positions. */
     static double[][] binLine(ScoreSheet.TaskScores s) {
         int bins = s.bins().length;
         double width = (double) s.positions().length / bins;
@@ -45,24 +49,17 @@ public final class EvalReport {
         for (int b = 0; b < bins; b++) {
             xs[b] = Math.min(s.positions().length - 1, b * width + (width - 1) / 2);
         }
-        return new double[][] {xs, s.bins().clone()};
+        return new double[][] {xs, percent(s.bins())};
     }
 
     static void heatMap(Path out, ScoreSheet.Needle n, String title) throws IOException {
-        // With a theme: xchart 3.8's two-argument HeatMapChart never initialises its styler (no
-        // locale, no range colours), and painting it throws a NullPointerException.
-        HeatMapChart chart = new HeatMapChart(Charts.WIDTH, Charts.HEIGHT, Styler.ChartTheme.XChart);
-        chart.setTitle("Needle in a haystack: " + title);
-        chart.setXAxisTitle("context length (tokens)");
-        chart.setYAxisTitle("needle depth (%)");
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setMin(0);
-        chart.getStyler().setMax(1);
-        chart.getStyler().setShowValue(true);
-        // Labels, not numbers, so the axes read the same in every default locale ("16000", not "16.000").
+        Charts.png(heatMapChart(n, title), out);
+    }
+
+    static HeatMapChart heatMapChart(ScoreSheet.Needle n, String title) {
         List<String> xs = new ArrayList<>();
         for (int l : n.lengths()) {
-            xs.add(Integer.toString(l));
+            xs.add(Charts.formatNumber(l));
         }
         List<String> ys = new ArrayList<>();
         for (int d : n.depths()) {
@@ -72,19 +69,31 @@ public final class EvalReport {
         for (int i = 0; i < n.depths().length; i++) {
             for (int j = 0; j < n.lengths().length; j++) {
                 if (!Double.isNaN(n.cells()[i][j])) {
-                    cells.add(new Number[] {j, i, Math.round(n.cells()[i][j] * 100) / 100.0});
+                    cells.add(new Number[] {j, i, Math.round(n.cells()[i][j] * 100)});
                 }
             }
         }
-        chart.addSeries("accuracy", xs, ys, cells);
-        AtomicFiles.write(out, stream -> BitmapEncoder.saveBitmap(chart, stream, BitmapEncoder.BitmapFormat.PNG));
+        return Charts.heatMap("Needle in a haystack, accuracy (%): " + title, "context length (tokens)",
+                "needle depth (% of the context)", xs, ys, cells, 0, 100, "0'%'");
     }
+
+    /** Fractions 0..1 as percentages 0..100, NaN kept. */
+    static double[] percent(double[] fractions) {
+        double[] p = new double[fractions.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = fractions[i] * 100;
+        }
+        return p;
+    }
+
+    /** The look of every eval page: readable width, bordered tables, numbers right-aligned. */
+    static final String CSS = "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
+            + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
+            + "th{background:#f3f3f3}th:first-child,td:first-child{text-align:left}img{max-width:100%}</style>";
 
     static String html(ScoreSheet sheet, String title) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
-                .append(esc(title)).append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
-                        + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
-                        + "th:first-child,td:first-child{text-align:left}</style></head><body>\n");
+                .append(esc(title)).append("</title>\n").append(CSS).append("</head><body>\n");
         h.append("<h1>Lost in the middle: ").append(esc(title)).append("</h1>\n");
         if (!sheet.tasks().isEmpty()) {
             h.append("<p>Avg is the mean of the bin accuracies; Gap is the best bin minus the worst (smaller is more uniform). "

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -71,6 +72,14 @@ public final class ProbeJob {
     }
 
     public static Result run(Spec spec) {
+        return run(spec, n -> { });
+    }
+
+    /**
+     * As {@link #run(Spec)}, telling {@code progress} of every probe done (those an earlier run
+     * wrote included), as they are.
+     */
+    public static Result run(Spec spec, LongConsumer progress) {
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("task", spec.task().id());
         identity.put("pieces_sha256", spec.pieces() == null ? null : CorpusReader.fingerprint(List.of(spec.pieces())));
@@ -85,7 +94,7 @@ public final class ProbeJob {
         OutputDirectory dir = OutputDirectory.open(spec.out(), "probe", identity, spec.shardSize(), spec.overwrite());
         try (Tokenizer tok = Tokenizers.load(spec.tokenizer()); ShardWriter w = dir.writer()) {
             TokenCounter counter = new TokenCounter(tok);
-            Result r = spec.task().isVal() ? val(spec, counter, w) : needle(spec, counter, w);
+            Result r = spec.task().isVal() ? val(spec, counter, w, progress) : needle(spec, counter, w, progress);
             w.finish();
             writeCard(spec, dir, r);
             Map<String, Object> m = new LinkedHashMap<>();
@@ -104,7 +113,7 @@ public final class ProbeJob {
         }
     }
 
-    private static Result val(Spec spec, TokenCounter counter, ShardWriter w) {
+    private static Result val(Spec spec, TokenCounter counter, ShardWriter w, LongConsumer progress) {
         List<Item> pool = spec.pieces() != null ? Pieces.read(spec.pieces(), spec.task()) : corpusItems(spec);
         long index = 0;
         int swaps = 0;
@@ -118,12 +127,13 @@ public final class ProbeJob {
                 if (index++ >= w.start()) {
                     w.write(RecordJson.toJson(ProbeRecords.val(spec.task(), set, context, t, spec.config())));
                 }
+                progress.accept(1);
             }
         }
         return new Result(index, swaps, tokens);
     }
 
-    private static Result needle(Spec spec, TokenCounter counter, ShardWriter w) {
+    private static Result needle(Spec spec, TokenCounter counter, ShardWriter w, LongConsumer progress) {
         if (spec.lengths().isEmpty() || spec.depths().isEmpty()) {
             throw new BadInputException("needle needs at least one --lengths value and one --depths value");
         }
@@ -140,6 +150,7 @@ public final class ProbeJob {
                 if (index++ >= w.start()) {
                     w.write(RecordJson.toJson(ProbeRecords.needle(h, spec.needle(), spec.config().template(), di, li, length, depth)));
                 }
+                progress.accept(1);
             }
         }
         return new Result(index, 0, tokens);

@@ -6,8 +6,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,17 +15,25 @@ import java.util.Objects;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.HeatMapStyler;
+import org.knowm.xchart.style.Styler.ChartTheme;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG plots for dataset cards, drawn with XChart in headless mode (no display needed), 900x500
- * pixels, white background, light horizontal grid, no border or legend clutter. Every file is
- * written atomically: rendered to a temporary file in the target's directory, then renamed.
+ * pixels, white background, light horizontal grid. Every chart has a title and labelled axes;
+ * tick labels are plain numbers with thousands separators (never {@code 6.8E+3}); line charts
+ * always have a legend, heat maps a colour scale. Every file is written atomically: rendered to
+ * a temporary file in the target's directory, then renamed.
+ *
+ * <p>The {@code *Png} methods draw and save in one call; the methods without the suffix return
+ * the chart, so a caller (or a test) can look at it before {@link #png(Chart, Path) saving} it.
  */
 public final class Charts {
 
@@ -64,6 +70,11 @@ public final class Charts {
      */
     public static void histogramPng(Path out, String title, String xLabel, String yLabel, Histogram h)
             throws IOException {
+        png(histogram(title, xLabel, yLabel, h), out);
+    }
+
+    /** The chart {@link #histogramPng} draws. */
+    public static CategoryChart histogram(String title, String xLabel, String yLabel, Histogram h) {
         double[] edges = h.edges();
         long[] counts = h.counts();
         List<String> labels = new ArrayList<>(counts.length);
@@ -76,7 +87,7 @@ public final class Charts {
         CategoryChart chart = categoryChart(title, xLabel, yLabel, labels, values);
         chart.getStyler().setAvailableSpaceFill(0.96);
         chart.getStyler().setXAxisMaxLabelCount(MAX_HISTOGRAM_LABELS);
-        save(chart, out);
+        return chart;
     }
 
     /**
@@ -87,40 +98,86 @@ public final class Charts {
      */
     public static void barChartPng(Path out, String title, String xLabel, String yLabel,
                                    List<String> categories, List<? extends Number> values) throws IOException {
+        png(barChart(title, xLabel, yLabel, categories, values), out);
+    }
+
+    /** The chart {@link #barChartPng} draws. */
+    public static CategoryChart barChart(String title, String xLabel, String yLabel,
+                                         List<String> categories, List<? extends Number> values) {
         CategoryChart chart = categoryChart(title, xLabel, yLabel, categories, values);
         int longest = categories.stream().mapToInt(String::length).max().orElse(0);
         if (categories.size() > 8 || longest * categories.size() > 90) {
             chart.getStyler().setXAxisLabelRotation(45);
         }
-        save(chart, out);
+        return chart;
     }
 
     /**
      * Lines with small markers, one per entry of {@code series} (name to {@code {xs, ys}}), in the
-     * map's iteration order; the y axis fits the data. A legend is shown when there are two or more
-     * series.
+     * map's iteration order; the y axis fits the data. The legend names every series, even a single
+     * one, so a reader knows which task or run a line is.
      *
      * @throws IllegalArgumentException if {@code series} is empty or an entry is not two arrays of
      *     equal, non-zero length
      */
     public static void linePng(Path out, String title, String xLabel, String yLabel,
                                Map<String, double[][]> series) throws IOException {
-        save(lineChart(title, xLabel, yLabel, series), out);
+        png(lineChart(title, xLabel, yLabel, series), out);
     }
 
     /**
      * As {@link #linePng(Path, String, String, String, Map)} with the y axis fixed to
-     * {@code [yMin, yMax]}, e.g. {@code 0, 1} for accuracy by position.
+     * {@code [yMin, yMax]}, e.g. {@code 0, 100} for accuracy (%) by position.
      */
     public static void linePng(Path out, String title, String xLabel, String yLabel,
                                Map<String, double[][]> series, double yMin, double yMax) throws IOException {
+        png(lineChart(title, xLabel, yLabel, series, yMin, yMax), out);
+    }
+
+    /** The chart {@link #linePng(Path, String, String, String, Map, double, double)} draws. */
+    public static XYChart lineChart(String title, String xLabel, String yLabel,
+                                    Map<String, double[][]> series, double yMin, double yMax) {
         if (!(yMin < yMax)) {
             throw new IllegalArgumentException("need yMin < yMax, got " + yMin + ", " + yMax);
         }
         XYChart chart = lineChart(title, xLabel, yLabel, series);
         chart.getStyler().setYAxisMin(yMin);
         chart.getStyler().setYAxisMax(yMax);
-        save(chart, out);
+        return chart;
+    }
+
+    /**
+     * A heat map: {@code cells} are {@code {xIndex, yIndex, value}} over the {@code xs} columns and
+     * {@code ys} rows (rows drawn bottom to top in list order), coloured red (at {@code min})
+     * through yellow to green (at {@code max}) with a colour scale beside it; each cell shows its
+     * value with {@code valuePattern} (a {@link DecimalFormat} pattern, e.g. {@code 0'%'}). Cells
+     * without data are left out, and show as blank.
+     */
+    public static HeatMapChart heatMap(String title, String xLabel, String yLabel, List<?> xs, List<?> ys,
+                                       List<Number[]> cells, double min, double max, String valuePattern) {
+        // The two-argument constructor leaves the styler uninitialised (XChart 3.8.8): no title, no
+        // axes, no legend, and no range colours. A theme initialises every style.
+        HeatMapChart chart = new HeatMapChart(WIDTH, Math.max(HEIGHT, 120 + 40 * ys.size()), ChartTheme.XChart);
+        chart.setTitle(title);
+        chart.setXAxisTitle(xLabel);
+        chart.setYAxisTitle(yLabel);
+        HeatMapStyler s = chart.getStyler();
+        frame(s);
+        s.setLegendPosition(LegendPosition.OutsideE);
+        s.setLegendVisible(true);
+        s.setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        s.setValueFontColor(Color.BLACK);
+        s.setShowValue(true);
+        s.setHeatMapValueDecimalPattern(valuePattern);
+        s.setMin(min);
+        s.setMax(max);
+        s.setPiecewise(false);
+        s.setRangeColors(new Color[] {new Color(0xD7301F), new Color(0xFEE08B), new Color(0x1A9850)});
+        if (xs.stream().mapToInt(x -> String.valueOf(x).length()).sum() > 80) {
+            s.setXAxisLabelRotation(30);
+        }
+        chart.addSeries(yLabel + " × " + xLabel, xs, ys, cells);
+        return chart;
     }
 
     private static CategoryChart categoryChart(String title, String xLabel, String yLabel,
@@ -150,7 +207,7 @@ public final class Charts {
         chart.setXAxisTitle(xLabel);
         chart.setYAxisTitle(yLabel);
         style(chart.getStyler());
-        chart.getStyler().setLegendVisible(series.size() > 1);
+        chart.getStyler().setLegendVisible(true);
         chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
         chart.getStyler().setMarkerSize(6);
         BasicStroke solid = new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
@@ -168,37 +225,45 @@ public final class Charts {
 
     /** The shared look: white, quiet grid, no borders, DejaVu-friendly sans-serif fonts. */
     private static void style(AxesChartStyler s) {
-        s.setChartBackgroundColor(Color.WHITE);
+        frame(s);
         s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderVisible(false);
-        s.setChartTitleBoxVisible(false);
-        s.setChartPadding(16);
         s.setPlotMargin(4);
         s.setPlotGridLinesColor(new Color(0xE3E3E3));
         s.setPlotGridLinesStroke(new BasicStroke(1f));
         s.setPlotGridVerticalLinesVisible(false);
         s.setAxisTickMarksColor(new Color(0x888888));
         s.setAxisTickLabelsColor(new Color(0x333333));
+        s.setSeriesColors(PALETTE);
+        s.setXAxisDecimalPattern(TICK_PATTERN);
+        s.setYAxisDecimalPattern(TICK_PATTERN);
+    }
+
+    /** What every chart shares, heat maps included: white, no borders, the fonts, no tooltips. */
+    private static void frame(AxesChartStyler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBorderVisible(false);
+        s.setChartTitleBoxVisible(false);
+        s.setChartPadding(16);
         s.setChartFontColor(new Color(0x222222));
         s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         s.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         s.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         s.setLegendBorderColor(Color.WHITE);
-        s.setSeriesColors(PALETTE);
         s.setAntiAlias(true);
         s.setToolTipsEnabled(false);
     }
 
-    /** {@code x} without needless digits: 12, 0.25, 1.5E7. */
-    static String formatNumber(double x) {
-        if (x == Math.rint(x) && Math.abs(x) < 1e15) {
-            return Long.toString((long) x);
-        }
-        return new BigDecimal(x).round(new MathContext(4)).stripTrailingZeros().toString();
+    /** A tick label: {@link Numbers#human}. */
+    public static String formatNumber(double x) {
+        return Numbers.human(x);
     }
 
-    private static void save(Chart<?, ?> chart, Path out) throws IOException {
+    /** Axis ticks: thousands separated, up to two decimals, never scientific notation. */
+    private static final String TICK_PATTERN = "#,##0.##";
+
+    /** Draws {@code chart} into the PNG file {@code out}, atomically. */
+    public static void png(Chart<?, ?> chart, Path out) throws IOException {
         AtomicFiles.write(out, stream -> BitmapEncoder.saveBitmap(chart, stream, BitmapFormat.PNG));
     }
 }

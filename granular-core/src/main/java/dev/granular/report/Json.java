@@ -50,6 +50,18 @@ public final class Json {
     }
 
     /**
+     * {@code value} as one line of compact JSON (no newline), with the same rules as
+     * {@link #toPrettyString}: a JSONL line such as a {@code failed.jsonl} entry.
+     */
+    public static String toCompactString(Object value) {
+        try {
+            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON", e);
+        }
+    }
+
+    /**
      * Writes {@code value} as pretty-printed UTF-8 JSON to {@code out}, creating parent directories,
      * through a temporary file in the same directory that is atomically renamed onto {@code out}.
      */

@@ -13,6 +13,7 @@ import dev.granular.judge.ModelJudge;
 import dev.granular.judge.Verdict;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
+import dev.granular.report.Numbers;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.Journal;
@@ -160,7 +161,7 @@ public final class SelfCorrectJob {
             SelfCorrectCounts counts = writeOutputs(dir, spec, tasks, answers, revisions, selection, failures, notSent, meter,
                     complete, started);
             if (budgetHit) {
-                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
+                throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
                         + meter.summary() + "; " + notSent + " requests not sent; rerun with a larger --max-cost to continue");
             }
             if (!failures.isEmpty()) {

@@ -22,7 +22,7 @@ final class SelfCorrectReport {
         summary.put("cost", meter.toJson());
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
-            Charts.barChartPng(dir.reportDir().resolve("self-correction.png"), "Self-correction: answers and examples", "", "count",
+            Charts.barChartPng(dir.reportDir().resolve("self-correction.png"), "Self-correction: answers and examples", "outcome", "count",
                     List.of("student right", "student wrong", "unparseable", "R→R written", "W→R written", "W→W dropped", "leaked dropped"),
                     List.of(c.correct(), c.wrong(), c.unparseable(), c.rightToRight(), c.wrongToRight(), c.wrongToWrong(), c.leaked()));
         } catch (IOException e) {

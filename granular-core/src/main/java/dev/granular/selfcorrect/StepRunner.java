@@ -134,7 +134,7 @@ final class StepRunner {
         reason.put("status", status);
         reason.put("reason", message);
         reason.put("attempts", attempts);
-        return new Failed(Json.toPrettyString(reason).replace("\n", ""));
+        return new Failed(Json.toCompactString(reason));
     }
 
     private static String status(CostMeter meter, long failed) {

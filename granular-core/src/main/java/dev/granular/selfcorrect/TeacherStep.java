@@ -99,7 +99,7 @@ final class TeacherStep {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dropped", d.why().name().toLowerCase(java.util.Locale.ROOT));
                 m.put("detail", d.detail());
-                yield dev.granular.report.Json.toPrettyString(m).replace("\n", "");
+                yield dev.granular.report.Json.toCompactString(m);
             }
         };
     }

@@ -200,7 +200,7 @@ public final class GenerateJob {
                 journal.success(index, RecordJson.toJson(record(spec, row, id, o)));
                 ok.incrementAndGet();
                 listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
-                        status(meter, failed.get()));
+                        Math.max(0, o.attempts() - 1), status(meter, failed.get()));
             }
             case Outcome.Failed f -> {
                 if (f.kind() == Outcome.FailureKind.BUDGET) {
@@ -215,9 +215,9 @@ public final class GenerateJob {
                 reason.put("status", f.status());
                 reason.put("reason", f.message());
                 reason.put("attempts", f.attempts());
-                journal.failure(index, Json.toPrettyString(reason).replace("\n", ""));
+                journal.failure(index, Json.toCompactString(reason));
                 failed.incrementAndGet();
-                listener.finished(false, 0, status(meter, failed.get()));
+                listener.finished(false, 0, Math.max(0, f.attempts() - 1), status(meter, failed.get()));
             }
         }
     }

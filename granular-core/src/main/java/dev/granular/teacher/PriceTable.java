@@ -67,7 +67,8 @@ public final class PriceTable {
     /**
      * This table with {@code file}'s prices added or replacing the same names. {@code file} is YAML
      * when it ends in {@code .yaml} or {@code .yml}, else JSON, shaped {@code {MODEL: {input: USD, output: USD}}}
-     * (USD per 1M tokens).
+     * (USD per 1M tokens), or shaped like the built-in file: that mapping under {@code models}, beside
+     * an optional {@code as_of} date and {@code note}, so a copy of the built-in file can be edited.
      *
      * @throws BadInputException naming the file and the offending model for a malformed file
      */
@@ -87,8 +88,10 @@ public final class PriceTable {
             throw new BadInputException("cannot read the price file " + file + ": " + e.getMessage(), e);
         }
         Map<String, Price> merged = new LinkedHashMap<>(prices);
-        merged.putAll(parse(root, file.toString()));
-        return new PriceTable(merged, asOf + " + " + file);
+        boolean wrapped = isBuiltInShape(root);
+        merged.putAll(parse(wrapped ? root.get("models") : root, file.toString()));
+        String fileAsOf = wrapped && root.hasNonNull("as_of") ? " (as of " + root.get("as_of").asText() + ")" : "";
+        return new PriceTable(merged, asOf + " + " + file + fileAsOf);
     }
 
     /** The price of {@code spec}'s model, if the table knows it. */
@@ -120,6 +123,23 @@ public final class PriceTable {
     /** Every listed model and its price. */
     public Map<String, Price> entries() {
         return prices;
+    }
+
+    /**
+     * Whether {@code root} is shaped like the built-in file: {@code models} holding the mapping, and
+     * nothing else but {@code as_of} and {@code note}. A model named {@code models} (an object with
+     * {@code input} and {@code output}) is a plain mapping.
+     */
+    private static boolean isBuiltInShape(JsonNode root) {
+        if (root == null || !root.isObject() || !root.path("models").isObject() || root.path("models").has("input")) {
+            return false;
+        }
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            if (!e.getKey().equals("models") && !e.getKey().equals("as_of") && !e.getKey().equals("note")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, Price> parse(JsonNode root, String source) {

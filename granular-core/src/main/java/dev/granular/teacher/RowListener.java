@@ -15,4 +15,12 @@ public interface RowListener {
     /** A row finished (ok or failed); {@code status} is a short line: money so far and errors. */
     default void finished(boolean ok, long tokens, String status) {
     }
+
+    /**
+     * As {@link #finished(boolean, long, String)}, for a row whose request took {@code retries}
+     * retries (attempts after the first), so progress can show them.
+     */
+    default void finished(boolean ok, long tokens, int retries, String status) {
+        finished(ok, tokens, status);
+    }
 }

@@ -128,6 +128,15 @@ class TokenExportJobTest {
     }
 
     @Test
+    void reportsEveryRecordReadToTheProgress() throws Exception {
+        Path in = writeInput(records());
+        java.util.concurrent.atomic.LongAdder seen = new java.util.concurrent.atomic.LongAdder();
+        TokenExportJob.Result r = TokenExportJob.run(spec(in, "progress", TokenFormat.TOKENS, 0, Truncation.ERROR, 0,
+                TokenExportJob.FileFormat.JSONL), labeler, seen::add);
+        assertThat(seen.sum()).isEqualTo(r.records()).isEqualTo(6);
+    }
+
+    @Test
     void parquetRowsReadBackWithDuckDbEqualTheLossMasks() throws Exception {
         List<TrainingRecord> records = records();
         Path in = writeInput(records);

@@ -58,6 +58,25 @@ class PriceTableTest {
     }
 
     @Test
+    void aCopyOfTheBuiltInFileIsAcceptedAsPrices() throws Exception {
+        String builtIn;
+        try (var in = PriceTable.class.getResourceAsStream("prices.json")) {
+            builtIn = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Path copy = Files.writeString(tmp.resolve("prices.json"), builtIn.replace("\"gpt-4o\": {\"input\": 2.50", "\"gpt-4o\": {\"input\": 2.00"));
+        PriceTable t = BUILT_IN.withOverrides(copy);
+        assertThat(t.price("gpt-4o")).contains(new Price(2.00, 10.00));
+        assertThat(t.entries()).doesNotContainKeys("models", "as_of", "note");
+        assertThat(t.asOf()).contains("(as of 20");
+
+        Path yaml = Files.writeString(tmp.resolve("p.yaml"), "as_of: 2026-01-01\nmodels:\n  my-model:\n    input: 1\n    output: 3\n");
+        assertThat(BUILT_IN.withOverrides(yaml).price("my-model")).contains(new Price(1, 3));
+        // a model that happens to be called "models" is still a plain mapping
+        Path named = Files.writeString(tmp.resolve("n.json"), "{\"models\": {\"input\": 1, \"output\": 2}}");
+        assertThat(BUILT_IN.withOverrides(named).price("models")).contains(new Price(1, 2));
+    }
+
+    @Test
     void badPriceFilesNameTheFileAndTheModel() throws Exception {
         Path notNumber = Files.writeString(tmp.resolve("a.json"), "{\"gpt-4o\": {\"input\": \"cheap\", \"output\": 2}}");
         assertThatThrownBy(() -> BUILT_IN.withOverrides(notNumber)).isInstanceOf(BadInputException.class)
