@@ -4,6 +4,7 @@ import dev.granular.export.Inspector;
 import dev.granular.export.Labeler;
 import dev.granular.export.LossMask;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.BadInputException;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
@@ -75,6 +76,9 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (html != null) {
+            OutputOverlap.check("--html", html, chatTemplate == null ? List.of(in, tokenizer) : List.of(in, tokenizer, chatTemplate));
+        }
         ChatTemplate template = ChatTemplate.load(tokenizer, chatTemplate);
         List<Inspector.Entry> entries = new ArrayList<>();
         try (Tokenizer tok = Tokenizers.load(tokenizer.toString()); Stream<TrainingRecord> records = RecordReader.read(in)) {

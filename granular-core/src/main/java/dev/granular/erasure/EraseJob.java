@@ -72,7 +72,8 @@ public final class EraseJob {
         forEachRow(spec, row -> {
             // a first pass only checks every row, so bad input stops the run before the output folder is touched
         });
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite(),
+                List.of(spec.in()));
         Map<String, PromptCount> counts = new LinkedHashMap<>();
         long[] records = {0};
         try (ShardWriter w = dir.rewriter()) {

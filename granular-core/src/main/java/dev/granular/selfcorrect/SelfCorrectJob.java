@@ -115,7 +115,8 @@ public final class SelfCorrectJob {
         List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());
         Judge.parse(spec.judge(), s -> null); // a bad --judge fails here, before anything is opened or sent
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(),
+                spec.overwrite(), java.util.stream.Stream.of(spec.tasks(), spec.verifyPhrases()).filter(java.util.Objects::nonNull).toList());
         PriceTable prices = PriceTable.builtIn(spec.prices());
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         List<LlmClient> clients = new ArrayList<>();

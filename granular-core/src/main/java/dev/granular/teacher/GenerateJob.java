@@ -112,7 +112,11 @@ public final class GenerateJob {
         Instant started = Instant.now();
         Optional<Secret> key = spec.model().key(spec.env());
         PriceTable prices = PriceTable.builtIn(spec.prices());
-        long totalRows = GenerateInput.count(spec.in());
+        // Every row parsed before the output folder is opened or a request is sent: bad input costs nothing
+        // and leaves nothing that would block the corrected rerun.
+        long[] parsed = {0};
+        GenerateInput.forEach(spec.in(), 0, row -> parsed[0]++);
+        long totalRows = parsed[0];
         long rowsToRun = spec.limit() > 0 ? Math.min(spec.limit(), totalRows) : totalRows;
 
         Map<String, Object> identity = new LinkedHashMap<>();
@@ -122,7 +126,8 @@ public final class GenerateJob {
         identity.put("json_schema", spec.jsonSchema() == null ? null : spec.jsonSchema().toString());
         identity.put("input", spec.in().toAbsolutePath().normalize().toString());
         identity.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite(),
+                List.of(spec.in()));
 
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
