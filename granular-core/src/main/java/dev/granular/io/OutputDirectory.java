@@ -157,7 +157,15 @@ public final class OutputDirectory {
     }
 
     private synchronized void claimRelative(String rel) {
-        if (!rel.equals(RunMarker.PATH) && !rel.startsWith(WORK + "/") && files.add(rel)) {
+        if (rel.equals(RunMarker.PATH) || rel.startsWith(WORK + "/") || files.contains(rel)) {
+            return;
+        }
+        if (Files.exists(dir.resolve(rel), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // Someone else's file where granular would write: replacing it would destroy it.
+            throw new BadInputException(dir.resolve(rel).toString(), 0, "exists and was not written by granular;"
+                    + " granular never replaces files it did not write: move it away or choose another --out");
+        }
+        if (files.add(rel)) {
             marker = marker.withFiles(List.copyOf(files));
             marker.write(dir);
         }

@@ -394,4 +394,18 @@ class OutputDirectoryTest {
 
         assertThat(tree(dir).keySet()).containsExactly(".granular/run.json");
     }
+
+    @Test
+    void aFileSomeoneElsePutWhereGranularWritesIsNeverReplaced() throws IOException {
+        Path dir = tmp.resolve("out");
+        finishedRun(dir, config(1));
+        OutputDirectory d = OutputDirectory.open(dir, "in2", config(2), 5, true, List.of());
+        Files.writeString(dir.resolve("README.md"), "my notes on this run");
+
+        assertThatThrownBy(() -> AtomicFiles.write(dir.resolve("README.md"), "# card"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("was not written by granular");
+        assertThat(dir.resolve("README.md")).hasContent("my notes on this run");
+        d.abandon(new BadInputException("stop"));
+        assertThat(dir.resolve("README.md")).hasContent("my notes on this run");
+    }
 }
