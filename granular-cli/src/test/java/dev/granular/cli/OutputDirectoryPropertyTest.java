@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * paid replies only ever grows.
  */
 class OutputDirectoryPropertyTest {
-    private static final int SEQUENCES = 6;
-    private static final int STEPS = 14;
+    private static final int SEQUENCES = 5;
+    private static final int STEPS = 12;
     private static final int ROWS = 6;
 
     @TempDir

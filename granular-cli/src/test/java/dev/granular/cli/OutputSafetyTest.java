@@ -6,12 +6,15 @@ import static dev.granular.cli.In2Fixtures.in2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.granular.teacher.testserver.FakeLlmServer;
+import dev.granular.teacher.testserver.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every command against outputs that would destroy data (issues 17.1, 17.2, 17.6, 11.10): an --out
  * that is, contains or lies inside an input; a user's folder that looks like granular output; the
- * rerun after bad input; paths in trainer files.
+ * rerun after bad input; paid replies of a stopped run; paths in trainer files.
  */
 class OutputSafetyTest {
     @TempDir
@@ -146,6 +149,45 @@ class OutputSafetyTest {
         assertThat(marker.path("command").asText()).isEqualTo("in2");
         assertThat(marker.path("files")).extracting(JsonNode::asText).contains("manifest.json", "README.md")
                 .doesNotContain("data/customers.csv", "report/q3.txt", "NOTES.md");
+    }
+
+    // --- 17.4 ---
+
+    @Test
+    void paidRepliesOfAStoppedRunAreNeverClearedByAnotherConfiguration() throws IOException {
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            AtomicLong asked = new AtomicLong();
+            server.script(r -> asked.incrementAndGet() > 3 ? Reply.status(401).message("stopped")
+                    : Reply.text("answer to " + r.lastUserMessage()));
+            Path prompts = tmp.resolve("prompts.jsonl");
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 8; i++) {
+                sb.append("{\"id\":\"p").append(i).append("\",\"prompt\":\"question ").append(i).append("\"}\n");
+            }
+            Files.writeString(prompts, sb.toString());
+            Path out = tmp.resolve("out");
+            List<String> generate = List.of("generate", "--in", prompts.toString(), "--model", "openai:test@" + server.baseUrl(),
+                    "--out", out.toString(), "--no-cache", "--concurrency", "1");
+            In2Fixtures.Run stopped = granular(generate);
+            assertThat(stopped.code()).as(stopped.all()).isEqualTo(1);
+            Path journal = out.resolve(".granular/journal.jsonl");
+            String paid = Files.readString(journal);
+            assertThat(paid).contains("answer to question 0");
+            TreeMap<String, byte[]> before = files(out);
+
+            List<String> other = new ArrayList<>(generate);
+            other.addAll(List.of("--temperature", "0.5"));
+            In2Fixtures.Run refused = granular(other);
+
+            assertThat(refused.code()).as(refused.all()).isEqualTo(2);
+            assertThat(refused.err()).contains("--overwrite").contains("paid replies");
+            assertThat(files(out).keySet()).isEqualTo(before.keySet());
+            assertThat(journal).hasContent(paid);
+
+            other.add("--overwrite");
+            granular(other);
+            assertThat(Files.readString(journal)).startsWith(paid);
+        }
     }
 
     // --- 17.6 ---
