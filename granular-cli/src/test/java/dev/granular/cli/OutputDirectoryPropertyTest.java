@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,26 +40,16 @@ class OutputDirectoryPropertyTest {
     @TempDir
     Path tmp;
 
-    FakeLlmServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = FakeLlmServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     @Test
     void noRunSequenceChangesFilesGranularDidNotWriteOrLosesAPaidReply() throws IOException {
-        for (long seed = 1; seed <= SEQUENCES; seed++) {
-            sequence(seed, tmp.resolve("seq-" + seed));
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            for (long seed = 1; seed <= SEQUENCES; seed++) {
+                sequence(server, seed, tmp.resolve("seq-" + seed));
+            }
         }
     }
 
-    private void sequence(long seed, Path root) throws IOException {
+    private static void sequence(FakeLlmServer server, long seed, Path root) throws IOException {
         Random rnd = new Random(seed);
         Path inputs = Files.createDirectories(root.resolve("inputs"));
         Path prompts = prompts(inputs.resolve("prompts.jsonl"));

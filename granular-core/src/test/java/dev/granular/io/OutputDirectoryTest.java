@@ -39,6 +39,15 @@ class OutputDirectoryTest {
         return m;
     }
 
+    /** An unfinished run of {@code command} and {@code config} in {@code dir}: one record in the shard in progress. */
+    static OutputDirectory unfinishedRun(Path dir, String command, Map<String, Object> config, boolean overwrite) {
+        OutputDirectory d = OutputDirectory.open(dir, command, config, 5, overwrite, List.of());
+        try (ShardWriter w = d.writer()) {
+            w.write("{\"id\":\"a\"}");
+        }
+        return d;
+    }
+
     /** A finished run of {@code config} in {@code dir}: one shard, report, card and manifest. */
     static OutputDirectory finishedRun(Path dir, Map<String, Object> config) throws IOException {
         OutputDirectory d = OutputDirectory.open(dir, "in2", config, 5, false, List.of());
@@ -101,10 +110,7 @@ class OutputDirectoryTest {
     @Test
     void theSameConfigurationResumesAndSeesAFinishedRun() throws IOException {
         Path dir = tmp.resolve("out");
-        OutputDirectory first = OutputDirectory.open(dir, "in2", config(1), 5, false, List.of());
-        try (ShardWriter w = first.writer()) {
-            w.write("{\"id\":\"a\"}");
-        }
+        OutputDirectory first = unfinishedRun(dir, "in2", config(1), false);
 
         OutputDirectory again = OutputDirectory.open(dir, "in2", config(1), 5, false, List.of());
         assertThat(again.complete()).isFalse();
@@ -148,10 +154,7 @@ class OutputDirectoryTest {
     @Test
     void anUnfinishedRunOfAnotherConfigurationIsProtectedToo() throws IOException {
         Path dir = tmp.resolve("out");
-        OutputDirectory d = OutputDirectory.open(dir, "in2", config(1), 5, false, List.of());
-        try (ShardWriter w = d.writer()) {
-            w.write("{\"id\":\"a\"}");
-        }
+        unfinishedRun(dir, "in2", config(1), false);
         assertThatThrownBy(() -> OutputDirectory.open(dir, "in2", config(2), 5, false, List.of()))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("--overwrite");
         assertThat(dir.resolve("data/.part-00000.jsonl.partial")).isRegularFile();
@@ -340,10 +343,7 @@ class OutputDirectoryTest {
     @Test
     void aFreshRunThatFailedOnBadInputLeavesNothingBehind() throws IOException {
         Path dir = tmp.resolve("out");
-        OutputDirectory d = OutputDirectory.open(dir, "export", config(1), 5, false, List.of());
-        try (ShardWriter w = d.rewriter()) {
-            w.write("{\"id\":\"a\"}");
-        }
+        OutputDirectory d = unfinishedRun(dir, "export", config(1), false);
         d.abandon(new BadInputException("in.jsonl", 2, "not JSON"));
 
         assertThat(dir).doesNotExist();
@@ -356,10 +356,7 @@ class OutputDirectoryTest {
         Path dir = Files.createDirectories(tmp.resolve("out"));
         finishedRun(dir, config(1));
         Files.writeString(dir.resolve("NOTES.txt"), "mine");
-        OutputDirectory d = OutputDirectory.open(dir, "export", config(2), 5, true, List.of());
-        try (ShardWriter w = d.rewriter()) {
-            w.write("{\"id\":\"a\"}");
-        }
+        OutputDirectory d = unfinishedRun(dir, "export", config(2), true);
         d.abandon(new BadInputException("in.jsonl", 2, "not JSON"));
 
         assertThat(tree(dir).keySet()).containsExactly(".granular/run.json", "NOTES.txt");
@@ -369,10 +366,7 @@ class OutputDirectoryTest {
     @Test
     void aResumedRunThatFailsKeepsItsRecords() throws IOException {
         Path dir = tmp.resolve("out");
-        OutputDirectory first = OutputDirectory.open(dir, "in2", config(1), 5, false, List.of());
-        try (ShardWriter w = first.writer()) {
-            w.write("{\"id\":\"a\"}");
-        }
+        unfinishedRun(dir, "in2", config(1), false);
         OutputDirectory again = OutputDirectory.open(dir, "in2", config(1), 5, false, List.of());
         again.abandon(new BadInputException("in.jsonl", 2, "not JSON"));
 
