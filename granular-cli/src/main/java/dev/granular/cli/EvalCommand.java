@@ -63,7 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
 
-    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    @Option(names = "--overwrite", description = OutputHelp.OVERWRITE)
     boolean overwrite;
 
     @Override

@@ -95,7 +95,7 @@ public final class ExportCommand implements Callable<Integer> {
             + "token itself. By default they go to rejected.jsonl with the message and token named.")
     boolean allowSpecialText;
 
-    @Option(names = "--overwrite", description = "Replace a different export in --out.")
+    @Option(names = "--overwrite", description = OutputHelp.OVERWRITE)
     boolean overwrite;
 
     @Override

@@ -117,7 +117,7 @@ public final class In2Command implements Callable<Integer> {
     @Option(names = "--shard-size", paramLabel = "N", defaultValue = "10000", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
 
-    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    @Option(names = "--overwrite", description = OutputHelp.OVERWRITE)
     boolean overwrite;
 
     @Override

@@ -4,6 +4,7 @@ import dev.granular.export.Inspector;
 import dev.granular.export.Labeler;
 import dev.granular.export.LossMask;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
@@ -78,6 +79,14 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (html != null) {
+            List<Path> inputs = new ArrayList<>(in);
+            inputs.add(tokenizer);
+            if (chatTemplate != null) {
+                inputs.add(chatTemplate);
+            }
+            OutputOverlap.check("--html", html, inputs);
+        }
         ChatTemplate template = ChatTemplate.load(tokenizer, chatTemplate);
         List<Inspector.Entry> entries = new ArrayList<>();
         try (Tokenizer tok = Tokenizers.load(tokenizer.toString()); Stream<TrainingRecord> records = RecordReader.read(in)) {

@@ -112,7 +112,8 @@ public final class DistillJob {
                     + l.words() + "\"): the training data would carry the strategy it is meant to erase");
         });
         PriceTable prices = PriceTable.builtIn(spec.prices());
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "distill", identity(spec), spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "distill", identity(spec), spec.shardSize(), spec.overwrite(),
+                spec.tasks());
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         List<LlmClient> clients = new ArrayList<>();

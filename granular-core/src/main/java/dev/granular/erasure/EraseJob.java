@@ -66,7 +66,8 @@ public final class EraseJob {
         identity.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         // a first pass only checks every row, so bad input stops the run before the output folder is touched
         JsonlInput.check(spec.in(), EraseInput.format(spec.format()), spec.limit());
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "erase", identity, spec.shardSize(), spec.overwrite(),
+                spec.in());
         Map<String, PromptCount> counts = new LinkedHashMap<>();
         long[] records = {0};
         try (ShardWriter w = dir.rewriter()) {

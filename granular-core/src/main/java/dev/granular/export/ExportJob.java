@@ -67,7 +67,18 @@ public final class ExportJob {
         identity.put("format", spec.format().wireName());
         identity.put("input", JsonlInput.manifestValue(spec.in()));
         identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(),
+                spec.in());
+        try {
+            return write(spec, dir, identity, started, progress);
+        } catch (RuntimeException e) {
+            dir.abandon(e);
+            throw e;
+        }
+    }
+
+    private static Result write(Spec spec, OutputDirectory dir, Map<String, Object> identity, Instant started,
+                                LongConsumer progress) {
         long records = 0;
         long exported = 0;
         Map<String, Long> byReason = new TreeMap<>();
@@ -125,15 +136,20 @@ public final class ExportJob {
         return new Result(records, exported, nRejected, byReason);
     }
 
-    /** The config a trainer needs to read the rows exactly as granular marked them. */
+    /**
+     * The config a trainer needs to read the rows exactly as granular marked them. Its paths are
+     * relative to the output folder, so the folder can be moved or copied to the training machine.
+     */
     private static void writeTrainerFiles(OutputDirectory dir, Spec spec) {
-        String dataPath = dir.dataDir().toAbsolutePath().toString();
+        String dataPath = "data";
         switch (spec.format()) {
             case AXOLOTL -> AtomicFiles.write(dir.dir().resolve("axolotl.yaml"), """
                     # Dataset stanza for axolotl: merge it into your config.
                     # train / train_detail carry granular's loss masks; train_detail end offsets are inclusive
                     # code points (axolotl's convention). roles_to_train is empty on purpose: the per-message
                     # flags decide. train_on_eos: turn trains the end-of-turn token of each trained turn.
+                    # path is relative to this folder (granular writes no absolute paths): run axolotl from
+                    # this folder, or put the folder's location in front of it.
                     datasets:
                       - path: %s
                         type: chat_template
@@ -184,10 +200,12 @@ public final class ExportJob {
         }
         md.append(switch (spec.format()) {
             case OPENAI -> "Upload `data/*.jsonl` as an OpenAI fine-tuning file; `weight` 0/1 marks which assistant messages are trained.\n";
-            case AXOLOTL -> "Merge `axolotl.yaml` into your axolotl config (type `chat_template`, per-message `train` and `train_detail`).\n";
+            case AXOLOTL -> "Merge `axolotl.yaml` into your axolotl config (type `chat_template`, per-message `train` and `train_detail`). "
+                    + "Its `path: data` is relative to this folder: run axolotl from here, or put the folder's location in front.\n";
             case TRL -> "Load with `datasets.load_dataset(\"json\", data_files=\"data/*.jsonl\")` and train with TRL's SFTTrainer: "
                     + "prompt/completion rows train the completion only; messages rows need `assistant_only_loss=True`.\n";
-            case LLAMAFACTORY -> "Copy the entry of `dataset_info.json` into LLaMA-Factory's `data/dataset_info.json` and keep "
+            case LLAMAFACTORY -> "Point LLaMA-Factory's `dataset_dir` at this folder (the entry's `file_name: data` is relative to it), "
+                    + "or copy the entry into your own `dataset_info.json` with the folder's location in front of `data`; keep "
                     + "`mask_history: false` and `train_on_prompt: false` (the defaults).\n";
         });
         return md.toString();

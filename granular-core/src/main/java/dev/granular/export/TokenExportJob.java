@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -169,8 +168,23 @@ public final class TokenExportJob {
         identity.put("truncation", spec.truncation().wireName());
         identity.put("pack", spec.pack());
         identity.put("file_format", spec.fileFormat().wireName());
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite());
-        clearParquet(dir.dataDir());
+        List<Path> inputs = new ArrayList<>(spec.in());
+        inputs.add(spec.tokenizer());
+        if (spec.chatTemplate() != null) {
+            inputs.add(spec.chatTemplate());
+        }
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
+        try {
+            return write(spec, labeler, dir, identity, started, progress);
+        } catch (RuntimeException e) {
+            dir.abandon(e);
+            throw e;
+        }
+    }
+
+    private static Result write(Spec spec, Labeler labeler, OutputDirectory dir, Map<String, Object> identity, Instant started,
+                                LongConsumer progress) {
+        dir.clearData();
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         Stats st = new Stats();
         StringBuilder rejected = new StringBuilder();
@@ -415,22 +429,6 @@ public final class TokenExportJob {
         return (t.source() == null ? "given in code" : "of `" + t.source() + "`") + " (" + t.fingerprint() + ")";
     }
 
-    private static void clearParquet(Path dataDir) {
-        try {
-            Files.createDirectories(dataDir);
-            try (Stream<Path> s = Files.list(dataDir)) {
-                for (Path p : s.toList()) {
-                    String n = p.getFileName().toString();
-                    if (n.endsWith(".parquet") || n.endsWith(".parquet.partial")) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dataDir, e);
-        }
-    }
-
     private static final class Stats {
         long records;
         long examples;
@@ -539,6 +537,7 @@ public final class TokenExportJob {
         public void write(int[][] row) throws IOException {
             if (current == null) {
                 partial = dataDir.resolve(String.format(Locale.ROOT, ".part-%05d.parquet.partial", shard));
+                OutputDirectory.claim(partial);
                 Files.deleteIfExists(partial);
                 current = new IntListParquetWriter(partial, columns, metadata);
             }
@@ -550,8 +549,7 @@ public final class TokenExportJob {
 
         private void finishShard() throws IOException {
             current.close();
-            Files.move(partial, dataDir.resolve(String.format(Locale.ROOT, "part-%05d.parquet", shard)),
-                    StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.move(partial, dataDir.resolve(String.format(Locale.ROOT, "part-%05d.parquet", shard)));
             current = null;
             shard++;
             inShard = 0;

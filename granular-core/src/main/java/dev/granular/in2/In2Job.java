@@ -146,7 +146,9 @@ public final class In2Job {
                 identity.put("teacher", Map.of("model", spec.teacher().model().toString(), "params", spec.teacher().params().toJson(),
                         "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));
             }
-            OutputDirectory dir = OutputDirectory.open(spec.out(), "in2", identity, spec.shardSize(), spec.overwrite());
+            OutputDirectory dir = OutputDirectory.open(spec.out(), "in2", identity, spec.shardSize(), spec.overwrite(),
+                    java.util.stream.Stream.of(spec.corpus().stream(), spec.exclude().stream(), java.util.stream.Stream.ofNullable(spec.general()))
+                            .flatMap(s -> s).toList());
             if (dir.complete()) {
                 var m = dir.manifest();
                 Map<String, Long> byKind = new LinkedHashMap<>();
@@ -162,7 +164,7 @@ public final class In2Job {
             try {
                 return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
-                dir.abandon();
+                dir.abandon(e);
                 throw e;
             } finally {
                 pool.shutdownNow();

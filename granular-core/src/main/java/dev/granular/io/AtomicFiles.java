@@ -12,7 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Writes a file through a temporary sibling that is renamed over the target when complete. */
+/**
+ * Writes a file through a temporary sibling that is renamed over the target when complete.
+ * A target inside an open {@link OutputDirectory} is recorded there as granular's ({@link OutputDirectory#claim}).
+ */
 public final class AtomicFiles {
 
     /** Produces the bytes of a file. */
@@ -33,6 +36,8 @@ public final class AtomicFiles {
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
+        // Listed before it exists (its temporary sibling too, by name): --overwrite then finds it even after a kill.
+        OutputDirectory.claim(absolute);
         Path dir = absolute.getParent();
         Files.createDirectories(dir);
         // Not Files.createTempFile: that makes the file owner-only, and reports are meant to be shared.
@@ -69,6 +74,7 @@ public final class AtomicFiles {
 
     /** Renames {@code tmp} onto {@code target} atomically where the file system can. */
     public static void move(Path tmp, Path target) throws IOException {
+        OutputDirectory.claim(target);
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -13,47 +13,66 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The output directory every command writes, and its resume rules.
+ * The output directory every command writes, and its resume and replace rules.
  *
  * <pre>
  * DIR/data/part-00000.jsonl ...   shards of {@code shardSize} records, cut by record index
  * DIR/manifest.json               written last: its presence means the run finished
  * DIR/README.md                   the dataset card
  * DIR/report/                     summary.json and plots
- * DIR/.granular/run.json          the run's configuration fingerprint (for resume)
- * DIR/.granular/                  work files (deleted when the run finishes)
+ * DIR/.granular/run.json          the marker: command, run id, configuration fingerprint, files written
+ * DIR/.granular/*.jsonl           journals of paid LLM replies: never deleted by granular
+ * DIR/.granular/work/             work files (deleted when the run finishes)
  * </pre>
  *
  * <p>A run's identity is a fingerprint of the options that change its output (never threads,
  * concurrency, rate limits or budgets). Opening a directory that holds a run with the same
- * fingerprint resumes it; a different one is refused unless {@code overwrite}.
+ * fingerprint resumes it; a different one is refused unless {@code overwrite}, and then only the
+ * files listed in the marker are deleted: never a file granular did not write, never a journal.
+ * A non-empty folder without the marker is refused even with {@code overwrite}.
+ *
+ * <p>Every file written under an open output directory through {@link AtomicFiles} or
+ * {@link ShardWriter} is recorded in the marker before it is created ({@link #claim}), so the
+ * list holds even for a run that was killed.
  */
 public final class OutputDirectory {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final Pattern SHARD = Pattern.compile("part-(\\d{5,})\\.jsonl");
+    private static final String WORK = ".granular/work";
+    /** Output directories open in this process, by absolute path: where {@link #claim} records files. */
+    private static final Map<Path, OutputDirectory> OPEN = new ConcurrentHashMap<>();
 
     private final Path dir;
-    private final String fingerprint;
+    private final Path key;
     private final int shardSize;
     private final boolean complete;
     private final boolean fresh;
     private final boolean created;
+    private RunMarker marker;
+    private final Set<String> files;
 
-    private OutputDirectory(Path dir, String fingerprint, int shardSize, boolean complete, boolean fresh, boolean created) {
+    private OutputDirectory(Path dir, RunMarker marker, int shardSize, boolean complete, boolean fresh, boolean created) {
         this.created = created;
         this.dir = dir;
-        this.fingerprint = fingerprint;
+        this.key = dir.toAbsolutePath().normalize();
+        this.marker = marker;
+        this.files = new TreeSet<>(marker.files());
         this.shardSize = shardSize;
         this.complete = complete;
         this.fresh = fresh;
@@ -62,63 +81,99 @@ public final class OutputDirectory {
     /**
      * Opens {@code dir} for a run whose output-changing configuration is {@code config}.
      *
-     * @throws BadInputException when {@code dir} holds something else and {@code overwrite} is false
+     * @param inputs every file or folder the run reads: {@code dir} may not be, contain or lie inside one
+     * @throws BadInputException when {@code dir} overlaps an input, is not granular's, or holds another run and
+     *                           {@code overwrite} is false
      */
-    public static OutputDirectory open(Path dir, String command, Map<String, Object> config, int shardSize, boolean overwrite) {
+    public static OutputDirectory open(Path dir, String command, Map<String, Object> config, int shardSize, boolean overwrite,
+                                       Collection<Path> inputs) {
         if (shardSize < 1) {
             throw new BadInputException("--shard-size must be at least 1, got " + shardSize);
         }
+        OutputOverlap.check(dir, inputs);
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("command", command);
         identity.put("shard_size", shardSize);
         identity.put("config", config);
         String fp = fingerprint(identity);
-        Path state = dir.resolve(".granular").resolve("run.json");
         try {
             if (Files.isRegularFile(dir)) {
                 throw new BadInputException(dir.toString(), 0, "--out must be a directory, not a file");
             }
             boolean created = !Files.exists(dir);
-            boolean fresh = created || isEmpty(dir);
-            if (!fresh) {
-                String existing = Files.isRegularFile(state) ? JSON.readTree(state.toFile()).path("fingerprint").asText() : null;
-                boolean ours = existing != null || Files.exists(dir.resolve("manifest.json"));
-                if (!fp.equals(existing) && existing != null && !Files.exists(dir.resolve("manifest.json"))
-                        && !hasRecords(dir.resolve("data"))) {
-                    // A run that failed before writing any record (bad input, say): nothing to protect.
-                    clear(dir);
-                    existing = null;
-                    ours = false;
-                    fresh = true;
+            RunMarker previous = null;
+            if (!created && !isEmpty(dir)) {
+                previous = RunMarker.read(dir);
+                if (previous == null) {
+                    throw new BadInputException(dir.toString(), 0, "is not empty and not a granular output directory (it has no "
+                            + RunMarker.PATH + "); granular never deletes files it did not write, "
+                            + (overwrite ? "so --overwrite does not apply: " : "") + "choose an empty or new --out");
                 }
-                if (!fresh && !fp.equals(existing)) {
-                    if (!overwrite) {
-                        throw new BadInputException(dir.toString(), 0, ours
-                                ? "holds a run with a different configuration; use --overwrite to replace it, or another --out"
-                                : "is not empty and not a granular output directory; choose another --out");
+                if (!fp.equals(previous.fingerprint())) {
+                    if (!holdsNothingOfValue(dir, previous)) {
+                        if (!overwrite) {
+                            throw new BadInputException(dir.toString(), 0, "holds a run with a different configuration; use --overwrite to replace the"
+                                    + " files it wrote (paid replies in .granular/*.jsonl are kept), or another --out (it holds granular "
+                                    + previous.command() + " run " + previous.runId() + ", started " + previous.created() + ")");
+                        }
                     }
-                    if (!ours) {
-                        throw new BadInputException(dir.toString(), 0,
-                                "is not empty and not a granular output directory; --overwrite only replaces granular output");
-                    }
-                    clear(dir);
-                    fresh = true;
+                    // A run that failed before writing anything worth keeping (bad input, say), or --overwrite.
+                    deleteOwn(dir, previous.files());
+                    previous = null;
                 }
             }
+            boolean fresh = previous == null;
+            RunMarker marker = fresh
+                    ? new RunMarker(command, UUID.randomUUID().toString(), fp, identity, Instant.now().toString(), List.of())
+                    : previous;
             Files.createDirectories(dir.resolve("data"));
-            Files.createDirectories(state.getParent());
-            if (!Files.isRegularFile(state)) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("fingerprint", fp);
-                s.put("identity", identity);
-                s.put("created", Instant.now().toString());
-                AtomicFiles.write(state, JSON.writeValueAsString(s));
+            if (fresh) {
+                marker.write(dir);
             }
-            boolean complete = Files.isRegularFile(dir.resolve("manifest.json"));
-            return new OutputDirectory(dir, fp, shardSize, complete, fresh, created);
+            boolean complete = marker.files().contains("manifest.json") && Files.isRegularFile(dir.resolve("manifest.json"));
+            OutputDirectory out = new OutputDirectory(dir, marker, shardSize, complete, fresh, created);
+            OPEN.put(out.key, out);
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output directory " + dir, e);
         }
+    }
+
+    /**
+     * Records {@code file} as written by granular, before it is created, when it lies in an output
+     * directory open in this process (otherwise does nothing). {@link AtomicFiles} and
+     * {@link ShardWriter} call this; code that creates files in an output directory some other way
+     * must call it first, or {@code --overwrite} will leave those files alone.
+     */
+    public static void claim(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        for (Path p = abs.getParent(); p != null; p = p.getParent()) {
+            OutputDirectory d = OPEN.get(p);
+            if (d != null) {
+                d.claimRelative(relative(p, abs));
+                return;
+            }
+        }
+    }
+
+    private synchronized void claimRelative(String rel) {
+        if (rel.equals(RunMarker.PATH) || rel.startsWith(WORK + "/") || files.contains(rel)) {
+            return;
+        }
+        if (Files.exists(dir.resolve(rel), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // Someone else's file where granular would write: replacing it would destroy it.
+            throw new BadInputException(dir.resolve(rel).toString(), 0, "exists and was not written by granular;"
+                    + " granular never replaces files it did not write: move it away or choose another --out");
+        }
+        if (files.add(rel)) {
+            marker = marker.withFiles(List.copyOf(files));
+            marker.write(dir);
+        }
+    }
+
+    /** The run id in the marker: new for each fresh run, kept by resumes. */
+    public String runId() {
+        return marker.runId();
     }
 
     /** Whether a previous run with this configuration already finished here. */
@@ -127,7 +182,7 @@ public final class OutputDirectory {
     }
 
     public String fingerprint() {
-        return fingerprint;
+        return marker.fingerprint();
     }
 
     public Path dir() {
@@ -144,7 +199,7 @@ public final class OutputDirectory {
 
     /** A scratch folder for the run's work files, removed by {@link #finish}. */
     public Path workDir() {
-        return dir.resolve(".granular").resolve("work");
+        return dir.resolve(WORK);
     }
 
     public int shardSize() {
@@ -165,19 +220,26 @@ public final class OutputDirectory {
      * removed first; a crash during the rewrite is repaired by the next run's rewrite.
      */
     public ShardWriter rewriter() {
+        clearData();
+        return ShardWriter.resume(dataDir(), shardSize);
+    }
+
+    /** Deletes the record files granular wrote in {@code data/} (any format); files others put there stay. */
+    public void clearData() {
         try {
-            try (Stream<Path> s = Files.list(dataDir())) {
-                for (Path p : s.toList()) {
-                    String n = p.getFileName().toString();
-                    if (SHARD.matcher(n).matches() || n.endsWith(".jsonl.partial")) {
-                        Files.delete(p);
-                    }
+            for (String rel : ownFiles()) {
+                if (rel.startsWith("data/")) {
+                    Files.deleteIfExists(dir.resolve(rel));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear " + dataDir(), e);
         }
-        return ShardWriter.resume(dataDir(), shardSize);
+    }
+
+    /** The files this run and its resumed predecessors wrote here (relative, '/'-separated). */
+    public synchronized List<String> ownFiles() {
+        return List.copyOf(files);
     }
 
     /** The finished shards, in order. */
@@ -199,27 +261,58 @@ public final class OutputDirectory {
             deleteTree(workDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the manifest in " + dir, e);
+        } finally {
+            OPEN.remove(key, this);
         }
     }
 
     /**
-     * Cleans up after a run that failed: a directory this run created and wrote no record
-     * into is removed entirely, so bad input leaves nothing behind; otherwise only the work
-     * files go, and the records stay for a resume.
+     * Cleans up after a run that failed with {@code cause}. A fresh run (nothing of an earlier run
+     * of this configuration was here) that failed on bad input, or wrote no record, removes every
+     * file it wrote, so that the corrected rerun (another configuration: the input changed) finds
+     * nothing to protect; a folder it created and left empty goes too. Otherwise only the work files
+     * go, and the records stay for a resume. Journals of paid replies always stay.
      */
-    public void abandon() {
+    public void abandon(Throwable cause) {
         try {
-            if (fresh && !hasRecords(dataDir())) {
-                if (created) {
-                    deleteTree(dir);
-                } else {
-                    clear(dir);
+            if (fresh && (cause instanceof BadInputException || !hasRecords(dir, ownFiles()))) {
+                List<String> written = ownFiles();
+                synchronized (this) {
+                    files.clear();
+                    marker = marker.withFiles(List.of());
                 }
+                deleteOwn(dir, written);
+                marker.write(dir);
+                removeIfNothingLeft();
             } else {
                 deleteTree(workDir());
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // Cleanup is best effort: the run already failed, and that error is the one to report.
+        } finally {
+            OPEN.remove(key, this);
+        }
+    }
+
+    /** After {@link #abandon}: a folder holding nothing but the marker (and empty journals) returns to how it was. */
+    private void removeIfNothingLeft() throws IOException {
+        List<Path> left;
+        try (Stream<Path> s = Files.walk(dir)) {
+            left = s.filter(Files::isRegularFile).toList();
+        }
+        for (Path p : left) {
+            String rel = relative(dir, p);
+            if (!rel.equals(RunMarker.PATH) && !(isJournal(rel) && Files.size(p) == 0)) {
+                return;
+            }
+        }
+        if (created) {
+            deleteTree(dir);
+        } else {
+            for (Path p : left) {
+                Files.delete(p);
+            }
+            pruneEmptyDirectories(dir, List.of(RunMarker.PATH, "data/x", "report/x"));
         }
     }
 
@@ -252,19 +345,49 @@ public final class OutputDirectory {
         }
     }
 
-    /** Whether {@code dataDir} holds any record bytes (sealed or in progress). */
-    private static boolean hasRecords(Path dataDir) throws IOException {
-        if (!Files.isDirectory(dataDir)) {
+    /**
+     * Whether the run listed as {@code files} left nothing anyone would miss: no finished manifest,
+     * no record bytes, no paid reply. Such a folder (a run that failed at once) is reused without
+     * {@code --overwrite}.
+     */
+    private static boolean holdsNothingOfValue(Path dir, RunMarker run) throws IOException {
+        return !(run.files().contains("manifest.json") && Files.exists(dir.resolve("manifest.json")))
+                && !hasRecords(dir, run.files()) && !hasPaidReplies(dir);
+    }
+
+    /** Whether any of {@code files} under {@code data/} holds bytes (sealed or in progress). */
+    private static boolean hasRecords(Path dir, List<String> files) throws IOException {
+        for (String rel : files) {
+            Path p = dir.resolve(rel);
+            if (rel.startsWith("data/") && Files.isRegularFile(p) && Files.size(p) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a journal in {@code .granular/} holds any reply. */
+    private static boolean hasPaidReplies(Path dir) throws IOException {
+        Path state = dir.resolve(".granular");
+        if (!Files.isDirectory(state)) {
             return false;
         }
-        try (Stream<Path> s = Files.list(dataDir)) {
+        try (Stream<Path> s = Files.list(state)) {
             for (Path p : s.toList()) {
-                if (Files.isRegularFile(p) && Files.size(p) > 0) {
+                if (isJournal(relative(dir, p)) && Files.size(p) > 0) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Journals ({@code .granular/NAME.jsonl}: the teacher's and student's replies, calibration) hold
+     * paid LLM replies; a rerun reuses them, so granular never deletes them, {@code --overwrite} included.
+     */
+    static boolean isJournal(String rel) {
+        return rel.startsWith(".granular/") && rel.indexOf('/', ".granular/".length()) < 0 && rel.endsWith(".jsonl");
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
@@ -273,10 +396,55 @@ public final class OutputDirectory {
         }
     }
 
-    private static void clear(Path dir) throws IOException {
-        for (String name : List.of("data", "report", ".granular", "manifest.json", "README.md", "failed.jsonl", "rejected.jsonl")) {
-            deleteTree(dir.resolve(name));
+    /**
+     * Deletes the files granular listed as written (with the temporary siblings {@link AtomicFiles}
+     * may have left when killed) and the work folder, then the folders this leaves empty. Journals and
+     * every file not listed stay.
+     */
+    private static void deleteOwn(Path dir, List<String> files) throws IOException {
+        for (String rel : files) {
+            if (isJournal(rel) || rel.equals(RunMarker.PATH)) {
+                continue;
+            }
+            Path p = dir.resolve(rel).normalize();
+            if (!p.startsWith(dir.normalize()) || Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue; // a hand-edited marker cannot make granular delete outside the folder, or a folder
+            }
+            Files.deleteIfExists(p);
+            Path parent = p.getParent();
+            if (Files.isDirectory(parent)) {
+                String tmpPrefix = "." + p.getFileName() + ".";
+                try (Stream<Path> s = Files.list(parent)) {
+                    for (Path t : s.toList()) {
+                        String n = t.getFileName().toString();
+                        if (n.startsWith(tmpPrefix) && n.endsWith(".tmp")) {
+                            Files.deleteIfExists(t);
+                        }
+                    }
+                }
+            }
         }
+        deleteTree(dir.resolve(WORK));
+        pruneEmptyDirectories(dir, files);
+    }
+
+    /** Removes the folders of {@code files} (deepest first, never {@code dir} itself) that are now empty. */
+    private static void pruneEmptyDirectories(Path dir, List<String> files) throws IOException {
+        Set<Path> folders = new TreeSet<>(Comparator.comparingInt(Path::getNameCount).reversed().thenComparing(Path::toString));
+        for (String rel : files) {
+            for (Path p = dir.resolve(rel).getParent(); p != null && p.startsWith(dir) && !p.equals(dir); p = p.getParent()) {
+                folders.add(p);
+            }
+        }
+        for (Path f : folders) {
+            if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && isEmpty(f)) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    private static String relative(Path dir, Path file) {
+        return dir.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize()).toString().replace('\\', '/');
     }
 
     /** Removes {@code p} and everything under it; nothing when it does not exist. */

@@ -124,7 +124,9 @@ public final class ShardWriter implements AutoCloseable {
     public void write(String jsonLine) {
         try {
             if (out == null) {
-                out = Files.newOutputStream(partialPath(dataDir, (int) (next / shardSize)),
+                Path partial = partialPath(dataDir, (int) (next / shardSize));
+                OutputDirectory.claim(partial);
+                out = Files.newOutputStream(partial,
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
             }
             byte[] bytes = (jsonLine + "\n").getBytes(StandardCharsets.UTF_8);

@@ -92,7 +92,8 @@ public final class EvalJob {
         identity.put("model", spec.model() == null ? null : spec.model().toString());
         identity.put("predictions_sha256", spec.predictions() == null ? null : CorpusReader.fingerprint(List.of(spec.predictions())));
         identity.put("max_tokens", spec.maxTokens());
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "eval", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "eval", identity, spec.shardSize(), spec.overwrite(),
+                java.util.stream.Stream.of(spec.probes(), spec.predictions()).filter(java.util.Objects::nonNull).toList());
         PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
         CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
         List<String> replies;
@@ -102,7 +103,7 @@ public final class EvalJob {
             try {
                 replies = Predictions.align(spec.predictions(), ids);
             } catch (RuntimeException e) {
-                dir.abandon();
+                dir.abandon(e);
                 throw e;
             }
         } else {

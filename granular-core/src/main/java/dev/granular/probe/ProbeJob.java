@@ -91,7 +91,8 @@ public final class ProbeJob {
         identity.put("depths", spec.depths());
         identity.put("needle", spec.needle() == null ? null : List.of(spec.needle().sentence(), spec.needle().question(),
                 spec.needle().answer()));
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "probe", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "probe", identity, spec.shardSize(), spec.overwrite(),
+                java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(spec.pieces()), spec.corpus().stream()).toList());
         try (Tokenizer tok = Tokenizers.load(spec.tokenizer()); ShardWriter w = dir.writer()) {
             TokenCounter counter = new TokenCounter(tok);
             Result r = spec.task().isVal() ? val(spec, counter, w, progress) : needle(spec, counter, w, progress);
@@ -108,7 +109,7 @@ public final class ProbeJob {
             dir.finish(m);
             return r;
         } catch (RuntimeException e) {
-            dir.abandon();
+            dir.abandon(e);
             throw e;
         }
     }

@@ -118,7 +118,8 @@ public final class SelfCorrectJob {
         List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());
         Judge.parse(spec.judge(), s -> null); // a bad --judge fails here, before anything is opened or sent
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "self-correct", identity(spec, phrases), spec.shardSize(),
+                spec.overwrite(), java.util.stream.Stream.concat(spec.tasks().stream(), java.util.stream.Stream.ofNullable(spec.verifyPhrases())).toList());
         PriceTable prices = PriceTable.builtIn(spec.prices());
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         List<LlmClient> clients = new ArrayList<>();

@@ -124,7 +124,8 @@ public final class GenerateJob {
         identity.put("json_schema", spec.jsonSchema() == null ? null : spec.jsonSchema().toString());
         identity.put("input", JsonlInput.manifestValue(spec.in()));
         identity.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite());
+        OutputDirectory dir = OutputDirectory.open(spec.out(), "generate", identity, spec.shardSize(), spec.overwrite(),
+                spec.in());
 
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
