@@ -1,5 +1,6 @@
 package dev.granular.in2;
 
+import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.CorpusReader;
@@ -27,8 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -153,25 +152,20 @@ public final class In2Job {
                 return new Result(spec.out(), config.examples(), 0, true, true, byKind,
                         m.path("counts").path("context_tokens").asLong(), Duration.between(started, Instant.now()), Map.of());
             }
-            ExecutorService pool = Executors.newFixedThreadPool(spec.threads(), r -> {
-                Thread t = new Thread(r, "granular-in2");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
+            // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
+            // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
+            try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
                 return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
                 dir.abandon();
                 throw e;
-            } finally {
-                pool.shutdownNow();
             }
         }
     }
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
                                        Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
-                                       ExecutorService pool, Instant started) {
+                                       WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
         CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
         CostMeter meter = null;
@@ -198,7 +192,7 @@ public final class In2Job {
                 }
                 if (teacher != null) {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
-                    try (ExecutorService vpool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
                                 listener, seenQuestions(dir));
                     }
@@ -279,7 +273,7 @@ public final class In2Job {
                        Map<String, Long> skipped, long segments) {
     }
 
-    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, ExecutorService pool) {
+    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, WorkerPool pool) {
         SegmentTokens tokens = new SegmentTokens(tokenizer);
         Segmenter segmenter = new Segmenter(config.segmentTokens());
         DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
@@ -323,7 +317,7 @@ public final class In2Job {
     }
 
     private static void submit(List<Document> docs, ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight,
-                               ExecutorService pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
+                               WorkerPool pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
                                Decontaminator decon, AtomicLong dropped) {
         for (Document d : docs) {
             inFlight.add(pool.submit(() -> {
@@ -348,7 +342,7 @@ public final class In2Job {
      * order. With {@code seen} (teacher questions), a question that repeats an earlier one is
      * drawn again here, in index order, so which one counts as the repeat never depends on timing.
      */
-    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int parallel, Listener listener,
+    private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, Listener listener,
                                  java.util.Set<String> seen) {
         final int batch = seen != null ? 1 : 8;
         ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
