@@ -1,6 +1,9 @@
 package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Job;
 import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.Message;
@@ -17,8 +20,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The child JVM of {@link TokenExportStopStressTest}: token exports, each loading and closing its
- * own tokenizer, stopped by an error at a random record with 2-8 labelling threads. Per run it
+ * The child JVM of {@link StopOnErrorStressTest}: token exports (and every {@link #IN2_EVERY}th run an
+ * IN2 run), each loading and closing its own tokenizer, stopped by an error at a random record with
+ * 2-8 worker threads. Per run it
  * prints the exit code the CLI would give (2 bad input, 3 stopped early, 1 anything else) and
  * whether anything was left in --out; every {@link #RERUN_EVERY}th run, also whether the same
  * export, rerun after fixing the cause, succeeds. The lines go to standard error, with any stack
@@ -31,16 +35,18 @@ import java.util.SplittableRandom;
  *
  * <p>Arguments: work directory, runs, seed.
  */
-public final class TokenExportStopChild {
+public final class StopOnErrorChild {
     /** Records per input; the stop lands among them. */
     private static final int RECORDS = 120;
     /** Every this many runs, the cause is fixed and the export rerun into the same --out. */
     static final int RERUN_EVERY = 4;
+    /** Every this many runs, the run is an IN2 one instead of an export. */
+    static final int IN2_EVERY = 3;
     /** Above every ordinary record (at most ~7,500 byte tokens), below the long one (~28,000). */
     private static final int MAX_LENGTH = 12_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private TokenExportStopChild() {
+    private StopOnErrorChild() {
     }
 
     public static void main(String[] args) throws IOException {
@@ -56,6 +62,10 @@ public final class TokenExportStopChild {
             TokenExportJob.FileFormat ff = rnd.nextBoolean() ? TokenExportJob.FileFormat.PARQUET : TokenExportJob.FileFormat.JSONL;
             Path in = work.resolve("in-" + run);
             Path out = work.resolve("out-" + run);
+            if (run % IN2_EVERY == IN2_EVERY - 1) {
+                ok &= in2(work, run, tokenizer, threads, stopAt);
+                continue;
+            }
             List<String> lines = lines(rnd, stopAt, badLine);
             write(in, lines);
             long t0 = System.nanoTime();
@@ -75,7 +85,7 @@ public final class TokenExportStopChild {
                 rerun = "; rerun exit " + again + (finished ? "" : ", NO manifest");
             }
             ok &= good;
-            System.err.printf("run %d: %d threads, %s at record %d, %s: exit %d, %s%s  (%d ms)%s%n", run, threads,
+            System.err.printf("run %d: export, %d threads, %s at record %d, %s: exit %d, %s%s  (%d ms)%s%n", run, threads,
                     badLine ? "bad line" : "too long", stopAt, ff.wireName(), exit, clean ? "nothing left" : "LEFT " + out, rerun,
                     (System.nanoTime() - t0) / 1_000_000, good ? "" : "  <-- WRONG");
         }
@@ -83,11 +93,37 @@ public final class TokenExportStopChild {
         System.exit(ok ? 0 : 1);
     }
 
-    /** Exit code the CLI maps the outcome to. */
+    /**
+     * An IN2 run whose corpus has a line that is not JSON at document {@code stopAt}: the main thread
+     * stops on it while workers tokenize the documents before it.
+     */
+    private static boolean in2(Path work, int run, Path tokenizer, int threads, int stopAt) throws IOException {
+        Path corpus = work.resolve("corpus-" + run + ".jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            lines.add(i == stopAt ? "{\"text\": \"broken" : JSON.writeValueAsString(Map.of("text", TokenExportJobTest.context(5 + i % 20))));
+        }
+        Files.write(corpus, lines);
+        Path out = work.resolve("out-" + run);
+        long t0 = System.nanoTime();
+        int exit = exitCode(() -> In2Job.run(new In2Job.Spec(List.of(corpus), CorpusOptions.defaults(), List.of(), null, tokenizer.toString(),
+                In2Config.DEFAULT.withExamples(4), out, 16, false, threads, List.of("in2")), In2Job.Listener.NONE));
+        boolean clean = !Files.exists(out);
+        boolean good = exit == 2 && clean;
+        System.err.printf("run %d: in2, %d threads, bad line at document %d: exit %d, %s  (%d ms)%s%n", run, threads, stopAt, exit,
+                clean ? "nothing left" : "LEFT " + out, (System.nanoTime() - t0) / 1_000_000, good ? "" : "  <-- WRONG");
+        return good;
+    }
+
     private static int exitCode(Path in, Path out, Path tokenizer, Truncation t, TokenExportJob.FileFormat ff, int threads) {
+        return exitCode(() -> TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, out, tokenizer, null, MAX_LENGTH, t, 0, ff,
+                16, threads, false, false, List.of("export"))));
+    }
+
+    /** Exit code the CLI maps the outcome of {@code job} to. */
+    private static int exitCode(Runnable job) {
         try {
-            TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, out, tokenizer, null, MAX_LENGTH, t, 0, ff, 16, threads,
-                    false, false, List.of("export")));
+            job.run();
             return 0;
         } catch (BadInputException e) {
             return 2;
