@@ -39,10 +39,10 @@ public final class StopOnErrorChild {
     /** Records per input; the stop lands among them. */
     private static final int RECORDS = 120;
     /** Every this many runs, the cause is fixed and the export rerun into the same --out. */
-    static final int RERUN_EVERY = 4;
+    static final int RERUN_EVERY = 6;
     /** Every this many runs, the run is an IN2 one instead of an export. */
     static final int IN2_EVERY = 3;
-    /** Above every ordinary record (at most ~7,500 byte tokens), below the long one (~28,000). */
+    /** Above every ordinary record (at most ~4,500 byte tokens), below the long one (~17,000). */
     private static final int MAX_LENGTH = 12_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -135,14 +135,14 @@ public final class StopOnErrorChild {
         }
     }
 
-    /** Records of 100-1,500 tokens; at {@code stopAt}, one of ~6,000 tokens or a line that is not JSON. */
+    /** Records of 500-4,500 (byte) tokens; at {@code stopAt}, one of ~17,000 or a line that is not JSON. */
     private static List<String> lines(SplittableRandom rnd, int stopAt, boolean badLine) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
             if (i == stopAt) {
-                lines.add(badLine ? "{\"id\": \"broken\", \"messages\": [" : RecordJson.toJson(record("long-" + i, 200)));
+                lines.add(badLine ? "{\"id\": \"broken\", \"messages\": [" : RecordJson.toJson(record("long-" + i, 120)));
             } else {
-                lines.add(RecordJson.toJson(record("r" + i, 3 + rnd.nextInt(48))));
+                lines.add(RecordJson.toJson(record("r" + i, 3 + rnd.nextInt(28))));
             }
         }
         return lines;
