@@ -9,12 +9,12 @@ import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
+import dev.granular.tokenize.SmallTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -28,10 +28,8 @@ import java.util.SplittableRandom;
  * export, rerun after fixing the cause, succeeds. The lines go to standard error, with any stack
  * trace. Exits 0 when every run gave 2, left nothing and reran; 1 otherwise; a crash is the JVM's own.
  *
- * <p>The tokenizer is a small one written here (the byte-level BPE of Qwen 3, its pre-tokenizer and
- * regex included, with the 256 byte tokens and no merges, plus ChatML's two added tokens and
- * template): it runs the same native code as a real one, but loads in milliseconds instead of
- * seconds, so each run can open and close its own.
+ * <p>The tokenizer is {@link SmallTokenizer}: the same native code as a real one, but it loads in
+ * milliseconds instead of seconds, so each run can open and close its own.
  *
  * <p>Arguments: work directory, runs, seed.
  */
@@ -53,7 +51,7 @@ public final class StopOnErrorChild {
         Path work = Path.of(args[0]);
         int runs = Integer.parseInt(args[1]);
         SplittableRandom rnd = new SplittableRandom(Long.parseLong(args[2]));
-        Path tokenizer = writeTokenizer(work.resolve("tokenizer"));
+        Path tokenizer = SmallTokenizer.write(work.resolve("tokenizer"));
         boolean ok = true;
         for (int run = 0; run < runs; run++) {
             int threads = 2 + rnd.nextInt(7);
@@ -151,43 +149,6 @@ public final class StopOnErrorChild {
     private static TrainingRecord record(String id, int paragraphs) {
         return new TrainingRecord(id, List.of(Message.user(TokenExportJobTest.context(paragraphs)), Message.assistant("Thirty-seven.")),
                 null, Map.of("design", "test"));
-    }
-
-    /** tokenizer.json and chat_template.jinja of the small byte-level tokenizer, in {@code dir}. */
-    static Path writeTokenizer(Path dir) throws IOException {
-        // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others for code points from 256 on.
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        int shifted = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            vocab.put(Character.toString(printable ? b : 256 + shifted++), b);
-        }
-        Map<String, Object> byteLevel = Map.of("type", "ByteLevel", "add_prefix_space", false, "trim_offsets", false, "use_regex", false);
-        Map<String, Object> split = Map.of("type", "Split", "behavior", "Isolated", "invert", false, "pattern", Map.of("Regex",
-                "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"));
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("type", "BPE");
-        model.put("vocab", vocab);
-        model.put("merges", List.of());
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("version", "1.0");
-        json.put("added_tokens", List.of(added(256, "<|im_start|>"), added(257, "<|im_end|>")));
-        json.put("normalizer", Map.of("type", "NFC"));
-        json.put("pre_tokenizer", Map.of("type", "Sequence", "pretokenizers", List.of(split, byteLevel)));
-        json.put("post_processor", byteLevel);
-        json.put("decoder", byteLevel);
-        json.put("model", model);
-        Files.createDirectories(dir);
-        JSON.writeValue(dir.resolve("tokenizer.json").toFile(), json);
-        Files.writeString(dir.resolve("chat_template.jinja"), "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' "
-                + "+ message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
-                + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
-        return dir;
-    }
-
-    private static Map<String, Object> added(int id, String content) {
-        return Map.of("id", id, "content", content, "single_word", false, "lstrip", false, "rstrip", false, "normalized", false,
-                "special", true);
     }
 
     private static void write(Path in, List<String> lines) throws IOException {
