@@ -52,6 +52,7 @@ public final class StopOnErrorChild {
         int runs = Integer.parseInt(args[1]);
         SplittableRandom rnd = new SplittableRandom(Long.parseLong(args[2]));
         Path tokenizer = SmallTokenizer.write(work.resolve("tokenizer"));
+        System.err.println("seed " + args[2]);
         boolean ok = true;
         for (int run = 0; run < runs; run++) {
             int threads = 2 + rnd.nextInt(7);
