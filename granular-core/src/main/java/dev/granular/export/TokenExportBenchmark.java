@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
@@ -16,8 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -110,12 +109,12 @@ public final class TokenExportBenchmark {
         try (Tokenizer tokenizer = Tokenizers.load(tokenizerDir.toString())) {
             Labeler labeler = new Labeler(template, tokenizer);
             List<String> texts = records.stream().map(r -> template.render(r, false)).toList();
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
             double raw = Double.MAX_VALUE;
             double export = Double.MAX_VALUE;
             long tokens = 0;
             List<Double> fractions = new ArrayList<>();
-            try {
+            // Joined before the tokenizer closes, also when a round fails.
+            try (WorkerPool pool = WorkerPool.platform(threads, "granular-bench")) {
                 for (int round = 0; round < rounds + 1; round++) { // round 0 warms up
                     long t0 = System.nanoTime();
                     long rawTokens = encodeAll(pool, tokenizer, texts);
@@ -136,8 +135,6 @@ public final class TokenExportBenchmark {
                         export = Math.min(export, es);
                     }
                 }
-            } finally {
-                pool.shutdownNow();
             }
             fractions.sort(null);
             int m = fractions.size();
@@ -146,7 +143,7 @@ public final class TokenExportBenchmark {
         }
     }
 
-    private static long encodeAll(ExecutorService pool, Tokenizer tokenizer, List<String> texts) {
+    private static long encodeAll(WorkerPool pool, Tokenizer tokenizer, List<String> texts) {
         int chunk = Math.max(1, texts.size() / 64);
         List<Future<Long>> fs = new ArrayList<>();
         for (int s = 0; s < texts.size(); s += chunk) {

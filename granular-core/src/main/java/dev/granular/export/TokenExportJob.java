@@ -1,6 +1,7 @@
 package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,8 +31,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
@@ -49,6 +49,12 @@ import java.util.stream.Stream;
  * <p>Records are labelled on a pool of threads, in batches, and written in input order, so the
  * output does not depend on the thread count. Packing ({@code pack > 0}) is best-fit decreasing
  * over windows of {@link #PACK_WINDOW} examples.
+ *
+ * <p>An export is all or nothing: when it stops on an error (a record over {@code --max-length}
+ * with {@code --truncation error}, a bad input line), the workers are stopped and joined first,
+ * then every row file it wrote is removed (the output directory too when the export created it),
+ * and only then is the error thrown, so the caller closes the tokenizer after the last worker
+ * has returned and a rerun, with the same or another configuration, starts clean.
  */
 public final class TokenExportJob {
     /** Examples packed together at most; bounds memory for large exports. */
@@ -174,33 +180,66 @@ public final class TokenExportJob {
             inputs.add(spec.chatTemplate());
         }
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
+        dir.clearData();
+        Stats st = new Stats();
+        StringBuilder rejected = new StringBuilder();
         try {
-            return write(spec, labeler, dir, identity, started, progress);
-        } catch (RuntimeException e) {
+            writeRows(spec, labeler, dir, st, rejected, progress);
+        } catch (RuntimeException | Error e) {
+            // The workers are joined by now (writeRows closes its pool before it returns or throws).
+            // An export rewrites its rows: a stopped one leaves none (a fresh folder goes entirely).
+            try {
+                dir.clearData();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup); // the error that stopped the export is the one to report
+            }
             dir.abandon(e);
             throw e;
         }
+        if (st.dropped + st.rejected > 0) {
+            AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), rejected.toString());
+        }
+        Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
+                st.byReason);
+        Map<String, Object> summary = summary(spec, labeler, result);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+            int[] lengths = st.exampleLengths.toArray();
+            int top = Math.max(1, Arrays.stream(lengths).max().orElse(1));
+            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Example length (" + labeler.tokenizer().name() + ")",
+                    "tokens", "examples", Histogram.of(0, top + 1, 50, Arrays.stream(lengths).asDoubleStream().toArray()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, labeler, result));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("tool", "granular");
+        manifest.put("command", "export");
+        manifest.put("command_line", spec.commandLine());
+        manifest.putAll(identity);
+        manifest.put("chat_template", labeler.template().source());
+        manifest.put("fingerprint", dir.fingerprint());
+        manifest.put("counts", summary);
+        manifest.put("started", started.toString());
+        manifest.put("ended", Instant.now().toString());
+        dir.finish(manifest);
+        return result;
     }
 
-    private static Result write(Spec spec, Labeler labeler, OutputDirectory dir, Map<String, Object> identity, Instant started,
-                                LongConsumer progress) {
-        dir.clearData();
+    /** Labels every record on a pool of workers and writes the rows in input order; the pool is joined before this returns or throws. */
+    private static void writeRows(Spec spec, Labeler labeler, OutputDirectory dir, Stats st, StringBuilder rejected,
+                                  LongConsumer progress) {
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
-        Stats st = new Stats();
-        StringBuilder rejected = new StringBuilder();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "granular-export");
-            t.setDaemon(true);
-            return t;
-        });
         List<String> columns = spec.format().columns(spec.pack() > 0);
+        // Closed in reverse order: the pool first, so no worker still labels when the rows and the input close.
         try (Rows rows = spec.fileFormat() == FileFormat.PARQUET
                 ? new ParquetRows(dir.dataDir(), spec.shardSize(), columns, labeler.tokenizer().name())
                 : new JsonlRows(dir.rewriter(), columns);
-             Stream<TrainingRecord> in = RecordReader.read(spec.in())) {
+             Stream<TrainingRecord> in = RecordReader.read(spec.in());
+             WorkerPool pool = WorkerPool.platform(threads, "granular-export")) {
             List<Example> window = new ArrayList<>();
             // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
-            java.util.ArrayDeque<List<Future<Outcome>>> inFlight = new java.util.ArrayDeque<>();
+            ArrayDeque<List<Future<Outcome>>> inFlight = new ArrayDeque<>();
             var it = in.iterator();
             while (it.hasNext() || !inFlight.isEmpty()) {
                 if (it.hasNext()) {
@@ -251,39 +290,10 @@ public final class TokenExportJob {
             if (!window.isEmpty()) {
                 packAndWrite(window, spec, rows, st);
             }
+            rows.finish();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + spec.out(), e);
-        } finally {
-            pool.shutdownNow();
         }
-        if (st.dropped + st.rejected > 0) {
-            AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), rejected.toString());
-        }
-        Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
-                st.byReason);
-        Map<String, Object> summary = summary(spec, labeler, result);
-        try {
-            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
-            int[] lengths = st.exampleLengths.toArray();
-            int top = Math.max(1, Arrays.stream(lengths).max().orElse(1));
-            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Example length (" + labeler.tokenizer().name() + ")",
-                    "tokens", "examples", Histogram.of(0, top + 1, 50, Arrays.stream(lengths).asDoubleStream().toArray()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, labeler, result));
-        Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("tool", "granular");
-        manifest.put("command", "export");
-        manifest.put("command_line", spec.commandLine());
-        manifest.putAll(identity);
-        manifest.put("chat_template", labeler.template().source());
-        manifest.put("fingerprint", dir.fingerprint());
-        manifest.put("counts", summary);
-        manifest.put("started", started.toString());
-        manifest.put("ended", Instant.now().toString());
-        dir.finish(manifest);
-        return result;
     }
 
     private static Outcome get(Future<Outcome> f) {
@@ -469,9 +479,12 @@ public final class TokenExportJob {
         }
     }
 
-    /** A sink of rows split into shards. */
+    /** A sink of rows split into shards; closed without {@link #finish()}, the shard being filled is left unsealed. */
     private interface Rows extends AutoCloseable {
         void write(int[][] row) throws IOException;
+
+        /** Seals the last shard, after the last row. */
+        void finish() throws IOException;
 
         @Override
         void close() throws IOException;
@@ -509,8 +522,12 @@ public final class TokenExportJob {
         }
 
         @Override
-        public void close() {
+        public void finish() {
             writer.finish();
+        }
+
+        @Override
+        public void close() {
             writer.close();
         }
     }
@@ -556,9 +573,19 @@ public final class TokenExportJob {
         }
 
         @Override
-        public void close() throws IOException {
+        public void finish() throws IOException {
             if (current != null) {
                 finishShard();
+            }
+        }
+
+        /** After {@link #finish()}, nothing to do; else the unsealed shard is closed and removed. */
+        @Override
+        public void close() throws IOException {
+            if (current != null) {
+                current.close();
+                current = null;
+                Files.deleteIfExists(partial);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.granular.in2;
 
+import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.CorpusReader;
@@ -28,8 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -156,25 +155,20 @@ public final class In2Job {
                 return new Result(spec.out(), config.examples(), 0, true, true, byKind,
                         m.path("counts").path("context_tokens").asLong(), Duration.between(started, Instant.now()), Map.of());
             }
-            ExecutorService pool = Executors.newFixedThreadPool(spec.threads(), r -> {
-                Thread t = new Thread(r, "granular-in2");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
+            // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
+            // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
+            try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
                 return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
-            } finally {
-                pool.shutdownNow();
             }
         }
     }
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
                                        Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
-                                       ExecutorService pool, Instant started) {
+                                       WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
         CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
         CostMeter meter = null;
@@ -201,7 +195,7 @@ public final class In2Job {
                 }
                 if (teacher != null) {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
-                    try (ExecutorService vpool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
                                 1, listener, seenQuestions(dir));
                     }
@@ -282,7 +276,7 @@ public final class In2Job {
                        Map<String, Long> skipped, long segments) {
     }
 
-    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, ExecutorService pool) {
+    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, WorkerPool pool) {
         SegmentTokens tokens = new SegmentTokens(tokenizer);
         Segmenter segmenter = new Segmenter(config.segmentTokens());
         DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
@@ -326,7 +320,7 @@ public final class In2Job {
     }
 
     private static void submit(List<Document> docs, ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight,
-                               ExecutorService pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
+                               WorkerPool pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
                                Decontaminator decon, AtomicLong dropped) {
         for (Document d : docs) {
             inFlight.add(pool.submit(() -> {
@@ -358,7 +352,7 @@ public final class In2Job {
      *
      * @param batch examples per task (1 when each is a teacher request)
      */
-    private static long generate(In2Design design, ShardWriter writer, ExecutorService pool, int parallel, int batch,
+    private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
                                  Listener listener, java.util.Set<String> seen) {
         ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
         long next = writer.start();

@@ -37,9 +37,10 @@ import java.util.Set;
  * character and gets -1. The same rule gives -1 to the token after a SentencePiece prefix
  * {@code ▁} that was inserted by the normalizer and aligned to the first character.
  *
- * <p>Thread-safe without a lock: the Rust tokenizer encodes through a shared reference, and
- * truncation and padding are set once, at load. {@link #close()} must not race with other calls;
- * after it, calls fail with {@link IllegalStateException}.
+ * <p>Thread-safe: the Rust tokenizer encodes through a shared reference, and truncation and
+ * padding are set once, at load. Every native call runs inside {@link NativeCalls}: {@link #close()}
+ * waits for the calls in flight before it frees the tokenizer, and later calls fail with an
+ * {@link IllegalStateException} ("tokenizer NAME is closed") instead of crashing the JVM.
  */
 final class HuggingFaceTokenizerAdapter implements Tokenizer {
 
@@ -61,6 +62,7 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
     private final String name;
     private final String fingerprint;
     private final HuggingFaceTokenizer tokenizer;
+    private final NativeCalls calls;
     /** The tokenizer.json bytes until {@link #vocabulary()} has read them (on first use: most callers never need it). */
     private byte[] json;
     private Vocabulary vocabulary;
@@ -74,6 +76,7 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         this.fingerprint = fingerprint;
         this.tokenizer = tokenizer;
         this.json = json;
+        this.calls = new NativeCalls("tokenizer " + name);
     }
 
     /**
@@ -137,10 +140,37 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
 
     // encode and encodeWithOffsets call DJL's JNI layer directly: HuggingFaceTokenizer.encode also
     // builds token strings, word ids, masks and spans for every call, about 20% of the time.
+    // Each public method enters `calls` once; the private ones below it assume they are inside.
 
     @Override
     public int[] encode(String text) {
-        long encoding = TokenizersLibrary.LIB.encode(handle(), Utf16.replaceLoneSurrogates(text), false);
+        calls.enter();
+        try {
+            return ids(Utf16.replaceLoneSurrogates(text));
+        } finally {
+            calls.exit();
+        }
+    }
+
+    @Override
+    public Encoding encodeWithOffsets(String text) {
+        String s = Utf16.replaceLoneSurrogates(text);
+        IdsAndSpans e;
+        calls.enter();
+        try {
+            e = idsAndSpans(s);
+        } finally {
+            calls.exit();
+        }
+        return new Encoding(e.ids(), starts(e.spans(), Utf16.codePointStarts(s)));
+    }
+
+    /** Token ids and DJL's code-point spans of one encoding. */
+    private record IdsAndSpans(int[] ids, CharSpan[] spans) {
+    }
+
+    private int[] ids(String s) {
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), s, false);
         try {
             return toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
         } finally {
@@ -148,19 +178,14 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         }
     }
 
-    @Override
-    public Encoding encodeWithOffsets(String text) {
-        String s = Utf16.replaceLoneSurrogates(text);
-        long encoding = TokenizersLibrary.LIB.encode(handle(), s, false);
-        int[] ids;
-        CharSpan[] spans;
+    private IdsAndSpans idsAndSpans(String s) {
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), s, false);
         try {
-            ids = toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
-            spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+            return new IdsAndSpans(toInts(TokenizersLibrary.LIB.getTokenIds(encoding)),
+                    TokenizersLibrary.LIB.getTokenCharSpans(encoding));
         } finally {
             TokenizersLibrary.LIB.deleteEncoding(encoding);
         }
-        return new Encoding(ids, starts(spans, Utf16.codePointStarts(s)));
     }
 
     /**
@@ -170,8 +195,15 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
      */
     @Override
     public TokenSpans encodeWithSpans(String text) {
-        TokenSpans spans = tableSpans(text);
-        return spans != null ? spans : tokenizerSpans(text);
+        String s = Utf16.replaceLoneSurrogates(text);
+        TokenBytes table = vocabulary().tokenBytes();
+        calls.enter();
+        try {
+            TokenSpans spans = table == null ? null : table.spans(ids(s), s);
+            return spans != null ? spans : tokenizerSpans(s, idsAndSpans(s));
+        } finally {
+            calls.exit();
+        }
     }
 
     /**
@@ -210,15 +242,19 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
     /** Spans as the Rust tokenizer reports them (one Java object per token through JNI). */
     TokenSpans tokenizerSpans(String text) {
         String s = Utf16.replaceLoneSurrogates(text);
-        long encoding = TokenizersLibrary.LIB.encode(handle(), s, false);
-        int[] ids;
-        CharSpan[] spans;
+        IdsAndSpans e;
+        calls.enter();
         try {
-            ids = toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
-            spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+            e = idsAndSpans(s);
         } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
+            calls.exit();
         }
+        return tokenizerSpans(s, e);
+    }
+
+    private static TokenSpans tokenizerSpans(String s, IdsAndSpans e) {
+        int[] ids = e.ids();
+        CharSpan[] spans = e.spans();
         int[] cp = Utf16.codePointStarts(s);
         int[] begins = new int[ids.length];
         int[] ends = new int[ids.length];
@@ -279,17 +315,26 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         for (int i = 0; i < ids.length; i++) {
             longs[i] = ids[i];
         }
-        return tokenizer.decode(longs, false);
+        calls.enter();
+        try {
+            return tokenizer.decode(longs, false);
+        } finally {
+            calls.exit();
+        }
     }
 
-    /** Releases the native tokenizer; safe to call twice. */
+    /**
+     * Releases the native tokenizer once the calls in flight have returned (it waits for them);
+     * safe to call twice. Calls after it throw {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        tokenizer.close();
+        calls.close(tokenizer::close);
     }
 
-    private long handle() {
-        return tokenizer.getHandle();
+    /** Whether a {@link #close()} is waiting for calls in flight (for tests). */
+    boolean closeWaiting() {
+        return calls.closeWaiting();
     }
 
     private static int[] toInts(long[] ids) {

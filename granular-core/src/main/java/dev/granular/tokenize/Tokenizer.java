@@ -5,7 +5,10 @@ import java.util.Set;
 /**
  * Turns text into token ids, without special tokens (no BOS/EOS: templates add those).
  *
- * <p>Implementations are thread-safe: one instance is shared by all worker threads.
+ * <p>Implementations are thread-safe: one instance is shared by all worker threads. Close it only
+ * once those threads have stopped (a job opens its {@link dev.granular.concurrent.WorkerPool} inside
+ * the tokenizer's try-with-resources); a Hugging Face tokenizer's {@link #close()} also waits for
+ * the calls in flight and makes later calls throw {@link IllegalStateException}, never crash.
  *
  * <pre>{@code
  * Tokenizer t = Tokenizers.load("o200k_base");

@@ -262,6 +262,38 @@ class TokenExportJobTest {
                 .hasMessage("record long has " + longTokens + " tokens > --max-length 600 (use --truncation drop or left-context to go on)");
     }
 
+    /**
+     * Stopped after shards were sealed (shard size 3, the long record fifth): nothing is left, not even
+     * the directory, and the same export with the cause fixed (--truncation drop) runs into the same
+     * --out without --overwrite. It used to leave part-00000 behind, which refused the rerun as
+     * "a run with a different configuration".
+     */
+    @Test
+    void aStoppedExportLeavesNothingAndTheFixedRerunIntoTheSameOutRuns() throws Exception {
+        Path in = writeInput(records());
+        for (TokenExportJob.FileFormat ff : TokenExportJob.FileFormat.values()) {
+            String out = "stopped-" + ff.wireName();
+            assertThatThrownBy(() -> TokenExportJob.run(spec(in, out, TokenFormat.TOKENS, 600, Truncation.ERROR, 0, ff), labeler))
+                    .isInstanceOf(BadInputException.class).hasMessageStartingWith("record long has ");
+            assertThat(tmp.resolve(out)).as(ff.wireName()).doesNotExist();
+            TokenExportJob.Result r = TokenExportJob.run(spec(in, out, TokenFormat.TOKENS, 600, Truncation.DROP, 0, ff), labeler);
+            assertThat(r.examples()).as(ff.wireName()).isEqualTo(4);
+            assertThat(tmp.resolve(out).resolve("manifest.json")).exists();
+        }
+    }
+
+    /** Into a directory that already exists (made by the user), a stopped export leaves it as it found it: empty. */
+    @Test
+    void aStoppedExportIntoAnEmptyDirectoryLeavesItEmpty() throws Exception {
+        Path in = writeInput(records());
+        Files.createDirectories(tmp.resolve("mine"));
+        assertThatThrownBy(() -> TokenExportJob.run(spec(in, "mine", TokenFormat.TOKENS, 600, Truncation.ERROR, 0,
+                TokenExportJob.FileFormat.PARQUET), labeler)).isInstanceOf(BadInputException.class);
+        try (var files = Files.list(tmp.resolve("mine"))) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
     @Test
     void tooLongDropIsCounted() throws Exception {
         Path in = writeInput(records());

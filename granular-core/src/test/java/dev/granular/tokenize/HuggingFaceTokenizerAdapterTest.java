@@ -1,12 +1,21 @@
 package dev.granular.tokenize;
 
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.granular.teacher.ChildJvm;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The span-to-start rule, and behaviours of the real tokenizers that callers should know about. */
+/** The span-to-start rule, closing, and behaviours of the real tokenizers that callers should know about. */
 class HuggingFaceTokenizerAdapterTest {
+    private static final int CLOSE_ROUNDS = 14;
+
+    @TempDir
+    Path tmp;
 
     private static CharSpan[] spans(int... startEnd) {
         CharSpan[] spans = new CharSpan[startEnd.length / 2];
@@ -84,5 +93,32 @@ class HuggingFaceTokenizerAdapterTest {
         try (Tokenizer t = Tokenizers.load(TestTokenizers.spec("qwen3"))) {
             assertThat(t.encode("<|endoftext|>")).containsExactly(151643);
         }
+    }
+
+    @Test
+    void everyCallAfterCloseFailsNamingTheTokenizerAndCloseTwiceIsFine() throws Exception {
+        Tokenizer t = Tokenizers.load(SmallTokenizer.write(tmp.resolve("small")).toString());
+        int[] ids = t.encode("hello");
+        t.close();
+        t.close();
+        String closed = "tokenizer small is closed: it was used after close()";
+        assertThatThrownBy(() -> t.encode("hello")).isInstanceOf(IllegalStateException.class).hasMessage(closed);
+        assertThatThrownBy(() -> t.encodeWithOffsets("hello")).isInstanceOf(IllegalStateException.class).hasMessage(closed);
+        assertThatThrownBy(() -> t.encodeWithSpans("hello")).isInstanceOf(IllegalStateException.class).hasMessage(closed);
+        assertThatThrownBy(() -> t.count("hello")).isInstanceOf(IllegalStateException.class).hasMessage(closed);
+        assertThatThrownBy(() -> t.decode(ids)).isInstanceOf(IllegalStateException.class).hasMessage(closed);
+    }
+
+    /**
+     * Closing a tokenizer while other threads encode with it waits for their calls and fails the
+     * later ones; it used to free the native tokenizer under them (SIGSEGV in pre_tokenize), so the
+     * rounds run in a child JVM whose crash this test sees.
+     */
+    @Test
+    void closeWhileOtherThreadsEncodeNeverCrashes() throws Exception {
+        String log = ChildJvm.runWithoutCrash(CloseWhileEncodingChild.class, tmp, tmp.resolve("work").toString(),
+                Integer.toString(CLOSE_ROUNDS));
+        assertThat(log.lines().filter(l -> l.matches("round \\d+: \\d threads, \\d+ calls, then: tokenizer small is closed: .*")))
+                .as(log).hasSize(CLOSE_ROUNDS);
     }
 }
