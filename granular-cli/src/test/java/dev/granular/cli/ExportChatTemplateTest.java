@@ -121,6 +121,17 @@ class ExportChatTemplateTest {
     }
 
     @Test
+    void aTemplateOverItsLimitsExitsTwoNamingItInsteadOfRefusingEachRecord() throws IOException {
+        Path hostile = Files.writeString(tmp.resolve("hostile.jinja"),
+                "{% for m in messages %}{{ m.content }}{% endfor %}{% for i in range(10) %}{{ 'x' * 10**9 }}{% endfor %}");
+        In2Fixtures.Run run = export(qwen3(), "x", "--chat-template", hostile.toString());
+        assertThat(run.code()).as(run.all()).isEqualTo(2);
+        assertThat(run.err()).contains(hostile + ": chat template 1:82: template builds a string of more than")
+                .contains("-Dgranular.template.output=");
+        assertThat(tmp.resolve("x/manifest.json")).doesNotExist();
+    }
+
+    @Test
     void anotherChatTemplateIntoTheSameOutIsRefusedWithoutOverwrite() throws IOException {
         Path a = Files.writeString(tmp.resolve("a.jinja"), PLAIN);
         Path b = Files.writeString(tmp.resolve("b.jinja"), PLAIN.replace("### ", ">> "));

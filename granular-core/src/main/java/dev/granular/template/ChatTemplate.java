@@ -56,13 +56,33 @@ public final class ChatTemplate {
     private final Map<String, String> specialTokens;
     private final String source;
     private final String fingerprint;
+    private final TemplateLimits limits;
 
     private ChatTemplate(Part template, Part toolUse, Map<String, String> specialTokens, String source, String fingerprint) {
+        this(template, toolUse, specialTokens, source, fingerprint, TemplateLimits.defaults());
+    }
+
+    private ChatTemplate(Part template, Part toolUse, Map<String, String> specialTokens, String source, String fingerprint,
+                         TemplateLimits limits) {
         this.template = template;
         this.toolUse = toolUse;
         this.specialTokens = specialTokens;
         this.source = source;
         this.fingerprint = fingerprint;
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /**
+     * The same template, rendering within other limits (the defaults are {@link TemplateLimits#defaults()}).
+     * Limits do not change what renders, so the fingerprint stays.
+     */
+    public ChatTemplate withLimits(TemplateLimits limits) {
+        return new ChatTemplate(template, toolUse, specialTokens, source, fingerprint, limits);
+    }
+
+    /** The bounds each rendering works within. */
+    public TemplateLimits limits() {
+        return limits;
     }
 
     /**
@@ -184,7 +204,7 @@ public final class ChatTemplate {
         context.putAll(extraVariables);
         Part t = tools != null && toolUse != null ? toolUse : template;
         try {
-            return t.template().render(context);
+            return t.template().render(context, limits);
         } catch (TemplateException e) {
             throw t.where() == null ? e : e.in(t.where());
         }

@@ -38,35 +38,42 @@ final class Interpreter {
             "eq", "equalto", "==", "ne", "!=", "lt", "<", "lessthan", "le", "<=", "gt", ">", "greaterthan", "ge", ">=",
             "in", "lower", "upper", "sameas", "escaped");
 
-    static final long MAX_STEPS = 5_000_000;
-    static final int MAX_DEPTH = 200;
-    static final int MAX_OUTPUT_CHARS = 64 << 20;
-    static final int MAX_RANGE = 1_000_000;
-
     private final Lexer lexer;
+    private final TemplateLimits.Budget budget;
     private long steps;
     private int depth;
+    private int nesting;
+    private int ticks;
 
-    private Interpreter(Lexer lexer) {
+    private Interpreter(Lexer lexer, TemplateLimits.Budget budget) {
         this.lexer = lexer;
+        this.budget = budget;
     }
 
-    static String render(Lexer lexer, List<Node> body, Map<String, Object> context) {
-        Interpreter in = new Interpreter(lexer);
+    static String render(Lexer lexer, List<Node> body, Map<String, Object> context, TemplateLimits limits) {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        long inputChars = 0;
+        for (Map.Entry<String, Object> e : context.entrySet()) {
+            Object v = Py.fromJava(e.getValue());
+            vars.put(e.getKey(), v);
+            inputChars += e.getKey().length() + Py.textSize(v);
+        }
+        Interpreter in = new Interpreter(lexer, limits.budget(inputChars));
         Scope root = new Scope(null);
         root.vars.put("range", new Builtin("range"));
         root.vars.put("dict", new Builtin("dict"));
         root.vars.put("namespace", new Builtin("namespace"));
         root.vars.put("raise_exception", new Builtin("raise_exception"));
         root.vars.put("strftime_now", new Builtin("strftime_now"));
-        for (Map.Entry<String, Object> e : context.entrySet()) {
-            root.vars.put(e.getKey(), Py.fromJava(e.getValue()));
-        }
+        root.vars.putAll(vars);
         StringBuilder out = new StringBuilder();
         try {
             in.exec(body, root, out);
         } catch (LoopControl c) {
             throw lexer.error(c.pos, "'" + c.what + "' outside of a loop");
+        } catch (StackOverflowError e) {
+            // A backstop: the depth bounds below should be reached first.
+            throw lexer.limitError(0, "depth", "template nested too deeply for the Java stack" + RAISE);
         }
         return out.toString();
     }
@@ -136,10 +143,50 @@ final class Interpreter {
         return lexer.error(node.pos(), reason);
     }
 
+    private static final String RAISE = " (a chat-template limit; see TemplateLimits, e.g. GRANULAR_JAVA_OPTS=-Dgranular.template.%s=N)";
+
+    private TemplateException limit(Node node, String limit, String reason) {
+        return lexer.limitError(node.pos(), limit, reason + RAISE.formatted(limit));
+    }
+
     private void step(Node node) {
-        if (++steps > MAX_STEPS) {
-            throw error(node, "template exceeded " + MAX_STEPS + " loop iterations and macro calls");
+        if (++steps > budget.steps()) {
+            throw limit(node, "steps", "template exceeded " + budget.steps() + " loop iterations and macro calls");
         }
+        checkTime(node);
+    }
+
+    /** Called in loops that do not count as steps (filters over long lists); checks the clock now and then. */
+    private void tick(Node node) {
+        if ((++ticks & 1023) == 0) {
+            checkTime(node);
+        }
+    }
+
+    private void checkTime(Node node) {
+        if (System.nanoTime() - budget.deadline() > 0) {
+            throw limit(node, "time", "template rendering took longer than its time limit");
+        }
+    }
+
+    /** Fails when a string of {@code chars} characters or a list of {@code items} items would pass the limits. */
+    private void checkSize(Node at, long chars, long items) {
+        if (chars > budget.outputChars()) {
+            throw limit(at, "output", "template builds a string of more than " + budget.outputChars() + " characters");
+        }
+        if (items > budget.items()) {
+            throw limit(at, "items", "template builds a list of more than " + budget.items() + " items");
+        }
+    }
+
+    /** {@code v} unchanged, after checking that it is not a string or list over the limits. */
+    private Object checked(Node at, Object v) {
+        if (v instanceof String s) {
+            checkSize(at, s.length(), 0);
+        } else if (v instanceof List<?> l) {
+            checkSize(at, 0, l.size());
+        }
+        return v;
     }
 
     // ---- statements ----
@@ -147,9 +194,10 @@ final class Interpreter {
     private void exec(List<Node> body, Scope scope, StringBuilder out) {
         for (Node n : body) {
             exec(n, scope, out);
-            if (out.length() > MAX_OUTPUT_CHARS) {
-                throw error(n, "template output exceeds " + MAX_OUTPUT_CHARS + " characters");
+            if (out.length() > budget.outputChars()) {
+                throw limit(n, "output", "template output exceeds " + budget.outputChars() + " characters");
             }
+            tick(n);
         }
     }
 
@@ -184,7 +232,11 @@ final class Interpreter {
         if (!Py.printable(v)) {
             throw error(expr, "cannot print a " + describe(v) + " (only strings, numbers, booleans, None, lists and dicts of those)");
         }
-        return Py.str(v);
+        try {
+            return Py.str(v, budget.outputChars());
+        } catch (Py.TooLarge e) {
+            throw limit(expr, "output", "template prints a value of more than " + budget.outputChars() + " characters");
+        }
     }
 
     private static String describe(Object v) {
@@ -208,7 +260,7 @@ final class Interpreter {
 
     private void execFor(Node.For f, Scope scope, StringBuilder out) {
         Object seq = eval(f.iterable(), scope);
-        List<Object> items = Py.iterate(seq);
+        List<Object> items = iterate(f.iterable(), seq);
         if (items == null) {
             throw error(f.iterable(), "'" + Py.typeName(seq) + "' object is not iterable");
         }
@@ -250,7 +302,7 @@ final class Interpreter {
             scope.vars.put(targets.get(0), value);
             return;
         }
-        List<Object> parts = Py.iterate(value);
+        List<Object> parts = iterate(at, value);
         if (parts == null || value instanceof Undefined) {
             throw error(at, "cannot unpack a " + Py.typeName(value) + " into " + targets.size() + " names");
         }
@@ -279,6 +331,17 @@ final class Interpreter {
     // ---- expressions ----
 
     private Object eval(Node n, Scope scope) {
+        if (++nesting > budget.depth() * 5) {
+            throw limit(n, "depth", "expressions nested deeper than " + budget.depth() * 5 + " levels");
+        }
+        try {
+            return checked(n, evalNode(n, scope));
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Object evalNode(Node n, Scope scope) {
         return switch (n) {
             case Node.Literal l -> l.value();
             case Node.Name nm -> scope.lookup(nm.name());
@@ -557,15 +620,7 @@ final class Interpreter {
                 }
                 case "**" -> {
                     if (!dbl && Py.toLong(r) >= 0) {
-                        long base = Py.toLong(l);
-                        long acc = 1;
-                        for (long k = 0; k < Py.toLong(r); k++) {
-                            acc = Math.multiplyExact(acc, base);
-                            if (k > 64 && (base == 0 || base == 1)) {
-                                break;
-                            }
-                        }
-                        return acc;
+                        return power(Py.toLong(l), Py.toLong(r));
                     }
                     return Math.pow(Py.toDouble(l), Py.toDouble(r));
                 }
@@ -593,12 +648,28 @@ final class Interpreter {
         throw error(b, "unsupported operand types for " + op + ": '" + Py.typeName(l) + "' and '" + Py.typeName(r) + "'");
     }
 
+    /** base ** exp by squaring (a hostile exponent such as 10**18 costs 60 steps); overflow is an ArithmeticException. */
+    private static long power(long base, long exp) {
+        long acc = 1;
+        long b = base;
+        long e = exp;
+        while (e > 0) {
+            if ((e & 1) == 1) {
+                acc = Math.multiplyExact(acc, b);
+            }
+            e >>= 1;
+            if (e > 0) {
+                b = Math.multiplyExact(b, b);
+            }
+        }
+        return acc;
+    }
+
     private Object repeat(Node at, Object seq, long times) {
         long n = Math.max(0, times);
         long size = seq instanceof String s ? s.length() : ((List<?>) seq).size();
-        if (size * n > MAX_OUTPUT_CHARS) {
-            throw error(at, "repetition result too large");
-        }
+        long total = size == 0 ? 0 : (n > Integer.MAX_VALUE / size ? Long.MAX_VALUE : size * n);
+        checkSize(at, seq instanceof String ? total : 0, seq instanceof String ? 0 : total);
         if (seq instanceof String s) {
             return s.repeat((int) n);
         }
@@ -769,8 +840,8 @@ final class Interpreter {
         if (pos.size() > def.params().size()) {
             throw error(at, "macro '" + def.name() + "' takes " + def.params().size() + " arguments, got " + pos.size());
         }
-        if (depth >= MAX_DEPTH) {
-            throw error(at, "macro recursion deeper than " + MAX_DEPTH);
+        if (depth >= budget.depth()) {
+            throw limit(at, "depth", "macro recursion deeper than " + budget.depth());
         }
         Scope s = new Scope(m.closure());
         for (int k = 0; k < def.params().size(); k++) {
@@ -840,11 +911,13 @@ final class Interpreter {
                 if (step == 0) {
                     throw error(at, "range() arg 3 must not be zero");
                 }
-                List<Object> out = new ArrayList<>();
-                for (long v = start; step > 0 ? v < stop : v > stop; v += step) {
-                    if (out.size() >= MAX_RANGE) {
-                        throw error(at, "range() longer than " + MAX_RANGE + " items");
-                    }
+                long count = rangeLength(start, stop, step);
+                if (count > TemplateLimits.MAX_RANGE) {
+                    throw lexer.limitError(at.pos(), "range", "range() of " + count + " items: Jinja2's sandbox (and so "
+                            + "transformers) allows at most " + TemplateLimits.MAX_RANGE);
+                }
+                List<Object> out = new ArrayList<>((int) count);
+                for (long k = 0, v = start; k < count; k++, v += step) {
                     out.add(v);
                 }
                 return out;
@@ -855,6 +928,17 @@ final class Interpreter {
             }
             default -> throw error(at, "function '" + name + "' is not supported");
         }
+    }
+
+    private static long rangeLength(long start, long stop, long step) {
+        java.math.BigInteger span = java.math.BigInteger.valueOf(stop).subtract(java.math.BigInteger.valueOf(start));
+        java.math.BigInteger st = java.math.BigInteger.valueOf(step);
+        if (span.signum() != st.signum() || span.signum() == 0) {
+            return 0;
+        }
+        // ceil(span / step) for same-signed span and step
+        java.math.BigInteger n = span.abs().add(st.abs()).subtract(java.math.BigInteger.ONE).divide(st.abs());
+        return n.bitLength() < 63 ? n.longValue() : Long.MAX_VALUE;
     }
 
     static final Set<String> STR_METHODS = Set.of("startswith", "endswith", "strip", "lstrip", "rstrip", "split",
@@ -962,7 +1046,7 @@ final class Interpreter {
             }
             case "replace" -> {
                 a.only("old", "new", "count");
-                return Py.replace(s, a.string(0, "old", ""), a.string(1, "new", ""), a.integer(2, "count", -1));
+                return replace(at, s, a.string(0, "old", ""), a.string(1, "new", ""), a.integer(2, "count", -1));
             }
             case "find" -> {
                 a.only("sub");
@@ -983,7 +1067,7 @@ final class Interpreter {
             }
             case "join" -> {
                 a.only("iterable");
-                List<Object> items = Py.iterate(a.get(0, "iterable", null));
+                List<Object> items = iterate(at, a.get(0, "iterable", null));
                 if (items == null) {
                     throw error(at, "str.join() argument must be iterable");
                 }
@@ -993,6 +1077,7 @@ final class Interpreter {
                         throw error(at, "str.join(): sequence item " + k + ": expected str, " + Py.typeName(items.get(k)) + " found");
                     }
                     sb.append(k > 0 ? s : "").append(x);
+                    checkSize(at, sb.length(), 0);
                 }
                 return sb.toString();
             }
@@ -1093,8 +1178,16 @@ final class Interpreter {
         return print(at, v);
     }
 
+    /** Py.iterate, after checking that a string's characters fit the list limit. */
+    private List<Object> iterate(Node at, Object v) {
+        if (v instanceof String s) {
+            checkSize(at, 0, s.length());
+        }
+        return Py.iterate(v);
+    }
+
     private List<Object> seq(Node at, String what, Object v) {
-        List<Object> items = Py.iterate(v);
+        List<Object> items = iterate(at, v);
         if (items == null) {
             throw error(at, what + ": '" + Py.typeName(v) + "' object is not iterable");
         }
@@ -1126,7 +1219,7 @@ final class Interpreter {
             case "replace" -> {
                 a.only("old", "new", "count");
                 Object count = a.get(2, "count", null);
-                return Py.replace(text(at, v), a.string(0, "old", ""), a.string(1, "new", ""),
+                return replace(at, text(at, v), a.string(0, "old", ""), a.string(1, "new", ""),
                         count == null ? -1 : a.integer(2, "count", -1));
             }
             case "string" -> {
@@ -1194,6 +1287,7 @@ final class Interpreter {
                 for (int k = 0; k < items.size(); k++) {
                     Object item = attr == null ? items.get(k) : attribute(at, items.get(k), attr);
                     sb.append(k > 0 ? sep : "").append(text(at, item));
+                    checkSize(at, sb.length(), 0);
                 }
                 return sb.toString();
             }
@@ -1212,8 +1306,7 @@ final class Interpreter {
             case "tojson" -> {
                 a.only("indent", "ensure_ascii", "separators", "sort_keys");
                 Object ind = a.get(0, "indent", null);
-                String indent = ind == null ? null : ind instanceof String s ? s
-                        : " ".repeat((int) Math.max(0, a.integer(0, "indent", 0)));
+                String indent = ind == null ? null : ind instanceof String s ? s : spaces(at, a.integer(0, "indent", 0));
                 String itemSep = indent == null ? ", " : ",";
                 String keySep = ": ";
                 Object seps = a.get(2, "separators", null);
@@ -1229,7 +1322,9 @@ final class Interpreter {
                     throw error(at, "tojson(ensure_ascii=true) is not supported");
                 }
                 try {
-                    return Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false));
+                    return Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false), budget.outputChars());
+                } catch (Py.TooLarge e) {
+                    throw limit(at, "output", "tojson builds more than " + budget.outputChars() + " characters");
                 } catch (IllegalArgumentException e) {
                     throw error(at, "tojson: " + e.getMessage());
                 }
@@ -1408,11 +1503,27 @@ final class Interpreter {
             case "indent" -> {
                 a.only("width", "first", "blank");
                 Object w = a.get(0, "width", 4L);
-                String ind = w instanceof String s ? s : " ".repeat((int) Math.max(0, a.integer(0, "width", 4)));
+                String ind = w instanceof String s ? s : spaces(at, a.integer(0, "width", 4));
                 return indent(text(at, v), ind, a.bool(1, "first", false), a.bool(2, "blank", false));
             }
             default -> throw error(at, "filter '" + name + "' is not supported");
         }
+    }
+
+    /** str.replace, after checking the result's size (replacing '' inserts between every character). */
+    private String replace(Node at, String s, String old, String repl, long count) {
+        long n = old.isEmpty() ? Py.length(s) + 1L : (s.length() - s.replace(old, "").length()) / old.length();
+        if (count >= 0) {
+            n = Math.min(n, count);
+        }
+        checkSize(at, s.length() + n * (repl.length() - old.length()), 0);
+        return Py.replace(s, old, repl, count);
+    }
+
+    /** {@code n} spaces (none when negative), within the size limit. */
+    private String spaces(Node at, long n) {
+        checkSize(at, n, 0);
+        return " ".repeat((int) Math.max(0, n));
     }
 
     private Object sortKey(Node at, Object item, Object attr, boolean caseSensitive) {

@@ -77,6 +77,12 @@ final class Lexer {
         return new TemplateException(lc[0], lc[1], reason);
     }
 
+    /** A {@link TemplateLimits} bound exceeded at {@code offset}; {@code limit} names it. */
+    TemplateException limitError(int offset, String limit, String reason) {
+        int[] lc = lineCol(offset);
+        return new TemplateException(lc[0], lc[1], reason, limit);
+    }
+
     private static String normalize(String s) {
         String n = s.replace("\r\n", "\n").replace('\r', '\n');
         return n.endsWith("\n") ? n.substring(0, n.length() - 1) : n;

@@ -19,7 +19,9 @@ final class Parser {
 
     private final Lexer lexer;
     private final List<Token> tokens;
+    private final int maxNesting = TemplateLimits.defaults().depth();
     private int i;
+    private int nesting;
 
     private Parser(Lexer lexer) {
         this.lexer = lexer;
@@ -28,7 +30,12 @@ final class Parser {
 
     static List<Node> parse(Lexer lexer) {
         Parser p = new Parser(lexer);
-        List<Node> body = p.parseBody(Set.of());
+        List<Node> body;
+        try {
+            body = p.parseBody(Set.of());
+        } catch (StackOverflowError e) {
+            throw lexer.limitError(p.cur().pos(), "depth", "template nested too deeply for the Java stack");
+        }
         if (p.cur().type() != Type.EOF) {
             Token t = p.next();
             throw p.error(t, "unexpected '" + p.peek(0).text() + "' tag: no block is open");
@@ -37,6 +44,18 @@ final class Parser {
     }
 
     // ---- token helpers ----
+
+    /** Counts one level of nesting (blocks, brackets, unary chains): a hostile template cannot overflow the stack. */
+    private void enter() {
+        if (++nesting > maxNesting) {
+            throw lexer.limitError(cur().pos(), "depth", "template nested deeper than " + maxNesting + " levels"
+                    + " (a chat-template limit; see TemplateLimits, e.g. GRANULAR_JAVA_OPTS=-Dgranular.template.depth=N)");
+        }
+    }
+
+    private void leave() {
+        nesting--;
+    }
 
     private Token cur() {
         return tokens.get(i);
@@ -106,6 +125,15 @@ final class Parser {
 
     /** Parses until a block tag whose name is in {@code ends}; leaves i at that name (after the '{%'). */
     private List<Node> parseBody(Set<String> ends) {
+        enter();
+        try {
+            return parseBodyNested(ends);
+        } finally {
+            leave();
+        }
+    }
+
+    private List<Node> parseBodyNested(Set<String> ends) {
         List<Node> body = new ArrayList<>();
         while (true) {
             Token t = cur();
@@ -328,7 +356,12 @@ final class Parser {
     }
 
     private Node parseExpression(boolean withCondexpr) {
-        return withCondexpr ? parseConditional() : parseOr();
+        enter();
+        try {
+            return withCondexpr ? parseConditional() : parseOr();
+        } finally {
+            leave();
+        }
     }
 
     private Node parseConditional() {
@@ -336,7 +369,7 @@ final class Parser {
         while (cur().isName("if")) {
             int pos = next().pos();
             Node cond = parseOr();
-            Node otherwise = skipName("else") ? parseConditional() : null;
+            Node otherwise = skipName("else") ? parseExpression(true) : null;
             expr = new Node.Conditional(pos, cond, expr, otherwise);
         }
         return expr;
@@ -363,7 +396,12 @@ final class Parser {
     private Node parseNot() {
         if (cur().isName("not")) {
             int pos = next().pos();
-            return new Node.Unary(pos, "not", parseNot());
+            enter();
+            try {
+                return new Node.Unary(pos, "not", parseNot());
+            } finally {
+                leave();
+            }
         }
         return parseCompare();
     }
@@ -433,7 +471,12 @@ final class Parser {
         Node node;
         if (cur().isOp("-") || cur().isOp("+")) {
             Token op = next();
-            node = new Node.Unary(op.pos(), op.text(), parseUnary(false));
+            enter();
+            try {
+                node = new Node.Unary(op.pos(), op.text(), parseUnary(false));
+            } finally {
+                leave();
+            }
         } else {
             node = parsePrimary();
         }

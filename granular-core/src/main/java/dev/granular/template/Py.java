@@ -118,6 +118,24 @@ final class Py {
         throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
     }
 
+    /** The characters of all strings (keys included) in a value from {@link #fromJava}: a rendering's input size. */
+    static long textSize(Object v) {
+        if (v instanceof String s) {
+            return s.length();
+        }
+        long n = 0;
+        if (v instanceof List<?> l) {
+            for (Object o : l) {
+                n += 1 + textSize(o);
+            }
+        } else if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                n += 1 + textSize(e.getKey()) + textSize(e.getValue());
+            }
+        }
+        return n;
+    }
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     // ---- type names and truthiness ----
@@ -451,49 +469,70 @@ final class Py {
         return repr(v);
     }
 
+    /** Thrown when a string being built would pass the caller's size cap. */
+    static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
     static String repr(Object v) {
+        return repr(v, Long.MAX_VALUE);
+    }
+
+    /** str() with a size cap: lists and dicts holding many (large) items stop at {@code cap} characters. */
+    static String str(Object v, long cap) {
+        return v instanceof String s ? s : repr(v, cap);
+    }
+
+    /** repr(); a list or dict whose text would pass {@code cap} characters throws {@link TooLarge}. */
+    static String repr(Object v, long cap) {
+        StringBuilder sb = new StringBuilder();
+        repr(sb, v, cap);
+        return sb.toString();
+    }
+
+    private static void repr(StringBuilder sb, Object v, long cap) {
         if (v == null) {
-            return "None";
-        }
-        if (v instanceof Boolean b) {
-            return b ? "True" : "False";
-        }
-        if (v instanceof Long l) {
-            return l.toString();
-        }
-        if (v instanceof Double d) {
-            return floatRepr(d);
-        }
-        if (v instanceof String s) {
-            return reprString(s);
-        }
-        if (v instanceof Tuple t) {
-            StringBuilder sb = new StringBuilder("(");
-            for (int i = 0; i < t.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
-            }
-            return sb.append(t.size() == 1 ? ",)" : ")").toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
+            sb.append("None");
+        } else if (v instanceof Boolean b) {
+            sb.append(b ? "True" : "False");
+        } else if (v instanceof Long l) {
+            sb.append(l);
+        } else if (v instanceof Double d) {
+            sb.append(floatRepr(d));
+        } else if (v instanceof String s) {
+            sb.append(reprString(s));
+        } else if (v instanceof List<?> l) {
+            boolean tuple = v instanceof Tuple;
+            sb.append(tuple ? '(' : '[');
             for (int i = 0; i < l.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
+                sb.append(i > 0 ? ", " : "");
+                repr(sb, l.get(i), cap);
+                if (sb.length() > cap) {
+                    throw new TooLarge();
+                }
             }
-            return sb.append(']').toString();
-        }
-        if (v instanceof Map<?, ?> m) {
-            StringBuilder sb = new StringBuilder("{");
+            sb.append(tuple ? (l.size() == 1 ? ",)" : ")") : "]");
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                sb.append(first ? "" : ", ");
+                repr(sb, e.getKey(), cap);
+                sb.append(": ");
+                repr(sb, e.getValue(), cap);
+                if (sb.length() > cap) {
+                    throw new TooLarge();
+                }
                 first = false;
             }
-            return sb.append('}').toString();
+            sb.append('}');
+        } else if (v instanceof Undefined) {
+            sb.append("");
+        } else {
+            throw new IllegalStateException("cannot print a " + typeName(v));
         }
-        if (v instanceof Undefined) {
-            return "";
-        }
-        throw new IllegalStateException("cannot print a " + typeName(v));
     }
 
     static boolean printable(Object v) {
@@ -581,13 +620,21 @@ final class Py {
 
     /** Python's json.dumps(v, ensure_ascii=False, indent=indent, separators=..., sort_keys=...). */
     static String json(Object v, String indent, String itemSep, String keySep, boolean sortKeys) {
+        return json(v, indent, itemSep, keySep, sortKeys, Long.MAX_VALUE);
+    }
+
+    /** json.dumps with a size cap: throws {@link TooLarge} once the text passes {@code cap} characters. */
+    static String json(Object v, String indent, String itemSep, String keySep, boolean sortKeys, long cap) {
         StringBuilder sb = new StringBuilder();
-        json(sb, v, indent, itemSep, keySep, sortKeys, 0);
+        json(sb, v, indent, itemSep, keySep, sortKeys, 0, cap);
         return sb.toString();
     }
 
     private static void json(StringBuilder sb, Object v, String indent, String itemSep, String keySep,
-                             boolean sortKeys, int level) {
+                             boolean sortKeys, int level, long cap) {
+        if (sb.length() > cap) {
+            throw new TooLarge();
+        }
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
@@ -609,7 +656,7 @@ final class Py {
                     sb.append(itemSep);
                 }
                 newline(sb, indent, level + 1);
-                json(sb, l.get(i), indent, itemSep, keySep, sortKeys, level + 1);
+                json(sb, l.get(i), indent, itemSep, keySep, sortKeys, level + 1, cap);
             }
             newline(sb, indent, level);
             sb.append(']');
@@ -645,7 +692,7 @@ final class Py {
                     throw new IllegalArgumentException("keys must be str, int, float, bool or None, not " + typeName(k));
                 }
                 sb.append(keySep);
-                json(sb, e.getValue(), indent, itemSep, keySep, sortKeys, level + 1);
+                json(sb, e.getValue(), indent, itemSep, keySep, sortKeys, level + 1, cap);
             }
             newline(sb, indent, level);
             sb.append('}');

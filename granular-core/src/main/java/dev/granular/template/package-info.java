@@ -58,9 +58,12 @@
  * <p>Values are a closed set of Java types copied from the inputs ({@code Py.fromJava} refuses any
  * other object), attribute and method lookup is a fixed table (no reflection), names starting with
  * {@code _} are undefined as in Jinja2's sandbox, lists and dicts are immutable (only namespace
- * attributes can be set), and there is no file, import, include or network construct. Loop
- * iterations plus macro calls (5 million), macro recursion (200), {@code range} (1 million items)
- * and output size (64 Mi chars) are bounded.
+ * attributes can be set), and there is no file, import, include or network construct. Output and
+ * string size, list size, loop iterations plus macro calls, nesting depth and wall-clock time are
+ * bounded by {@link dev.granular.template.TemplateLimits} (the size bounds grow with the input, so
+ * long IN2 contexts render), {@code range()} at 100,000 items as in Jinja2's sandbox; a template
+ * over a limit fails with a {@code TemplateException} whose {@code limit()} names it, and export
+ * stops with exit code 2 naming the template file instead of refusing record after record.
  *
  * <p>Not supported (refused with a {@code TemplateException}): {@code {% call %}}, {@code {% filter %}},
  * {@code {% raw %}}, recursive loops, {@code *args/**kwargs}, {@code tojson(ensure_ascii=true)},
