@@ -39,7 +39,7 @@ final class Py {
     }
 
     /** A Python tuple: an immutable list that prints with parentheses. */
-    static final class Tuple extends AbstractList<Object> {
+    static class Tuple extends AbstractList<Object> {
         private final Object[] items;
 
         Tuple(Object... items) {
@@ -54,6 +54,28 @@ final class Py {
         @Override
         public int size() {
             return items.length;
+        }
+    }
+
+    /**
+     * markupsafe's Markup: text already HTML-escaped ({@code |e}, {@code |safe}). Escaping it again
+     * leaves it as it is, and {@code +} with a plain string escapes that string.
+     */
+    record Markup(String text) {
+        static String escape(String s) {
+            return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;").replace("'", "&#39;");
+        }
+    }
+
+    /** Markup as its text; anything else unchanged. */
+    static Object unmark(Object v) {
+        return v instanceof Markup m ? m.text() : v;
+    }
+
+    /** A group of the groupby filter: a (grouper, list) tuple with those two attributes. */
+    static final class Group extends Tuple {
+        Group(Object grouper, List<Object> list) {
+            super(grouper, list);
         }
     }
 
@@ -147,6 +169,9 @@ final class Py {
         if (v instanceof Undefined) {
             return "Undefined";
         }
+        if (v instanceof Markup) {
+            return "Markup";
+        }
         if (v instanceof Boolean) {
             return "bool";
         }
@@ -178,6 +203,9 @@ final class Py {
         if (v == null || v instanceof Undefined) {
             return false;
         }
+        if (v instanceof Markup m) {
+            return !m.text().isEmpty();
+        }
         if (v instanceof Boolean b) {
             return b;
         }
@@ -206,6 +234,8 @@ final class Py {
     // ---- equality and ordering ----
 
     static boolean eq(Object a, Object b) {
+        a = unmark(a);
+        b = unmark(b);
         if (a instanceof Undefined || b instanceof Undefined) {
             return a instanceof Undefined && b instanceof Undefined;
         }
@@ -248,6 +278,8 @@ final class Py {
 
     /** Python's ordering; null when the types cannot be ordered (a TypeError in Python). */
     static Integer compare(Object a, Object b) {
+        a = unmark(a);
+        b = unmark(b);
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) {
                 return Double.compare(toDouble(a), toDouble(b));
@@ -463,6 +495,9 @@ final class Py {
         if (v instanceof String s) {
             return s;
         }
+        if (v instanceof Markup m) {
+            return m.text();
+        }
         if (v instanceof Undefined) {
             return "";
         }
@@ -482,7 +517,7 @@ final class Py {
 
     /** str() with a size cap: lists and dicts holding many (large) items stop at {@code cap} characters. */
     static String str(Object v, long cap) {
-        return v instanceof String s ? s : repr(v, cap);
+        return v instanceof String s ? s : v instanceof Markup m ? m.text() : repr(v, cap);
     }
 
     /** repr(); a list or dict whose text would pass {@code cap} characters throws {@link TooLarge}. */
@@ -503,6 +538,8 @@ final class Py {
             sb.append(floatRepr(d));
         } else if (v instanceof String s) {
             sb.append(reprString(s));
+        } else if (v instanceof Markup m) {
+            sb.append("Markup(").append(reprString(m.text())).append(')');
         } else if (v instanceof List<?> l) {
             boolean tuple = v instanceof Tuple;
             sb.append(tuple ? '(' : '[');
@@ -537,7 +574,7 @@ final class Py {
 
     static boolean printable(Object v) {
         if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String
-                || v instanceof Undefined) {
+                || v instanceof Undefined || v instanceof Markup) {
             return true;
         }
         if (v instanceof List<?> l) {
@@ -645,6 +682,8 @@ final class Py {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
         } else if (v instanceof String s) {
             jsonString(sb, s);
+        } else if (v instanceof Markup m) {
+            jsonString(sb, m.text());
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 sb.append("[]");
@@ -737,6 +776,7 @@ final class Py {
 
     /** What `for x in v` iterates; null when v is not iterable. */
     static List<Object> iterate(Object v) {
+        v = unmark(v);
         if (v instanceof Undefined) {
             return List.of();
         }
