@@ -1032,10 +1032,20 @@ final class Interpreter {
                     throw error(at, name + "() takes at most 1 positional argument");
                 }
                 if (a.pos.size() == 1) {
-                    if (!(a.pos.get(0) instanceof Map<?, ?> init)) {
-                        throw error(at, name + "() positional argument must be a dict, not " + Py.typeName(a.pos.get(0)));
+                    Object init = a.pos.get(0);
+                    if (init instanceof Map<?, ?> map) {
+                        m.putAll(map);
+                    } else if (init instanceof List<?> pairs) {
+                        for (Object pair : pairs) {
+                            List<Object> kv = iterate(at, pair);
+                            if (kv == null || kv.size() != 2) {
+                                throw error(at, name + "(): each item must be a sequence of 2 elements");
+                            }
+                            m.put(kv.get(0), kv.get(1));
+                        }
+                    } else {
+                        throw error(at, name + "() positional argument must be a dict or a list of pairs, not " + Py.typeName(init));
                     }
-                    m.putAll(init);
                 }
                 m.putAll(a.kw);
                 if (name.equals("dict")) {
