@@ -33,7 +33,8 @@ class SandboxTest {
             "{{ namespace.__init__ }}", "{{ config }}", "{{ request }}", "{{ self }}", "{{ lipsum }}", "{{ cycler }}",
             "{{ messages[0].__dict__ }}", "{{ ''.getClass }}", "{{ messages.class }}", "{{ loop }}",
             "{{ messages.__init__ }}", "{{ joiner }}", "{{ messages[0]['__class__'] }}",
-            "{{ ''['__class__'] }}", "{{ _self }}", "{{ __builtins__ }}", "{{ strftime_now.__code__ }}"})
+            "{{ ''['__class__'] }}", "{{ _self }}", "{{ __builtins__ }}", "{{ strftime_now.__code__ }}",
+            "{{ messages|attr('__class__') }}", "{{ ''|attr('__class__') }}", "{{ messages[0]|attr('role') }}"})
     void dunderAndJavaNamesAreUndefinedAndPrintNothing(String template) {
         assertThat(render(template)).isEmpty();
     }
@@ -46,7 +47,11 @@ class SandboxTest {
             "{% set ns = namespace() %}{{ ns }}", "{{ messages.pop() }}", "{{ messages[0].update({'role': 'system'}) }}",
             "{{ ''.getClass() }}", "{{ x.__class__.__mro__[1].__subclasses__() }}", "{{ raise_exception.__globals__['os'] }}",
             "{{ namespace.__init__.__globals__['__builtins__']['open']('/etc/passwd').read() }}",
-            "{{ ''.__class__.__base__ }}", "{{ messages.getClass().getClassLoader() }}", "{{ x.__class__ }}"})
+            "{{ ''.__class__.__base__ }}", "{{ messages.getClass().getClassLoader() }}", "{{ x.__class__ }}",
+            "{{ '{0.__class__}'.format(messages) }}", "{{ '{0[0].__class__}'.format(messages) }}",
+            "{{ '{x.__globals__}'.format(x=raise_exception) }}", "{{ '%(__class__)s' % {} }}",
+            "{{ messages|attr('__class__')|attr('__mro__') }}", "{{ (messages|attr('pop'))() }}",
+            "{% call raise_exception.__globals__() %}{% endcall %}"})
     void escapesFailWithATemplateError(String template) {
         assertThatThrownBy(() -> render(template)).isInstanceOf(TemplateException.class);
     }
@@ -85,7 +90,20 @@ class SandboxTest {
                 arguments("{{ " + "not ".repeat(100_000) + "1 }}", "depth"),
                 arguments("{{ 1" + " + 1".repeat(100_000) + " }}", "depth"),
                 arguments("{{ 'x'" + "|trim".repeat(100_000) + " }}", "depth"),
-                arguments("{% if true %}".repeat(100_000) + "{% endif %}".repeat(100_000), "depth"));
+                arguments("{% if true %}".repeat(100_000) + "{% endif %}".repeat(100_000), "depth"),
+                arguments("{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "depth"),
+                arguments("{% macro m() %}{% call m() %}x{% endcall %}{{ caller() }}{% endmacro %}{% call m() %}y{% endcall %}", "depth"),
+                arguments("{{ '{:>1000000000}'.format(1) }}", "output"),
+                arguments("{{ '%1000000000d' % 1 }}", "output"),
+                arguments("{{ '%-1000000000s'|format('x') }}", "output"),
+                arguments("{{ 'x'.ljust(10**9) }}", "output"),
+                arguments("{{ 'x'.center(10**9, '-') }}", "output"),
+                arguments("{{ 'x'|center(10**9) }}", "output"),
+                arguments("{{ 'x'.zfill(10**9) }}", "output"),
+                arguments("{{ ('\t' * 1000).expandtabs(10**6) }}", "output"),
+                arguments("{{ [1]|batch(10**9, 'x')|list }}", "items"),
+                arguments("{{ [1]|slice(10**9)|list }}", "items"),
+                arguments("{% filter upper %}{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}{% endfilter %}", "output"));
     }
 
     @ParameterizedTest
