@@ -200,6 +200,18 @@ public final class ChatTemplate {
      */
     public String render(List<TemplateMessage> messages, List<Object> tools, boolean addGenerationPrompt,
                          Map<String, Object> extraVariables) {
+        Map<String, Object> context = context(messages, tools, addGenerationPrompt, extraVariables);
+        Part t = tools != null && toolUse != null ? toolUse : template;
+        try {
+            return t.template().render(context, limits);
+        } catch (TemplateException e) {
+            throw t.where() == null ? e : e.in(t.where());
+        }
+    }
+
+    /** The variables the template sees, as transformers' apply_chat_template passes them (JSON-like values). */
+    Map<String, Object> context(List<TemplateMessage> messages, List<Object> tools, boolean addGenerationPrompt,
+                                Map<String, Object> extraVariables) {
         Objects.requireNonNull(messages, "messages");
         List<Object> msgs = new ArrayList<>(messages.size());
         for (TemplateMessage m : messages) {
@@ -221,12 +233,7 @@ public final class ChatTemplate {
             context.put("additional_special_tokens", additionalSpecialTokens);
         }
         context.putAll(extraVariables);
-        Part t = tools != null && toolUse != null ? toolUse : template;
-        try {
-            return t.template().render(context, limits);
-        } catch (TemplateException e) {
-            throw t.where() == null ? e : e.in(t.where());
-        }
+        return context;
     }
 
     /** Renders a granular record's messages and tools. */

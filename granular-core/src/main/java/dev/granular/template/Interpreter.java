@@ -1927,13 +1927,10 @@ final class Interpreter {
                 return getattr(at, obj, attrName);
             }
             case "batch" -> {
-                a.only("linecount", "fill_with");
-                long size = a.integer(0, "linecount", 1);
-                Object fill = a.get(1, "fill_with", null);
-                boolean filling = a.pos.size() > 1 || a.kw.containsKey("fill_with");
-                if (size <= 0) {
-                    throw error(at, "batch: linecount must be positive");
-                }
+                Fill f = fill(a, "linecount");
+                long size = f.count();
+                Object fill = f.value();
+                boolean filling = f.given();
                 List<Object> out = new ArrayList<>();
                 List<Object> tmp = new ArrayList<>();
                 for (Object item : seq(at, name, v)) {
@@ -1955,13 +1952,10 @@ final class Interpreter {
                 return out;
             }
             case "slice" -> {
-                a.only("slices", "fill_with");
-                long slices = a.integer(0, "slices", 1);
-                Object fill = a.get(1, "fill_with", null);
-                boolean filling = a.pos.size() > 1 || a.kw.containsKey("fill_with");
-                if (slices <= 0) {
-                    throw error(at, "slice: slices must be positive");
-                }
+                Fill f = fill(a, "slices");
+                long slices = f.count();
+                Object fill = f.value();
+                boolean filling = f.given();
                 checkSize(at, 0, slices);
                 List<Object> seq = seq(at, name, v);
                 int length = seq.size();
@@ -2090,6 +2084,18 @@ final class Interpreter {
     private String spaces(Node at, long n) {
         checkSize(at, n, 0);
         return " ".repeat((int) Math.max(0, n));
+    }
+
+    /** The arguments of batch and slice: a positive count and an optional {@code fill_with} value. */
+    private record Fill(long count, Object value, boolean given) { }
+
+    private Fill fill(Args a, String countName) {
+        a.only(countName, "fill_with");
+        long count = a.integer(0, countName, 1);
+        if (count <= 0) {
+            throw error(a.at, a.what + ": " + countName + " must be positive");
+        }
+        return new Fill(count, a.get(1, "fill_with", null), a.pos.size() > 1 || a.kw.containsKey("fill_with"));
     }
 
     /** {@code fmt % args} with Python's printf-style rules. */

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -36,28 +35,9 @@ class RealTemplatesJinja2Test {
                 + identical + " identical to Python's Jinja2, " + refusedByBoth + " refused by both");
     }
 
-    /** The variables transformers' apply_chat_template passes, as ChatTemplate.render builds them. */
+    /** The variables transformers' apply_chat_template passes, exactly those granular renders with. */
     static Map<String, Object> context(ChatTemplate t, Conversation c, boolean addGenerationPrompt) {
-        Map<String, Object> vars = new LinkedHashMap<>();
-        List<Object> messages = new ArrayList<>();
-        for (TemplateMessage m : ChatTemplateReferenceTest.toTemplateMessages(c.messages())) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role());
-            o.put("content", m.content());
-            if (m.reasoningContent() != null) {
-                o.put("reasoning_content", m.reasoningContent());
-            }
-            messages.add(o);
-        }
-        vars.put("messages", messages);
-        vars.put("tools", c.tools());
-        vars.put("documents", null);
-        vars.put("add_generation_prompt", addGenerationPrompt);
-        vars.putAll(t.specialTokens());
-        if (!t.additionalSpecialTokens().isEmpty()) {
-            vars.put("additional_special_tokens", t.additionalSpecialTokens());
-        }
-        return vars;
+        return t.context(ChatTemplateReferenceTest.toTemplateMessages(c.messages()), c.tools(), addGenerationPrompt, Map.of());
     }
 
     @TestFactory
