@@ -843,6 +843,7 @@ final class Interpreter {
         }
         if (container instanceof List<?> l) {
             for (Object o : l) {
+                tick(at);
                 if (Py.eq(o, item)) {
                     return true;
                 }
@@ -1826,11 +1827,9 @@ final class Interpreter {
                 boolean cs = a.bool(0, "case_sensitive", false);
                 Object attr = a.get(1, "attribute", null);
                 List<Object> out = new ArrayList<>();
-                List<Object> seen = new ArrayList<>();
+                Set<Object> seen = new java.util.HashSet<>();   // a set, as Jinja2's: linear, and lists are unhashable
                 for (Object item : seq(at, name, v)) {
-                    Object key = sortKey(at, item, attr, cs);
-                    if (seen.stream().noneMatch(s -> Py.eq(s, key))) {
-                        seen.add(key);
+                    if (seen.add(hashKey(at, sortKey(at, item, attr, cs)))) {
                         out.add(item);
                     }
                 }
@@ -2084,6 +2083,36 @@ final class Interpreter {
     private String spaces(Node at, long n) {
         checkSize(at, n, 0);
         return " ".repeat((int) Math.max(0, n));
+    }
+
+    private static final Object NONE_KEY = new Object();
+
+    /** A Java key equal where Python's hash-equality holds (1 == 1.0 == True); lists and dicts are unhashable. */
+    private Object hashKey(Node at, Object v) {
+        v = Py.unmark(v);
+        if (v == null) {
+            return NONE_KEY;
+        }
+        if (v instanceof Boolean b) {
+            return b ? 1L : 0L;
+        }
+        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9e18) {
+            return (long) (double) d;
+        }
+        if (v instanceof Tuple t) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : t) {
+                out.add(hashKey(at, o));
+            }
+            return out;
+        }
+        if (v instanceof Undefined) {
+            return Undefined.class;   // Jinja2's Undefined objects hash and compare equal to each other
+        }
+        if (v instanceof List || v instanceof Map || v instanceof Namespace) {
+            throw error(at, "unhashable type: '" + Py.typeName(v) + "'");
+        }
+        return v;
     }
 
     /** The arguments of batch and slice: a positive count and an optional {@code fill_with} value. */
