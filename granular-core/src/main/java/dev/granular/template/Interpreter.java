@@ -1691,17 +1691,7 @@ final class Interpreter {
                     return Double.isFinite(d) ? (Object) (long) (double) d : dflt;
                 }
                 if (v instanceof String s) {
-                    String t = Py.strip(s, null).replace("_", "");
-                    try {
-                        return Long.parseLong(t.startsWith("+") ? t.substring(1) : t);
-                    } catch (NumberFormatException e) {
-                        try {
-                            double d = Double.parseDouble(t);
-                            return Double.isFinite(d) ? (Object) (long) d : dflt;
-                        } catch (NumberFormatException e2) {
-                            return dflt;
-                        }
-                    }
+                    return JinjaText.parseInt(s, 10, dflt);
                 }
                 return dflt;
             }
@@ -1712,11 +1702,8 @@ final class Interpreter {
                     return Py.toDouble(v);
                 }
                 if (v instanceof String s) {
-                    try {
-                        return Double.parseDouble(Py.strip(s, null));
-                    } catch (NumberFormatException e) {
-                        return dflt;
-                    }
+                    Double d = JinjaText.parseFloat(s);
+                    return d == null ? dflt : d;
                 }
                 return dflt;
             }
@@ -2046,11 +2033,11 @@ final class Interpreter {
                 if (Py.isNumber(n)) {
                     bytes = Py.toDouble(n);
                 } else if (n instanceof String str) {
-                    try {
-                        bytes = Double.parseDouble(str.strip());
-                    } catch (NumberFormatException e) {
+                    Double d = JinjaText.parseFloat(str);
+                    if (d == null) {
                         throw error(at, "filesizeformat: could not convert string to float: " + Py.repr(str));
                     }
+                    bytes = d;
                 } else {
                     throw error(at, "filesizeformat: expected a number, not " + Py.typeName(v));
                 }

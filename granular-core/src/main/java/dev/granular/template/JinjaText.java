@@ -40,15 +40,37 @@ final class JinjaText {
         } else if (b == 0) {
             b = 10;
         }
-        if (b < 2 || b > 36 || t.isEmpty()) {
-            return dflt;
-        }
         try {
+            if (b < 2 || b > 36 || t.isEmpty()) {
+                throw new NumberFormatException();
+            }
             long v = Long.parseLong(t, b);
             return negative ? -v : v;
         } catch (NumberFormatException e) {
-            return dflt;
+            // Jinja2's int filter falls back to int(float(value))
+            Double d = parseFloat(s);
+            return d != null && Double.isFinite(d) ? (Object) (long) (double) d : dflt;
         }
+    }
+
+    private static final Pattern FLOAT = Pattern.compile(
+            "[+-]?(?:(?:\\d(?:_?\\d)*)?\\.?\\d(?:_?\\d)*(?:[eE][+-]?\\d(?:_?\\d)*)?|\\d(?:_?\\d)*\\.(?:[eE][+-]?\\d+)?|inf(?:inity)?|nan)",
+            Pattern.CASE_INSENSITIVE);
+
+    /** Python's float(str): surrounding whitespace allowed, digits with '_', inf and nan; null when it does not parse. */
+    static Double parseFloat(String s) {
+        String t = Py.strip(s, null);
+        if (!FLOAT.matcher(t).matches()) {
+            return null;
+        }
+        String lower = t.toLowerCase(Locale.ROOT);
+        if (lower.contains("inf")) {
+            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (lower.contains("nan")) {
+            return Double.NaN;
+        }
+        return Double.parseDouble(t.replace("_", ""));
     }
 
     static long wordcount(String s) {

@@ -147,7 +147,8 @@ final class Lexer {
         java.util.regex.Matcher open = RAW.matcher(src).region(inner, src.length());
         open.lookingAt();
         pos = open.end();
-        pos = afterTag(open.group(1).equals("-"), open.group(1).equals("+"), true);
+        // Jinja2's raw_begin rule has no trim_blocks suffix: the newline after {% raw %} is data
+        pos = afterTag(open.group(1).equals("-"), open.group(1).equals("+"), false);
         java.util.regex.Matcher close = ENDRAW.matcher(src);
         if (!close.find(pos)) {
             throw error(tag, "missing end of raw directive: {% endraw %}");
@@ -158,7 +159,7 @@ final class Lexer {
         } else if (!close.group(1).equals("+")) {
             int lineStart = data.lastIndexOf('\n') + 1;
             String tail = data.substring(lineStart);
-            if (!tail.isEmpty() && Py.isAllSpace(tail) && (lineStart > 0 || pos == open.end())) {
+            if (!tail.isEmpty() && Py.isAllSpace(tail) && lineStart > 0) {
                 data = data.substring(0, lineStart);
             }
         }
