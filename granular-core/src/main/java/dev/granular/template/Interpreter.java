@@ -1665,11 +1665,10 @@ final class Interpreter {
                     itemSep = (String) l.get(0);
                     keySep = (String) l.get(1);
                 }
-                if (a.bool(1, "ensure_ascii", false)) {
-                    throw error(at, "tojson(ensure_ascii=true) is not supported");
-                }
+                boolean ascii = a.bool(1, "ensure_ascii", false);
                 try {
-                    return Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false), budget.outputChars());
+                    String json = Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false), budget.outputChars());
+                    return ascii ? asciiJson(json) : json;
                 } catch (Py.TooLarge e) {
                     throw limit(at, "output", "tojson builds more than " + budget.outputChars() + " characters");
                 } catch (IllegalArgumentException e) {
@@ -2064,6 +2063,20 @@ final class Interpreter {
         }
         checkSize(at, s.length() + n * (repl.length() - old.length()), 0);
         return Py.replace(s, old, repl, count);
+    }
+
+    /** json.dumps's ensure_ascii: every character past '~' as a \\uXXXX escape (UTF-16 units, as Python writes them). */
+    private static String asciiJson(String json) {
+        StringBuilder sb = new StringBuilder(json.length());
+        for (int k = 0; k < json.length(); k++) {
+            char c = json.charAt(k);
+            if (c > '~') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** {@code n} spaces (none when negative), within the size limit. */

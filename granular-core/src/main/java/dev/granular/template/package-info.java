@@ -63,7 +63,7 @@
  * identical). Where Python would print something this interpreter cannot reproduce exactly, it
  * throws instead of guessing: integers beyond 64 bits, {@code pprint} of values longer than 80
  * characters, {@code wordwrap} of text with hyphens (unless {@code break_on_hyphens=false}), the
- * {@code random} and {@code urlize} filters, {@code tojson(ensure_ascii=true)}, the locale format
+ * {@code random} and {@code urlize} filters, the locale format
  * code {@code n}. Printing {@code range(3)} itself prints the list {@code [0, 1, 2]} (Python:
  * {@code range(0, 3)}); templates only iterate ranges.
  *
