@@ -709,7 +709,8 @@ final class Interpreter {
         if (op.equals("+") && l instanceof String a && r instanceof String c) {
             return a + c;
         }
-        if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)) {
+        if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)
+                && !(l instanceof Py.Range) && !(r instanceof Py.Range)) {
             List<Object> out = new ArrayList<>(a);
             out.addAll(c);
             return l instanceof Tuple ? new Tuple(out.toArray()) : out;
@@ -1071,11 +1072,7 @@ final class Interpreter {
                     throw lexer.limitError(at.pos(), "range", "range() of " + count + " items: Jinja2's sandbox (and so "
                             + "transformers) allows at most " + TemplateLimits.MAX_RANGE);
                 }
-                List<Object> out = new ArrayList<>((int) count);
-                for (long k = 0, v = start; k < count; k++, v += step) {
-                    out.add(v);
-                }
-                return out;
+                return new Py.Range(start, stop, step, (int) count);
             }
             case "strftime_now" -> {
                 a.only("format");

@@ -79,6 +79,38 @@ final class Py {
         }
     }
 
+    /** Python's range: a list of ints that prints as {@code range(0, 3)} and equals only another range. */
+    static final class Range extends AbstractList<Object> {
+        final long start;
+        final long stop;
+        final long step;
+        private final int size;
+
+        Range(long start, long stop, long step, int size) {
+            this.start = start;
+            this.stop = stop;
+            this.step = step;
+            this.size = size;
+        }
+
+        @Override
+        public Object get(int index) {
+            if (index < 0 || index >= size) {
+                throw new IndexOutOfBoundsException(index);
+            }
+            return start + step * index;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        String repr() {
+            return "range(" + start + ", " + stop + (step == 1 ? "" : ", " + step) + ")";
+        }
+    }
+
     /** Jinja2's namespace(): the one object whose attributes a template may assign. */
     static final class Namespace {
         final Map<String, Object> attrs = new LinkedHashMap<>();
@@ -187,6 +219,9 @@ final class Py {
         if (v instanceof Tuple) {
             return "tuple";
         }
+        if (v instanceof Range) {
+            return "range";
+        }
         if (v instanceof List) {
             return "list";
         }
@@ -249,7 +284,7 @@ final class Py {
             return toLong(a) == toLong(b);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof Tuple) != (b instanceof Tuple) || la.size() != lb.size()) {
+            if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof Range) != (b instanceof Range) || la.size() != lb.size()) {
                 return false;
             }
             for (int i = 0; i < la.size(); i++) {
@@ -540,6 +575,8 @@ final class Py {
             sb.append(reprString(s));
         } else if (v instanceof Markup m) {
             sb.append("Markup(").append(reprString(m.text())).append(')');
+        } else if (v instanceof Range r) {
+            sb.append(r.repr());
         } else if (v instanceof List<?> l) {
             boolean tuple = v instanceof Tuple;
             sb.append(tuple ? '(' : '[');
@@ -684,6 +721,8 @@ final class Py {
             jsonString(sb, s);
         } else if (v instanceof Markup m) {
             jsonString(sb, m.text());
+        } else if (v instanceof Range) {
+            throw new IllegalArgumentException("Object of type range is not JSON serializable");
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 sb.append("[]");

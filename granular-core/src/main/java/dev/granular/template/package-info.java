@@ -64,8 +64,7 @@
  * throws instead of guessing: integers beyond 64 bits, {@code pprint} of values longer than 80
  * characters, {@code wordwrap} of text with hyphens (unless {@code break_on_hyphens=false}), the
  * {@code random} and {@code urlize} filters, the locale format
- * code {@code n}. Printing {@code range(3)} itself prints the list {@code [0, 1, 2]} (Python:
- * {@code range(0, 3)}); templates only iterate ranges.
+ * code {@code n}.
  *
  * <h2>Sandbox</h2>
  *
