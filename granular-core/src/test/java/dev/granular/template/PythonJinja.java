@@ -43,22 +43,38 @@ final class PythonJinja {
         return root.resolve("scripts").resolve("jinja2-reference.py");
     }
 
-    /** Skips the calling test unless python3 can import jinja2. */
-    static String requireAvailable() {
+    /** Why python3 cannot run the Jinja2 reference here, or null when it can. */
+    static String unavailable() {
         try {
             Process p = new ProcessBuilder("python3", script().toString(), "--version").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             boolean done = p.waitFor(60, TimeUnit.SECONDS);
-            Assumptions.assumeTrue(done && p.exitValue() == 0,
-                    "SKIPPED: python3 cannot import jinja2 (apt-get install python3-jinja2, or run scripts/fetch-test-assets as root): " + out);
-            return out;
+            if (done && p.exitValue() == 0) {
+                return null;
+            }
+            return "python3 cannot import jinja2 (apt-get install python3-jinja2, or run scripts/fetch-test-assets as root): "
+                    + out.lines().reduce((a, b) -> b).orElse("");
         } catch (IOException e) {
-            Assumptions.abort("SKIPPED: no python3 to run the Jinja2 reference (apt-get install python3-jinja2): " + e.getMessage());
-            return null;
+            return "no python3 to run the Jinja2 reference (apt-get install python3-jinja2): " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The tests of a factory, or, when python3 cannot import jinja2, one test reported as skipped
+     * with the reason (so the skip shows in the report instead of an empty factory).
+     */
+    static java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> orSkipped(
+            java.util.function.Supplier<java.util.stream.Stream<org.junit.jupiter.api.DynamicTest>> tests) {
+        String reason = unavailable();
+        if (reason != null) {
+            System.err.println("SKIPPED: " + reason);
+            return java.util.stream.Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("SKIPPED: " + reason,
+                    () -> Assumptions.abort(reason)));
+        }
+        return tests.get();
     }
 
     static List<Result> render(List<Case> cases) {
