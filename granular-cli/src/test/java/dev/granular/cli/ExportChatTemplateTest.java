@@ -106,10 +106,10 @@ class ExportChatTemplateTest {
 
     @Test
     void aBadTemplateFileExitsTwoNamingIt() throws IOException {
-        Path broken = Files.writeString(tmp.resolve("broken.jinja"), "{% for m in messages %}{{ m.content | wordcount }}{% endfor %}");
+        Path broken = Files.writeString(tmp.resolve("broken.jinja"), "{% for m in messages %}{{ m.content | }}{% endfor %}");
         In2Fixtures.Run run = export(qwen3(), "x", "--chat-template", broken.toString());
         assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains(broken + ": chat template 1:39: filter 'wordcount' is not supported");
+        assertThat(run.err()).contains(broken + ": chat template 1:39: expected a name, found '}}'");
         Path noEntry = Files.writeString(tmp.resolve("config.json"), "{\"eos_token\": \"</s>\"}");
         In2Fixtures.Run json = export(qwen3(), "y", "--chat-template", noEntry.toString());
         assertThat(json.code()).isEqualTo(2);
@@ -118,6 +118,17 @@ class ExportChatTemplateTest {
         In2Fixtures.Run none = export(qwen3(), "z", "--chat-template", missing.toString());
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err()).contains(missing + ": no such file");
+    }
+
+    @Test
+    void aTemplateOverItsLimitsExitsTwoNamingItInsteadOfRefusingEachRecord() throws IOException {
+        Path hostile = Files.writeString(tmp.resolve("hostile.jinja"),
+                "{% for m in messages %}{{ m.content }}{% endfor %}{% for i in range(10) %}{{ 'x' * 10**9 }}{% endfor %}");
+        In2Fixtures.Run run = export(qwen3(), "x", "--chat-template", hostile.toString());
+        assertThat(run.code()).as(run.all()).isEqualTo(2);
+        assertThat(run.err()).contains(hostile + ": chat template 1:82: template builds a string of more than")
+                .contains("-Dgranular.template.output=");
+        assertThat(tmp.resolve("x/manifest.json")).doesNotExist();
     }
 
     @Test

@@ -151,6 +151,9 @@ public final class Labeler {
             rendered = template.render(templateMessages(ms, false), r.tools(), false);
             scaffold = template.render(templateMessages(ms, true), r.tools(), false);
         } catch (TemplateException e) {
+            if (e.limit() != null) {
+                throw e;   // a template over its limits is broken or hostile, not refusing this one record: stop (exit 2)
+            }
             return new Refused("the chat template refuses the conversation: " + e.getMessage());
         }
         return label(ms, rendered, scaffold);

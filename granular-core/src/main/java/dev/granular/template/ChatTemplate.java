@@ -32,7 +32,8 @@ import java.util.Objects;
  * when absent), {@code add_generation_prompt}, and the special tokens of tokenizer_config.json
  * ({@code bos_token}, {@code eos_token}, {@code unk_token}, {@code sep_token}, {@code pad_token},
  * {@code cls_token}, {@code mask_token}, each a string or an {@code {"content": ...}} object
- * there), plus any extra variables given to {@link #render(List, List, boolean, Map)} (e.g. {@code
+ * there; one that is empty is left out, as transformers leaves it out, so the template sees it undefined),
+ * {@code additional_special_tokens} (a list, when tokenizer_config.json has one), plus any extra variables given to {@link #render(List, List, boolean, Map)} (e.g. {@code
  * enable_thinking}). Instances are immutable and thread-safe.
  */
 public final class ChatTemplate {
@@ -56,13 +57,40 @@ public final class ChatTemplate {
     private final Map<String, String> specialTokens;
     private final String source;
     private final String fingerprint;
+    private final TemplateLimits limits;
+    private final List<String> additionalSpecialTokens;
 
     private ChatTemplate(Part template, Part toolUse, Map<String, String> specialTokens, String source, String fingerprint) {
+        this(template, toolUse, specialTokens, source, fingerprint, TemplateLimits.defaults(), List.of());
+    }
+
+    private ChatTemplate(Part template, Part toolUse, Map<String, String> specialTokens, String source, String fingerprint,
+                         TemplateLimits limits, List<String> additionalSpecialTokens) {
+        this.additionalSpecialTokens = List.copyOf(additionalSpecialTokens);
         this.template = template;
         this.toolUse = toolUse;
         this.specialTokens = specialTokens;
         this.source = source;
         this.fingerprint = fingerprint;
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /**
+     * The same template, rendering within other limits (the defaults are {@link TemplateLimits#defaults()}).
+     * Limits do not change what renders, so the fingerprint stays.
+     */
+    public ChatTemplate withLimits(TemplateLimits limits) {
+        return new ChatTemplate(template, toolUse, specialTokens, source, fingerprint, limits, additionalSpecialTokens);
+    }
+
+    /** tokenizer_config.json's additional_special_tokens, which the template sees as a list (empty when none). */
+    public List<String> additionalSpecialTokens() {
+        return additionalSpecialTokens;
+    }
+
+    /** The bounds each rendering works within. */
+    public TemplateLimits limits() {
+        return limits;
     }
 
     /**
@@ -110,8 +138,16 @@ public final class ChatTemplate {
         if (tool != null && !tool.file().equals(found.main().file())) {
             source += " + " + tool.file();
         }
+        String fingerprint = fingerprint(found.main().text(), tool == null ? null : tool.text(), found.specialTokens());
+        boolean usesAdditional = found.main().text().contains("additional_special_tokens")
+                || (tool != null && tool.text().contains("additional_special_tokens"));
+        if (usesAdditional && !found.additionalSpecialTokens().isEmpty()) {
+            // only a template that names them can render differently with them: other fingerprints stay as they were
+            fingerprint = fingerprint(found.main().text() + "\u0000" + String.join("\u0000", found.additionalSpecialTokens()),
+                    tool == null ? null : tool.text(), found.specialTokens());
+        }
         return new ChatTemplate(Part.parse(found.main()), tool == null ? null : Part.parse(tool), found.specialTokens(), source,
-                fingerprint(found.main().text(), tool == null ? null : tool.text(), found.specialTokens()));
+                fingerprint, TemplateLimits.defaults(), found.additionalSpecialTokens());
     }
 
     /** Everything that changes a rendering: the template texts and the special tokens they see. */
@@ -164,6 +200,18 @@ public final class ChatTemplate {
      */
     public String render(List<TemplateMessage> messages, List<Object> tools, boolean addGenerationPrompt,
                          Map<String, Object> extraVariables) {
+        Map<String, Object> context = context(messages, tools, addGenerationPrompt, extraVariables);
+        Part t = tools != null && toolUse != null ? toolUse : template;
+        try {
+            return t.template().render(context, limits);
+        } catch (TemplateException e) {
+            throw t.where() == null ? e : e.in(t.where());
+        }
+    }
+
+    /** The variables the template sees, as transformers' apply_chat_template passes them (JSON-like values). */
+    Map<String, Object> context(List<TemplateMessage> messages, List<Object> tools, boolean addGenerationPrompt,
+                                Map<String, Object> extraVariables) {
         Objects.requireNonNull(messages, "messages");
         List<Object> msgs = new ArrayList<>(messages.size());
         for (TemplateMessage m : messages) {
@@ -181,13 +229,11 @@ public final class ChatTemplate {
         context.put("documents", null);
         context.put("add_generation_prompt", addGenerationPrompt);
         context.putAll(specialTokens);
-        context.putAll(extraVariables);
-        Part t = tools != null && toolUse != null ? toolUse : template;
-        try {
-            return t.template().render(context);
-        } catch (TemplateException e) {
-            throw t.where() == null ? e : e.in(t.where());
+        if (!additionalSpecialTokens.isEmpty()) {
+            context.put("additional_special_tokens", additionalSpecialTokens);
         }
+        context.putAll(extraVariables);
+        return context;
     }
 
     /** Renders a granular record's messages and tools. */

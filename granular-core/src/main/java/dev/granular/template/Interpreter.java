@@ -28,45 +28,55 @@ import java.util.function.BiFunction;
  */
 final class Interpreter {
 
-    static final Set<String> FILTERS = Set.of("abs", "capitalize", "count", "d", "default", "e", "escape", "first",
-            "float", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
-            "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "sort", "string",
-            "sum", "title", "tojson", "trim", "unique", "upper");
+    /** The filters of transformers' environment (Jinja2's built-ins plus its tojson), for the {@code filter} test. */
+    static final Set<String> FILTERS = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d", "default",
+            "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent",
+            "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "pprint", "random",
+            "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort",
+            "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
+            "urlize", "wordcount", "wordwrap", "xmlattr");
 
     static final Set<String> TESTS = Set.of("defined", "undefined", "none", "string", "number", "integer", "float",
             "boolean", "true", "false", "mapping", "sequence", "iterable", "callable", "odd", "even", "divisibleby",
             "eq", "equalto", "==", "ne", "!=", "lt", "<", "lessthan", "le", "<=", "gt", ">", "greaterthan", "ge", ">=",
-            "in", "lower", "upper", "sameas", "escaped");
-
-    static final long MAX_STEPS = 5_000_000;
-    static final int MAX_DEPTH = 200;
-    static final int MAX_OUTPUT_CHARS = 64 << 20;
-    static final int MAX_RANGE = 1_000_000;
+            "in", "lower", "upper", "sameas", "escaped", "filter", "test");
 
     private final Lexer lexer;
+    private final TemplateLimits.Budget budget;
     private long steps;
     private int depth;
+    private int nesting;
+    private int ticks;
 
-    private Interpreter(Lexer lexer) {
+    private Interpreter(Lexer lexer, TemplateLimits.Budget budget) {
         this.lexer = lexer;
+        this.budget = budget;
     }
 
-    static String render(Lexer lexer, List<Node> body, Map<String, Object> context) {
-        Interpreter in = new Interpreter(lexer);
+    static String render(Lexer lexer, List<Node> body, Map<String, Object> context, TemplateLimits limits) {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        long inputChars = 0;
+        for (Map.Entry<String, Object> e : context.entrySet()) {
+            Object v = Py.fromJava(e.getValue());
+            vars.put(e.getKey(), v);
+            inputChars += e.getKey().length() + Py.textSize(v);
+        }
+        Interpreter in = new Interpreter(lexer, limits.budget(inputChars));
         Scope root = new Scope(null);
         root.vars.put("range", new Builtin("range"));
         root.vars.put("dict", new Builtin("dict"));
         root.vars.put("namespace", new Builtin("namespace"));
         root.vars.put("raise_exception", new Builtin("raise_exception"));
         root.vars.put("strftime_now", new Builtin("strftime_now"));
-        for (Map.Entry<String, Object> e : context.entrySet()) {
-            root.vars.put(e.getKey(), Py.fromJava(e.getValue()));
-        }
+        root.vars.putAll(vars);
         StringBuilder out = new StringBuilder();
         try {
             in.exec(body, root, out);
         } catch (LoopControl c) {
             throw lexer.error(c.pos, "'" + c.what + "' outside of a loop");
+        } catch (StackOverflowError e) {
+            // A backstop: the depth bounds below should be reached first.
+            throw lexer.limitError(0, "depth", "template nested too deeply for the Java stack" + RAISE);
         }
         return out.toString();
     }
@@ -112,14 +122,29 @@ final class Interpreter {
         }
     }
 
-    static final class Loop {
+    /** The {@code loop} variable; callable in a recursive loop. */
+    static final class Loop implements PyCallable {
         final List<Object> items;
+        final Node.For node;
+        final Scope scope;
+        final int level;
         int index0;
+        Object lastChanged = NOT_SET;
 
-        Loop(List<Object> items) {
+        Loop(List<Object> items, Node.For node, Scope scope, int level) {
             this.items = items;
+            this.node = node;
+            this.scope = scope;
+            this.level = level;
+        }
+
+        @Override
+        public String describe() {
+            return "loop object";
         }
     }
+
+    private static final Object NOT_SET = new Object();
 
     private static final class LoopControl extends RuntimeException {
         final int pos;
@@ -136,10 +161,50 @@ final class Interpreter {
         return lexer.error(node.pos(), reason);
     }
 
+    private static final String RAISE = " (a chat-template limit; see TemplateLimits, e.g. GRANULAR_JAVA_OPTS=-Dgranular.template.%s=N)";
+
+    private TemplateException limit(Node node, String limit, String reason) {
+        return lexer.limitError(node.pos(), limit, reason + RAISE.formatted(limit));
+    }
+
     private void step(Node node) {
-        if (++steps > MAX_STEPS) {
-            throw error(node, "template exceeded " + MAX_STEPS + " loop iterations and macro calls");
+        if (++steps > budget.steps()) {
+            throw limit(node, "steps", "template exceeded " + budget.steps() + " loop iterations and macro calls");
         }
+        checkTime(node);
+    }
+
+    /** Called in loops that do not count as steps (filters over long lists); checks the clock now and then. */
+    private void tick(Node node) {
+        if ((++ticks & 1023) == 0) {
+            checkTime(node);
+        }
+    }
+
+    private void checkTime(Node node) {
+        if (System.nanoTime() - budget.deadline() > 0) {
+            throw limit(node, "time", "template rendering took longer than its time limit");
+        }
+    }
+
+    /** Fails when a string of {@code chars} characters or a list of {@code items} items would pass the limits. */
+    private void checkSize(Node at, long chars, long items) {
+        if (chars > budget.outputChars()) {
+            throw limit(at, "output", "template builds a string of more than " + budget.outputChars() + " characters");
+        }
+        if (items > budget.items()) {
+            throw limit(at, "items", "template builds a list of more than " + budget.items() + " items");
+        }
+    }
+
+    /** {@code v} unchanged, after checking that it is not a string or list over the limits. */
+    private Object checked(Node at, Object v) {
+        if (v instanceof String s) {
+            checkSize(at, s.length(), 0);
+        } else if (v instanceof List<?> l) {
+            checkSize(at, 0, l.size());
+        }
+        return v;
     }
 
     // ---- statements ----
@@ -147,9 +212,10 @@ final class Interpreter {
     private void exec(List<Node> body, Scope scope, StringBuilder out) {
         for (Node n : body) {
             exec(n, scope, out);
-            if (out.length() > MAX_OUTPUT_CHARS) {
-                throw error(n, "template output exceeds " + MAX_OUTPUT_CHARS + " characters");
+            if (out.length() > budget.outputChars()) {
+                throw limit(n, "output", "template output exceeds " + budget.outputChars() + " characters");
             }
+            tick(n);
         }
     }
 
@@ -171,7 +237,23 @@ final class Interpreter {
             case Node.SetBlock s -> {
                 StringBuilder sb = new StringBuilder();
                 exec(s.body(), new Scope(scope), sb);
-                scope.vars.put(s.target(), sb.toString());
+                scope.vars.put(s.target(), s.filter() == null ? sb.toString() : filterCaptured(s.filter(), sb.toString(), scope));
+            }
+            case Node.FilterBlock f -> {
+                StringBuilder sb = new StringBuilder();
+                exec(f.body(), new Scope(scope), sb);
+                out.append(print(f, filterCaptured(f.filter(), sb.toString(), scope)));
+            }
+            case Node.With w -> {
+                Scope inner = new Scope(scope);
+                for (int k = 0; k < w.names().size(); k++) {
+                    inner.vars.put(w.names().get(k), eval(w.values().get(k), scope));
+                }
+                exec(w.body(), inner, out);
+            }
+            case Node.CallBlock cb -> {
+                Macro caller = new Macro(cb.caller(), scope);
+                out.append(print(cb, call(cb.call(), scope, caller)));
             }
             case Node.Macro m -> scope.vars.put(m.name(), new Macro(m, scope));
             case Node.Break b -> throw new LoopControl(b.pos(), "break");
@@ -180,11 +262,24 @@ final class Interpreter {
         }
     }
 
+    private static final String CAPTURED = "\u0000captured";
+
+    /** Applies a filter chain whose innermost target is {@link Node.Captured} to {@code text}. */
+    private Object filterCaptured(Node filter, String text, Scope scope) {
+        Scope s = new Scope(scope);
+        s.vars.put(CAPTURED, text);
+        return eval(filter, s);
+    }
+
     private String print(Node expr, Object v) {
         if (!Py.printable(v)) {
             throw error(expr, "cannot print a " + describe(v) + " (only strings, numbers, booleans, None, lists and dicts of those)");
         }
-        return Py.str(v);
+        try {
+            return Py.str(v, budget.outputChars());
+        } catch (Py.TooLarge e) {
+            throw limit(expr, "output", "template prints a value of more than " + budget.outputChars() + " characters");
+        }
     }
 
     private static String describe(Object v) {
@@ -208,9 +303,14 @@ final class Interpreter {
 
     private void execFor(Node.For f, Scope scope, StringBuilder out) {
         Object seq = eval(f.iterable(), scope);
-        List<Object> items = Py.iterate(seq);
+        runLoop(f, f.iterable(), seq, scope, out, 1);
+    }
+
+    /** Runs a for loop over {@code seq} at recursion {@code level} (1 outside {@code loop(...)} calls). */
+    private void runLoop(Node.For f, Node at, Object seq, Scope scope, StringBuilder out, int level) {
+        List<Object> items = iterate(at, seq);
         if (items == null) {
-            throw error(f.iterable(), "'" + Py.typeName(seq) + "' object is not iterable");
+            throw error(at, "'" + Py.typeName(seq) + "' object is not iterable");
         }
         if (f.filter() != null) {
             List<Object> kept = new ArrayList<>();
@@ -228,7 +328,7 @@ final class Interpreter {
             exec(f.elseBody(), scope, out);
             return;
         }
-        Loop loop = new Loop(items);
+        Loop loop = new Loop(items, f, scope, level);
         for (int k = 0; k < items.size(); k++) {
             step(f);
             loop.index0 = k;
@@ -245,12 +345,33 @@ final class Interpreter {
         }
     }
 
+    /** {@code loop(items)} in a recursive for loop: the loop's body over {@code items}, one level deeper. */
+    private Object callLoop(Node.Call at, Loop loop, List<Object> pos, Map<String, Object> kw) {
+        if (loop.node == null || !loop.node.recursive()) {
+            throw error(at, "loop object is not callable: the for loop is not recursive");
+        }
+        if (pos.size() != 1 || !kw.isEmpty()) {
+            throw error(at, "loop() takes exactly one argument, the items to recurse into");
+        }
+        if (depth >= budget.depth()) {
+            throw limit(at, "depth", "recursive loop deeper than " + budget.depth());
+        }
+        StringBuilder sb = new StringBuilder();
+        depth++;
+        try {
+            runLoop(loop.node, at, pos.get(0), loop.scope, sb, loop.level + 1);
+        } finally {
+            depth--;
+        }
+        return sb.toString();
+    }
+
     private void bind(Node at, List<String> targets, Object value, Scope scope) {
         if (targets.size() == 1) {
             scope.vars.put(targets.get(0), value);
             return;
         }
-        List<Object> parts = Py.iterate(value);
+        List<Object> parts = iterate(at, value);
         if (parts == null || value instanceof Undefined) {
             throw error(at, "cannot unpack a " + Py.typeName(value) + " into " + targets.size() + " names");
         }
@@ -279,8 +400,20 @@ final class Interpreter {
     // ---- expressions ----
 
     private Object eval(Node n, Scope scope) {
+        if (++nesting > budget.depth() * 5) {
+            throw limit(n, "depth", "expressions nested deeper than " + budget.depth() * 5 + " levels");
+        }
+        try {
+            return checked(n, evalNode(n, scope));
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Object evalNode(Node n, Scope scope) {
         return switch (n) {
             case Node.Literal l -> l.value();
+            case Node.Captured c -> scope.lookup(CAPTURED);
             case Node.Name nm -> scope.lookup(nm.name());
             case Node.ListExpr l -> {
                 Object[] items = new Object[l.items().size()];
@@ -304,7 +437,7 @@ final class Interpreter {
             case Node.GetItem g -> getitem(g, eval(g.target(), scope), eval(g.key(), scope));
             case Node.Slice s -> slice(s, eval(s.target(), scope), evalOpt(s.start(), scope), evalOpt(s.stop(), scope),
                     evalOpt(s.step(), scope));
-            case Node.Call c -> call(c, scope);
+            case Node.Call c -> call(c, scope, null);
             case Node.Filter f -> filter(f, scope);
             case Node.Test t -> {
                 boolean r = test(t, t.name(), eval(t.target(), scope), evalAll(t.args(), scope));
@@ -332,6 +465,7 @@ final class Interpreter {
     }
 
     private Object getattr(Node at, Object obj, String name) {
+        obj = Py.unmark(obj);
         if (obj instanceof Undefined u) {
             throw error(at, "'" + u.name + "' is undefined (reading its attribute '" + name + "')");
         }
@@ -347,12 +481,16 @@ final class Interpreter {
         if (obj instanceof String) {
             return STR_METHODS.contains(name) || PY_STR_ATTRS.contains(name) ? new Method(obj, name) : new Undefined(name);
         }
+        if (obj instanceof Py.Group g && (name.equals("grouper") || name.equals("list"))) {
+            return g.get(name.equals("grouper") ? 0 : 1);
+        }
         if (obj instanceof List) {
             return PY_LIST_ATTRS.contains(name) ? new Method(obj, name) : new Undefined(name);
         }
         if (obj instanceof Namespace ns) {
             return ns.attrs.containsKey(name) ? ns.attrs.get(name) : new Undefined(name);
         }
+
         if (obj instanceof Loop loop) {
             return loopAttr(at, loop, name);
         }
@@ -370,8 +508,9 @@ final class Interpreter {
             case "first" -> k == 0;
             case "last" -> k == n - 1;
             case "length" -> (long) n;
-            case "depth" -> 1L;
-            case "depth0" -> 0L;
+            case "depth" -> (long) loop.level;
+            case "depth0" -> (long) loop.level - 1;
+            case "changed" -> new Method(loop, "changed");
             case "previtem" -> k > 0 ? loop.items.get(k - 1) : new Undefined("previtem");
             case "nextitem" -> k < n - 1 ? loop.items.get(k + 1) : new Undefined("nextitem");
             case "cycle" -> new Method(loop, "cycle");
@@ -380,11 +519,13 @@ final class Interpreter {
     }
 
     private Object getitem(Node at, Object obj, Object key) {
+        obj = Py.unmark(obj);
+        key = Py.unmark(key);
         if (obj instanceof Undefined u) {
             throw error(at, "'" + u.name + "' is undefined (reading its item " + Py.repr(key instanceof Undefined ? "" : key) + ")");
         }
         if (key instanceof Undefined u) {
-            throw error(at, "'" + u.name + "' is undefined (used as an index)");
+            return new Undefined(u.name);   // Jinja2: an undefined key finds nothing (no error until the result is used)
         }
         if (obj instanceof Map<?, ?> m) {
             Object k = key instanceof Boolean b ? (Object) (b ? 1L : 0L) : key;
@@ -557,15 +698,7 @@ final class Interpreter {
                 }
                 case "**" -> {
                     if (!dbl && Py.toLong(r) >= 0) {
-                        long base = Py.toLong(l);
-                        long acc = 1;
-                        for (long k = 0; k < Py.toLong(r); k++) {
-                            acc = Math.multiplyExact(acc, base);
-                            if (k > 64 && (base == 0 || base == 1)) {
-                                break;
-                            }
-                        }
-                        return acc;
+                        return power(Py.toLong(l), Py.toLong(r));
                     }
                     return Math.pow(Py.toDouble(l), Py.toDouble(r));
                 }
@@ -576,7 +709,8 @@ final class Interpreter {
         if (op.equals("+") && l instanceof String a && r instanceof String c) {
             return a + c;
         }
-        if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)) {
+        if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)
+                && !(l instanceof Py.Range) && !(r instanceof Py.Range)) {
             List<Object> out = new ArrayList<>(a);
             out.addAll(c);
             return l instanceof Tuple ? new Tuple(out.toArray()) : out;
@@ -587,18 +721,58 @@ final class Interpreter {
         if (op.equals("*") && (r instanceof String || r instanceof List) && (l instanceof Long || l instanceof Boolean)) {
             return repeat(b, r, Py.toLong(l));
         }
-        if (op.equals("%") && l instanceof String) {
-            throw error(b, "printf-style string formatting ('...' % value) is not supported");
+        if (op.equals("%") && (l instanceof String || l instanceof Py.Markup)) {
+            Object args = r instanceof Py.Markup mk ? mk.text() : r;
+            if (l instanceof Py.Markup mk) {
+                return new Py.Markup(percentFormat(b, mk.text(), escapeArgs(args)));
+            }
+            return percentFormat(b, (String) l, args);
+        }
+        if (op.equals("+") && (l instanceof Py.Markup || r instanceof Py.Markup)
+                && (l instanceof String || l instanceof Py.Markup) && (r instanceof String || r instanceof Py.Markup)) {
+            return new Py.Markup(escaped(l) + escaped(r));
         }
         throw error(b, "unsupported operand types for " + op + ": '" + Py.typeName(l) + "' and '" + Py.typeName(r) + "'");
+    }
+
+    private static String escaped(Object v) {
+        return v instanceof Py.Markup m ? m.text() : Py.Markup.escape((String) v);
+    }
+
+    /** Markup's % escapes each argument. */
+    private static Object escapeArgs(Object args) {
+        if (args instanceof Tuple t) {
+            Object[] out = new Object[t.size()];
+            for (int k = 0; k < out.length; k++) {
+                out[k] = t.get(k) instanceof String str ? new Py.Markup(Py.Markup.escape(str)) : t.get(k);
+            }
+            return new Tuple(out);
+        }
+        return args instanceof String str ? new Py.Markup(Py.Markup.escape(str)) : args;
+    }
+
+    /** base ** exp by squaring (a hostile exponent such as 10**18 costs 60 steps); overflow is an ArithmeticException. */
+    private static long power(long base, long exp) {
+        long acc = 1;
+        long b = base;
+        long e = exp;
+        while (e > 0) {
+            if ((e & 1) == 1) {
+                acc = Math.multiplyExact(acc, b);
+            }
+            e >>= 1;
+            if (e > 0) {
+                b = Math.multiplyExact(b, b);
+            }
+        }
+        return acc;
     }
 
     private Object repeat(Node at, Object seq, long times) {
         long n = Math.max(0, times);
         long size = seq instanceof String s ? s.length() : ((List<?>) seq).size();
-        if (size * n > MAX_OUTPUT_CHARS) {
-            throw error(at, "repetition result too large");
-        }
+        long total = size == 0 ? 0 : (n > Integer.MAX_VALUE / size ? Long.MAX_VALUE : size * n);
+        checkSize(at, seq instanceof String ? total : 0, seq instanceof String ? 0 : total);
         if (seq instanceof String s) {
             return s.repeat((int) n);
         }
@@ -670,6 +844,7 @@ final class Interpreter {
         }
         if (container instanceof List<?> l) {
             for (Object o : l) {
+                tick(at);
                 if (Py.eq(o, item)) {
                     return true;
                 }
@@ -742,12 +917,39 @@ final class Interpreter {
         }
     }
 
-    private Object call(Node.Call c, Scope scope) {
+    private Object call(Node.Call c, Scope scope, Macro caller) {
         Object callee = eval(c.callee(), scope);
         List<Object> pos = evalAll(c.args(), scope);
         Map<String, Object> kw = new LinkedHashMap<>();
         for (int k = 0; k < c.kwNames().size(); k++) {
             kw.put(c.kwNames().get(k), eval(c.kwValues().get(k), scope));
+        }
+        if (c.star() != null) {
+            Object star = eval(c.star(), scope);
+            List<Object> extra = iterate(c.star(), star);
+            if (extra == null || star instanceof Undefined) {
+                throw error(c.star(), "argument after * must be an iterable, not " + Py.typeName(star));
+            }
+            pos = new ArrayList<>(pos);
+            pos.addAll(extra);
+        }
+        if (c.starStar() != null) {
+            Object star = eval(c.starStar(), scope);
+            if (!(star instanceof Map<?, ?> m)) {
+                throw error(c.starStar(), "argument after ** must be a mapping, not " + Py.typeName(star));
+            }
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw error(c.starStar(), "keywords must be strings");
+                }
+                if (kw.containsKey(k)) {
+                    throw error(c, "got multiple values for keyword argument '" + k + "'");
+                }
+                kw.put(k, e.getValue());
+            }
+        }
+        if (caller != null) {
+            kw.put("caller", caller);
         }
         if (callee instanceof Undefined u) {
             throw error(c, "'" + u.name + "' is undefined (called as a function)");
@@ -759,6 +961,7 @@ final class Interpreter {
             case Builtin b -> builtin(c, b.name(), new Args(c, b.name(), pos, kw));
             case Macro m -> callMacro(c, m, pos, kw);
             case Method m -> method(c, m, new Args(c, m.name(), pos, kw));
+            case Loop l -> callLoop(c, l, pos, kw);
             default -> throw error(c, "cannot call " + fn.describe());
         };
     }
@@ -766,18 +969,20 @@ final class Interpreter {
     private Object callMacro(Node at, Macro m, List<Object> pos, Map<String, Object> kw) {
         step(at);
         Node.Macro def = m.node();
-        if (pos.size() > def.params().size()) {
-            throw error(at, "macro '" + def.name() + "' takes " + def.params().size() + " arguments, got " + pos.size());
+        String what = def.name().equals("caller") ? "caller" : "macro '" + def.name() + "'";
+        if (pos.size() > def.params().size() && !def.usesVarargs()) {
+            throw error(at, what + " takes not more than " + def.params().size() + " argument(s)");
         }
-        if (depth >= MAX_DEPTH) {
-            throw error(at, "macro recursion deeper than " + MAX_DEPTH);
+        if (depth >= budget.depth()) {
+            throw limit(at, "depth", "macro recursion deeper than " + budget.depth());
         }
         Scope s = new Scope(m.closure());
+        Map<String, Object> extraKw = new LinkedHashMap<>(kw);
         for (int k = 0; k < def.params().size(); k++) {
             String p = def.params().get(k);
             if (k < pos.size()) {
                 if (kw.containsKey(p)) {
-                    throw error(at, "macro '" + def.name() + "' got multiple values for argument '" + p + "'");
+                    throw error(at, what + " got multiple values for argument '" + p + "'");
                 }
                 s.vars.put(p, pos.get(k));
             } else if (kw.containsKey(p)) {
@@ -787,11 +992,23 @@ final class Interpreter {
             } else {
                 s.vars.put(p, new Undefined(p));
             }
+            extraKw.remove(p);
         }
-        for (String k : kw.keySet()) {
-            if (!def.params().contains(k)) {
-                throw error(at, "macro '" + def.name() + "' got an unexpected keyword argument '" + k + "'");
+        Object caller = extraKw.remove("caller");
+        if (caller != null) {
+            if (!def.usesCaller()) {
+                throw error(at, what + " was invoked with a caller but does not use caller()");
             }
+            s.vars.put("caller", caller);
+        }
+        if (!extraKw.isEmpty() && !def.usesKwargs()) {
+            throw error(at, what + " takes no keyword argument '" + extraKw.keySet().iterator().next() + "'");
+        }
+        if (def.usesVarargs()) {
+            s.vars.put("varargs", new Tuple(pos.size() > def.params().size() ? pos.subList(def.params().size(), pos.size()).toArray() : new Object[0]));
+        }
+        if (def.usesKwargs()) {
+            s.vars.put("kwargs", new LinkedHashMap<Object, Object>(extraKw));
         }
         StringBuilder out = new StringBuilder();
         depth++;
@@ -817,10 +1034,20 @@ final class Interpreter {
                     throw error(at, name + "() takes at most 1 positional argument");
                 }
                 if (a.pos.size() == 1) {
-                    if (!(a.pos.get(0) instanceof Map<?, ?> init)) {
-                        throw error(at, name + "() positional argument must be a dict, not " + Py.typeName(a.pos.get(0)));
+                    Object init = a.pos.get(0);
+                    if (init instanceof Map<?, ?> map) {
+                        m.putAll(map);
+                    } else if (init instanceof List<?> pairs) {
+                        for (Object pair : pairs) {
+                            List<Object> kv = iterate(at, pair);
+                            if (kv == null || kv.size() != 2) {
+                                throw error(at, name + "(): each item must be a sequence of 2 elements");
+                            }
+                            m.put(kv.get(0), kv.get(1));
+                        }
+                    } else {
+                        throw error(at, name + "() positional argument must be a dict or a list of pairs, not " + Py.typeName(init));
                     }
-                    m.putAll(init);
                 }
                 m.putAll(a.kw);
                 if (name.equals("dict")) {
@@ -840,14 +1067,12 @@ final class Interpreter {
                 if (step == 0) {
                     throw error(at, "range() arg 3 must not be zero");
                 }
-                List<Object> out = new ArrayList<>();
-                for (long v = start; step > 0 ? v < stop : v > stop; v += step) {
-                    if (out.size() >= MAX_RANGE) {
-                        throw error(at, "range() longer than " + MAX_RANGE + " items");
-                    }
-                    out.add(v);
+                long count = rangeLength(start, stop, step);
+                if (count > TemplateLimits.MAX_RANGE) {
+                    throw lexer.limitError(at.pos(), "range", "range() of " + count + " items: Jinja2's sandbox (and so "
+                            + "transformers) allows at most " + TemplateLimits.MAX_RANGE);
                 }
-                return out;
+                return new Py.Range(start, stop, step, (int) count);
             }
             case "strftime_now" -> {
                 a.only("format");
@@ -857,13 +1082,24 @@ final class Interpreter {
         }
     }
 
+    private static long rangeLength(long start, long stop, long step) {
+        java.math.BigInteger span = java.math.BigInteger.valueOf(stop).subtract(java.math.BigInteger.valueOf(start));
+        java.math.BigInteger st = java.math.BigInteger.valueOf(step);
+        if (span.signum() != st.signum() || span.signum() == 0) {
+            return 0;
+        }
+        // ceil(span / step) for same-signed span and step
+        java.math.BigInteger n = span.abs().add(st.abs()).subtract(java.math.BigInteger.ONE).divide(st.abs());
+        return n.bitLength() < 63 ? n.longValue() : Long.MAX_VALUE;
+    }
+
     static final Set<String> STR_METHODS = Set.of("startswith", "endswith", "strip", "lstrip", "rstrip", "split",
             "upper", "lower", "title", "capitalize", "replace", "find", "count", "join", "isdigit", "isalpha",
-            "isalnum", "isspace", "isupper", "islower", "removeprefix", "removesuffix");
-    static final Set<String> PY_STR_ATTRS = Set.of("casefold", "center", "encode", "expandtabs", "format",
-            "format_map", "index", "isascii", "isdecimal", "isidentifier", "isnumeric", "isprintable", "istitle",
-            "ljust", "maketrans", "partition", "rfind", "rindex", "rjust", "rpartition", "rsplit", "splitlines",
-            "swapcase", "translate", "zfill");
+            "isalnum", "isspace", "isupper", "islower", "removeprefix", "removesuffix", "casefold", "center",
+            "expandtabs", "format", "index", "isascii", "isdecimal", "isidentifier", "isnumeric", "istitle", "ljust",
+            "partition", "rfind", "rindex", "rjust", "rpartition", "rsplit", "splitlines", "swapcase", "zfill");
+    /** str attributes that exist in Python but are refused here (reading them is defined, calling them fails). */
+    static final Set<String> PY_STR_ATTRS = Set.of("encode", "format_map", "isprintable", "maketrans", "translate");
     static final Set<String> DICT_METHODS = Set.of("items", "keys", "values", "get", "copy", "pop", "popitem",
             "setdefault", "update", "clear", "fromkeys");
     static final Set<String> PY_LIST_ATTRS = Set.of("append", "extend", "insert", "pop", "remove", "clear", "sort",
@@ -872,6 +1108,14 @@ final class Interpreter {
     private Object method(Node at, Method m, Args a) {
         Object recv = m.receiver();
         String name = m.name();
+        if (recv instanceof Loop loop && name.equals("changed")) {
+            Object value = a.pos.size() == 1 ? a.pos.get(0) : new Tuple(a.pos.toArray());
+            if (loop.lastChanged != NOT_SET && Py.eq(loop.lastChanged, value)) {
+                return false;
+            }
+            loop.lastChanged = value;
+            return true;
+        }
         if (recv instanceof Loop loop && name.equals("cycle")) {
             if (a.pos.isEmpty()) {
                 throw error(at, "loop.cycle() needs at least one argument");
@@ -909,6 +1153,27 @@ final class Interpreter {
                 default -> throw error(at, "dict." + name + "() is not allowed: dicts are immutable in chat templates");
             }
         }
+        if (recv instanceof List<?> l && (name.equals("index") || name.equals("count") || name.equals("copy"))) {
+            if (name.equals("copy")) {
+                a.only();
+                return new ArrayList<Object>(l);
+            }
+            a.only("value");
+            Object x = a.get(0, "value", null);
+            long n = 0;
+            for (int k = 0; k < l.size(); k++) {
+                if (Py.eq(l.get(k), x)) {
+                    if (name.equals("index")) {
+                        return (long) k;
+                    }
+                    n++;
+                }
+            }
+            if (name.equals("index")) {
+                throw error(at, "list.index(x): x not in list");
+            }
+            return n;
+        }
         if (recv instanceof List) {
             throw error(at, "list." + name + "() is not supported (lists are immutable in chat templates)");
         }
@@ -918,7 +1183,8 @@ final class Interpreter {
     private Object stringMethod(Node at, String s, String name, Args a) {
         switch (name) {
             case "startswith", "endswith" -> {
-                a.only("prefix");
+                a.only("prefix", "start", "end");
+                s = cpSlice(at, s, a.get(1, "start", null), a.get(2, "end", null));
                 Object p = a.get(0, "prefix", null);
                 List<Object> options = p instanceof Tuple t ? t : List.of(p == null ? new Undefined("prefix") : p);
                 for (Object o : options) {
@@ -962,12 +1228,147 @@ final class Interpreter {
             }
             case "replace" -> {
                 a.only("old", "new", "count");
-                return Py.replace(s, a.string(0, "old", ""), a.string(1, "new", ""), a.integer(2, "count", -1));
+                return replace(at, s, a.string(0, "old", ""), a.string(1, "new", ""), a.integer(2, "count", -1));
             }
-            case "find" -> {
-                a.only("sub");
-                int at16 = s.indexOf(a.string(0, "sub", ""));
-                return at16 < 0 ? -1L : (long) s.codePointCount(0, at16);
+            case "find", "rfind", "index", "rindex" -> {
+                a.only("sub", "start", "end");
+                String sub = a.string(0, "sub", "");
+                Object startArg = a.get(1, "start", null);
+                long start = startArg == null ? 0 : clamp(a.integer(1, "start", 0), Py.length(s), 0, Py.length(s));
+                String part = cpSlice(at, s, startArg, a.get(2, "end", null));
+                int at16 = name.startsWith("r") ? part.lastIndexOf(sub) : part.indexOf(sub);
+                if (at16 < 0 && name.endsWith("index")) {
+                    throw error(at, "str." + name + "(): substring not found");
+                }
+                return at16 < 0 ? -1L : start + part.codePointCount(0, at16);
+            }
+            case "rsplit" -> {
+                a.only("sep", "maxsplit");
+                String sep = a.string(0, "sep", null);
+                if (sep != null && sep.isEmpty()) {
+                    throw error(at, "str.rsplit(): empty separator");
+                }
+                return rsplit(s, sep, a.integer(1, "maxsplit", -1));
+            }
+            case "splitlines" -> {
+                a.only("keepends");
+                return splitlines(s, a.bool(0, "keepends", false));
+            }
+            case "ljust", "rjust", "center" -> {
+                a.only("width", "fillchar");
+                long width = a.integer(0, "width", 0);
+                String fill = a.string(1, "fillchar", " ");
+                if (Py.length(fill) != 1) {
+                    throw error(at, "str." + name + "(): the fill character must be exactly one character long");
+                }
+                checkSize(at, width, 0);
+                return JinjaText.justify(s, (int) width, fill, name.equals("ljust") ? '<' : name.equals("rjust") ? '>' : '^');
+            }
+            case "zfill" -> {
+                a.only("width");
+                long width = a.integer(0, "width", 0);
+                checkSize(at, width, 0);
+                int n = (int) width - Py.length(s);
+                if (n <= 0) {
+                    return s;
+                }
+                boolean signed = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-');
+                return signed ? s.charAt(0) + "0".repeat(n) + s.substring(1) : "0".repeat(n) + s;
+            }
+            case "partition", "rpartition" -> {
+                a.only("sep");
+                String sep = a.string(0, "sep", "");
+                if (sep.isEmpty()) {
+                    throw error(at, "str." + name + "(): empty separator");
+                }
+                int k = name.equals("partition") ? s.indexOf(sep) : s.lastIndexOf(sep);
+                if (k < 0) {
+                    return name.equals("partition") ? new Tuple(s, "", "") : new Tuple("", "", s);
+                }
+                return new Tuple(s.substring(0, k), sep, s.substring(k + sep.length()));
+            }
+            case "casefold" -> {
+                a.only();
+                return s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+            }
+            case "swapcase" -> {
+                a.only();
+                StringBuilder sb = new StringBuilder();
+                s.codePoints().forEach(cp -> sb.append(Character.isUpperCase(cp) ? Character.toString(cp).toLowerCase(Locale.ROOT)
+                        : Character.isLowerCase(cp) ? Character.toString(cp).toUpperCase(Locale.ROOT) : Character.toString(cp)));
+                return sb.toString();
+            }
+            case "isdecimal" -> {
+                a.only();
+                return !s.isEmpty() && s.codePoints().allMatch(cp -> Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER);
+            }
+            case "isnumeric" -> {
+                a.only();
+                return !s.isEmpty() && s.codePoints().allMatch(cp -> {
+                    int t = Character.getType(cp);
+                    return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
+                });
+            }
+            case "isascii" -> {
+                a.only();
+                return s.chars().allMatch(c -> c < 128);
+            }
+            case "isidentifier" -> {
+                a.only();
+                return !s.isEmpty() && (Character.isLetter(s.codePointAt(0)) || s.charAt(0) == '_')
+                        && s.codePoints().allMatch(cp -> Character.isLetterOrDigit(cp) || cp == '_');
+            }
+            case "istitle" -> {
+                a.only();
+                boolean cased = false;
+                boolean prevCased = false;
+                for (int cp : s.codePoints().toArray()) {
+                    if (Character.isUpperCase(cp) || Character.isTitleCase(cp)) {
+                        if (prevCased) {
+                            return false;
+                        }
+                        prevCased = true;
+                        cased = true;
+                    } else if (Character.isLowerCase(cp)) {
+                        if (!prevCased) {
+                            return false;
+                        }
+                        prevCased = true;
+                        cased = true;
+                    } else {
+                        prevCased = false;
+                    }
+                }
+                return cased;
+            }
+            case "expandtabs" -> {
+                a.only("tabsize");
+                long tab = a.integer(0, "tabsize", 8);
+                checkSize(at, (long) s.length() * Math.max(1, tab), 0);
+                StringBuilder sb = new StringBuilder();
+                int col = 0;
+                for (int cp : s.codePoints().toArray()) {
+                    if (cp == '\t') {
+                        if (tab > 0) {
+                            int n = (int) (tab - col % tab);
+                            sb.append(" ".repeat(n));
+                            col += n;
+                        }
+                    } else {
+                        sb.appendCodePoint(cp);
+                        col = cp == '\n' || cp == '\r' ? 0 : col + 1;
+                    }
+                }
+                return sb.toString();
+            }
+            case "format" -> {
+                try {
+                    return PyFormat.format(s, a.pos, a.kw, w -> w <= budget.outputChars());
+                } catch (PyFormat.TooWide e) {
+                    throw limit(at, "output", "format width " + e.width + " is more than " + budget.outputChars() + " characters");
+                } catch (IllegalArgumentException e) {
+                    throw error(at, "str.format(): " + e.getMessage());
+                }
             }
             case "count" -> {
                 a.only("sub");
@@ -983,7 +1384,7 @@ final class Interpreter {
             }
             case "join" -> {
                 a.only("iterable");
-                List<Object> items = Py.iterate(a.get(0, "iterable", null));
+                List<Object> items = iterate(at, a.get(0, "iterable", null));
                 if (items == null) {
                     throw error(at, "str.join() argument must be iterable");
                 }
@@ -993,6 +1394,7 @@ final class Interpreter {
                         throw error(at, "str.join(): sequence item " + k + ": expected str, " + Py.typeName(items.get(k)) + " found");
                     }
                     sb.append(k > 0 ? s : "").append(x);
+                    checkSize(at, sb.length(), 0);
                 }
                 return sb.toString();
             }
@@ -1071,6 +1473,29 @@ final class Interpreter {
                 case 'a' -> sb.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.US));
                 case 'A' -> sb.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.US));
                 case '%' -> sb.append('%');
+                case 'e' -> sb.append(String.format(noPad ? "%d" : "%2d", t.getDayOfMonth()));
+                case 'h' -> sb.append(t.getMonth().getDisplayName(TextStyle.SHORT, Locale.US));
+                case 'x', 'D' -> sb.append(strftime(at, "%m/%d/%y", t));
+                case 'X', 'T' -> sb.append(strftime(at, "%H:%M:%S", t));
+                case 'R' -> sb.append(strftime(at, "%H:%M", t));
+                case 'F' -> sb.append(strftime(at, "%Y-%m-%d", t));
+                case 'c' -> sb.append(strftime(at, "%a %b %e %H:%M:%S %Y", t));
+                case 'Z', 'z' -> { }   // transformers' strftime_now formats a naive datetime: no zone
+                case 'n' -> sb.append('\n');
+                case 't' -> sb.append('\t');
+                case 'f' -> sb.append(String.format("%06d", t.getNano() / 1000));
+                case 'w' -> sb.append(t.getDayOfWeek().getValue() % 7);
+                case 'u' -> sb.append(t.getDayOfWeek().getValue());
+                case 'C' -> sb.append(String.format("%02d", t.getYear() / 100));
+                case 'G' -> sb.append(t.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR));
+                case 'g' -> sb.append(String.format("%02d", t.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR) % 100));
+                case 'V' -> sb.append(String.format(pad2, t.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR)));
+                case 'U' -> sb.append(String.format(pad2, (t.getDayOfYear() + 6 - t.getDayOfWeek().getValue() % 7) / 7));
+                case 'W' -> sb.append(String.format(pad2, (t.getDayOfYear() + 6 - (t.getDayOfWeek().getValue() + 6) % 7) / 7));
+                case 'P' -> sb.append(t.getHour() < 12 ? "am" : "pm");
+                case 's' -> sb.append(t.atZone(java.time.ZoneId.systemDefault()).toEpochSecond());
+                case 'k' -> sb.append(String.format("%2d", t.getHour()));
+                case 'l' -> sb.append(String.format("%2d", (t.getHour() + 11) % 12 + 1));
                 default -> throw error(at, "strftime_now: directive %" + d + " is not supported");
             }
         }
@@ -1093,8 +1518,16 @@ final class Interpreter {
         return print(at, v);
     }
 
+    /** Py.iterate, after checking that a string's characters fit the list limit. */
+    private List<Object> iterate(Node at, Object v) {
+        if (v instanceof String s) {
+            checkSize(at, 0, s.length());
+        }
+        return Py.iterate(v);
+    }
+
     private List<Object> seq(Node at, String what, Object v) {
-        List<Object> items = Py.iterate(v);
+        List<Object> items = iterate(at, v);
         if (items == null) {
             throw error(at, what + ": '" + Py.typeName(v) + "' object is not iterable");
         }
@@ -1126,7 +1559,7 @@ final class Interpreter {
             case "replace" -> {
                 a.only("old", "new", "count");
                 Object count = a.get(2, "count", null);
-                return Py.replace(text(at, v), a.string(0, "old", ""), a.string(1, "new", ""),
+                return replace(at, text(at, v), a.string(0, "old", ""), a.string(1, "new", ""),
                         count == null ? -1 : a.integer(2, "count", -1));
             }
             case "string" -> {
@@ -1135,15 +1568,19 @@ final class Interpreter {
             }
             case "safe" -> {
                 a.only();
-                return v;
+                return v instanceof Py.Markup ? v : new Py.Markup(text(at, v));
             }
             case "escape", "e" -> {
                 a.only();
-                return text(at, v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                        .replace("\"", "&#34;").replace("'", "&#39;");
+                return v instanceof Py.Markup ? v : new Py.Markup(Py.Markup.escape(text(at, v)));
+            }
+            case "forceescape" -> {
+                a.only();
+                return new Py.Markup(Py.Markup.escape(text(at, v)));
             }
             case "length", "count" -> {
                 a.only();
+                v = Py.unmark(v);
                 if (v instanceof String s) {
                     return (long) Py.length(s);
                 }
@@ -1194,6 +1631,7 @@ final class Interpreter {
                 for (int k = 0; k < items.size(); k++) {
                     Object item = attr == null ? items.get(k) : attribute(at, items.get(k), attr);
                     sb.append(k > 0 ? sep : "").append(text(at, item));
+                    checkSize(at, sb.length(), 0);
                 }
                 return sb.toString();
             }
@@ -1212,8 +1650,7 @@ final class Interpreter {
             case "tojson" -> {
                 a.only("indent", "ensure_ascii", "separators", "sort_keys");
                 Object ind = a.get(0, "indent", null);
-                String indent = ind == null ? null : ind instanceof String s ? s
-                        : " ".repeat((int) Math.max(0, a.integer(0, "indent", 0)));
+                String indent = ind == null ? null : ind instanceof String s ? s : spaces(at, a.integer(0, "indent", 0));
                 String itemSep = indent == null ? ", " : ",";
                 String keySep = ": ";
                 Object seps = a.get(2, "separators", null);
@@ -1225,11 +1662,12 @@ final class Interpreter {
                     itemSep = (String) l.get(0);
                     keySep = (String) l.get(1);
                 }
-                if (a.bool(1, "ensure_ascii", false)) {
-                    throw error(at, "tojson(ensure_ascii=true) is not supported");
-                }
+                boolean ascii = a.bool(1, "ensure_ascii", false);
                 try {
-                    return Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false));
+                    String json = Py.json(v, indent, itemSep, keySep, a.bool(3, "sort_keys", false), budget.outputChars());
+                    return ascii ? asciiJson(json) : json;
+                } catch (Py.TooLarge e) {
+                    throw limit(at, "output", "tojson builds more than " + budget.outputChars() + " characters");
                 } catch (IllegalArgumentException e) {
                     throw error(at, "tojson: " + e.getMessage());
                 }
@@ -1237,8 +1675,10 @@ final class Interpreter {
             case "int" -> {
                 a.only("default", "base");
                 Object dflt = a.get(0, "default", 0L);
-                if (a.integer(1, "base", 10) != 10) {
-                    throw error(at, "int(base=...) is not supported");
+                long base = a.integer(1, "base", 10);
+                v = Py.unmark(v);
+                if (base != 10 && v instanceof String s) {
+                    return JinjaText.parseInt(s, (int) base, dflt);
                 }
                 if (v instanceof Long || v instanceof Boolean) {
                     return Py.toLong(v);
@@ -1247,17 +1687,7 @@ final class Interpreter {
                     return Double.isFinite(d) ? (Object) (long) (double) d : dflt;
                 }
                 if (v instanceof String s) {
-                    String t = Py.strip(s, null).replace("_", "");
-                    try {
-                        return Long.parseLong(t.startsWith("+") ? t.substring(1) : t);
-                    } catch (NumberFormatException e) {
-                        try {
-                            double d = Double.parseDouble(t);
-                            return Double.isFinite(d) ? (Object) (long) d : dflt;
-                        } catch (NumberFormatException e2) {
-                            return dflt;
-                        }
-                    }
+                    return JinjaText.parseInt(s, 10, dflt);
                 }
                 return dflt;
             }
@@ -1268,11 +1698,8 @@ final class Interpreter {
                     return Py.toDouble(v);
                 }
                 if (v instanceof String s) {
-                    try {
-                        return Double.parseDouble(Py.strip(s, null));
-                    } catch (NumberFormatException e) {
-                        return dflt;
-                    }
+                    Double d = JinjaText.parseFloat(s);
+                    return d == null ? dflt : d;
                 }
                 return dflt;
             }
@@ -1292,6 +1719,9 @@ final class Interpreter {
                 String method = a.string(1, "method", "common");
                 if (!Py.isNumber(v)) {
                     throw error(at, "round: expected a number, not " + Py.typeName(v));
+                }
+                if (method.equals("common") && !(v instanceof Double)) {
+                    return Py.toLong(v);   // Python's round(int, n) is that int
                 }
                 RoundingMode mode = switch (method) {
                     case "common" -> RoundingMode.HALF_EVEN;
@@ -1361,7 +1791,17 @@ final class Interpreter {
                 boolean cs = a.bool(1, "case_sensitive", false);
                 Object attr = a.get(2, "attribute", null);
                 List<Object> items = seq(at, name, v);
-                Comparator<Object> cmp = (x, y) -> order(at, sortKey(at, x, attr, cs), sortKey(at, y, attr, cs));
+                // Jinja2 3.1: attribute="a,b" sorts by a, then b
+                List<Object> attrs = attr instanceof String str && str.contains(",") ? List.of((Object[]) str.split(",")) : java.util.Collections.singletonList(attr);
+                Comparator<Object> cmp = (x, y) -> {
+                    for (Object one : attrs) {
+                        int c = order(at, sortKey(at, x, one, cs), sortKey(at, y, one, cs));
+                        if (c != 0) {
+                            return c;
+                        }
+                    }
+                    return 0;
+                };
                 items.sort(reverse ? cmp.reversed() : cmp);
                 return items;
             }
@@ -1370,11 +1810,9 @@ final class Interpreter {
                 boolean cs = a.bool(0, "case_sensitive", false);
                 Object attr = a.get(1, "attribute", null);
                 List<Object> out = new ArrayList<>();
-                List<Object> seen = new ArrayList<>();
+                Set<Object> seen = new java.util.HashSet<>();   // a set, as Jinja2's: linear, and lists are unhashable
                 for (Object item : seq(at, name, v)) {
-                    Object key = sortKey(at, item, attr, cs);
-                    if (seen.stream().noneMatch(s -> Py.eq(s, key))) {
-                        seen.add(key);
+                    if (seen.add(hashKey(at, sortKey(at, item, attr, cs)))) {
                         out.add(item);
                     }
                 }
@@ -1408,10 +1846,292 @@ final class Interpreter {
             case "indent" -> {
                 a.only("width", "first", "blank");
                 Object w = a.get(0, "width", 4L);
-                String ind = w instanceof String s ? s : " ".repeat((int) Math.max(0, a.integer(0, "width", 4)));
+                String ind = w instanceof String s ? s : spaces(at, a.integer(0, "width", 4));
                 return indent(text(at, v), ind, a.bool(1, "first", false), a.bool(2, "blank", false));
             }
-            default -> throw error(at, "filter '" + name + "' is not supported");
+            case "dictsort" -> {
+                a.only("case_sensitive", "by", "reverse");
+                boolean cs = a.bool(0, "case_sensitive", false);
+                String by = a.string(1, "by", "key");
+                boolean reverse = a.bool(2, "reverse", false);
+                if (!(Py.unmark(v) instanceof Map<?, ?> m)) {
+                    throw error(at, "dictsort: expected a dict, not " + Py.typeName(v));
+                }
+                int pos = switch (by) {
+                    case "key" -> 0;
+                    case "value" -> 1;
+                    default -> throw error(at, "dictsort: You can only sort by either \"key\" or \"value\"");
+                };
+                List<Object> items = new ArrayList<>();
+                m.forEach((k, x) -> items.add(new Tuple(k, x)));
+                Comparator<Object> cmp = (x, y) -> order(at, sortKey(at, ((Tuple) x).get(pos), null, cs), sortKey(at, ((Tuple) y).get(pos), null, cs));
+                items.sort(reverse ? cmp.reversed() : cmp);
+                return items;
+            }
+            case "groupby" -> {
+                a.only("attribute", "default", "case_sensitive");
+                Object attr = a.get(0, "attribute", null);
+                Object dflt = a.get(1, "default", null);
+                boolean hasDefault = a.pos.size() > 1 || a.kw.containsKey("default");
+                boolean cs = a.bool(2, "case_sensitive", false);
+                List<Object> items = seq(at, name, v);
+                java.util.function.Function<Object, Object> key = item -> {
+                    Object x = attribute(at, item, attr);
+                    if (x instanceof Undefined && hasDefault) {
+                        x = dflt;
+                    }
+                    return !cs && x instanceof String str ? str.toLowerCase(Locale.ROOT) : x;
+                };
+                items.sort((x, y) -> order(at, key.apply(x), key.apply(y)));
+                List<Object> out = new ArrayList<>();
+                Object current = NOT_SET;
+                List<Object> group = null;
+                for (Object item : items) {
+                    Object k = key.apply(item);
+                    if (group == null || !Py.eq(current, k)) {
+                        group = new ArrayList<>();
+                        current = k;
+                        Object grouper = attribute(at, item, attr);
+                        out.add(new Py.Group(grouper instanceof Undefined && hasDefault ? dflt : (cs ? k : grouper), group));
+                    }
+                    group.add(item);
+                }
+                return out;
+            }
+            case "attr" -> {
+                a.only("name");
+                String attrName = a.string(0, "name", "");
+                Object obj = Py.unmark(v);
+                // getattr, not item lookup: a dict's keys are not its attributes
+                if (obj instanceof Map<?, ?>) {
+                    return !attrName.startsWith("_") && DICT_METHODS.contains(attrName) ? new Method(obj, attrName) : new Undefined(attrName);
+                }
+                return getattr(at, obj, attrName);
+            }
+            case "batch" -> {
+                Fill f = fill(a, "linecount");
+                long size = f.count();
+                Object fill = f.value();
+                boolean filling = f.given();
+                List<Object> out = new ArrayList<>();
+                List<Object> tmp = new ArrayList<>();
+                for (Object item : seq(at, name, v)) {
+                    if (tmp.size() == size) {
+                        out.add(tmp);
+                        tmp = new ArrayList<>();
+                    }
+                    tmp.add(item);
+                }
+                if (!tmp.isEmpty()) {
+                    if (filling) {
+                        checkSize(at, 0, size);
+                        while (tmp.size() < size) {
+                            tmp.add(fill);
+                        }
+                    }
+                    out.add(tmp);
+                }
+                return out;
+            }
+            case "slice" -> {
+                Fill f = fill(a, "slices");
+                long slices = f.count();
+                Object fill = f.value();
+                boolean filling = f.given();
+                checkSize(at, 0, slices);
+                List<Object> seq = seq(at, name, v);
+                int length = seq.size();
+                int perSlice = (int) (length / slices);
+                int withExtra = (int) (length % slices);
+                int offset = 0;
+                List<Object> out = new ArrayList<>();
+                for (int k = 0; k < slices; k++) {
+                    int start = offset + k * perSlice;
+                    if (k < withExtra) {
+                        offset++;
+                    }
+                    int end = offset + (k + 1) * perSlice;
+                    List<Object> tmp = new ArrayList<>(seq.subList(start, end));
+                    if (filling && k >= withExtra) {
+                        tmp.add(fill);
+                    }
+                    out.add(tmp);
+                }
+                return out;
+            }
+            case "wordcount" -> {
+                a.only();
+                return JinjaText.wordcount(text(at, v));
+            }
+            case "truncate" -> {
+                a.only("length", "killwords", "end", "leeway");
+                String str = text(at, v);
+                long length = a.integer(0, "length", 255);
+                boolean killwords = a.bool(1, "killwords", false);
+                String end = a.string(2, "end", "...");
+                Object lw = a.get(3, "leeway", null);
+                long leeway = lw == null ? 5 : a.integer(3, "leeway", 5);
+                if (length < Py.length(end) || leeway < 0) {
+                    throw error(at, "truncate: expected length >= " + Py.length(end) + " and leeway >= 0");
+                }
+                return JinjaText.truncate(str, (int) Math.min(length, Integer.MAX_VALUE / 2), killwords, end, (int) Math.min(leeway, Integer.MAX_VALUE / 2));
+            }
+            case "center" -> {
+                a.only("width");
+                long width = a.integer(0, "width", 80);
+                checkSize(at, width, 0);
+                return JinjaText.justify(text(at, v), (int) width, " ", '^');
+            }
+            case "striptags" -> {
+                a.only();
+                return JinjaText.striptags(text(at, v));
+            }
+            case "wordwrap" -> {
+                a.only("width", "break_long_words", "wrapstring", "break_on_hyphens");
+                long width = a.integer(0, "width", 79);
+                boolean breakLong = a.bool(1, "break_long_words", true);
+                String wrap = a.string(2, "wrapstring", "\n");
+                if (a.bool(3, "break_on_hyphens", true) && text(at, v).contains("-")) {
+                    throw error(at, "wordwrap: text with hyphens needs break_on_hyphens=false here (Python's textwrap hyphen rules are not reproduced)");
+                }
+                if (width <= 0) {
+                    throw error(at, "wordwrap: invalid width " + width + " (must be > 0)");
+                }
+                return JinjaText.wordwrap(text(at, v), (int) Math.min(width, Integer.MAX_VALUE), breakLong, wrap);
+            }
+            case "pprint" -> {
+                a.only();
+                String r = Py.repr(v, budget.outputChars());
+                if (Py.length(r) > 80 && (v instanceof List || v instanceof Map)) {
+                    throw error(at, "pprint of a value longer than 80 characters is not supported (Python wraps it)");
+                }
+                return r;
+            }
+            case "urlencode" -> {
+                a.only();
+                return JinjaText.urlencode(Py.unmark(v));
+            }
+            case "xmlattr" -> {
+                a.only("autospace");
+                if (!(Py.unmark(v) instanceof Map<?, ?> m)) {
+                    throw error(at, "xmlattr: expected a dict, not " + Py.typeName(v));
+                }
+                try {
+                    return new Py.Markup(JinjaText.xmlattr(m, a.bool(0, "autospace", true)));
+                } catch (IllegalArgumentException e) {
+                    throw error(at, "xmlattr: " + e.getMessage());
+                }
+            }
+            case "filesizeformat" -> {
+                a.only("binary");
+                Object n = Py.unmark(v);
+                double bytes;
+                if (Py.isNumber(n)) {
+                    bytes = Py.toDouble(n);
+                } else if (n instanceof String str) {
+                    Double d = JinjaText.parseFloat(str);
+                    if (d == null) {
+                        throw error(at, "filesizeformat: could not convert string to float: " + Py.repr(str));
+                    }
+                    bytes = d;
+                } else {
+                    throw error(at, "filesizeformat: expected a number, not " + Py.typeName(v));
+                }
+                return JinjaText.filesizeformat(bytes, a.bool(0, "binary", false));
+            }
+            case "format" -> {
+                if (!a.pos.isEmpty() && !a.kw.isEmpty()) {
+                    throw error(at, "format: can't handle positional and keyword arguments at the same time");
+                }
+                Object args = a.kw.isEmpty() ? new Tuple(a.pos.toArray()) : new LinkedHashMap<Object, Object>(a.kw);
+                return percentFormat(at, text(at, v), args);
+            }
+            case "random" -> throw error(at, "filter 'random' is not supported: a chat template's rendering must be reproducible");
+            case "urlize" -> throw error(at, "filter 'urlize' is not supported");
+            default -> throw error(at, "No filter named '" + name + "' (filter '" + name + "' is not supported)");
+        }
+    }
+
+    /** str.replace, after checking the result's size (replacing '' inserts between every character). */
+    private String replace(Node at, String s, String old, String repl, long count) {
+        long n = old.isEmpty() ? Py.length(s) + 1L : (s.length() - s.replace(old, "").length()) / old.length();
+        if (count >= 0) {
+            n = Math.min(n, count);
+        }
+        checkSize(at, s.length() + n * (repl.length() - old.length()), 0);
+        return Py.replace(s, old, repl, count);
+    }
+
+    /** json.dumps's ensure_ascii: every character past '~' as a \\uXXXX escape (UTF-16 units, as Python writes them). */
+    private static String asciiJson(String json) {
+        StringBuilder sb = new StringBuilder(json.length());
+        for (int k = 0; k < json.length(); k++) {
+            char c = json.charAt(k);
+            if (c > '~') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code n} spaces (none when negative), within the size limit. */
+    private String spaces(Node at, long n) {
+        checkSize(at, n, 0);
+        return " ".repeat((int) Math.max(0, n));
+    }
+
+    private static final Object NONE_KEY = new Object();
+
+    /** A Java key equal where Python's hash-equality holds (1 == 1.0 == True); lists and dicts are unhashable. */
+    private Object hashKey(Node at, Object v) {
+        v = Py.unmark(v);
+        if (v == null) {
+            return NONE_KEY;
+        }
+        if (v instanceof Boolean b) {
+            return b ? 1L : 0L;
+        }
+        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9e18) {
+            return (long) (double) d;
+        }
+        if (v instanceof Tuple t) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : t) {
+                out.add(hashKey(at, o));
+            }
+            return out;
+        }
+        if (v instanceof Undefined) {
+            return Undefined.class;   // Jinja2's Undefined objects hash and compare equal to each other
+        }
+        if (v instanceof List || v instanceof Map || v instanceof Namespace) {
+            throw error(at, "unhashable type: '" + Py.typeName(v) + "'");
+        }
+        return v;
+    }
+
+    /** The arguments of batch and slice: a positive count and an optional {@code fill_with} value. */
+    private record Fill(long count, Object value, boolean given) { }
+
+    private Fill fill(Args a, String countName) {
+        a.only(countName, "fill_with");
+        long count = a.integer(0, countName, 1);
+        if (count <= 0) {
+            throw error(a.at, a.what + ": " + countName + " must be positive");
+        }
+        return new Fill(count, a.get(1, "fill_with", null), a.pos.size() > 1 || a.kw.containsKey("fill_with"));
+    }
+
+    /** {@code fmt % args} with Python's printf-style rules. */
+    private String percentFormat(Node at, String fmt, Object args) {
+        try {
+            return PyFormat.percent(fmt, args instanceof Py.Markup mk ? mk.text() : args, w -> w <= budget.outputChars());
+        } catch (PyFormat.TooWide e) {
+            throw limit(at, "output", "format width " + e.width + " is more than " + budget.outputChars() + " characters");
+        } catch (IllegalArgumentException e) {
+            throw error(at, "string formatting: " + e.getMessage());
         }
     }
 
@@ -1463,6 +2183,109 @@ final class Interpreter {
             }
         }
         return sb.toString();
+    }
+
+    /** Python's str.rsplit. */
+    private static List<Object> rsplit(String s, String sep, long maxsplit) {
+        if (maxsplit < 0) {
+            return Py.split(s, sep, -1);
+        }
+        List<Object> out = new ArrayList<>();
+        if (sep == null) {
+            int end = s.length();
+            while (true) {
+                while (end > 0 && Py.isSpace(s.codePointBefore(end))) {
+                    end -= Character.charCount(s.codePointBefore(end));
+                }
+                if (end == 0) {
+                    break;
+                }
+                if (out.size() >= maxsplit) {
+                    out.add(0, Py.lstrip(s.substring(0, end), null));
+                    break;
+                }
+                int k = end;
+                while (k > 0 && !Py.isSpace(s.codePointBefore(k))) {
+                    k -= Character.charCount(s.codePointBefore(k));
+                }
+                out.add(0, s.substring(k, end));
+                end = k;
+            }
+            return out;
+        }
+        int to = s.length();
+        while (out.size() < maxsplit) {
+            int k = s.lastIndexOf(sep, to - sep.length());
+            if (k < 0 || to - sep.length() < 0) {
+                break;
+            }
+            out.add(0, s.substring(k + sep.length(), to));
+            to = k;
+        }
+        out.add(0, s.substring(0, to));
+        return out;
+    }
+
+    /** A code-point slice {@code s[start:end]} with Python's None and negative-index rules. */
+    private String cpSlice(Node at, String s, Object start, Object end) {
+        if (start == null && end == null) {
+            return s;
+        }
+        for (Object o : new Object[] {start, end}) {
+            if (o != null && !(o instanceof Long || o instanceof Boolean)) {
+                throw error(at, "slice indices must be integers or None, not " + Py.typeName(o));
+            }
+        }
+        int len = Py.length(s);
+        long lo = start == null ? 0 : clamp(Py.toLong(start), len, 0, len);
+        long hi = end == null ? len : clamp(Py.toLong(end), len, 0, len);
+        if (hi <= lo) {
+            return "";
+        }
+        return s.substring(s.offsetByCodePoints(0, (int) lo), s.offsetByCodePoints(0, (int) hi));
+    }
+
+    private static List<Object> splitlines(String s, boolean keepends) {
+        List<Object> out = new ArrayList<>();
+        for (String line : splitlinesKeep(s)) {
+            out.add(keepends ? line : stripLineEnd(line));
+        }
+        return out;
+    }
+
+    private static String stripLineEnd(String line) {
+        if (line.endsWith("\r\n")) {
+            return line.substring(0, line.length() - 2);
+        }
+        if (!line.isEmpty() && isLineBreak(line.charAt(line.length() - 1))) {
+            return line.substring(0, line.length() - 1);
+        }
+        return line;
+    }
+
+    private static boolean isLineBreak(char c) {
+        return c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1e) || c == 0x85 || c == 0x2028 || c == 0x2029;
+    }
+
+    /** str.splitlines(keepends=True). */
+    private static List<String> splitlinesKeep(String s) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        int k = 0;
+        while (k < s.length()) {
+            char c = s.charAt(k);
+            if (!isLineBreak(c)) {
+                k++;
+                continue;
+            }
+            k += (c == '\r' && k + 1 < s.length() && s.charAt(k + 1) == '\n') ? 2 : 1;
+            lines.add(s.substring(start, k));
+            start = k;
+        }
+        if (start < s.length()) {
+            lines.add(s.substring(start));
+        }
+        return lines;
     }
 
     private static List<String> splitlines(String s) {
@@ -1526,7 +2349,7 @@ final class Interpreter {
             case "defined" -> !(v instanceof Undefined);
             case "undefined" -> v instanceof Undefined;
             case "none" -> v == null;
-            case "string" -> v instanceof String;
+            case "string" -> v instanceof String || v instanceof Py.Markup;
             case "number" -> Py.isNumber(v);
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
@@ -1537,7 +2360,9 @@ final class Interpreter {
             case "sequence" -> v instanceof String || v instanceof List || v instanceof Map;
             case "iterable" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable;
-            case "escaped" -> false;
+            case "escaped" -> v instanceof Py.Markup;
+            case "filter" -> v instanceof String f && FILTERS.contains(f);
+            case "test" -> v instanceof String f && TESTS.contains(f);
             case "odd", "even" -> {
                 if (!(v instanceof Long || v instanceof Boolean)) {
                     throw error(at, "test '" + name + "' needs an integer, not " + Py.typeName(v));
@@ -1562,7 +2387,7 @@ final class Interpreter {
             case "lower" -> v instanceof String s && (Boolean) stringMethod(at, s, "islower", new Args(at, "lower", List.of(), Map.of()));
             case "upper" -> v instanceof String s && (Boolean) stringMethod(at, s, "isupper", new Args(at, "upper", List.of(), Map.of()));
             case "sameas" -> Py.same(v, arg.apply(0, "a value"));
-            default -> throw error(at, "test '" + name + "' is not supported");
+            default -> throw error(at, "No test named '" + name + "' (test '" + name + "' is not supported)");
         };
     }
 }

@@ -25,6 +25,11 @@ final class JinjaTemplate {
      * @throws TemplateException when rendering fails
      */
     String render(Map<String, Object> context) {
-        return Interpreter.render(lexer, body, context);
+        return render(context, TemplateLimits.defaults());
+    }
+
+    /** Renders within {@code limits}. */
+    String render(Map<String, Object> context, TemplateLimits limits) {
+        return Interpreter.render(lexer, body, context, limits);
     }
 }

@@ -77,6 +77,12 @@ final class Lexer {
         return new TemplateException(lc[0], lc[1], reason);
     }
 
+    /** A {@link TemplateLimits} bound exceeded at {@code offset}; {@code limit} names it. */
+    TemplateException limitError(int offset, String limit, String reason) {
+        int[] lc = lineCol(offset);
+        return new TemplateException(lc[0], lc[1], reason, limit);
+    }
+
     private static String normalize(String s) {
         String n = s.replace("\r\n", "\n").replace('\r', '\n');
         return n.endsWith("\n") ? n.substring(0, n.length() - 1) : n;
@@ -117,6 +123,8 @@ final class Lexer {
                 consumedFrom = end;
                 pos = end + 2;
                 pos = afterTag(before == '-' && end - 1 >= inner, before == '+' && end - 1 >= inner, true);
+            } else if (kind == '%' && RAW.matcher(src).region(inner, src.length()).lookingAt()) {
+                consumedFrom = lexRaw(tag, inner);
             } else {
                 boolean block = kind == '%';
                 tokens.add(new Token(block ? Type.BLOCK_BEGIN : Type.VAR_BEGIN, block ? "{%" : "{{", null, tag));
@@ -126,6 +134,40 @@ final class Lexer {
             lineStarting = pos > consumedFrom && src.charAt(pos - 1) == '\n';
         }
         tokens.add(new Token(Type.EOF, "", null, src.length()));
+    }
+
+    private static final java.util.regex.Pattern RAW = java.util.regex.Pattern.compile("\\s*raw\\s*([-+]?)%}");
+    private static final java.util.regex.Pattern ENDRAW = java.util.regex.Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%}");
+
+    /**
+     * {@code {% raw %}...{% endraw %}}: the text between is data, as written. Whitespace control
+     * on the tags applies as on any block tag. Returns where the closing tag's end marker began.
+     */
+    private int lexRaw(int tag, int inner) {
+        java.util.regex.Matcher open = RAW.matcher(src).region(inner, src.length());
+        open.lookingAt();
+        pos = open.end();
+        // Jinja2's raw_begin rule has no trim_blocks suffix: the newline after {% raw %} is data
+        pos = afterTag(open.group(1).equals("-"), open.group(1).equals("+"), false);
+        java.util.regex.Matcher close = ENDRAW.matcher(src);
+        if (!close.find(pos)) {
+            throw error(tag, "missing end of raw directive: {% endraw %}");
+        }
+        String data = src.substring(pos, close.start());
+        if (close.group(1).equals("-")) {
+            data = Py.rstrip(data, null);
+        } else if (!close.group(1).equals("+")) {
+            int lineStart = data.lastIndexOf('\n') + 1;
+            String tail = data.substring(lineStart);
+            if (!tail.isEmpty() && Py.isAllSpace(tail) && lineStart > 0) {
+                data = data.substring(0, lineStart);
+            }
+        }
+        addData(data, pos);
+        int endMarker = close.end() - 2;
+        pos = close.end();
+        pos = afterTag(close.group(2).equals("-"), close.group(2).equals("+"), true);
+        return endMarker;
     }
 
     private int nextTag(int from) {

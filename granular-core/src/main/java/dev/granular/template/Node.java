@@ -14,15 +14,33 @@ sealed interface Node {
 
     record If(int pos, List<Node> conditions, List<List<Node>> bodies, List<Node> elseBody) implements Node { }
 
-    record For(int pos, List<String> targets, Node iterable, Node filter, List<Node> body, List<Node> elseBody)
-            implements Node { }
+    record For(int pos, List<String> targets, Node iterable, Node filter, List<Node> body, List<Node> elseBody,
+               boolean recursive) implements Node { }
 
     /** {@code set name = expr}, {@code set a, b = expr}, or {@code set ns.attr = expr} (attr non-null). */
     record Set(int pos, List<String> targets, String attr, Node value) implements Node { }
 
-    record SetBlock(int pos, String target, List<Node> body) implements Node { }
+    /** {@code set name %}...{% endset} with optional filters applied to the captured text ({@code filter} null when none). */
+    record SetBlock(int pos, String target, List<Node> body, Node filter) implements Node { }
 
-    record Macro(int pos, String name, List<String> params, List<Node> defaults, List<Node> body) implements Node { }
+    /**
+     * A macro; {@code usesVarargs}/{@code usesKwargs}/{@code usesCaller} say whether its body names
+     * {@code varargs}, {@code kwargs}, {@code caller} (Jinja2 then accepts extra arguments).
+     */
+    record Macro(int pos, String name, List<String> params, List<Node> defaults, List<Node> body,
+                 boolean usesVarargs, boolean usesKwargs, boolean usesCaller) implements Node { }
+
+    /** {@code {% call(params) macro(args) %}body{% endcall %}}: {@code caller} is an anonymous macro over body. */
+    record CallBlock(int pos, Macro caller, Call call) implements Node { }
+
+    /** {@code {% filter f|g %}body{% endfilter %}}: {@code filter} is a Filter chain over {@link Captured}. */
+    record FilterBlock(int pos, List<Node> body, Node filter) implements Node { }
+
+    /** The text a FilterBlock or filtered SetBlock captured (the innermost target of its filter chain). */
+    record Captured(int pos) implements Node { }
+
+    /** {@code {% with a = 1 %}body{% endwith %}}: assignments in a new scope. */
+    record With(int pos, List<String> names, List<Node> values, List<Node> body) implements Node { }
 
     record Break(int pos) implements Node { }
 
@@ -44,7 +62,9 @@ sealed interface Node {
 
     record Slice(int pos, Node target, Node start, Node stop, Node step) implements Node { }
 
-    record Call(int pos, Node callee, List<Node> args, List<String> kwNames, List<Node> kwValues) implements Node { }
+    /** A call; {@code star} ({@code *args}) and {@code starStar} ({@code **kwargs}) are null when absent. */
+    record Call(int pos, Node callee, List<Node> args, List<String> kwNames, List<Node> kwValues, Node star, Node starStar)
+            implements Node { }
 
     record Filter(int pos, Node target, String name, List<Node> args, List<String> kwNames, List<Node> kwValues)
             implements Node { }

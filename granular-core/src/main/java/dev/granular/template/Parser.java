@@ -14,12 +14,15 @@ import java.util.Set;
 final class Parser {
 
     private static final Set<String> COMPARE = Set.of("==", "!=", "<", ">", "<=", ">=");
-    private static final Set<String> UNSUPPORTED_TAGS = Set.of("call", "filter", "raw", "include", "import", "from",
-            "extends", "block", "with", "do", "autoescape", "trans", "pluralize");
+    /** Tags of Jinja2 that reach other files or are not in transformers' environment ({@code do}, {@code trans}). */
+    private static final Set<String> UNSUPPORTED_TAGS = Set.of("include", "import", "from",
+            "extends", "block", "do", "autoescape", "trans", "pluralize");
 
     private final Lexer lexer;
     private final List<Token> tokens;
+    private final int maxNesting = TemplateLimits.defaults().depth();
     private int i;
+    private int nesting;
 
     private Parser(Lexer lexer) {
         this.lexer = lexer;
@@ -28,7 +31,12 @@ final class Parser {
 
     static List<Node> parse(Lexer lexer) {
         Parser p = new Parser(lexer);
-        List<Node> body = p.parseBody(Set.of());
+        List<Node> body;
+        try {
+            body = p.parseBody(Set.of());
+        } catch (StackOverflowError e) {
+            throw lexer.limitError(p.cur().pos(), "depth", "template nested too deeply for the Java stack");
+        }
         if (p.cur().type() != Type.EOF) {
             Token t = p.next();
             throw p.error(t, "unexpected '" + p.peek(0).text() + "' tag: no block is open");
@@ -37,6 +45,18 @@ final class Parser {
     }
 
     // ---- token helpers ----
+
+    /** Counts one level of nesting (blocks, brackets, unary chains): a hostile template cannot overflow the stack. */
+    private void enter() {
+        if (++nesting > maxNesting) {
+            throw lexer.limitError(cur().pos(), "depth", "template nested deeper than " + maxNesting + " levels"
+                    + " (a chat-template limit; see TemplateLimits, e.g. GRANULAR_JAVA_OPTS=-Dgranular.template.depth=N)");
+        }
+    }
+
+    private void leave() {
+        nesting--;
+    }
 
     private Token cur() {
         return tokens.get(i);
@@ -106,6 +126,15 @@ final class Parser {
 
     /** Parses until a block tag whose name is in {@code ends}; leaves i at that name (after the '{%'). */
     private List<Node> parseBody(Set<String> ends) {
+        enter();
+        try {
+            return parseBodyNested(ends);
+        } finally {
+            leave();
+        }
+    }
+
+    private List<Node> parseBodyNested(Set<String> ends) {
         List<Node> body = new ArrayList<>();
         while (true) {
             Token t = cur();
@@ -150,6 +179,32 @@ final class Parser {
             case "for" -> out.add(parseFor(t));
             case "set" -> out.add(parseSet(t));
             case "macro" -> out.add(parseMacro(t));
+            case "call" -> out.add(parseCallBlock(t));
+            case "filter" -> {
+                Node filter = parseFilterExpr(new Node.Captured(t.pos()), true);
+                expectBlockEnd();
+                List<Node> body = parseBody(Set.of("endfilter"));
+                next();
+                expectBlockEnd();
+                out.add(new Node.FilterBlock(t.pos(), body, filter));
+            }
+            case "with" -> {
+                List<String> names = new ArrayList<>();
+                List<Node> values = new ArrayList<>();
+                while (cur().type() != Type.BLOCK_END) {
+                    if (!names.isEmpty()) {
+                        expectOp(",");
+                    }
+                    names.add(expectName());
+                    expectOp("=");
+                    values.add(parseExpression(true));
+                }
+                expectBlockEnd();
+                List<Node> body = parseBody(Set.of("endwith"));
+                next();
+                expectBlockEnd();
+                out.add(new Node.With(t.pos(), names, values, body));
+            }
             case "break" -> {
                 expectBlockEnd();
                 out.add(new Node.Break(t.pos()));
@@ -223,9 +278,7 @@ final class Parser {
         if (skipName("if")) {
             filter = parseTuple(true);
         }
-        if (cur().isName("recursive")) {
-            throw error(cur(), "recursive for loops are not supported");
-        }
+        boolean recursive = skipName("recursive");
         expectBlockEnd();
         List<Node> body = parseBody(Set.of("else", "endfor"));
         List<Node> elseBody = List.of();
@@ -235,7 +288,7 @@ final class Parser {
             next();
         }
         expectBlockEnd();
-        return new Node.For(start.pos(), targets, iterable, filter, body, elseBody);
+        return new Node.For(start.pos(), targets, iterable, filter, body, elseBody, recursive);
     }
 
     private Node parseSet(Token start) {
@@ -249,15 +302,13 @@ final class Parser {
                 targets.add(expectName());
             }
         }
-        if (cur().type() == Type.BLOCK_END && attr == null && targets.size() == 1) {
-            next();
+        if ((cur().type() == Type.BLOCK_END || cur().isOp("|")) && attr == null && targets.size() == 1) {
+            Node filter = cur().isOp("|") ? parseFilterExpr(new Node.Captured(start.pos()), true) : null;
+            expectBlockEnd();
             List<Node> body = parseBody(Set.of("endset"));
             next();
             expectBlockEnd();
-            return new Node.SetBlock(start.pos(), targets.get(0), body);
-        }
-        if (cur().isOp("|")) {
-            throw error(cur(), "filtered set blocks ({% set x | filter %}) are not supported");
+            return new Node.SetBlock(start.pos(), targets.get(0), body, filter);
         }
         expectOp("=");
         Node value = parseTuple(true);
@@ -267,38 +318,93 @@ final class Parser {
 
     private Node parseMacro(Token start) {
         String name = expectName();
-        expectOp("(");
+        Node.Macro m = parseMacroRest(start, name, "endmacro");
+        return m;
+    }
+
+    /** Parameters in parentheses (optional when {@code optionalParams}), the block end, and the body up to {@code end}. */
+    private Node.Macro parseMacroRest(Token start, String name, String end) {
         List<String> params = new ArrayList<>();
         List<Node> defaults = new ArrayList<>();
-        while (!cur().isOp(")")) {
-            if (!params.isEmpty()) {
-                expectOp(",");
-                if (cur().isOp(")")) {
-                    break;
+        boolean hasParams = end.equals("endmacro") || cur().isOp("(");
+        if (hasParams) {
+            expectOp("(");
+            while (!cur().isOp(")")) {
+                if (!params.isEmpty()) {
+                    expectOp(",");
+                    if (cur().isOp(")")) {
+                        break;
+                    }
+                }
+                params.add(expectName());
+                if (skipOp("=")) {
+                    defaults.add(parseExpression(true));
+                } else {
+                    if (!defaults.isEmpty() && defaults.get(defaults.size() - 1) != null) {
+                        throw error(cur(), "non-default argument follows default argument");
+                    }
+                    defaults.add(null);
                 }
             }
-            if (cur().isOp("*") || cur().isOp("**")) {
-                throw error(cur(), "macro *args/**kwargs are not supported");
-            }
-            params.add(expectName());
-            if (skipOp("=")) {
-                defaults.add(parseExpression(true));
-            } else {
-                if (!defaults.isEmpty() && defaults.get(defaults.size() - 1) != null) {
-                    throw error(cur(), "macro parameter without a default after one with a default");
-                }
-                defaults.add(null);
-            }
+            expectOp(")");
         }
-        expectOp(")");
+        Node.Call call = null;
+        if (end.equals("endcall")) {
+            Node callee = parsePostfixNoCall(parsePrimary());
+            if (!cur().isOp("(")) {
+                throw error(cur(), "expected a call after {% call %}, found " + describe(cur()));
+            }
+            call = (Node.Call) parseCall(callee);
+        }
         expectBlockEnd();
-        List<Node> body = parseBody(Set.of("endmacro"));
+        List<Node> body = parseBody(Set.of(end));
         next();
         if (cur().type() == Type.NAME) {
             next();
         }
         expectBlockEnd();
-        return new Node.Macro(start.pos(), name, params, defaults, body);
+        Uses uses = new Uses();
+        uses.scan(body);
+        defaults.forEach(uses::scan);
+        Node.Macro m = new Node.Macro(start.pos(), name, params, defaults, body, uses.varargs, uses.kwargs, uses.caller);
+        pendingCall = call;
+        return m;
+    }
+
+    private Node.Call pendingCall;
+
+    private Node parseCallBlock(Token start) {
+        Node.Macro caller = parseMacroRest(start, "caller", "endcall");
+        return new Node.CallBlock(start.pos(), caller, pendingCall);
+    }
+
+    /** Whether a macro body names varargs, kwargs or caller (outside nested macros, as Jinja2 finds them). */
+    private static final class Uses {
+        boolean varargs;
+        boolean kwargs;
+        boolean caller;
+
+        void scan(Object o) {
+            if (o instanceof Node.Name n) {
+                varargs |= n.name().equals("varargs");
+                kwargs |= n.name().equals("kwargs");
+                caller |= n.name().equals("caller");
+            } else if (o instanceof Node.Macro) {
+                return;
+            } else if (o instanceof Node.CallBlock cb) {
+                scan(cb.call());
+            } else if (o instanceof Record r) {
+                for (java.lang.reflect.RecordComponent c : r.getClass().getRecordComponents()) {
+                    try {
+                        scan(c.getAccessor().invoke(r));
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            } else if (o instanceof List<?> l) {
+                l.forEach(this::scan);
+            }
+        }
     }
 
     // ---- expressions ----
@@ -328,7 +434,12 @@ final class Parser {
     }
 
     private Node parseExpression(boolean withCondexpr) {
-        return withCondexpr ? parseConditional() : parseOr();
+        enter();
+        try {
+            return withCondexpr ? parseConditional() : parseOr();
+        } finally {
+            leave();
+        }
     }
 
     private Node parseConditional() {
@@ -336,7 +447,7 @@ final class Parser {
         while (cur().isName("if")) {
             int pos = next().pos();
             Node cond = parseOr();
-            Node otherwise = skipName("else") ? parseConditional() : null;
+            Node otherwise = skipName("else") ? parseExpression(true) : null;
             expr = new Node.Conditional(pos, cond, expr, otherwise);
         }
         return expr;
@@ -363,7 +474,12 @@ final class Parser {
     private Node parseNot() {
         if (cur().isName("not")) {
             int pos = next().pos();
-            return new Node.Unary(pos, "not", parseNot());
+            enter();
+            try {
+                return new Node.Unary(pos, "not", parseNot());
+            } finally {
+                leave();
+            }
         }
         return parseCompare();
     }
@@ -433,7 +549,12 @@ final class Parser {
         Node node;
         if (cur().isOp("-") || cur().isOp("+")) {
             Token op = next();
-            node = new Node.Unary(op.pos(), op.text(), parseUnary(false));
+            enter();
+            try {
+                node = new Node.Unary(op.pos(), op.text(), parseUnary(false));
+            } finally {
+                leave();
+            }
         } else {
             node = parsePrimary();
         }
@@ -514,6 +635,15 @@ final class Parser {
     }
 
     private Node parsePostfix(Node node) {
+        return parsePostfix(node, true);
+    }
+
+    /** Attribute and item access only: the callee of a {@code {% call %}} block. */
+    private Node parsePostfixNoCall(Node node) {
+        return parsePostfix(node, false);
+    }
+
+    private Node parsePostfix(Node node, boolean calls) {
         while (true) {
             Token t = cur();
             if (t.isOp(".")) {
@@ -529,7 +659,7 @@ final class Parser {
             } else if (t.isOp("[")) {
                 next();
                 node = parseSubscript(t, node);
-            } else if (t.isOp("(")) {
+            } else if (t.isOp("(") && calls) {
                 node = parseCall(node);
             } else {
                 return node;
@@ -563,74 +693,107 @@ final class Parser {
         return new Node.Slice(open.pos(), target, start, stop, step);
     }
 
-    private record Args(List<Node> args, List<String> kwNames, List<Node> kwValues) { }
+    private record Args(Token open, List<Node> args, List<String> kwNames, List<Node> kwValues, Node star, Node starStar) {
+        Args noStars(Parser p) {
+            if (star != null || starStar != null) {
+                throw p.error(open, "*args/**kwargs are supported in calls only, not in filter or test arguments");
+            }
+            return this;
+        }
+    }
 
     private Args parseArgs() {
-        expectOp("(");
+        Token open = expectOp("(");
         List<Node> args = new ArrayList<>();
         List<String> kwNames = new ArrayList<>();
         List<Node> kwValues = new ArrayList<>();
+        Node star = null;
+        Node starStar = null;
+        boolean first = true;
         while (!cur().isOp(")")) {
-            if (!args.isEmpty() || !kwNames.isEmpty()) {
+            if (!first) {
                 expectOp(",");
                 if (cur().isOp(")")) {
                     break;
                 }
             }
-            if (cur().isOp("*") || cur().isOp("**")) {
-                throw error(cur(), "*args/**kwargs in calls are not supported");
+            first = false;
+            if (cur().isOp("*")) {
+                if (star != null || starStar != null) {
+                    throw error(cur(), "invalid syntax for function call expression");
+                }
+                next();
+                star = parseExpression(true);
+                continue;
+            }
+            if (cur().isOp("**")) {
+                if (starStar != null) {
+                    throw error(cur(), "invalid syntax for function call expression");
+                }
+                next();
+                starStar = parseExpression(true);
+                continue;
+            }
+            if (starStar != null) {
+                throw error(cur(), "invalid syntax for function call expression");
             }
             if (cur().type() == Type.NAME && peek(1).isOp("=")) {
                 kwNames.add(next().text());
                 next();
                 kwValues.add(parseExpression(true));
             } else {
-                if (!kwNames.isEmpty()) {
-                    throw error(cur(), "positional argument after a keyword argument");
+                if (!kwNames.isEmpty() || star != null) {
+                    throw error(cur(), "invalid syntax for function call expression");
                 }
                 args.add(parseExpression(true));
             }
         }
         expectOp(")");
-        return new Args(args, kwNames, kwValues);
+        return new Args(open, args, kwNames, kwValues, star, starStar);
     }
 
     private Node parseCall(Node callee) {
         Args a = parseArgs();
-        return new Node.Call(callee.pos(), callee, a.args(), a.kwNames(), a.kwValues());
+        return new Node.Call(callee.pos(), callee, a.args(), a.kwNames(), a.kwValues(), a.star(), a.starStar());
     }
 
     private Node parseFilterExpr(Node node) {
+        return parseFilterExpr(node, false);
+    }
+
+    /**
+     * Filters, tests and calls after {@code node}. With {@code chainOnly} (the {@code filter} and
+     * filtered {@code set} tags), only a chain of filters, whose first '|' may be left out.
+     */
+    private Node parseFilterExpr(Node node, boolean chainOnly) {
+        boolean firstBare = chainOnly && cur().type() == Type.NAME;
         while (true) {
             Token t = cur();
-            if (t.isOp("|")) {
-                next();
+            if (t.isOp("|") || firstBare) {
+                if (!firstBare) {
+                    next();
+                }
+                firstBare = false;
                 Token nameTok = cur();
                 String name = expectName();
                 while (skipOp(".")) {
                     name = name + "." + expectName();
                 }
-                if (!Interpreter.FILTERS.contains(name)) {
-                    throw error(nameTok, "filter '" + name + "' is not supported");
-                }
                 if (cur().isOp("(")) {
-                    Args a = parseArgs();
+                    Args a = parseArgs().noStars(this);
                     node = new Node.Filter(nameTok.pos(), node, name, a.args(), a.kwNames(), a.kwValues());
                 } else {
                     node = new Node.Filter(nameTok.pos(), node, name, List.of(), List.of(), List.of());
                 }
-            } else if (t.isName("is")) {
+            } else if (t.isName("is") && !chainOnly) {
                 next();
                 boolean negated = skipName("not");
                 Token nameTok = cur();
                 String name = expectName();
-                if (!Interpreter.TESTS.contains(name)) {
-                    throw error(nameTok, "test '" + name + "' is not supported");
-                }
                 List<Node> args = List.of();
                 Token n = cur();
                 if (n.isOp("(")) {
-                    Args a = parseArgs();
+                    Args a = parseArgs().noStars(this);
                     if (!a.kwNames().isEmpty()) {
                         throw error(n, "keyword arguments to tests are not supported");
                     }
@@ -645,7 +808,7 @@ final class Parser {
                     args = List.of(parsePostfix(parsePrimary()));
                 }
                 node = new Node.Test(nameTok.pos(), node, name, args, negated);
-            } else if (t.isOp("(")) {
+            } else if (t.isOp("(") && !chainOnly) {
                 node = parseCall(node);
             } else {
                 return node;

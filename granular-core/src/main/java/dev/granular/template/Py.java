@@ -39,7 +39,7 @@ final class Py {
     }
 
     /** A Python tuple: an immutable list that prints with parentheses. */
-    static final class Tuple extends AbstractList<Object> {
+    static class Tuple extends AbstractList<Object> {
         private final Object[] items;
 
         Tuple(Object... items) {
@@ -54,6 +54,60 @@ final class Py {
         @Override
         public int size() {
             return items.length;
+        }
+    }
+
+    /**
+     * markupsafe's Markup: text already HTML-escaped ({@code |e}, {@code |safe}). Escaping it again
+     * leaves it as it is, and {@code +} with a plain string escapes that string.
+     */
+    record Markup(String text) {
+        static String escape(String s) {
+            return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;").replace("'", "&#39;");
+        }
+    }
+
+    /** Markup as its text; anything else unchanged. */
+    static Object unmark(Object v) {
+        return v instanceof Markup m ? m.text() : v;
+    }
+
+    /** A group of the groupby filter: a (grouper, list) tuple with those two attributes. */
+    static final class Group extends Tuple {
+        Group(Object grouper, List<Object> list) {
+            super(grouper, list);
+        }
+    }
+
+    /** Python's range: a list of ints that prints as {@code range(0, 3)} and equals only another range. */
+    static final class Range extends AbstractList<Object> {
+        final long start;
+        final long stop;
+        final long step;
+        private final int size;
+
+        Range(long start, long stop, long step, int size) {
+            this.start = start;
+            this.stop = stop;
+            this.step = step;
+            this.size = size;
+        }
+
+        @Override
+        public Object get(int index) {
+            if (index < 0 || index >= size) {
+                throw new IndexOutOfBoundsException(index);
+            }
+            return start + step * index;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        String repr() {
+            return "range(" + start + ", " + stop + (step == 1 ? "" : ", " + step) + ")";
         }
     }
 
@@ -118,6 +172,24 @@ final class Py {
         throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
     }
 
+    /** The characters of all strings (keys included) in a value from {@link #fromJava}: a rendering's input size. */
+    static long textSize(Object v) {
+        if (v instanceof String s) {
+            return s.length();
+        }
+        long n = 0;
+        if (v instanceof List<?> l) {
+            for (Object o : l) {
+                n += 1 + textSize(o);
+            }
+        } else if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                n += 1 + textSize(e.getKey()) + textSize(e.getValue());
+            }
+        }
+        return n;
+    }
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     // ---- type names and truthiness ----
@@ -128,6 +200,9 @@ final class Py {
         }
         if (v instanceof Undefined) {
             return "Undefined";
+        }
+        if (v instanceof Markup) {
+            return "Markup";
         }
         if (v instanceof Boolean) {
             return "bool";
@@ -144,6 +219,9 @@ final class Py {
         if (v instanceof Tuple) {
             return "tuple";
         }
+        if (v instanceof Range) {
+            return "range";
+        }
         if (v instanceof List) {
             return "list";
         }
@@ -159,6 +237,9 @@ final class Py {
     static boolean truthy(Object v) {
         if (v == null || v instanceof Undefined) {
             return false;
+        }
+        if (v instanceof Markup m) {
+            return !m.text().isEmpty();
         }
         if (v instanceof Boolean b) {
             return b;
@@ -188,6 +269,8 @@ final class Py {
     // ---- equality and ordering ----
 
     static boolean eq(Object a, Object b) {
+        a = unmark(a);
+        b = unmark(b);
         if (a instanceof Undefined || b instanceof Undefined) {
             return a instanceof Undefined && b instanceof Undefined;
         }
@@ -201,7 +284,7 @@ final class Py {
             return toLong(a) == toLong(b);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof Tuple) != (b instanceof Tuple) || la.size() != lb.size()) {
+            if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof Range) != (b instanceof Range) || la.size() != lb.size()) {
                 return false;
             }
             for (int i = 0; i < la.size(); i++) {
@@ -230,6 +313,8 @@ final class Py {
 
     /** Python's ordering; null when the types cannot be ordered (a TypeError in Python). */
     static Integer compare(Object a, Object b) {
+        a = unmark(a);
+        b = unmark(b);
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) {
                 return Double.compare(toDouble(a), toDouble(b));
@@ -445,60 +530,88 @@ final class Py {
         if (v instanceof String s) {
             return s;
         }
+        if (v instanceof Markup m) {
+            return m.text();
+        }
         if (v instanceof Undefined) {
             return "";
         }
         return repr(v);
     }
 
+    /** Thrown when a string being built would pass the caller's size cap. */
+    static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
     static String repr(Object v) {
+        return repr(v, Long.MAX_VALUE);
+    }
+
+    /** str() with a size cap: lists and dicts holding many (large) items stop at {@code cap} characters. */
+    static String str(Object v, long cap) {
+        return v instanceof String s ? s : v instanceof Markup m ? m.text() : repr(v, cap);
+    }
+
+    /** repr(); a list or dict whose text would pass {@code cap} characters throws {@link TooLarge}. */
+    static String repr(Object v, long cap) {
+        StringBuilder sb = new StringBuilder();
+        repr(sb, v, cap);
+        return sb.toString();
+    }
+
+    private static void repr(StringBuilder sb, Object v, long cap) {
         if (v == null) {
-            return "None";
-        }
-        if (v instanceof Boolean b) {
-            return b ? "True" : "False";
-        }
-        if (v instanceof Long l) {
-            return l.toString();
-        }
-        if (v instanceof Double d) {
-            return floatRepr(d);
-        }
-        if (v instanceof String s) {
-            return reprString(s);
-        }
-        if (v instanceof Tuple t) {
-            StringBuilder sb = new StringBuilder("(");
-            for (int i = 0; i < t.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
-            }
-            return sb.append(t.size() == 1 ? ",)" : ")").toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
+            sb.append("None");
+        } else if (v instanceof Boolean b) {
+            sb.append(b ? "True" : "False");
+        } else if (v instanceof Long l) {
+            sb.append(l);
+        } else if (v instanceof Double d) {
+            sb.append(floatRepr(d));
+        } else if (v instanceof String s) {
+            sb.append(reprString(s));
+        } else if (v instanceof Markup m) {
+            sb.append("Markup(").append(reprString(m.text())).append(')');
+        } else if (v instanceof Range r) {
+            sb.append(r.repr());
+        } else if (v instanceof List<?> l) {
+            boolean tuple = v instanceof Tuple;
+            sb.append(tuple ? '(' : '[');
             for (int i = 0; i < l.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append(repr(l.get(i)));
+                sb.append(i > 0 ? ", " : "");
+                repr(sb, l.get(i), cap);
+                if (sb.length() > cap) {
+                    throw new TooLarge();
+                }
             }
-            return sb.append(']').toString();
-        }
-        if (v instanceof Map<?, ?> m) {
-            StringBuilder sb = new StringBuilder("{");
+            sb.append(tuple ? (l.size() == 1 ? ",)" : ")") : "]");
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                sb.append(first ? "" : ", ");
+                repr(sb, e.getKey(), cap);
+                sb.append(": ");
+                repr(sb, e.getValue(), cap);
+                if (sb.length() > cap) {
+                    throw new TooLarge();
+                }
                 first = false;
             }
-            return sb.append('}').toString();
+            sb.append('}');
+        } else if (v instanceof Undefined) {
+            sb.append("");
+        } else {
+            throw new IllegalStateException("cannot print a " + typeName(v));
         }
-        if (v instanceof Undefined) {
-            return "";
-        }
-        throw new IllegalStateException("cannot print a " + typeName(v));
     }
 
     static boolean printable(Object v) {
         if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String
-                || v instanceof Undefined) {
+                || v instanceof Undefined || v instanceof Markup) {
             return true;
         }
         if (v instanceof List<?> l) {
@@ -581,13 +694,21 @@ final class Py {
 
     /** Python's json.dumps(v, ensure_ascii=False, indent=indent, separators=..., sort_keys=...). */
     static String json(Object v, String indent, String itemSep, String keySep, boolean sortKeys) {
+        return json(v, indent, itemSep, keySep, sortKeys, Long.MAX_VALUE);
+    }
+
+    /** json.dumps with a size cap: throws {@link TooLarge} once the text passes {@code cap} characters. */
+    static String json(Object v, String indent, String itemSep, String keySep, boolean sortKeys, long cap) {
         StringBuilder sb = new StringBuilder();
-        json(sb, v, indent, itemSep, keySep, sortKeys, 0);
+        json(sb, v, indent, itemSep, keySep, sortKeys, 0, cap);
         return sb.toString();
     }
 
     private static void json(StringBuilder sb, Object v, String indent, String itemSep, String keySep,
-                             boolean sortKeys, int level) {
+                             boolean sortKeys, int level, long cap) {
+        if (sb.length() > cap) {
+            throw new TooLarge();
+        }
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
@@ -598,6 +719,10 @@ final class Py {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
         } else if (v instanceof String s) {
             jsonString(sb, s);
+        } else if (v instanceof Markup m) {
+            jsonString(sb, m.text());
+        } else if (v instanceof Range) {
+            throw new IllegalArgumentException("Object of type range is not JSON serializable");
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 sb.append("[]");
@@ -609,7 +734,7 @@ final class Py {
                     sb.append(itemSep);
                 }
                 newline(sb, indent, level + 1);
-                json(sb, l.get(i), indent, itemSep, keySep, sortKeys, level + 1);
+                json(sb, l.get(i), indent, itemSep, keySep, sortKeys, level + 1, cap);
             }
             newline(sb, indent, level);
             sb.append(']');
@@ -645,7 +770,7 @@ final class Py {
                     throw new IllegalArgumentException("keys must be str, int, float, bool or None, not " + typeName(k));
                 }
                 sb.append(keySep);
-                json(sb, e.getValue(), indent, itemSep, keySep, sortKeys, level + 1);
+                json(sb, e.getValue(), indent, itemSep, keySep, sortKeys, level + 1, cap);
             }
             newline(sb, indent, level);
             sb.append('}');
@@ -690,6 +815,7 @@ final class Py {
 
     /** What `for x in v` iterates; null when v is not iterable. */
     static List<Object> iterate(Object v) {
+        v = unmark(v);
         if (v instanceof Undefined) {
             return List.of();
         }

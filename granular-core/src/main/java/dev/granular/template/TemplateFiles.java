@@ -53,7 +53,15 @@ final class TemplateFiles {
     }
 
     /** The default template, the "tool_use" one (or null) and the special tokens of tokenizer_config.json. */
-    record Found(Text main, Text toolUse, Map<String, String> specialTokens) {
+    record Found(Text main, Text toolUse, Map<String, String> specialTokens, List<String> additionalSpecialTokens) {
+        Found(Text main, Text toolUse, Map<String, String> specialTokens) {
+            this(main, toolUse, specialTokens, List.of());
+        }
+
+        Found withAdditional(List<String> additional) {
+            return new Found(main, toolUse, specialTokens, List.copyOf(additional));
+        }
+
     }
 
     private TemplateFiles() {
@@ -64,6 +72,13 @@ final class TemplateFiles {
      * @throws BadInputException when no template is found (naming every place looked) or a file is malformed
      */
     static Found find(Path tokenizerDir, Path override) {
+        Found found = findTemplate(tokenizerDir, override);
+        Path configFile = tokenizerDir.resolve(CONFIG);
+        JsonNode config = Files.isRegularFile(configFile) ? readObject(configFile) : null;
+        return config == null ? found : found.withAdditional(additionalSpecialTokens(config, configFile));
+    }
+
+    private static Found findTemplate(Path tokenizerDir, Path override) {
         if (!Files.isDirectory(tokenizerDir)) {
             throw new BadInputException(tokenizerDir, 0, "no such directory: expected a Hugging Face tokenizer directory");
         }
@@ -164,6 +179,31 @@ final class TemplateFiles {
         return new Found(new Text(main, file), tool == null ? null : new Text(tool, file), special);
     }
 
+    /**
+     * transformers' {@code additional_special_tokens} (strings or {@code {"content": ...}} objects),
+     * which apply_chat_template passes to the template with the other special tokens.
+     */
+    private static List<String> additionalSpecialTokens(JsonNode config, Path file) {
+        JsonNode list = config.get("additional_special_tokens");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new BadInputException(file, 0, "additional_special_tokens: expected a list");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode v : list) {
+            if (v.isTextual()) {
+                out.add(v.asText());
+            } else if (v.isObject() && v.path("content").isTextual()) {
+                out.add(v.get("content").asText());
+            } else {
+                throw new BadInputException(file, 0, "additional_special_tokens: expected strings or objects with a \"content\" string");
+            }
+        }
+        return out;
+    }
+
     private static Map<String, String> specialTokens(JsonNode config, Path file) {
         Map<String, String> special = new LinkedHashMap<>();
         for (String key : SPECIAL_TOKENS) {
@@ -171,10 +211,15 @@ final class TemplateFiles {
             if (v == null || v.isNull()) {
                 continue;
             }
+            // transformers' special_tokens_map leaves out a token that is empty: the template sees it undefined
             if (v.isTextual()) {
-                special.put(key, v.asText());
+                if (!v.asText().isEmpty()) {
+                    special.put(key, v.asText());
+                }
             } else if (v.isObject() && v.path("content").isTextual()) {
-                special.put(key, v.get("content").asText());
+                if (!v.get("content").asText().isEmpty()) {
+                    special.put(key, v.get("content").asText());
+                }
             } else {
                 throw new BadInputException(file, 0, key + ": expected a string or an object with a \"content\" string");
             }

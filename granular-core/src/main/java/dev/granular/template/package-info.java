@@ -38,33 +38,50 @@
  * </ul>
  *
  * <p>Like llama.cpp (minja) and transformers.js ({@code @huggingface/jinja}), we therefore wrote a
- * small interpreter for the Jinja2 subset chat templates use: {@link dev.granular.template.Lexer}
+ * small interpreter for Jinja2 as chat templates use it: {@link dev.granular.template.Lexer}
  * (Jinja2's whitespace rules with transformers' {@code trim_blocks=True, lstrip_blocks=True},
- * {@code {%- -%}}, {@code {%+}}, one trailing newline dropped), {@link dev.granular.template.Parser}
- * (Jinja2 precedence; if/elif/else, for/else with an {@code if} filter and tuple targets,
- * break/continue, set incl. {@code ns.attr} and block set, macro with defaults, {@code generation};
- * unknown tags, filters and tests are refused at parse time, as Jinja2 does) and
- * {@link dev.granular.template.Interpreter} with {@link dev.granular.template.Py} values (None vs
- * Undefined, int/float/str/list/tuple/dict, Python equality, ordering, truthiness, str()/repr(),
- * float repr, code-point indexing and slicing, {@code json.dumps} with transformers' tojson
- * defaults), {@code loop.*}, {@code namespace()}, {@code range}, {@code dict},
- * {@code raise_exception}, {@code strftime_now}, the string and dict methods and the filters and
- * tests listed in {@code Interpreter.FILTERS}/{@code TESTS}. Where Python Jinja2 would render
- * something this interpreter cannot reproduce exactly (e.g. printing a function, printf-style
- * {@code %} formatting, {@code str.format}), it throws instead of guessing.
+ * {@code {%- -%}}, {@code {%+}}, {@code {% raw %}}, one trailing newline dropped), {@link
+ * dev.granular.template.Parser} (Jinja2 precedence; if/elif/else, for/else with an {@code if} filter,
+ * tuple targets and {@code recursive}, break/continue, set incl. {@code ns.attr}, block set and
+ * filtered block set, macro with defaults, {@code varargs}/{@code kwargs}, {@code call} blocks with
+ * {@code caller()}, {@code filter} blocks, {@code with}, {@code generation}; {@code *args}/{@code
+ * **kwargs} in calls) and {@link dev.granular.template.Interpreter} with {@link
+ * dev.granular.template.Py} values (None vs Undefined, int/float/str/list/tuple/dict, Markup,
+ * Python equality, ordering, truthiness, str()/repr(), float repr, code-point indexing and slicing,
+ * {@code json.dumps} with transformers' tojson defaults, printf-style {@code %} and {@code str.format}
+ * in {@link dev.granular.template.PyFormat}), {@code loop.*} (incl. {@code changed}, {@code cycle},
+ * {@code depth}), {@code namespace()}, {@code range}, {@code dict}, {@code raise_exception},
+ * {@code strftime_now}, the string, dict and list methods templates call, and all of Jinja2's
+ * built-in filters and tests (list in {@code Interpreter.FILTERS}/{@code TESTS}; the text ones in
+ * {@link dev.granular.template.JinjaText}). As in Jinja2 3.x, an unknown filter or test fails only
+ * when the expression that uses it runs, so templates whose unused branches name filters that
+ * transformers does not have ({@code from_json}, {@code regex_replace}) render.
+ *
+ * <p>Checked against Python's Jinja2 in transformers' environment ({@code scripts/jinja2-reference.py}):
+ * {@code JinjaDifferentialTest} (some 140 snippets covering every feature above) and {@code
+ * RealTemplatesJinja2Test} (7 real templates × 14 conversations × add_generation_prompt on/off, all
+ * identical). Where Python would print something this interpreter cannot reproduce exactly, it
+ * throws instead of guessing: integers beyond 64 bits, {@code pprint} of values longer than 80
+ * characters, {@code wordwrap} of text with hyphens (unless {@code break_on_hyphens=false}), the
+ * {@code random} and {@code urlize} filters, the locale format
+ * code {@code n}.
  *
  * <h2>Sandbox</h2>
  *
  * <p>Values are a closed set of Java types copied from the inputs ({@code Py.fromJava} refuses any
  * other object), attribute and method lookup is a fixed table (no reflection), names starting with
  * {@code _} are undefined as in Jinja2's sandbox, lists and dicts are immutable (only namespace
- * attributes can be set), and there is no file, import, include or network construct. Loop
- * iterations plus macro calls (5 million), macro recursion (200), {@code range} (1 million items)
- * and output size (64 Mi chars) are bounded.
+ * attributes can be set), and there is no file, import, include or network construct. Output and
+ * string size, list size, loop iterations plus macro calls, nesting depth and wall-clock time are
+ * bounded by {@link dev.granular.template.TemplateLimits} (the size bounds grow with the input, so
+ * long IN2 contexts render), {@code range()} at 100,000 items as in Jinja2's sandbox; a template
+ * over a limit fails with a {@code TemplateException} whose {@code limit()} names it, and export
+ * stops with exit code 2 naming the template file instead of refusing record after record.
  *
- * <p>Not supported (refused with a {@code TemplateException}): {@code {% call %}}, {@code {% filter %}},
- * {@code {% raw %}}, recursive loops, {@code *args/**kwargs}, {@code tojson(ensure_ascii=true)},
- * the filters and string methods not in the tables above.
+ * <p>Not supported (refused with a {@code TemplateException}): the tags that read other files
+ * ({@code include}, {@code import}, {@code from}, {@code extends}, {@code block}) and those not in
+ * transformers' environment ({@code do}, {@code trans}, {@code autoescape}), list and dict
+ * mutation, and the exceptions listed above.
  *
  * <h2>Where the template comes from</h2>
  *

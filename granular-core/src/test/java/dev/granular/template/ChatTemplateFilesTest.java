@@ -198,9 +198,13 @@ class ChatTemplateFilesTest {
     @Test
     void templateErrorsNameTheFileTheyCameFrom() throws IOException {
         Path d = dir("errors");
-        Path main = write(d.resolve("chat_template.jinja"), "ok\n{{ messages | wordcount }}");
+        Path main = write(d.resolve("chat_template.jinja"), "ok\n{{ messages | }}");
         assertThatThrownBy(() -> ChatTemplate.load(d)).isInstanceOf(TemplateException.class)
-                .hasMessage(main + ": chat template 2:15: filter 'wordcount' is not supported");
+                .hasMessage(main + ": chat template 2:15: expected a name, found '}}'");
+        // an unknown filter fails when it runs, as in Jinja2, naming the file too
+        write(main, "ok\n{{ messages | nosuchfilter }}");
+        assertThatThrownBy(() -> ChatTemplate.load(d).render(HI, null, false)).isInstanceOf(TemplateException.class)
+                .hasMessageStartingWith(main + ": chat template 2:15: No filter named 'nosuchfilter'");
         write(main, "fine");
         Path tool = write(d.resolve("additional_chat_templates/tool_use.jinja"), "{{ raise_exception('no tools here') }}");
         ChatTemplate t = ChatTemplate.load(d);
@@ -231,5 +235,19 @@ class ChatTemplateFilesTest {
         Path none = tmp.resolve("none");
         assertThatThrownBy(() -> ChatTemplate.load(none)).isInstanceOf(BadInputException.class)
                 .hasMessage(none + ": no such directory: expected a Hugging Face tokenizer directory");
+    }
+
+    @Test
+    void specialTokensAreThoseTransformersPassesEmptyOnesUndefined() throws IOException {
+        Path d = dir("special");
+        write(d.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"unk_token\": \"\", \"pad_token\": null,"
+                + " \"eos_token\": {\"content\": \"\"}, \"additional_special_tokens\": [\"<a>\", {\"content\": \"<b>\"}]}");
+        write(d.resolve("chat_template.jinja"), "{{ bos_token is defined }} {{ unk_token is defined }} {{ pad_token is defined }}"
+                + " {{ eos_token is defined }} {{ additional_special_tokens }}");
+        ChatTemplate t = ChatTemplate.load(d);
+        assertThat(t.render(HI, null, false)).isEqualTo("True False False False ['<a>', '<b>']");
+        // the list changes what this template renders, so it is part of the fingerprint
+        write(d.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"additional_special_tokens\": [\"<a>\"]}");
+        assertThat(ChatTemplate.load(d).fingerprint()).isNotEqualTo(t.fingerprint());
     }
 }
