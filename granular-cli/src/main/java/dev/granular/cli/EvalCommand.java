@@ -47,8 +47,9 @@ public final class EvalCommand implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "SPEC", description = "openai:MODEL, openai:MODEL@URL or anthropic:MODEL.")
         String model;
 
-        @Option(names = "--predictions", required = true, paramLabel = "FILE", description = "Replies produced elsewhere (JSONL).")
-        Path predictions;
+        @Option(names = "--predictions", required = true, paramLabel = "PATH", arity = "1..*",
+                description = "Replies produced elsewhere: JSONL files or folders of them (several are read in order); repeatable.")
+        List<Path> predictions;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")

@@ -74,8 +74,10 @@ public final class In2Command implements Callable<Integer> {
             description = "Shares of each kind, summing to 1. Default: ${DEFAULT-VALUE}.")
     String mix;
 
-    @Option(names = "--general", paramLabel = "FILE", description = "General instruction rows (canonical records or {\"messages\": [...]}) for the general share.")
-    Path general;
+    @Option(names = "--general", paramLabel = "PATH", arity = "1..*",
+            description = "General instruction rows (canonical records or {\"messages\": [...]}) for the general share: "
+                    + "JSONL files, folders of them or another command's output folder; repeatable.")
+    List<Path> general = new ArrayList<>();
 
     @Option(names = "--qa", paramLabel = "MODE", defaultValue = "programmatic",
             description = "Who writes the questions: programmatic (no LLM), teacher (--teacher), or a mix such as teacher=0.7,programmatic=0.3. Default: ${DEFAULT-VALUE}.")

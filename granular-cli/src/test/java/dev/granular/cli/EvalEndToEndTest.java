@@ -145,6 +145,18 @@ class EvalEndToEndTest {
         assertThat(JSON.readTree(ev2.resolve("report/scores.json").toFile()).path("tasks").path("document").path("bins").toString())
                 .isEqualTo("[0.0,0.0,1.0,1.0]");
 
+        // The same predictions split over two inputs (a file and a folder) are read in order: the same scores.
+        Path half = tmp.resolve("preds-second-half");
+        Files.createDirectories(half);
+        Files.write(tmp.resolve("preds-first-half.jsonl"), lines.subList(0, 40));
+        Files.write(half.resolve("part-1.jsonl"), lines.subList(40, lines.size()));
+        Path ev3 = tmp.resolve("model-b-split");
+        Run r3 = granular("eval", "--probes", probes.toString(), "--predictions", tmp.resolve("preds-first-half.jsonl").toString(),
+                "--predictions", half.toString(), "--out", ev3.toString());
+        assertThat(r3.code()).as(r3.err()).isZero();
+        assertThat(JSON.readTree(ev3.resolve("report/scores.json").toFile()).path("tasks").path("document").path("bins").toString())
+                .isEqualTo("[0.0,0.0,1.0,1.0]");
+
         Path cmp = tmp.resolve("cmp");
         Run c = granular("eval-compare", ev.toString(), ev2.toString(), "--out", cmp.toString());
         assertThat(c.code()).as(c.err()).isZero();

@@ -134,6 +134,28 @@ class In2EndToEndTest {
     }
 
     @Test
+    void generalRowsComeFromSeveralInputsIncludingAFolder() throws IOException {
+        // --general twice: a file and a folder of shards (as another command writes them); rows of both are drawn
+        Path folder = tmp.resolve("general-folder/data");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("part-00000.jsonl"),
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"},{\"role\":\"assistant\",\"content\":\"Blue.\"}]}\n");
+        Path out = tmp.resolve("two-general");
+        List<String> args = new ArrayList<>(in2(corpus, general, out, "--threads", "2", "--examples", "60",
+                "--mix", "single=0.1,multi=0.1,short=0.1,general=0.7"));
+        args.addAll(List.of("--general", tmp.resolve("general-folder").toString()));
+        In2Fixtures.Run run = granular(args);
+        assertThat(run.code()).as(run.err()).isZero();
+        List<String> sources = records(out).stream()
+                .filter(r -> "general".equals(r.path("meta").path("kind").asText()))
+                .map(r -> r.path("meta").path("source").asText()).distinct().toList();
+        assertThat(sources).anyMatch(src -> src.startsWith("general.jsonl:")).anyMatch(src -> src.startsWith("part-00000.jsonl:"));
+        JsonNode inputs = manifest(out).path("inputs");
+        assertThat(inputs.path("general").isArray()).as(inputs.toString()).isTrue();
+        assertThat(inputs.path("general").size()).isEqualTo(2);
+    }
+
+    @Test
     void rerunningAFinishedRunSaysAlreadyCompleteAndChangesNothing() throws IOException {
         Path out = tmp.resolve("out");
         List<String> args = in2(corpus, general, out, "--threads", "2");

@@ -23,10 +23,10 @@ final class GeneralRows {
     private GeneralRows() {
     }
 
-    static List<Row> read(Path file) {
-        List<Row> rows = JsonlInput.readAll(List.of(file), JsonlInput.Format.of(GeneralRows::parse, row -> null), 0);
+    static List<Row> read(List<Path> inputs) {
+        List<Row> rows = JsonlInput.readAll(inputs, JsonlInput.Format.of(GeneralRows::parse, row -> null), 0);
         if (rows.isEmpty()) {
-            throw new BadInputException(file.toString(), 0, "--general file has no rows");
+            throw new BadInputException("--general " + JsonlInput.names(inputs) + " has no rows");
         }
         return rows;
     }

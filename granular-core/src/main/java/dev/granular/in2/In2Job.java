@@ -16,6 +16,7 @@ import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.SqliteResponseCache;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
 import dev.granular.tokenize.Tokenizer;
@@ -52,7 +53,8 @@ public final class In2Job {
      * @param corpus      corpus files or folders; empty = the bundled sample corpus
      * @param corpusOptions how to read the corpus (text field, bad rows)
      * @param exclude     decontamination files (documents sharing a word 10-gram with them are dropped)
-     * @param general     general instruction rows for the {@code general} share, or null
+     * @param general     general instruction rows for the {@code general} share: files or folders of
+     *                    JSONL (another command's output folder too); empty or null = none
      * @param tokenizer   a tokenizer spec for {@link Tokenizers#load}
      * @param config      the design's configuration
      * @param out         the output directory
@@ -62,18 +64,19 @@ public final class In2Job {
      * @param commandLine the command line, for the manifest
      * @param teacher     the teacher model for {@code --qa teacher}, or null
      */
-    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, Path general, String tokenizer,
+    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                        In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
                        Teacher teacher) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
+            general = general == null ? List.of() : List.copyOf(general);
             commandLine = List.copyOf(commandLine);
             threads = Math.max(1, threads);
         }
 
         /** Without a teacher: programmatic questions only. */
-        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, Path general, String tokenizer,
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                     In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine) {
             this(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine, null);
         }
@@ -124,7 +127,7 @@ public final class In2Job {
         Instant started = Instant.now();
         In2Config config = spec.config();
         List<GeneralRows.Row> general = List.of();
-        if (spec.general() != null) {
+        if (!spec.general().isEmpty()) {
             general = GeneralRows.read(spec.general());
         } else if (config.mix().share(ExampleKind.GENERAL) > 0) {
             listener.warn("no --general file: the general share (" + Numbers.human(config.mix().share(ExampleKind.GENERAL))
@@ -146,7 +149,7 @@ public final class In2Job {
                         "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));
             }
             OutputDirectory dir = OutputDirectory.open(spec.out(), "in2", identity, spec.shardSize(), spec.overwrite(),
-                    java.util.stream.Stream.of(spec.corpus().stream(), spec.exclude().stream(), java.util.stream.Stream.ofNullable(spec.general()))
+                    java.util.stream.Stream.of(spec.corpus().stream(), spec.exclude().stream(), spec.general().stream())
                             .flatMap(s -> s).toList());
             if (dir.complete()) {
                 var m = dir.manifest();
@@ -262,9 +265,9 @@ public final class In2Job {
             m.put("exclude", spec.exclude().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList());
             m.put("exclude_sha256", CorpusReader.fingerprint(spec.exclude()));
         }
-        if (spec.general() != null) {
-            m.put("general", spec.general().toAbsolutePath().normalize().toString());
-            m.put("general_sha256", CorpusReader.fingerprint(List.of(spec.general())));
+        if (!spec.general().isEmpty()) {
+            m.put("general", JsonlInput.manifestValue(spec.general()));
+            m.put("general_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.general())));
         }
         m.put("tokenizer", tokenizer.name());
         m.put("tokenizer_fingerprint", tokenizer.fingerprint());

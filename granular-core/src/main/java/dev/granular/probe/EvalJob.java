@@ -9,6 +9,7 @@ import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
@@ -64,10 +65,11 @@ public final class EvalJob {
      *
      * @param maxTokens reply budget per probe (answers are short)
      */
-    public record Spec(Path probes, ModelSpec model, Path predictions, int maxTokens, LlmClient.Limits limits, Path cachePath,
+    public record Spec(Path probes, ModelSpec model, List<Path> predictions, int maxTokens, LlmClient.Limits limits, Path cachePath,
                        Double maxCost, Path prices, Path out, int shardSize, boolean overwrite, List<String> commandLine,
                        Map<String, String> env) {
         public Spec {
+            predictions = predictions == null || predictions.isEmpty() ? null : List.copyOf(predictions);
             if ((model == null) == (predictions == null)) {
                 throw new BadInputException("give either --model or --predictions");
             }
@@ -90,10 +92,11 @@ public final class EvalJob {
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("probes_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.probes())));
         identity.put("model", spec.model() == null ? null : spec.model().toString());
-        identity.put("predictions_sha256", spec.predictions() == null ? null : CorpusReader.fingerprint(List.of(spec.predictions())));
+        identity.put("predictions_sha256", spec.predictions() == null ? null : CorpusReader.fingerprint(JsonlInput.files(spec.predictions())));
         identity.put("max_tokens", spec.maxTokens());
         OutputDirectory dir = OutputDirectory.open(spec.out(), "eval", identity, spec.shardSize(), spec.overwrite(),
-                java.util.stream.Stream.of(spec.probes(), spec.predictions()).filter(java.util.Objects::nonNull).toList());
+                java.util.stream.Stream.concat(java.util.stream.Stream.of(spec.probes()),
+                        spec.predictions() == null ? java.util.stream.Stream.<Path>empty() : spec.predictions().stream()).toList());
         PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
         CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
         List<String> replies;
@@ -250,7 +253,7 @@ public final class EvalJob {
                 Map<String, Object> meta = new LinkedHashMap<>(probe.meta());
                 meta.put("design", "eval");
                 meta.put("score", score);
-                meta.put("model", spec.model() == null ? "predictions:" + spec.predictions().getFileName() : spec.model().toString());
+                meta.put("model", spec.model() == null ? "predictions:" + predictionsName(spec.predictions()) : spec.model().toString());
                 w.write(RecordJson.toJson(new TrainingRecord(probe.id(), msgs, null, meta)));
             }
             w.finish();
@@ -266,7 +269,7 @@ public final class EvalJob {
                 throw new StoppedEarlyException("no probe got a reply; nothing to score");
             }
             ScoreSheet sheet = ScoreSheet.of(rows);
-            String title = spec.model() == null ? spec.predictions().getFileName().toString() : spec.model().toString();
+            String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
             AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, sheet, rows.size(), failures.size()));
             Map<String, Object> m = new LinkedHashMap<>();
@@ -302,5 +305,10 @@ public final class EvalJob {
         }
         md.append("\nPlots and numbers: [report/index.html](report/index.html).\n");
         return md.toString();
+    }
+
+    /** How records and reports name predictions: the file name, or the names joined when there are several. */
+    private static String predictionsName(List<Path> predictions) {
+        return String.join("+", predictions.stream().map(p -> p.getFileName().toString()).toList());
     }
 }

@@ -29,7 +29,16 @@ public final class Predictions {
 
     /** The prediction for each probe id, in {@code probeIds} order. */
     public static List<String> align(Path file, List<String> probeIds) {
-        List<Line> lines = read(file);
+        return align(List.of(file), probeIds);
+    }
+
+    /**
+     * The prediction for each probe id, in {@code probeIds} order, from one or more files (or
+     * folders of them): matched by id when every line has one, else by position across the inputs in order.
+     */
+    public static List<String> align(List<Path> inputs, List<String> probeIds) {
+        List<Line> lines = JsonlInput.readAll(inputs, FORMAT, 0);
+        String file = JsonlInput.names(inputs);
         boolean allIds = lines.stream().allMatch(l -> l.id() != null);
         List<String> out = new ArrayList<>(probeIds.size());
         if (allIds) {
@@ -38,22 +47,18 @@ public final class Predictions {
             for (String id : probeIds) {
                 Line l = byId.get(id);
                 if (l == null) {
-                    throw new BadInputException(file, 0, "no prediction for probe \"" + id + "\"");
+                    throw new BadInputException(file + ": no prediction for probe \"" + id + "\"");
                 }
                 out.add(l.text());
             }
             return out;
         }
         if (lines.size() != probeIds.size()) {
-            throw new BadInputException(file, 0, lines.size() + " predictions for " + probeIds.size()
+            throw new BadInputException(file + ": " + lines.size() + " predictions for " + probeIds.size()
                     + " probes, and not every line has an \"id\" to match them by");
         }
         lines.forEach(l -> out.add(l.text()));
         return out;
-    }
-
-    private static List<Line> read(Path file) {
-        return JsonlInput.readAll(List.of(file), FORMAT, 0);
     }
 
     private static Line parse(String s, JsonlInput.Line at, long ordinal) {
