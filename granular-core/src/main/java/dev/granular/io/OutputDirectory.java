@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  * DIR/report/                     summary.json and plots
  * DIR/.granular/run.json          the run's configuration fingerprint (for resume)
  * DIR/.granular/                  work files (deleted when the run finishes)
+ * DIR/.granular/replies.jsonl     paid model replies ({@link #PAID_REPLIES}): never deleted, not even by --overwrite
  * </pre>
  *
  * <p>A run's identity is a fingerprint of the options that change its output (never threads,
@@ -42,6 +43,11 @@ public final class OutputDirectory {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final Pattern SHARD = Pattern.compile("part-(\\d{5,})\\.jsonl");
+    /**
+     * Model replies already paid for (dev.granular.teacher.PaidRepliesFile), relative to the folder. A folder holding
+     * them is never cleared without {@code --overwrite}, and clearing keeps them, so they are reused by request.
+     */
+    public static final String PAID_REPLIES = ".granular/replies.jsonl";
 
     private final Path dir;
     private final String fingerprint;
@@ -82,9 +88,9 @@ public final class OutputDirectory {
             boolean fresh = created || isEmpty(dir);
             if (!fresh) {
                 String existing = Files.isRegularFile(state) ? JSON.readTree(state.toFile()).path("fingerprint").asText() : null;
-                boolean ours = existing != null || Files.exists(dir.resolve("manifest.json"));
+                boolean ours = existing != null || Files.exists(dir.resolve("manifest.json")) || holdsPaidReplies(dir);
                 if (!fp.equals(existing) && existing != null && !Files.exists(dir.resolve("manifest.json"))
-                        && !hasRecords(dir.resolve("data"))) {
+                        && !hasRecords(dir.resolve("data")) && !holdsPaidReplies(dir)) {
                     // A run that failed before writing any record (bad input, say): nothing to protect.
                     clear(dir);
                     existing = null;
@@ -94,7 +100,8 @@ public final class OutputDirectory {
                 if (!fresh && !fp.equals(existing)) {
                     if (!overwrite) {
                         throw new BadInputException(dir.toString(), 0, ours
-                                ? "holds a run with a different configuration; use --overwrite to replace it, or another --out"
+                                ? "holds a run with a different configuration; use --overwrite to replace it (replies it paid "
+                                        + "for are kept and reused), or another --out"
                                 : "is not empty and not a granular output directory; choose another --out");
                     }
                     if (!ours) {
@@ -209,7 +216,7 @@ public final class OutputDirectory {
      */
     public void abandon() {
         try {
-            if (fresh && !hasRecords(dataDir())) {
+            if (fresh && !hasRecords(dataDir()) && !holdsPaidReplies(dir)) {
                 if (created) {
                     deleteTree(dir);
                 } else {
@@ -274,9 +281,25 @@ public final class OutputDirectory {
     }
 
     private static void clear(Path dir) throws IOException {
-        for (String name : List.of("data", "report", ".granular", "manifest.json", "README.md", "failed.jsonl", "rejected.jsonl")) {
+        for (String name : List.of("data", "report", "manifest.json", "README.md", "failed.jsonl", "rejected.jsonl")) {
             deleteTree(dir.resolve(name));
         }
+        Path work = dir.resolve(".granular");
+        if (Files.isDirectory(work)) {
+            try (Stream<Path> s = Files.list(work)) {
+                for (Path p : s.toList()) {
+                    if (!p.equals(dir.resolve(PAID_REPLIES))) {
+                        deleteTree(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether {@code dir} holds replies a model was paid for. */
+    private static boolean holdsPaidReplies(Path dir) throws IOException {
+        Path f = dir.resolve(PAID_REPLIES);
+        return Files.isRegularFile(f) && Files.size(f) > 0;
     }
 
     /** Removes {@code p} and everything under it; nothing when it does not exist. */

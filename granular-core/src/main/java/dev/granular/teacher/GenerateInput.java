@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,26 +59,38 @@ public final class GenerateInput {
     private GenerateInput() {
     }
 
-    /** Non-blank lines of {@code file}: the row count, for progress and dry runs. */
-    public static long count(Path file) {
-        long n = 0;
-        try (BufferedReader r = reader(file)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank()) {
-                    n++;
-                }
+    /**
+     * Reads every row that a run with {@code limit} would take, before anything is sent, so that a malformed line
+     * 101 or a repeated id is found before 100 paid requests: each row must parse, and ids must be unique (two rows
+     * without an id and with the same messages derive the same id). Returns the row count.
+     *
+     * @throws BadInputException naming the file and line of the first problem
+     */
+    public static long validate(Path file, long limit) {
+        Map<String, Long> firstLine = new HashMap<>();
+        long[] rows = {0};
+        read(file, limit, (row, lineNo) -> {
+            Long first = firstLine.putIfAbsent(row.id(), lineNo);
+            if (first != null) {
+                throw new BadInputException(file, lineNo, "duplicate id \"" + row.id() + "\" (first at line " + first
+                        + (row.id().startsWith("row-") ? "; rows without an id and with the same messages get the same id" : "")
+                        + ")");
             }
-        } catch (CharacterCodingException e) {
-            throw new BadInputException(file.toString(), 0, "invalid UTF-8");
-        } catch (IOException e) {
-            throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
-        }
-        return n;
+            rows[0]++;
+        });
+        return rows[0];
     }
 
     /** Reads rows in order, stopping after {@code limit} rows (0 = all). */
     public static void forEach(Path file, long limit, Consumer<Row> consumer) {
+        read(file, limit, (row, lineNo) -> consumer.accept(row));
+    }
+
+    private interface RowAtLine {
+        void accept(Row row, long lineNo);
+    }
+
+    private static void read(Path file, long limit, RowAtLine consumer) {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file.toString(), 0, "no such file");
         }
@@ -98,7 +111,7 @@ public final class GenerateInput {
                 if (line.isBlank()) {
                     continue;
                 }
-                consumer.accept(parse(line, file, lineNo, ordinal++));
+                consumer.accept(parse(line, file, lineNo, ordinal++), lineNo);
             }
         } catch (IOException e) {
             throw new BadInputException(file.toString(), 0, "cannot read: " + e.getMessage());
