@@ -343,6 +343,7 @@ class GenerateCommandTest {
     // ---------------------------------------------------------------- stopping at once (issue 11.2)
 
     @Test
+    @org.junit.jupiter.api.Timeout(120) // a hang guard: before the fix this run was still waiting on the breaker after minutes
     void aWrongKeyStopsEverythingAfterTheRequestsInFlight() throws Exception {
         server.script(r -> Reply.status(401).message("invalid api key").delay(java.time.Duration.ofMillis(20)));
 

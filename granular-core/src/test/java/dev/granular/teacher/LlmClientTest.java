@@ -650,14 +650,18 @@ class LlmClientTest {
         server.script(r -> r.lastUserMessage().equals("wait") ? Reply.status(500) : Reply.status(401));
         LlmClient c = client(openai("test"), limits(4, 8, TIMEOUT, 2), ResponseCache.NONE, new CostMeter(PriceTable.builtIn()));
 
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             Future<Outcome> waiting = pool.submit(() -> c.complete(ask("wait")));
             clock.awaitSleepers(1);
             assertThat(catchThrowable(() -> c.complete(ask("auth")))).isInstanceOf(AuthenticationException.class);
 
             Throwable t = catchThrowable(() -> waiting.get(20, java.util.concurrent.TimeUnit.SECONDS));
-            assertThat(t).isInstanceOf(java.util.concurrent.ExecutionException.class);
+            assertThat(t).as("the waiting caller stopped instead of sleeping out its backoff")
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class);
             assertThat(t.getCause()).isInstanceOf(AuthenticationException.class);
+        } finally {
+            pool.shutdownNow(); // a caller still asleep on the manual clock must not hang the test
         }
         assertThat(server.totalRequests()).as("the waiting row was not retried").isEqualTo(2);
     }
