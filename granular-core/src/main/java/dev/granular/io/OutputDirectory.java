@@ -293,6 +293,9 @@ public final class OutputDirectory {
                     }
                 }
             }
+            if (isEmpty(work)) {
+                Files.delete(work);
+            }
         }
     }
 

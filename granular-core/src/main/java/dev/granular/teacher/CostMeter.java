@@ -240,39 +240,25 @@ public final class CostMeter {
 
     /** Requests answered from the response cache so far. */
     public long cachedRequests() {
-        lock.lock();
-        try {
-            long n = 0;
-            for (ModelCost c : models.values()) {
-                n += c.cached;
-            }
-            return n;
-        } finally {
-            lock.unlock();
-        }
+        return total(c -> c.cached);
     }
 
     /** HTTP requests sent so far, retries and failures included (with those carried from earlier attempts). */
     public long attempts() {
-        lock.lock();
-        try {
-            long n = 0;
-            for (ModelCost c : models.values()) {
-                n += c.attempts;
-            }
-            return n;
-        } finally {
-            lock.unlock();
-        }
+        return total(c -> c.attempts);
     }
 
     /** Replies paid for so far (with those carried from earlier attempts). */
     public long billable() {
+        return total(c -> c.billable);
+    }
+
+    private long total(java.util.function.ToLongFunction<ModelCost> count) {
         lock.lock();
         try {
             long n = 0;
             for (ModelCost c : models.values()) {
-                n += c.billable;
+                n += count.applyAsLong(c);
             }
             return n;
         } finally {

@@ -316,13 +316,14 @@ public final class GenerateJob {
         } else {
             AtomicFiles.write(failedFile, failedLines.toString());
         }
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("records", written);
-        summary.put("failed", journal.failures().size());
-        summary.put("not_sent", notSent);
-        summary.put("attempts", meter.attempts());
-        summary.put("billable", meter.billable());
-        summary.put("cached", meter.cachedRequests());
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("records", written);
+        counts.put("failed", journal.failures().size());
+        counts.put("not_sent", notSent);
+        counts.put("attempts", meter.attempts());
+        counts.put("billable", meter.billable());
+        counts.put("cached", meter.cachedRequests());
+        Map<String, Object> summary = new LinkedHashMap<>(counts);
         summary.put("cost", meter.toJson());
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
@@ -344,13 +345,6 @@ public final class GenerateJob {
         m.put("input_sha256", CorpusReader.fingerprint(List.of(spec.in())));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", complete);
-        Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("records", written);
-        counts.put("failed", journal.failures().size());
-        counts.put("not_sent", notSent);
-        counts.put("attempts", meter.attempts());
-        counts.put("billable", meter.billable());
-        counts.put("cached", meter.cachedRequests());
         m.put("counts", counts);
         m.put("cost", meter.toJson());
         m.put("started", started.toString());

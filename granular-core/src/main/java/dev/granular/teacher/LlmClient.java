@@ -167,39 +167,10 @@ public final class LlmClient implements AutoCloseable {
      *                          {@link UnreachableServerException}), thrown by every caller from then on
      */
     public Outcome complete(ChatRequest request) throws InterruptedException {
-        Thread me = Thread.currentThread();
-        callersLock.lock();
-        try {
-            if (stopped != null) {
-                throw stopped;
-            }
-            callers.add(me);
-        } finally {
-            callersLock.unlock();
+        RuntimeException why = stopped;
+        if (why != null) {
+            throw why;
         }
-        try {
-            return completeOnce(request);
-        } catch (InterruptedException e) {
-            if (stopped != null) {
-                throw stopped;
-            }
-            throw e;
-        } finally {
-            callersLock.lock();
-            try {
-                callers.remove(me);
-            } finally {
-                callersLock.unlock();
-            }
-            if (stopped != null) {
-                // stop() may have interrupted this thread after its reply came: the flag must not reach the caller's
-                // own I/O (an interrupted FileChannel write closes the channel), and the reply is still returned.
-                Thread.interrupted();
-            }
-        }
-    }
-
-    private Outcome completeOnce(ChatRequest request) throws InterruptedException {
         StructuredOutput schema = request.jsonSchema() == null ? null : new StructuredOutput(request.jsonSchema());
         // Without a cache there is nothing to key: skip the canonical JSON and its hash.
         boolean caching = cache != ResponseCache.NONE;
@@ -226,7 +197,7 @@ public final class LlmClient implements AutoCloseable {
         ChatRequest current = request;
         int attempts = 0;
         for (int round = 0; ; round++) {
-            Outcome o = send(current);
+            Outcome o = sendUnlessStopped(current);
             attempts += o.attempts();
             switch (o) {
                 case Outcome.Failed f -> {
@@ -265,6 +236,44 @@ public final class LlmClient implements AutoCloseable {
             // The store cannot hold what is being paid for (a full disk): stop before paying for more.
             stop(e);
             throw e;
+        }
+    }
+
+    /**
+     * {@link #send}, during which {@link #stop} interrupts this thread. Only the waiting and the network are
+     * interruptible: the cache and the paid replies are read and written outside, since an interrupt during a
+     * {@code FileChannel} read or write closes the channel (and the reply being journalled would be lost).
+     */
+    private Outcome sendUnlessStopped(ChatRequest request) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        callersLock.lock();
+        try {
+            if (stopped != null) {
+                throw stopped;
+            }
+            callers.add(me);
+        } finally {
+            callersLock.unlock();
+        }
+        try {
+            return send(request);
+        } catch (InterruptedException e) {
+            if (stopped != null) {
+                throw stopped;
+            }
+            throw e;
+        } finally {
+            callersLock.lock();
+            try {
+                callers.remove(me);
+            } finally {
+                callersLock.unlock();
+            }
+            if (stopped != null) {
+                // stop() may have interrupted this thread just after its reply came: the reply is still returned (it
+                // was paid for), and the flag must not reach the journal writes that follow.
+                Thread.interrupted();
+            }
         }
     }
 
