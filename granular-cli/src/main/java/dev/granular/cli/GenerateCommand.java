@@ -93,7 +93,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
 
-    @Option(names = "--overwrite", description = "Replace a different run in --out.")
+    @Option(names = "--overwrite", description = "Replace a different run in --out (the replies it paid for are kept and reused).")
     boolean overwrite;
 
     @Override
