@@ -382,6 +382,10 @@ class GenerateCommandTest {
         assertThat(server.totalRequests()).isZero();
         assertThat(out()).doesNotExist();
 
+        Run dry = generate(in, "openai:test", "--dry-run");
+        assertThat(dry.code()).isEqualTo(2);
+        assertThat(dry.err()).contains("in.jsonl:3").contains("duplicate id");
+
         Path same = input("{\"prompt\":\"same\"}", "{\"prompt\":\"same\"}");
         Run derived = generate(same, "openai:test");
         assertThat(derived.code()).isEqualTo(2);

@@ -104,6 +104,7 @@ public final class GenerateJob {
     /** Counts requests, tokens and money without sending anything. */
     public static Estimate estimate(Spec spec) {
         PriceTable prices = PriceTable.builtIn(spec.prices());
+        GenerateInput.validate(spec.in(), spec.limit()); // a dry run finds what the real run would refuse
         AtomicLong rows = new AtomicLong();
         AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
