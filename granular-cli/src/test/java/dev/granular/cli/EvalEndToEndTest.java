@@ -276,4 +276,16 @@ class EvalEndToEndTest {
         }
         return colours.size();
     }
+
+    @Test
+    void aWrongKeyStopsEvalAfterTheRequestsInFlight() throws IOException {
+        // Issue 11.2: every model-calling command goes through the same stop as generate.
+        Path probes = probes();
+        server.script(req -> Reply.status(401).message("invalid api key").delay(java.time.Duration.ofMillis(20)));
+        Run r = granular("eval", "--probes", probes.toString(), "--model", "openai:m@" + server.baseUrl(), "--out",
+                tmp.resolve("e").toString(), "--no-cache", "--concurrency", "4");
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("openai:m@").contains("OPENAI_API_KEY");
+        assertThat(server.totalRequests()).as("80 probes; at most the 4 in flight were sent").isBetween(1L, 4L);
+    }
 }

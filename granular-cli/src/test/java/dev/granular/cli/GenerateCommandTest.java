@@ -417,4 +417,174 @@ class GenerateCommandTest {
         assertThat(twice.code()).isEqualTo(2);
         assertThat(twice.err()).contains("given twice");
     }
+
+    // ---------------------------------------------------------------- stopping at once (issue 11.2)
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // a hang guard: before the fix this run was still waiting on the breaker after minutes
+    void aWrongKeyStopsEverythingAfterTheRequestsInFlight() throws Exception {
+        server.script(r -> Reply.status(401).message("invalid api key").delay(java.time.Duration.ofMillis(20)));
+
+        Run r = generate(prompts(50), "openai:test", "--concurrency", "4");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("openai:test@" + server.baseUrl()).contains("401").contains("OPENAI_API_KEY");
+        assertThat(server.totalRequests()).as("at most the in-flight window, none after the 401").isBetween(1L, 4L);
+    }
+
+    @Test
+    void aServerThatRefusesConnectionsFailsFastNamingTheUrl() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/v1";
+
+        Run r = granular(List.of("generate", "--in", prompts(4).toString(), "--model", "openai:test@" + url,
+                "--out", out().toString(), "--no-cache", "--max-retries", "2"));
+
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot connect to " + url);
+    }
+
+    // ---------------------------------------------------------------- input checked before the first request (17.5, 17.3)
+
+    @Test
+    void duplicateIdsAreRefusedWithFileAndLineBeforeAnyRequest() throws Exception {
+        Path in = input("{\"id\":\"a\",\"prompt\":\"one\"}", "{\"id\":\"b\",\"prompt\":\"two\"}", "{\"id\":\"a\",\"prompt\":\"three\"}");
+
+        Run r = generate(in, "openai:test");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("in.jsonl:3").contains("duplicate id \"a\"").contains("first at line 1");
+        assertThat(server.totalRequests()).isZero();
+        assertThat(out()).doesNotExist();
+
+        Run dry = generate(in, "openai:test", "--dry-run");
+        assertThat(dry.code()).isEqualTo(2);
+        assertThat(dry.err()).contains("in.jsonl:3").contains("duplicate id");
+
+        Path same = input("{\"prompt\":\"same\"}", "{\"prompt\":\"same\"}");
+        Run derived = generate(same, "openai:test");
+        assertThat(derived.code()).isEqualTo(2);
+        assertThat(derived.err()).contains("in.jsonl:2").contains("duplicate id");
+        assertThat(server.totalRequests()).isZero();
+    }
+
+    @Test
+    void aMalformedLine101IsFoundBeforeTheFirst100RequestsArePaid() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            lines.add("{\"id\":\"r" + i + "\",\"prompt\":\"question " + i + "\"}");
+        }
+        lines.add("{\"id\":\"r100\",\"prompt\":");
+        Path in = input(lines.toArray(String[]::new));
+
+        Run r = generate(in, "openai:test", "--no-cache");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("in.jsonl:101").contains("malformed JSON");
+        assertThat(server.totalRequests()).isZero();
+    }
+
+    // ---------------------------------------------------------------- counts and spend across attempts (17.10, 11.4)
+
+    @Test
+    void attemptsAndBillableRequestsAreReportedApart() throws Exception {
+        server.script(r -> r.lastUserMessage().endsWith("3") ? Reply.status(400) : Reply.text("ok"));
+
+        Run r = generate(prompts(5), "openai:test");
+
+        assertThat(r.code()).isEqualTo(3);
+        JsonNode counts = JSON.readTree(out().resolve("manifest.json").toFile()).path("counts");
+        assertThat(counts.path("attempts").asLong()).isEqualTo(5);
+        assertThat(counts.path("billable").asLong()).isEqualTo(4);
+        JsonNode summary = JSON.readTree(out().resolve("report").resolve("summary.json").toFile());
+        assertThat(summary.path("attempts").asLong()).isEqualTo(5);
+        assertThat(summary.path("billable").asLong()).isEqualTo(4);
+        assertThat(Files.readString(out().resolve("README.md"))).contains("| 5 |").contains("| 4 |");
+
+        server.script(x -> Reply.text("ok"));
+        Run again = generate(prompts(5), "openai:test");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("1 requests sent, 5 billable");
+    }
+
+    @Test
+    void aResumedRunCountsAndBudgetsWhatEveryAttemptSpent() throws Exception {
+        // gpt-4o-mini: each reply 10 + 100 tokens, about $0.0000615. The first attempt pays for 6 rows (4 fail);
+        // the second has a budget of $0.0005 for the whole run: only about 2 more rows fit.
+        server.script(r -> r.lastUserMessage().matches("question [6-9]") ? Reply.status(400)
+                : Reply.text("fine").usage(10, 100));
+        Path in = prompts(10);
+        Run first = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--no-cache", "--concurrency", "1");
+        assertThat(first.code()).isEqualTo(3);
+        double firstUsd = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost").path("usd").asDouble();
+        assertThat(firstUsd).isPositive();
+
+        server.script(r -> Reply.text("fine").usage(10, 100));
+        Run second = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--no-cache", "--concurrency", "1",
+                "--max-cost", "0.0005");
+
+        assertThat(second.code()).as(second.err()).isEqualTo(3);
+        assertThat(second.err()).contains("--max-cost");
+        assertThat(server.totalRequests() - 10).as("the budget covers the first attempt's spend too").isBetween(1L, 2L);
+        JsonNode cost = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");
+        assertThat(cost.path("usd").asDouble()).as("the whole run's spend").isGreaterThan(firstUsd).isLessThanOrEqualTo(0.0005);
+        assertThat(cost.path("billable").asLong()).isEqualTo(6 + server.totalRequests() - 10);
+
+        Run third = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--no-cache", "--max-cost", "1");
+        assertThat(third.code()).as(third.err()).isZero();
+        JsonNode total = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");
+        assertThat(total.path("billable").asLong()).isEqualTo(10);
+        assertThat(total.path("usd").asDouble()).isCloseTo(10 * firstUsd / 6, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(third.out()).contains("10 billable");
+    }
+
+    // ---------------------------------------------------------------- paid replies are never lost (17.3, 17.4)
+
+    @Test
+    void editingTheInputPaysOnlyForTheRowsThatChanged() throws Exception {
+        Path in = prompts(5);
+        assertThat(generate(in, "openai:test", "--no-cache").code()).isZero();
+        assertThat(server.totalRequests()).isEqualTo(5);
+
+        String text = Files.readString(in).replace("question 2", "question two");
+        Files.writeString(in, text);
+        Run refused = generate(in, "openai:test", "--no-cache");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("--overwrite");
+
+        Run r = generate(in, "openai:test", "--no-cache", "--overwrite");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(server.totalRequests()).as("only the edited row is asked").isEqualTo(6);
+        assertThat(byId().get("r2").path("messages").get(1).path("content").asText()).isEqualTo("question two");
+        assertThat(byId()).hasSize(5);
+    }
+
+    @Test
+    void aStoppedRunsPaidRepliesAreNeverDeletedByAnotherConfiguration() throws Exception {
+        // The first run pays for 3 replies, then stops (the key is revoked) before writing any record.
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        server.script(r -> n.getAndIncrement() < 3 ? Reply.text("ok " + r.lastUserMessage()) : Reply.status(401));
+        Path in = prompts(5);
+        Run first = generate(in, "openai:test", "--no-cache", "--concurrency", "1");
+        assertThat(first.code()).as(first.err()).isEqualTo(1);
+        assertThat(server.totalRequests()).isEqualTo(4);
+        server.script(r -> Reply.text("ok " + r.lastUserMessage()));
+
+        Run other = generate(in, "openai:test", "--no-cache", "--temperature", "0.5");
+        assertThat(other.code()).as("not silently cleared").isEqualTo(2);
+        assertThat(other.err()).contains("--overwrite");
+        assertThat(server.totalRequests()).isEqualTo(4);
+
+        assertThat(generate(in, "openai:test", "--no-cache", "--temperature", "0.5", "--overwrite").code()).isZero();
+        assertThat(server.totalRequests()).isEqualTo(9);
+
+        Run back = generate(in, "openai:test", "--no-cache", "--overwrite");
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(server.totalRequests()).as("the first run's 3 paid replies are reused").isEqualTo(11);
+        assertThat(byId()).hasSize(5);
+    }
 }

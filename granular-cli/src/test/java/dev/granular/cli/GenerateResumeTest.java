@@ -132,11 +132,14 @@ class GenerateResumeTest {
         granular(args);
 
         List<String> ids = new ArrayList<>();
+        long recordTokens = 0;
         try (Stream<Path> s = Files.list(out.resolve("data"))) {
             for (Path shard : s.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList()) {
                 for (String line : Files.readAllLines(shard)) {
                     JsonNode rec = JSON.readTree(line);
                     ids.add(rec.path("id").asText());
+                    JsonNode usage = rec.path("meta").path("generation").path("usage");
+                    recordTokens += usage.path("prompt_tokens").asLong() + usage.path("completion_tokens").asLong();
                     String prompt = rec.path("messages").get(0).path("content").asText();
                     assertThat(rec.path("messages").get(1).path("content").asText()).isEqualTo("answer to " + prompt);
                 }
@@ -153,6 +156,13 @@ class GenerateResumeTest {
         // only requests in flight at the kill (at most --concurrency of them) may have been asked again
         assertThat(repeated).isLessThanOrEqualTo(concurrency);
         assertThat(server.totalRequests()).isLessThanOrEqualTo(rows + concurrency);
+
+        // Issue 11.4: the killed attempt's spend is part of the run's: every reply in the records was paid for once,
+        // by one attempt or the other, and the manifest counts them all (it used to count the last attempt only).
+        JsonNode cost = JSON.readTree(out.resolve("manifest.json").toFile()).path("cost");
+        assertThat(cost.path("billable").asLong()).isBetween((long) rows, server.totalRequests());
+        assertThat(cost.path("prompt_tokens").asLong() + cost.path("completion_tokens").asLong())
+                .isGreaterThanOrEqualTo(recordTokens);
 
         long before = server.totalRequests();
         granular(args);

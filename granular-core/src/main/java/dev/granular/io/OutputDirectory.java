@@ -55,6 +55,11 @@ public final class OutputDirectory {
     private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final Pattern SHARD = Pattern.compile("part-(\\d{5,})\\.jsonl");
     private static final String WORK = ".granular/work";
+    /**
+     * Model replies already paid for (dev.granular.teacher.PaidRepliesFile), relative to the folder: a journal
+     * ({@code .granular/*.jsonl}), so never deleted, {@code --overwrite} included, and reused by request.
+     */
+    public static final String PAID_REPLIES = ".granular/replies.jsonl";
     /** Output directories open in this process, by absolute path: where {@link #claim} records files. */
     private static final Map<Path, OutputDirectory> OPEN = new ConcurrentHashMap<>();
 

@@ -7,9 +7,9 @@ final class CostFormat {
     private CostFormat() {
     }
 
-    static String summary(long requests, long cached, long prompt, long completion, double usd) {
-        return String.format(Locale.US, "%,d requests (%,d cached), %s prompt + %s completion tokens, %s",
-                requests, cached, tokens(prompt), tokens(completion), usd(usd));
+    static String summary(long attempts, long billable, long cached, long prompt, long completion, double usd) {
+        return String.format(Locale.US, "%,d requests sent, %,d billable, %,d cached, %s prompt + %s completion tokens, %s",
+                attempts, billable, cached, tokens(prompt), tokens(completion), usd(usd));
     }
 
     /** 999, 1.2K, 345K, 1.2M, 3.4B: three significant figures at most, so the line stays short. */

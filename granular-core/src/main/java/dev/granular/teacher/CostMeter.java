@@ -25,6 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * separately as what the cache saved. Models without a price (local servers) cost 0, are never
  * refused by the budget, and are reported {@code priced=false}.
  *
+ * <p>Counts: an <em>attempt</em> is one HTTP request sent ({@link #attempted}), retries and failures included; a
+ * <em>billable</em> request is one whose reply was paid for ({@link #settle}); a <em>cached</em> one was served
+ * without sending. A run resumed after a crash or a Ctrl-C {@link #carry carries} what its earlier attempts spent
+ * (journalled with each reply), so the budget and every figure cover the whole run, not just this process.
+ *
  * <p>Money is summed in picodollars (longs), so concurrent sums are exact. Models are keyed by
  * {@link ModelSpec#toString()}, which never holds a key.
  */
@@ -57,7 +62,21 @@ public final class CostMeter {
         }
     }
 
-    /** A meter without a budget. */
+    /**
+     * What earlier attempts of a run used, as journalled.
+     *
+     * @param attempts HTTP requests sent
+     * @param billable replies paid for
+     */
+    public record Spend(long attempts, long billable, long promptTokens, long completionTokens, double usd) {
+        public static final Spend ZERO = new Spend(0, 0, 0, 0, 0);
+
+        public Spend plus(Spend o) {
+            return new Spend(attempts + o.attempts, billable + o.billable, promptTokens + o.promptTokens,
+                    completionTokens + o.completionTokens, usd + o.usd);
+        }
+    }
+
     /** A meter over {@code prices}, with a budget when {@code maxCostUsd} is not null. */
     public static CostMeter of(PriceTable prices, Double maxCostUsd) {
         return maxCostUsd == null ? new CostMeter(prices) : new CostMeter(prices, maxCostUsd);
@@ -115,6 +134,48 @@ public final class CostMeter {
         lock.lock();
         try {
             reservedPico -= r.pico;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts one HTTP request sent (an attempt, whatever its outcome). */
+    public void attempted(ModelSpec spec) {
+        lock.lock();
+        try {
+            model(spec).attempts++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The list price of {@code usage} on {@code spec} in USD; 0 for a model without a price. */
+    public double costUsd(ModelSpec spec, Usage usage) {
+        lock.lock();
+        try {
+            Price p = model(spec).price;
+            return p == null ? 0 : p.pico(usage.promptTokens(), usage.completionTokens()) / Price.PICO_PER_USD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Adds what earlier attempts of this run spent on {@code spec} (journalled with their replies): it counts against
+     * the budget and in every figure, so a resumed run reports, and is limited by, the whole run's spend.
+     */
+    public void carry(ModelSpec spec, Spend earlier) {
+        lock.lock();
+        try {
+            ModelCost m = model(spec);
+            long pico = Math.round(earlier.usd() * Price.PICO_PER_USD);
+            m.attempts += earlier.attempts();
+            m.requests += earlier.billable();
+            m.billable += earlier.billable();
+            m.promptTokens += earlier.promptTokens();
+            m.completionTokens += earlier.completionTokens();
+            m.pico = sat(m.pico + pico);
+            spentPico = sat(spentPico + pico);
         } finally {
             lock.unlock();
         }
@@ -179,11 +240,25 @@ public final class CostMeter {
 
     /** Requests answered from the response cache so far. */
     public long cachedRequests() {
+        return total(c -> c.cached);
+    }
+
+    /** HTTP requests sent so far, retries and failures included (with those carried from earlier attempts). */
+    public long attempts() {
+        return total(c -> c.attempts);
+    }
+
+    /** Replies paid for so far (with those carried from earlier attempts). */
+    public long billable() {
+        return total(c -> c.billable);
+    }
+
+    private long total(java.util.function.ToLongFunction<ModelCost> count) {
         lock.lock();
         try {
             long n = 0;
             for (ModelCost c : models.values()) {
-                n += c.cached;
+                n += count.applyAsLong(c);
             }
             return n;
         } finally {
@@ -191,7 +266,10 @@ public final class CostMeter {
         }
     }
 
-    /** One line, e.g. {@code 1,234 requests (56 cached), 1.2M prompt + 345K completion tokens, $3.21}. */
+    /**
+     * One line, e.g. {@code 1,300 requests sent, 1,234 billable, 56 cached, 1.2M prompt + 345K completion tokens, $3.21}:
+     * sent counts every attempt (retries, failures), billable the replies paid for.
+     */
     public String summary() {
         lock.lock();
         try {
@@ -203,7 +281,7 @@ public final class CostMeter {
                     unpriced.add(e.getKey());
                 }
             }
-            String line = CostFormat.summary(total.requests, total.cached, total.promptTokens, total.completionTokens,
+            String line = CostFormat.summary(total.attempts, total.billable, total.cached, total.promptTokens, total.completionTokens,
                     spentPico / Price.PICO_PER_USD);
             return unpriced.isEmpty() ? line : line + " (unpriced: " + String.join(", ", unpriced) + ")";
         } finally {
@@ -220,6 +298,9 @@ public final class CostMeter {
         ModelCost m = model(spec);
         long pico = m.price == null ? 0 : m.price.pico(usage.promptTokens(), usage.completionTokens());
         m.requests++;
+        if (!cached) {
+            m.billable++;
+        }
         if (cached) {
             m.cached++;
             m.cachedPromptTokens += usage.promptTokens();
@@ -251,6 +332,8 @@ public final class CostMeter {
     private static final class ModelCost {
         final Price price;
         long requests;
+        long attempts;
+        long billable;
         long cached;
         long promptTokens;
         long completionTokens;
@@ -265,6 +348,8 @@ public final class CostMeter {
 
         void addAll(ModelCost o) {
             requests += o.requests;
+            attempts += o.attempts;
+            billable += o.billable;
             cached += o.cached;
             promptTokens += o.promptTokens;
             completionTokens += o.completionTokens;
@@ -277,6 +362,8 @@ public final class CostMeter {
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("requests", requests);
+            m.put("attempts", attempts);
+            m.put("billable", billable);
             m.put("cached", cached);
             m.put("prompt_tokens", promptTokens);
             m.put("completion_tokens", completionTokens);

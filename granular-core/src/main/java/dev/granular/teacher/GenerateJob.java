@@ -40,6 +40,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * without the response cache. Rows that finally fail go to {@code failed.jsonl} and the
  * run ends with exit code 3; a rerun retries them. Shards are written from the journal in
  * row order at the end of every run.
+ *
+ * <p>Before the first request the whole input is read and checked (every line parses, ids are unique), so bad
+ * input costs nothing. Every paid reply is journalled first ({@link PaidRepliesFile}), so a rerun with another
+ * configuration or an edited input pays only for requests that changed, and the run's spend, budget and counts
+ * cover every attempt of the run, interrupted or not. A wrong key, an unreachable server or a full disk stops the
+ * run at once ({@link LlmClient#stop}): nothing more is sent.
  */
 public final class GenerateJob {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -84,9 +90,14 @@ public final class GenerateJob {
                            boolean priced) {
     }
 
-    /** What a run did. */
-    public record Result(Path out, long requests, long ok, long failed, long notSent, long cachedHits, String costSummary,
-                         Duration elapsed) {
+    /**
+     * What a run did.
+     *
+     * @param attempts HTTP requests sent by this process (retries and failures included)
+     * @param billable replies paid for by the whole run (earlier, interrupted attempts included)
+     */
+    public record Result(Path out, long attempts, long billable, long ok, long failed, long notSent, long cachedHits,
+                         String costSummary, Duration elapsed) {
     }
 
     private GenerateJob() {
@@ -95,6 +106,7 @@ public final class GenerateJob {
     /** Counts requests, tokens and money without sending anything. */
     public static Estimate estimate(Spec spec) {
         PriceTable prices = PriceTable.builtIn(spec.prices());
+        GenerateInput.check(spec.in(), spec.limit()); // a dry run finds what the real run would refuse
         AtomicLong rows = new AtomicLong();
         AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
@@ -111,8 +123,13 @@ public final class GenerateJob {
     }
 
     public static Result run(Spec spec, RowListener listener) throws InterruptedException {
+        return run(spec, listener, FileWrites.DIRECT);
+    }
+
+    /** {@link #run(Spec, RowListener)} writing its journals through {@code writes} (tests inject a full disk). */
+    public static Result run(Spec spec, RowListener listener, FileWrites writes) throws InterruptedException {
         Instant started = Instant.now();
-        Optional<Secret> key = spec.model().key(spec.env());
+        spec.model().key(spec.env()); // a missing or unsendable key is bad input, found before anything is written
         PriceTable prices = PriceTable.builtIn(spec.prices());
         // every row is read and checked (and ids compared) before the first request
         long rowsToRun = GenerateInput.check(spec.in(), spec.limit());
@@ -128,14 +145,17 @@ public final class GenerateJob {
                 spec.in());
 
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
+        PaidRepliesFile replies = PaidRepliesFile.open(dir.dir().resolve(OutputDirectory.PAID_REPLIES), dir.fingerprint(), writes);
+        // What earlier attempts of this run paid counts against the budget and in every figure.
+        meter.carry(spec.model(), replies.spent());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
-        Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
+        Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"), Journal.DEFAULT_FORCE_EVERY, writes);
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong notSent = new AtomicLong();
         AtomicBoolean budgetHit = new AtomicBoolean();
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
-        try (LlmClient client = LlmClient.open(spec.model(), spec.env(), spec.limits(), cache, meter)) {
+        try (LlmClient client = LlmClient.open(spec.model(), spec.env(), spec.limits(), cache, meter, replies)) {
             long total = rowsToRun * spec.n();
             listener.stage("generate", total, journal.successes());
             Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
@@ -146,7 +166,7 @@ public final class GenerateJob {
                         if (journal.done(index)) {
                             continue;
                         }
-                        if (budgetHit.get() || fatal.get() != null) {
+                        if (budgetHit.get() || fatal.get() != null || client.stopped().isPresent()) {
                             notSent.incrementAndGet();
                             continue;
                         }
@@ -156,7 +176,12 @@ public final class GenerateJob {
                             try {
                                 one(spec, client, journal, meter, row, sample, index, ok, failed, notSent, budgetHit, listener);
                             } catch (RuntimeException e) {
-                                fatal.compareAndSet(null, e);
+                                // The row journal could not be written (a full disk): stop, saying so in plain words.
+                                RuntimeException why = e instanceof UncheckedIOException io
+                                        && io.getMessage().startsWith("cannot append to the journal")
+                                        ? PaidRepliesFile.cannotWrite(journal.file(), io.getCause()) : e;
+                                fatal.compareAndSet(null, why);
+                                client.stop(why); // nothing else is sent: in-flight and queued rows stop now
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             } finally {
@@ -168,14 +193,23 @@ public final class GenerateJob {
             }
         } finally {
             cache.close();
+            replies.close();
         }
         try {
             if (fatal.get() != null) {
                 throw fatal.get();
             }
-            long written = writeOutputs(dir, journal, spec, meter, started, budgetHit.get(), notSent.get());
-            Result result = new Result(spec.out(), ok.get() + failed.get(), written, journal.failures().size(), notSent.get(),
-                    meter.cachedRequests(), meter.summary(), Duration.between(started, Instant.now()));
+            long written;
+            try {
+                written = writeOutputs(dir, journal, spec, meter, started, budgetHit.get(), notSent.get());
+            } catch (UncheckedIOException e) {
+                String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+                throw new StoppedEarlyException((why != null && why.contains("No space left") ? "the disk is full: " : "")
+                        + "cannot write the outputs in " + spec.out() + " (" + why + "); every reply is journalled, "
+                        + "so nothing is asked again: free some space");
+            }
+            Result result = new Result(spec.out(), meter.attempts(), meter.billable(), written, journal.failures().size(),
+                    notSent.get(), meter.cachedRequests(), meter.summary(), Duration.between(started, Instant.now()));
             if (budgetHit.get()) {
                 throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
                         + meter.summary() + "; " + notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
@@ -186,7 +220,18 @@ public final class GenerateJob {
             }
             return result;
         } finally {
+            closeQuietly(journal, fatal.get() != null);
+        }
+    }
+
+    /** Closes the journal; after a failure (a full disk, say) a failing close must not hide the failure. */
+    private static void closeQuietly(Journal journal, boolean failing) {
+        try {
             journal.close();
+        } catch (UncheckedIOException e) {
+            if (!failing) {
+                throw e;
+            }
         }
     }
 
@@ -276,10 +321,14 @@ public final class GenerateJob {
         } else {
             AtomicFiles.write(failedFile, failedLines.toString());
         }
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("records", written);
-        summary.put("failed", journal.failures().size());
-        summary.put("not_sent", notSent);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("records", written);
+        counts.put("failed", journal.failures().size());
+        counts.put("not_sent", notSent);
+        counts.put("attempts", meter.attempts());
+        counts.put("billable", meter.billable());
+        counts.put("cached", meter.cachedRequests());
+        Map<String, Object> summary = new LinkedHashMap<>(counts);
         summary.put("cost", meter.toJson());
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
@@ -301,7 +350,7 @@ public final class GenerateJob {
         m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", complete);
-        m.put("counts", Map.of("records", written, "failed", journal.failures().size(), "not_sent", notSent));
+        m.put("counts", counts);
         m.put("cost", meter.toJson());
         m.put("started", started.toString());
         m.put("ended", Instant.now().toString());
@@ -319,6 +368,9 @@ public final class GenerateJob {
                 + "| records | " + written + " |\n"
                 + "| failed rows (failed.jsonl) | " + failed + " |\n"
                 + "| not sent (budget) | " + notSent + " |\n"
+                + "| requests sent by this process (retries and failures included) | " + meter.attempts() + " |\n"
+                + "| billable replies (the whole run, interrupted attempts included) | " + meter.billable() + " |\n"
+                + "| replies reused (cache or earlier runs) | " + meter.cachedRequests() + " |\n"
                 + "| complete | " + (complete ? "yes" : "no: rerun the same command to continue") + " |\n"
                 + "| usage | " + meter.summary() + " |\n";
     }

@@ -22,6 +22,16 @@ import java.util.TreeMap;
  * The record of finished rows of one output folder ({@code DIR/.granular/journal.jsonl}), always
  * on, so that a killed run resumes without asking a model again even under {@code --no-cache}.
  *
+ * <p><b>Two journals, two lifetimes.</b> This file belongs to one run configuration: it is keyed by row
+ * index, so it is discarded with the run when the configuration (or the input) changes, under
+ * {@code --overwrite}. The replies themselves live in a second file,
+ * {@code DIR/.granular/replies.jsonl} ({@link PaidRepliesFile}, {@link dev.granular.io.OutputDirectory#PAID_REPLIES}):
+ * every billable reply, journalled the moment it arrives with its usage and cost, keyed by request identity
+ * ({@link CacheKey}). That file is never deleted by granular, not even by {@code --overwrite} (a folder
+ * holding it is never cleared without {@code --overwrite}), so a rerun with another configuration or an
+ * edited input asks again only for the requests that changed, and a resumed run knows what its earlier
+ * attempts spent. Whoever clears an output folder must keep it.
+ *
  * <p>One JSON line per finished row: {@code {"i":INDEX,"record":{...}}} for a success,
  * {@code {"i":INDEX,"failed":{...}}} for a failure. The state of a row is its latest success,
  * else its latest failure: a later success overrides an earlier failure (a rerun fixed it), and a
@@ -46,6 +56,7 @@ public final class Journal implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    private final FileWrites writes;
     private final int forceEvery;
     private final OffsetIndex offsets;
     private final Map<Long, String> failures;
@@ -53,8 +64,9 @@ public final class Journal implements AutoCloseable {
     private int unforced;
     private boolean closed;
 
-    private Journal(Path file, FileChannel channel, int forceEvery, JournalScan scan) {
+    private Journal(Path file, FileChannel channel, int forceEvery, JournalScan scan, FileWrites writes) {
         this.file = file;
+        this.writes = writes;
         this.channel = channel;
         this.forceEvery = forceEvery;
         this.offsets = scan.offsets;
@@ -76,6 +88,11 @@ public final class Journal implements AutoCloseable {
      *                           damaged by something other than a crash)
      */
     public static Journal open(Path file, int forceEvery) {
+        return open(file, forceEvery, FileWrites.DIRECT);
+    }
+
+    /** {@link #open(Path, int)} writing through {@code writes} (tests inject a full disk). */
+    public static Journal open(Path file, int forceEvery, FileWrites writes) {
         if (forceEvery < 1) {
             throw new IllegalArgumentException("forceEvery must be >= 1");
         }
@@ -89,7 +106,7 @@ public final class Journal implements AutoCloseable {
                     ch.truncate(scan.end);
                     ch.force(false);
                 }
-                return new Journal(file, ch, forceEvery, scan);
+                return new Journal(file, ch, forceEvery, scan, writes);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -143,7 +160,7 @@ public final class Journal implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            byte[] line = readLine(at);
+            byte[] line = readLine(channel, at);
             return Optional.of(JournalScan.parse(line, line.length).record(line));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the journal " + file, e);
@@ -190,24 +207,20 @@ public final class Journal implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the journal " + file + " is closed");
         }
-        ByteBuffer buf = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
         try {
-            long pos = end;
-            while (buf.hasRemaining()) {
-                pos += channel.write(buf, pos);
-            }
-            end = pos;
+            end = writes.writeFully(channel, line.getBytes(StandardCharsets.UTF_8), end);
             if (++unforced >= forceEvery) {
                 channel.force(false);
                 unforced = 0;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the journal " + file, e);
+            // The cause's own words ("No space left on device") are what the user needs to read, --verbose or not.
+            throw new UncheckedIOException("cannot append to the journal " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** The line starting at {@code at}, without its newline. */
-    private byte[] readLine(long at) throws IOException {
+    /** The line of {@code channel} starting at {@code at}, without its newline. */
+    static byte[] readLine(FileChannel channel, long at) throws IOException {
         byte[] out = new byte[512];
         int len = 0;
         ByteBuffer chunk = ByteBuffer.allocate(8192);

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One model, reached safely: the single place every design's LLM calls go through.
@@ -22,6 +25,18 @@ import java.util.Optional;
  * bodies), fail the row (400/404/422), or stop the run (401/403). A reply that must satisfy a
  * JSON Schema and does not is re-asked with the validation errors shown to the model. Only
  * valid replies are cached. No API key ever reaches a message, a log or the cache.
+ *
+ * <p><b>Stopping the run.</b> Some failures mean no request can succeed: 401/403 (a wrong key), a server that
+ * refuses connections before it ever answered (a wrong URL, a server not started), or a disk that cannot hold
+ * the replies. Then the client {@linkplain #stop stops}: the first caller to see it stops the run, every caller
+ * inside {@link #complete} (in flight, waiting for a permit, the breaker or a backoff) is interrupted and throws
+ * that same exception, and every later call throws it before sending. So a run with a wrong key sends at most
+ * the requests already in flight, instead of retrying every row through the breaker's cooldowns. A reply that
+ * had already arrived is still returned (it was paid for), never dropped.
+ *
+ * <p><b>Paid replies.</b> With a {@link PaidReplies} store (an output folder's journal of replies), every billable
+ * reply goes there first, with its usage and cost, before it is validated, cached or turned into a record; a
+ * later request with the same {@link CacheKey} is served from it, with or without the response cache.
  */
 public final class LlmClient implements AutoCloseable {
 
@@ -60,9 +75,22 @@ public final class LlmClient implements AutoCloseable {
     private final RateLimiter rate;
     private final AdaptiveConcurrency aimd;
     private final CircuitBreaker breaker;
+    private final PaidReplies replies;
+    /** Threads inside {@link #complete}, interrupted by {@link #stop}; changed only under {@code callersLock}. */
+    private final Set<Thread> callers = new HashSet<>();
+    private final ReentrantLock callersLock = new ReentrantLock();
+    private volatile RuntimeException stopped;
+    /** Whether the server has answered at all (any HTTP status): a refused connection before that is a wrong URL. */
+    private volatile boolean answered;
 
     public LlmClient(ModelSpec spec, Optional<Secret> key, Transport transport, Limits limits, ResponseCache cache,
                      CostMeter meter, Clock clock, RetryPolicy retry, CircuitBreaker breaker) {
+        this(spec, key, transport, limits, cache, meter, clock, retry, breaker, PaidReplies.NONE);
+    }
+
+    public LlmClient(ModelSpec spec, Optional<Secret> key, Transport transport, Limits limits, ResponseCache cache,
+                     CostMeter meter, Clock clock, RetryPolicy retry, CircuitBreaker breaker, PaidReplies replies) {
+        this.replies = replies;
         this.spec = spec;
         this.key = key;
         this.wire = WireFormat.of(spec.provider());
@@ -84,10 +112,39 @@ public final class LlmClient implements AutoCloseable {
      * missing is a {@link dev.granular.io.BadInputException}).
      */
     public static LlmClient open(ModelSpec model, Map<String, String> env, Limits limits, ResponseCache cache, CostMeter meter) {
+        return open(model, env, limits, cache, meter, PaidReplies.NONE);
+    }
+
+    /** {@link #open(ModelSpec, Map, Limits, ResponseCache, CostMeter)} journalling every paid reply to {@code replies}. */
+    public static LlmClient open(ModelSpec model, Map<String, String> env, Limits limits, ResponseCache cache, CostMeter meter,
+                                 PaidReplies replies) {
         return new LlmClient(model, model.key(env), new HttpTransport(), limits, cache, meter, Clock.SYSTEM,
                 new RetryPolicy(limits.maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
                         java.util.random.RandomGenerator.getDefault()),
-                CircuitBreaker.defaults(Clock.SYSTEM));
+                CircuitBreaker.defaults(Clock.SYSTEM), replies);
+    }
+
+    /**
+     * Stops the run for {@code reason} (the first reason wins): callers inside {@link #complete} are interrupted and
+     * throw it, later calls throw it at once. Jobs call it too, e.g. when their own journal cannot be written.
+     */
+    public void stop(RuntimeException reason) {
+        callersLock.lock();
+        try {
+            if (stopped == null) {
+                stopped = reason;
+            }
+            for (Thread t : callers) {
+                t.interrupt();
+            }
+        } finally {
+            callersLock.unlock();
+        }
+    }
+
+    /** Why the run was stopped, if it was. */
+    public Optional<RuntimeException> stopped() {
+        return Optional.ofNullable(stopped);
     }
 
     public ModelSpec spec() {
@@ -103,13 +160,27 @@ public final class LlmClient implements AutoCloseable {
         return aimd.inFlight();
     }
 
-    /** The reply to {@code request}, or why there is none. Blocks; thread-safe. */
+    /**
+     * The reply to {@code request}, or why there is none. Blocks; thread-safe.
+     *
+     * @throws RuntimeException the reason the run was {@linkplain #stop stopped} (e.g. {@link AuthenticationException},
+     *                          {@link UnreachableServerException}), thrown by every caller from then on
+     */
     public Outcome complete(ChatRequest request) throws InterruptedException {
+        RuntimeException why = stopped;
+        if (why != null) {
+            throw why;
+        }
         StructuredOutput schema = request.jsonSchema() == null ? null : new StructuredOutput(request.jsonSchema());
         // Without a cache there is nothing to key: skip the canonical JSON and its hash.
         boolean caching = cache != ResponseCache.NONE;
-        String cacheKey = caching ? CacheKey.of(spec, request) : null;
-        Optional<String> hit = caching ? cache.get(cacheKey) : Optional.empty();
+        boolean journalling = replies != PaidReplies.NONE;
+        String cacheKey = caching || journalling ? CacheKey.of(spec, request) : null;
+        // The folder's own paid replies first: they are there even under --no-cache.
+        Optional<String> hit = journalling ? replies.get(cacheKey) : Optional.empty();
+        if (hit.isEmpty() && caching) {
+            hit = cache.get(cacheKey);
+        }
         if (hit.isPresent()) {
             try {
                 Completion c = wire.parse(hit.get());
@@ -126,7 +197,7 @@ public final class LlmClient implements AutoCloseable {
         ChatRequest current = request;
         int attempts = 0;
         for (int round = 0; ; round++) {
-            Outcome o = send(current);
+            Outcome o = sendUnlessStopped(current);
             attempts += o.attempts();
             switch (o) {
                 case Outcome.Failed f -> {
@@ -134,6 +205,8 @@ public final class LlmClient implements AutoCloseable {
                 }
                 case Outcome.Ok ok -> {
                     List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
+                    // Journalled before anything else is done with it: it is paid for. Only a valid one is reusable.
+                    journal(problems.isEmpty() ? cacheKey : null, ok);
                     if (problems.isEmpty()) {
                         if (caching && replaceStale) {
                             cache.replace(cacheKey, spec.model(), ok.raw());
@@ -148,6 +221,58 @@ public final class LlmClient implements AutoCloseable {
                     }
                     current = reask(current, ok.completion().text(), problems);
                 }
+            }
+        }
+    }
+
+    private void journal(String key, Outcome.Ok ok) {
+        if (replies == PaidReplies.NONE) {
+            return;
+        }
+        Usage u = ok.completion().usage();
+        try {
+            replies.paid(key, spec, u, meter.costUsd(spec, u), ok.raw());
+        } catch (RuntimeException e) {
+            // The store cannot hold what is being paid for (a full disk): stop before paying for more.
+            stop(e);
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #send}, during which {@link #stop} interrupts this thread. Only the waiting and the network are
+     * interruptible: the cache and the paid replies are read and written outside, since an interrupt during a
+     * {@code FileChannel} read or write closes the channel (and the reply being journalled would be lost).
+     */
+    private Outcome sendUnlessStopped(ChatRequest request) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        callersLock.lock();
+        try {
+            if (stopped != null) {
+                throw stopped;
+            }
+            callers.add(me);
+        } finally {
+            callersLock.unlock();
+        }
+        try {
+            return send(request);
+        } catch (InterruptedException e) {
+            if (stopped != null) {
+                throw stopped;
+            }
+            throw e;
+        } finally {
+            callersLock.lock();
+            try {
+                callers.remove(me);
+            } finally {
+                callersLock.unlock();
+            }
+            if (stopped != null) {
+                // stop() may have interrupted this thread just after its reply came: the reply is still returned (it
+                // was paid for), and the flag must not reach the journal writes that follow.
+                Thread.interrupted();
             }
         }
     }
@@ -229,8 +354,25 @@ public final class LlmClient implements AutoCloseable {
     private Step attemptOnce(String body, int tokens, CostMeter.Reservation reservation, int attempt) throws InterruptedException {
         rate.acquire(tokens);
         RawReply reply;
+        if (stopped != null) {
+            throw new InterruptedException("the run was stopped"); // interrupted outside an interruptible wait
+        }
         try {
+            meter.attempted(spec);
             reply = transport.post(wire.endpoint(spec), wire.headers(spec, key), body, limits.timeout());
+        } catch (java.net.ConnectException e) {
+            if (!answered) {
+                // Refused (or no such host) before the server ever answered: a wrong URL or a server not started.
+                // Retrying every row through the breaker's cooldowns would take minutes to say the same thing.
+                UnreachableServerException stop = new UnreachableServerException("cannot connect to " + spec.baseUrl()
+                        + " (" + (e.getMessage() == null ? "connection refused" : redact(e.getMessage()))
+                        + ") for model " + spec + ": is the server running and the URL right?");
+                stop(stop);
+                throw stop;
+            }
+            breaker.onFailure();
+            return new Again("connection error (" + e.getClass().getSimpleName() + ")", 0, Optional.empty(),
+                    AdaptiveConcurrency.Signal.DROPPED);
         } catch (HttpTimeoutException e) {
             breaker.onFailure();
             return new Again("timed out after " + describe(limits.timeout()), 0, Optional.empty(),
@@ -241,6 +383,7 @@ public final class LlmClient implements AutoCloseable {
             return new Again("connection error (" + e.getClass().getSimpleName() + ")", 0, Optional.empty(),
                     AdaptiveConcurrency.Signal.DROPPED);
         }
+        answered = true;
         rate.observe(reply);
         if (reply.status() / 100 == 2) {
             try {
@@ -256,7 +399,12 @@ public final class LlmClient implements AutoCloseable {
         }
         String error = "HTTP " + reply.status() + ": " + redact(wire.errorMessage(reply.body()).orElse("(no message)"));
         return switch (RetryPolicy.classify(reply.status())) {
-            case AUTH -> throw new AuthenticationException(spec + " answered " + error + " (check the key in " + spec.apiKeyEnv() + ")");
+            case AUTH -> {
+                AuthenticationException stop = new AuthenticationException("model " + spec + " answered " + error
+                        + " (check the key in " + spec.apiKeyEnv() + "); the run stopped: nothing else was sent");
+                stop(stop);
+                throw stop;
+            }
             case FAIL -> {
                 breaker.onSuccess(); // the server works; this request is wrong
                 yield new Done(new Outcome.Failed(Outcome.FailureKind.CLIENT_ERROR, error, reply.status(), attempt),
@@ -286,10 +434,7 @@ public final class LlmClient implements AutoCloseable {
      * ("Incorrect API key provided: sk-..."); those messages become outcomes, exceptions, failed.jsonl lines and logs.
      */
     private String redact(String text) {
-        if (text == null || key.isEmpty() || key.get().reveal().isEmpty()) {
-            return text;
-        }
-        return text.replace(key.get().reveal(), "***");
+        return key.isEmpty() ? text : key.get().redact(text);
     }
 
     /** {@code 120 s}, {@code 300 ms}: a sub-second --timeout must not read as "0 s". */

@@ -72,7 +72,10 @@ public record ModelSpec(Provider provider, String model, URI baseUrl, String api
         return new ModelSpec(provider, model, base, env, ownApi || apiKeyEnv != null);
     }
 
-    /** The key from {@code env}; a required key that is missing is a {@link BadInputException}. */
+    /**
+     * The key from {@code env}; a required key that is missing, or a key that cannot be sent as it is (non-ASCII,
+     * control characters, inner spaces), is a {@link BadInputException}.
+     */
     public Optional<Secret> key(Map<String, String> env) {
         String v = env.get(apiKeyEnv);
         if (v == null || v.isBlank()) {
@@ -81,7 +84,14 @@ public record ModelSpec(Provider provider, String model, URI baseUrl, String api
             }
             return Optional.empty();
         }
-        return Optional.of(Secret.of(v.strip()));
+        Secret key = Secret.of(v.strip());
+        if (!key.sendableAsIs()) {
+            // A header value is bytes: a non-ASCII character would be sent as '?' (a wrong key that then escapes
+            // redaction when the server quotes it). Name the variable, never the key.
+            throw new BadInputException("the API key in " + apiKeyEnv + " contains a character that cannot be sent "
+                    + "in an HTTP header (only printable ASCII, no spaces); check the variable (the key is not shown)");
+        }
+        return Optional.of(key);
     }
 
     /** The spec as the user wrote it (never a key). */

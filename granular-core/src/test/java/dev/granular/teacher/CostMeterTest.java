@@ -43,10 +43,14 @@ class CostMeterTest {
     @Test
     void summaryIsOneReadableLine() {
         CostMeter meter = new CostMeter(PriceTable.of(Map.of("m", new Price(1.0, 4.0)), "t"));
+        for (int i = 0; i < 1300; i++) {
+            meter.attempted(M);
+        }
         for (int i = 0; i < 1234; i++) {
             meter.record(M, new Usage(1000, 280), i < 56);
         }
-        assertThat(meter.summary()).isEqualTo("1,234 requests (56 cached), 1.2M prompt + 330K completion tokens, $2.50");
+        assertThat(meter.summary())
+                .isEqualTo("1,300 requests sent, 1,178 billable, 56 cached, 1.2M prompt + 330K completion tokens, $2.50");
         assertThat(CostFormat.tokens(999)).isEqualTo("999");
         assertThat(CostFormat.tokens(345_000)).isEqualTo("345K");
         assertThat(CostFormat.tokens(999_999)).isEqualTo("1.0M");

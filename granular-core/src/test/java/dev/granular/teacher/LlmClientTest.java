@@ -9,6 +9,7 @@ import dev.granular.record.Role;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.ReceivedRequest;
 import dev.granular.teacher.testserver.Reply;
+import dev.granular.teacher.testserver.Scripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -608,5 +609,180 @@ class LlmClientTest {
                         .doesNotContain("SECRET123");
             }
         }
+    }
+
+    // ---------------------------------------------------------------- stopping the run
+
+    @Test
+    void after401NoOtherRequestIsSentAndEveryCallerStops() throws Exception {
+        // Issue 11.2: with a wrong key, the rows queued behind the first 401 used to be sent anyway (and retried through
+        // the breaker's cooldowns). Now the first 401 stops the client: at most the requests already in flight reach
+        // the server, every caller throws the same AuthenticationException.
+        server.script(r -> Reply.status(401).message("invalid api key").delay(Duration.ofMillis(20)));
+        int concurrency = 4;
+        LlmClient c = client(openai("test"), limits(concurrency, 8, TIMEOUT, 2), ResponseCache.NONE,
+                new CostMeter(PriceTable.builtIn()));
+
+        List<Throwable> errors = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Outcome>> fs = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String p = "p" + i;
+                fs.add(pool.submit(() -> c.complete(ask(p))));
+            }
+            for (Future<Outcome> f : fs) {
+                errors.add(catchThrowable(() -> f.get(20, java.util.concurrent.TimeUnit.SECONDS)).getCause());
+            }
+        }
+
+        assertThat(errors).hasSize(50).allSatisfy(e -> assertThat(e).isInstanceOf(AuthenticationException.class)
+                .hasMessageContaining("openai:test@").hasMessageContaining("OPENAI_API_KEY"));
+        assertThat(server.totalRequests()).as("only what was in flight").isBetween(1L, (long) concurrency);
+        assertThat(c.stopped()).containsInstanceOf(AuthenticationException.class);
+        assertThat(catchThrowable(() -> c.complete(ask("later")))).isInstanceOf(AuthenticationException.class);
+        assertThat(server.totalRequests()).as("nothing after the stop").isLessThanOrEqualTo(concurrency);
+        assertThat(c.inFlight()).isZero();
+    }
+
+    @Test
+    void aCallerWaitingInABackoffStopsWhenAnotherGetsA401() throws Exception {
+        clock = FakeClock.manual(); // the backoff after the 500 never ends unless the test advances time
+        server.script(r -> r.lastUserMessage().equals("wait") ? Reply.status(500) : Reply.status(401));
+        LlmClient c = client(openai("test"), limits(4, 8, TIMEOUT, 2), ResponseCache.NONE, new CostMeter(PriceTable.builtIn()));
+
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            Future<Outcome> waiting = pool.submit(() -> c.complete(ask("wait")));
+            clock.awaitSleepers(1);
+            assertThat(catchThrowable(() -> c.complete(ask("auth")))).isInstanceOf(AuthenticationException.class);
+
+            Throwable t = catchThrowable(() -> waiting.get(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertThat(t).as("the waiting caller stopped instead of sleeping out its backoff")
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class);
+            assertThat(t.getCause()).isInstanceOf(AuthenticationException.class);
+        } finally {
+            pool.shutdownNow(); // a caller still asleep on the manual clock must not hang the test
+        }
+        assertThat(server.totalRequests()).as("the waiting row was not retried").isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedConnectionBeforeAnyReplyStopsAtOnceNamingTheUrl() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        ModelSpec spec = ModelSpec.parse("openai:test@http://127.0.0.1:" + port + "/v1", null);
+        CostMeter meter = new CostMeter(PriceTable.builtIn());
+        LlmClient c = client(spec, limits(4, 2, TIMEOUT, 2), ResponseCache.NONE, meter);
+
+        Throwable t = catchThrowable(() -> c.complete(ask("q")));
+
+        assertThat(t).isInstanceOf(UnreachableServerException.class)
+                .hasMessageContaining("cannot connect to http://127.0.0.1:" + port + "/v1");
+        assertThat(clock.nanoTime()).as("no backoff, no breaker cooldown waited").isZero();
+        assertThat(meter.attempts()).isEqualTo(1);
+        assertThat(catchThrowable(() -> c.complete(ask("q2")))).isInstanceOf(UnreachableServerException.class);
+        assertThat(meter.attempts()).as("later rows are not sent").isEqualTo(1);
+    }
+
+    @Test
+    void aResetAfterTheServerAnsweredIsStillRetried() throws Exception {
+        server.script(Scripts.failFirst(1, Reply.reset(), Reply.text("back")));
+        LlmClient c = client(3);
+        ok(c.complete(ask("first")));
+
+        assertThat(ok(c.complete(ask("second"))).attempts()).isEqualTo(2);
+    }
+
+    // ---------------------------------------------------------------- counts and paid replies
+
+    @Test
+    void attemptsAndBillableRequestsAreCountedApart() throws Exception {
+        // Issue 17.10: 582 requests sent were reported as 300. Two 500s and a 400 are attempts, not billable replies.
+        AtomicInteger flaky = new AtomicInteger();
+        server.script(r -> r.lastUserMessage().equals("bad") ? Reply.status(400)
+                : r.lastUserMessage().equals("flaky") && flaky.getAndIncrement() < 2 ? Reply.status(500) : Reply.text("ok"));
+        CostMeter meter = new CostMeter(PriceTable.builtIn());
+        LlmClient c = client(openai("test"), limits(1, 3, TIMEOUT, 2), ResponseCache.NONE, meter);
+
+        ok(c.complete(ask("flaky")));
+        failed(c.complete(ask("bad")));
+        ok(c.complete(ask("fine")));
+
+        assertThat(server.totalRequests()).isEqualTo(5);
+        assertThat(meter.attempts()).isEqualTo(5);
+        assertThat(meter.billable()).isEqualTo(2);
+        assertThat(meter.toJson()).containsEntry("attempts", 5L).containsEntry("billable", 2L);
+        assertThat(meter.summary()).startsWith("5 requests sent, 2 billable, 0 cached");
+    }
+
+    @Test
+    void everyPaidReplyIsJournalledAndAValidOneIsReusedWithoutTheCache() throws Exception {
+        server.script(r -> r.lastUserMessage().startsWith("json") ? Reply.text("not json") : Reply.text("reply to " + r.lastUserMessage()));
+        Path file = tmp.resolve("replies.jsonl");
+        CostMeter meter = new CostMeter(PriceTable.builtIn());
+        try (PaidRepliesFile replies = PaidRepliesFile.open(file, "run-1", FileWrites.DIRECT)) {
+            LlmClient c = new LlmClient(openai("gpt-4o-mini"), Optional.of(Secret.of(KEY)), new HttpTransport(),
+                    limits(4, 0, TIMEOUT, 1), ResponseCache.NONE, meter, clock, RetryPolicy.defaults(),
+                    CircuitBreaker.defaults(clock), replies);
+            clients.add(c);
+            ok(c.complete(ask("a")));
+            failed(c.complete(withSchema("json please")));
+            assertThat(server.totalRequests()).isEqualTo(3);
+            assertThat(replies.size()).as("the schema's two invalid replies are paid for too").isEqualTo(3);
+            assertThat(replies.spent().billable()).isEqualTo(3);
+            assertThat(replies.spent().usd()).isCloseTo(meter.spentUsd(), org.assertj.core.data.Offset.offset(1e-12));
+        }
+
+        CostMeter again = new CostMeter(PriceTable.builtIn());
+        try (PaidRepliesFile replies = PaidRepliesFile.open(file, "run-2", FileWrites.DIRECT)) {
+            assertThat(replies.spent()).as("another run's spend is not this run's").isEqualTo(CostMeter.Spend.ZERO);
+            LlmClient c = new LlmClient(openai("gpt-4o-mini"), Optional.of(Secret.of(KEY)), new HttpTransport(),
+                    limits(4, 0, TIMEOUT, 1), ResponseCache.NONE, again, clock, RetryPolicy.defaults(),
+                    CircuitBreaker.defaults(clock), replies);
+            clients.add(c);
+            Outcome.Ok o = ok(c.complete(ask("a")));
+            assertThat(o.completion().text()).isEqualTo("reply to a");
+            assertThat(o.cached()).isTrue();
+            failed(c.complete(withSchema("json please")));
+        }
+        assertThat(server.totalRequests()).as("a reused, the invalid replies asked again").isEqualTo(5);
+        assertThat(again.spentUsd()).isPositive();
+    }
+
+    @Test
+    void everyFormOfTheKeyIsRedactedFromEchoedErrors() throws Exception {
+        // Issue 17.9: a server or proxy may quote the key URL-encoded or base64-encoded; only the raw form was masked.
+        String key = "sk-proj/AbC+xyz=SECRET-9";
+        String urlEncoded = java.net.URLEncoder.encode(key, StandardCharsets.UTF_8);
+        String base64 = java.util.Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+        server.script(r -> switch (r.lastUserMessage()) {
+            case "url" -> Reply.status(400).message("no such key: " + urlEncoded);
+            case "b64" -> Reply.status(400).message("proxy refused Basic " + base64);
+            default -> Reply.status(400).message("bad key " + key);
+        });
+        LlmClient c = new LlmClient(openai("test"), Optional.of(Secret.of(key)), new HttpTransport(), limits(4, 0, TIMEOUT, 1),
+                ResponseCache.NONE, new CostMeter(PriceTable.builtIn()), clock, RetryPolicy.defaults(),
+                CircuitBreaker.defaults(clock));
+        clients.add(c);
+
+        for (String p : List.of("url", "b64", "raw")) {
+            String m = failed(c.complete(ask(p))).message();
+            assertThat(m).contains("***").doesNotContain(key).doesNotContain(urlEncoded).doesNotContain(base64)
+                    .doesNotContain("SECRET");
+        }
+    }
+
+    @Test
+    void aNonAsciiKeyIsRefusedNamingTheVariableNotTheKey() {
+        ModelSpec spec = ModelSpec.parse("openai:gpt-4o-mini", null);
+        Throwable t = catchThrowable(() -> spec.key(Map.of("OPENAI_API_KEY", "sk-cl\u00e9-SECRET")));
+
+        assertThat(t).isInstanceOf(dev.granular.io.BadInputException.class).hasMessageContaining("OPENAI_API_KEY")
+                .hasMessageNotContaining("SECRET");
+        assertThat(spec.key(Map.of("OPENAI_API_KEY", " sk-fine-123 \n"))).isPresent();
+        String mangled = Secret.of("sk-cl\u00e9-SECRET").redact("got sk-cl?-SECRET and sk-cl\u00c3\u00a9-SECRET");
+        assertThat(mangled).doesNotContain("SECRET");
     }
 }
