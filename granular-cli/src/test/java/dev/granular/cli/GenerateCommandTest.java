@@ -456,7 +456,7 @@ class GenerateCommandTest {
         Run r = generate(in, "openai:test");
 
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("in.jsonl:3").contains("duplicate id \"a\"").contains("first at line 1");
+        assertThat(r.err()).contains("in.jsonl:3").contains("duplicate id \"a\"").contains("first at " + in + ":1");
         assertThat(server.totalRequests()).isZero();
         assertThat(out()).doesNotExist();
 
@@ -483,7 +483,7 @@ class GenerateCommandTest {
         Run r = generate(in, "openai:test", "--no-cache");
 
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("in.jsonl:101").contains("malformed JSON");
+        assertThat(r.err()).contains("in.jsonl:101").contains("invalid JSON");
         assertThat(server.totalRequests()).isZero();
     }
 

@@ -56,7 +56,7 @@ class OutputDirectoryPropertyTest {
         Path records = records(inputs.resolve("records.jsonl"), -1);
         Path bad = records(inputs.resolve("bad.jsonl"), rnd.nextInt(ROWS));
         Path out = root.resolve("out");
-        Path journal = out.resolve(".granular/journal.jsonl");
+        Path journal = out.resolve(".granular/replies.jsonl"); // the paid replies (run journals go with their run)
         TreeMap<String, byte[]> inputsBefore = files(inputs);
         Map<Path, String> userFiles = new LinkedHashMap<>();
         byte[] paid = new byte[0];

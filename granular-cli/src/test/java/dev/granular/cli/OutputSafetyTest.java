@@ -170,7 +170,7 @@ class OutputSafetyTest {
                     "--out", out.toString(), "--no-cache", "--concurrency", "1");
             In2Fixtures.Run stopped = granular(generate);
             assertThat(stopped.code()).as(stopped.all()).isEqualTo(1);
-            Path journal = out.resolve(".granular/journal.jsonl");
+            Path journal = out.resolve(".granular/replies.jsonl"); // the paid replies
             String paid = Files.readString(journal);
             assertThat(paid).contains("answer to question 0");
             TreeMap<String, byte[]> before = files(out);

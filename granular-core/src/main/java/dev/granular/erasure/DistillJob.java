@@ -7,6 +7,7 @@ import dev.granular.corpus.CorpusReader;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.io.OutputDirectory;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;
@@ -102,6 +103,8 @@ public final class DistillJob {
 
     public static Result run(Spec spec, RowListener listener) throws InterruptedException {
         Instant started = Instant.now();
+        // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
+        OutputOverlap.check(spec.out(), spec.tasks());
         List<DistillTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         if (tasks.isEmpty()) {
             throw new BadInputException("no tasks in " + JsonlInput.names(spec.tasks()));

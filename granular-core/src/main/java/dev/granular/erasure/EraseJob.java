@@ -4,6 +4,7 @@ import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
@@ -58,6 +59,8 @@ public final class EraseJob {
 
     public static Result run(Spec spec) {
         Instant started = Instant.now();
+        // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
+        OutputOverlap.check(spec.out(), spec.in());
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().name());
         identity.put("system_message_sha256", Json.sha256Hex(spec.systemMessage()));

@@ -6,6 +6,7 @@ import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
@@ -160,6 +161,8 @@ public final class TokenExportJob {
     /** As {@link #run(Spec, Labeler)}, telling {@code progress} how many more records were read. */
     public static Result run(Spec spec, Labeler labeler, LongConsumer progress) {
         Instant started = Instant.now();
+        // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
+        OutputOverlap.check(spec.out(), spec.in());
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
         identity.put("input", JsonlInput.manifestValue(spec.in()));

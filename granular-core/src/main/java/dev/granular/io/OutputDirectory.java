@@ -388,11 +388,32 @@ public final class OutputDirectory {
     }
 
     /**
-     * Journals ({@code .granular/NAME.jsonl}: the teacher's and student's replies, calibration) hold
-     * paid LLM replies; a rerun reuses them, so granular never deletes them, {@code --overwrite} included.
+     * Journals ({@code .granular/NAME.jsonl}): the paid replies ({@link #PAID_REPLIES}, by request identity) and
+     * the run's own progress journals (which row is done: {@code journal.jsonl}, {@code calibration.jsonl},
+     * {@code student.jsonl}, {@code teacher.jsonl}). While any holds a reply the folder is never cleared silently.
      */
     static boolean isJournal(String rel) {
         return rel.startsWith(".granular/") && rel.indexOf('/', ".granular/".length()) < 0 && rel.endsWith(".jsonl");
+    }
+
+    /**
+     * The run's progress journals say which row of THIS configuration is done, by row: replacing the run
+     * (another configuration) deletes them, or the new run would take the old run's rows as its own. The
+     * replies themselves stay in {@link #PAID_REPLIES}, which is never deleted and serves them by request.
+     */
+    private static void deleteRunJournals(Path dir) throws IOException {
+        Path state = dir.resolve(".granular");
+        if (!Files.isDirectory(state)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(state)) {
+            for (Path p : s.toList()) {
+                String rel = relative(dir, p);
+                if (isJournal(rel) && !rel.equals(PAID_REPLIES) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
@@ -403,10 +424,11 @@ public final class OutputDirectory {
 
     /**
      * Deletes the files granular listed as written (with the temporary siblings {@link AtomicFiles}
-     * may have left when killed) and the work folder, then the folders this leaves empty. Journals and
-     * every file not listed stay.
+     * may have left when killed), the run's progress journals and the work folder, then the folders this
+     * leaves empty. The paid replies and every file not listed stay.
      */
     private static void deleteOwn(Path dir, List<String> files) throws IOException {
+        deleteRunJournals(dir);
         for (String rel : files) {
             if (isJournal(rel) || rel.equals(RunMarker.PATH)) {
                 continue;

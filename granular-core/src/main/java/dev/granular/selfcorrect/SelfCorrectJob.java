@@ -6,6 +6,7 @@ import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.io.OutputDirectory;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
@@ -115,6 +116,8 @@ public final class SelfCorrectJob {
 
     public static Result run(Spec spec, RowListener listener) {
         Instant started = Instant.now();
+        // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
+        OutputOverlap.check(spec.out(), spec.tasks());
         List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
         SelfCheckPhrases phrases = spec.verifyPhrases() == null ? SelfCheckPhrases.builtIn() : SelfCheckPhrases.read(spec.verifyPhrases());
         Judge.parse(spec.judge(), s -> null); // a bad --judge fails here, before anything is opened or sent

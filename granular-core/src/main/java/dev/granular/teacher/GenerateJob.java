@@ -6,6 +6,7 @@ import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
+import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.JsonlInput;
@@ -129,6 +130,8 @@ public final class GenerateJob {
     /** {@link #run(Spec, RowListener)} writing its journals through {@code writes} (tests inject a full disk). */
     public static Result run(Spec spec, RowListener listener, FileWrites writes) throws InterruptedException {
         Instant started = Instant.now();
+        // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
+        OutputOverlap.check(spec.out(), spec.in());
         spec.model().key(spec.env()); // a missing or unsendable key is bad input, found before anything is written
         PriceTable prices = PriceTable.builtIn(spec.prices());
         // every row is read and checked (and ids compared) before the first request

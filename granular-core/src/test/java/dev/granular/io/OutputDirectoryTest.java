@@ -328,6 +328,8 @@ class OutputDirectoryTest {
         // A killed generate run: replies journaled, no shard written yet (shards come from the journal at the end).
         Path journal = dir.resolve(".granular/journal.jsonl");
         Files.writeString(journal, "{\"i\":0,\"record\":{\"id\":\"paid\"}}\n");
+        Path replies = dir.resolve(OutputDirectory.PAID_REPLIES);
+        Files.writeString(replies, "{\"run\":\"x\",\"key\":\"k\",\"body\":\"{}\"}\n");
         TreeMap<String, String> before = tree(dir);
 
         assertThatThrownBy(() -> OutputDirectory.open(dir, "generate", config(2), 5, false, List.of()))
@@ -335,7 +337,9 @@ class OutputDirectoryTest {
         assertThat(tree(dir)).isEqualTo(before);
 
         OutputDirectory.open(dir, "generate", config(2), 5, true, List.of());
-        assertThat(journal).hasContent("{\"i\":0,\"record\":{\"id\":\"paid\"}}\n");
+        // the replies stay (reused by request); the old run's row journal goes, or the new run would take its rows
+        assertThat(replies).hasContent("{\"run\":\"x\",\"key\":\"k\",\"body\":\"{}\"}\n");
+        assertThat(journal).doesNotExist();
     }
 
     // --- 17.6: a run that failed on bad input blocks nothing ---
