@@ -23,6 +23,7 @@ import dev.granular.teacher.Journal;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.Outcome;
+import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.SqliteResponseCache;
@@ -118,15 +119,17 @@ public final class DistillJob {
         OutputDirectory dir = OutputDirectory.open(spec.out(), "distill", identity(spec), spec.shardSize(), spec.overwrite(),
                 spec.tasks());
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
+        // Every paid reply is journalled first; a resumed run adds what its earlier attempts paid (see PaidRepliesFile).
+        PaidRepliesFile replies = PaidRepliesFile.of(dir);
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         List<LlmClient> clients = new ArrayList<>();
         Journal calibrationJournal = Journal.open(dir.dir().resolve(".granular").resolve("calibration.jsonl"));
         Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
         Calls calls = new Calls(meter);
         try {
-            LlmClient teacher = client(spec, spec.teacher(), cache, meter, clients);
+            LlmClient teacher = client(spec, spec.teacher(), cache, meter, replies, clients);
             Judge judge = Judge.parse(spec.judge(), model -> new ModelJudge(client(spec, ModelSpec.parse(model, null), cache, meter,
-                    clients)));
+                    replies, clients)));
             Teacher t = new Teacher(teacher, spec.params(), judge);
             CalibrationRun calibration = CalibrationRun.run(spec, tasks, t, calibrationJournal, calls, listener);
             List<StrategyChoice> choices = choose(spec, tasks, calibration);
@@ -155,6 +158,7 @@ public final class DistillJob {
         } finally {
             clients.forEach(LlmClient::close);
             cache.close();
+            replies.close();
             calibrationJournal.close();
             journal.close();
         }
@@ -187,8 +191,10 @@ public final class DistillJob {
         return id;
     }
 
-    private static LlmClient client(Spec spec, ModelSpec model, ResponseCache cache, CostMeter meter, List<LlmClient> clients) {
-        LlmClient c = LlmClient.open(model, spec.env(), spec.limits(), cache, meter);
+    private static LlmClient client(Spec spec, ModelSpec model, ResponseCache cache, CostMeter meter, PaidRepliesFile replies,
+                                    List<LlmClient> clients) {
+        replies.carryInto(meter, model);
+        LlmClient c = LlmClient.open(model, spec.env(), spec.limits(), cache, meter, replies);
         clients.add(c);
         return c;
     }

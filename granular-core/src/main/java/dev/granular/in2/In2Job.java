@@ -13,6 +13,7 @@ import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.SqliteResponseCache;
@@ -177,13 +178,17 @@ public final class In2Job {
         CostMeter meter = null;
         LlmClient client = null;
         ResponseCache cache = ResponseCache.NONE;
+        PaidRepliesFile replies = null;
         TeacherQuestions teacher = null;
         if (config.qaMix().usesTeacher()) {
             Teacher t = spec.teacher();
             PriceTable prices = PriceTable.builtIn(t.prices());
             meter = CostMeter.of(prices, t.maxCost());
             cache = t.cache() == null ? ResponseCache.NONE : SqliteResponseCache.open(t.cache());
-            client = LlmClient.open(t.model(), t.env(), t.limits(), cache, meter);
+            // Every paid reply is journalled first; a resumed run adds what its earlier attempts paid (see PaidRepliesFile).
+            replies = PaidRepliesFile.of(dir);
+            replies.carryInto(meter, t.model());
+            client = LlmClient.open(t.model(), t.env(), t.limits(), cache, meter, replies);
             teacher = new TeacherQuestions(client, t.params());
         }
         try {
@@ -224,6 +229,9 @@ public final class In2Job {
                 client.close();
             }
             cache.close();
+            if (replies != null) {
+                replies.close();
+            }
         }
     }
 

@@ -29,6 +29,7 @@ import dev.granular.teacher.Journal;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.Outcome;
+import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.RetryPolicy;
@@ -110,8 +111,11 @@ public final class EvalJob {
                 throw e;
             }
         } else {
-            try (Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"))) {
-                budgetHit = ask(spec, ids.size(), journal, meter, listener);
+            // Every paid reply is journalled first; a resumed run adds what its earlier attempts paid (see PaidRepliesFile).
+            try (Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
+                 PaidRepliesFile paid = PaidRepliesFile.of(dir)) {
+                paid.carryInto(meter, spec.model());
+                budgetHit = ask(spec, ids.size(), journal, meter, paid, listener);
                 replies = new ArrayList<>();
                 for (int i = 0; i < ids.size(); i++) {
                     replies.add(journal.record(i).map(EvalJob::replyText).orElse(null));
@@ -152,7 +156,7 @@ public final class EvalJob {
     }
 
     /** Sends every probe not yet in the journal; returns whether the budget stopped it. */
-    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, RowListener listener)
+    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, PaidRepliesFile paid, RowListener listener)
             throws InterruptedException {
         GenerationParams params = new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
@@ -160,7 +164,7 @@ public final class EvalJob {
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (LlmClient client = new LlmClient(spec.model(), spec.model().key(spec.env()), new HttpTransport(), spec.limits(), cache,
                 meter, Clock.SYSTEM, new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM));
+                java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM), paid);
              Stream<TrainingRecord> probes = RecordReader.read(spec.probes());
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             listener.stage("generate", total, journal.successes());

@@ -20,6 +20,7 @@ import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.Journal;
 import dev.granular.teacher.LlmClient;
 import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.SqliteResponseCache;
@@ -125,15 +126,18 @@ public final class SelfCorrectJob {
                 spec.overwrite(), java.util.stream.Stream.concat(spec.tasks().stream(), java.util.stream.Stream.ofNullable(spec.verifyPhrases())).toList());
         PriceTable prices = PriceTable.builtIn(spec.prices());
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
+        // Every paid reply is journalled first; a resumed run adds what its earlier attempts paid (see PaidRepliesFile).
+        PaidRepliesFile replies = PaidRepliesFile.of(dir);
         List<LlmClient> clients = new ArrayList<>();
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         Path state = dir.dir().resolve(".granular");
         try (Journal answers = Journal.open(state.resolve("student.jsonl"));
              Journal revisions = Journal.open(state.resolve("teacher.jsonl"))) {
-            LlmClient student = client(spec.student(), spec.env(), cache, meter, clients);
-            LlmClient teacher = client(spec.teacher(), spec.env(), cache, meter, clients);
+            LlmClient student = client(spec.student(), spec.env(), cache, meter, replies, clients);
+            LlmClient teacher = client(spec.teacher(), spec.env(), cache, meter, replies, clients);
             Judge judge = Judge.parse(spec.judge(), s -> new ModelJudge(
-                    client(new ModelRole(ModelSpec.parse(s, null), spec.teacher().limits()), spec.env(), cache, meter, clients)));
+                    client(new ModelRole(ModelSpec.parse(s, null), spec.teacher().limits()), spec.env(), cache, meter, replies,
+                            clients)));
             GenerationParams studentParams = GenerationParams.DEFAULT.withTemperature(spec.temperature()).withMaxTokens(spec.maxTokens());
             List<StudentStep.Item> items = new ArrayList<>();
             for (SelfCorrectTask t : tasks) {
@@ -176,12 +180,14 @@ public final class SelfCorrectJob {
         } finally {
             clients.forEach(LlmClient::close);
             cache.close();
+            replies.close();
         }
     }
 
     private static LlmClient client(ModelRole role, Map<String, String> env, ResponseCache cache, CostMeter meter,
-                                    List<LlmClient> clients) {
-        LlmClient c = LlmClient.open(role.model(), env, role.limits(), cache, meter);
+                                    PaidRepliesFile replies, List<LlmClient> clients) {
+        replies.carryInto(meter, role.model());
+        LlmClient c = LlmClient.open(role.model(), env, role.limits(), cache, meter, replies);
         clients.add(c);
         return c;
     }

@@ -150,7 +150,7 @@ public final class GenerateJob {
         CostMeter meter = CostMeter.of(prices, spec.maxCost());
         PaidRepliesFile replies = PaidRepliesFile.open(dir.dir().resolve(OutputDirectory.PAID_REPLIES), dir.fingerprint(), writes);
         // What earlier attempts of this run paid counts against the budget and in every figure.
-        meter.carry(spec.model(), replies.spent());
+        replies.carryInto(meter, spec.model());
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"), Journal.DEFAULT_FORCE_EVERY, writes);
         AtomicLong ok = new AtomicLong();

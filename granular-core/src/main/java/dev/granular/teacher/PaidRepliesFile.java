@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,6 +41,11 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
     private final FileWrites writes;
     private final OffsetIndex byKey = new OffsetIndex();
     private CostMeter.Spend spent = CostMeter.Spend.ZERO;
+    /** This run's spend by model (its spec as written on each line), for jobs that call several models. */
+    private final Map<String, CostMeter.Spend> spentByModel = new LinkedHashMap<>();
+    /** What earlier attempts paid, by model, as found at open (not what this process adds since). */
+    private Map<String, CostMeter.Spend> carriedSpend = Map.of();
+    private final java.util.Set<String> carried = new java.util.HashSet<>();
     private long lines;
     private long end;
     private int unforced;
@@ -61,6 +68,7 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
             PaidRepliesFile f = new PaidRepliesFile(file, runFingerprint, ch, writes);
             try {
                 f.scan();
+                f.carriedSpend = Map.copyOf(f.spentByModel);
                 if (f.end < ch.size()) {
                     ch.truncate(f.end);
                     ch.force(false);
@@ -114,8 +122,10 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
             byKey.put(hash(n.get("key").asText()), at);
         }
         if (run.equals(n.path("run").asText())) {
-            spent = spent.plus(new CostMeter.Spend(0, 1, n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(),
-                    n.path("usd").asDouble()));
+            CostMeter.Spend one = new CostMeter.Spend(0, 1, n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(),
+                    n.path("usd").asDouble());
+            spent = spent.plus(one);
+            spentByModel.merge(n.path("model").asText(), one, CostMeter.Spend::plus);
         }
     }
 
@@ -178,6 +188,27 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
     /** What this run's earlier attempts paid (lines of this run found at open), plus what this process paid since. */
     public synchronized CostMeter.Spend spent() {
         return spent;
+    }
+
+    /** What this run's earlier attempts (and this process since) paid {@code model}. */
+    public synchronized CostMeter.Spend spent(ModelSpec model) {
+        return spentByModel.getOrDefault(model.toString(), CostMeter.Spend.ZERO);
+    }
+
+    /**
+     * Adds what this run's earlier attempts paid {@code model} to {@code meter}, the first time it is asked for that
+     * model (a job may open several clients of one model), so that the budget, the progress and the totals cover the
+     * whole run. Call before the model's first request.
+     */
+    public synchronized void carryInto(CostMeter meter, ModelSpec model) {
+        if (carried.add(model.toString())) {
+            meter.carry(model, carriedSpend.getOrDefault(model.toString(), CostMeter.Spend.ZERO));
+        }
+    }
+
+    /** The paid-replies file of an output folder, for its run. */
+    public static PaidRepliesFile of(dev.granular.io.OutputDirectory dir) {
+        return open(dir.dir().resolve(dev.granular.io.OutputDirectory.PAID_REPLIES), dir.fingerprint(), FileWrites.DIRECT);
     }
 
     /** Lines in the file (all runs). */
