@@ -27,12 +27,21 @@ final class StepRunner {
     sealed interface RowResult permits Done, Failed, OverBudget {
     }
 
-    /** Finished: {@code json} (one JSON object) goes to the journal as the row's result. */
-    record Done(String json, long tokens) implements RowResult {
+    /**
+     * Finished: {@code json} (one JSON object) goes to the journal as the row's result; {@code retries} are
+     * the requests the row's model call was sent again (shown in the progress).
+     */
+    record Done(String json, long tokens, int retries) implements RowResult {
+        Done(String json, long tokens) {
+            this(json, tokens, 0);
+        }
     }
 
     /** Failed after its retries: {@code reasonJson} goes to the journal; a rerun retries the row. */
-    record Failed(String reasonJson) implements RowResult {
+    record Failed(String reasonJson, int retries) implements RowResult {
+        Failed(String reasonJson) {
+            this(reasonJson, 0);
+        }
     }
 
     /** Not sent: the cost budget would have been exceeded. */
@@ -82,12 +91,12 @@ final class StepRunner {
                             case Done d -> {
                                 journal.success(i, d.json());
                                 ok.incrementAndGet();
-                                listener.finished(true, d.tokens(), status(meter, failed.get()));
+                                listener.finished(true, d.tokens(), d.retries(), status(meter, failed.get()));
                             }
                             case Failed f -> {
                                 journal.failure(i, f.reasonJson());
                                 failed.incrementAndGet();
-                                listener.finished(false, 0, status(meter, failed.get()));
+                                listener.finished(false, 0, f.retries(), status(meter, failed.get()));
                             }
                             case OverBudget b -> {
                                 budget.set(true);
@@ -134,7 +143,7 @@ final class StepRunner {
         reason.put("status", status);
         reason.put("reason", message);
         reason.put("attempts", attempts);
-        return new Failed(Json.toCompactString(reason));
+        return new Failed(Json.toCompactString(reason), Math.max(0, attempts - 1));
     }
 
     private static String status(CostMeter meter, long failed) {

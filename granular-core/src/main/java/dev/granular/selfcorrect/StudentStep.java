@@ -42,7 +42,8 @@ final class StudentStep {
                     yield StepRunner.judgeFailure(id, item.task().source(), v.judgeFailure());
                 }
                 yield new StepRunner.Done(StudentAnswer.of(text, v).toJson(),
-                        ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens());
+                        ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens(),
+                        Math.max(0, ok.attempts() - 1));
             }
         };
     }

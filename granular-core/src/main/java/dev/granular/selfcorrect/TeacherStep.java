@@ -66,7 +66,7 @@ final class TeacherStep {
                 if (r instanceof Revision.Unjudged u) {
                     yield StepRunner.judgeFailure(id, task.source(), u.failure());
                 }
-                yield new StepRunner.Done(journalLine(r), tokens);
+                yield new StepRunner.Done(journalLine(r), tokens, Math.max(0, ok.attempts() - 1));
             }
         };
     }

@@ -183,4 +183,31 @@ class SelfCorrectJobTest {
         assertThat(r.counts().wrongToWrong()).isEqualTo(1);
         assertThat(tmp.resolve("out/failed.jsonl")).doesNotExist();
     }
+
+    @Test
+    void retriesOfEachRowReachTheProgress() throws Exception {
+        // the student's first reply to one question is a 500: that row is sent twice, and the progress says so
+        java.util.concurrent.atomic.AtomicBoolean failedOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        Function<ReceivedRequest, Reply> normal = script();
+        server.script(r -> r.model().equals("student") && r.lastUserMessage().startsWith("What is 2+3?")
+                && failedOnce.compareAndSet(false, true) ? Reply.status(500) : normal.apply(r));
+        SelfCorrectJob.Spec base = spec(false);
+        LlmClient.Limits retrying = new LlmClient.Limits(4, 0, 0, 2, Duration.ofSeconds(10), 0);
+        SelfCorrectJob.Spec spec = new SelfCorrectJob.Spec(base.tasks(), new SelfCorrectJob.ModelRole(base.student().model(), retrying),
+                new SelfCorrectJob.ModelRole(base.teacher().model(), retrying), "auto", 1, 0.8, null, 0.5, null, 2, false, null, null,
+                null, 1, 0, tmp.resolve("out"), 100, false, List.of("self-correct"), Map.of());
+        java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            SelfCorrectJob.run(spec, new RowListener() {
+                @Override
+                public void finished(boolean ok, long tokens, int r, String status) {
+                    retries.addAndGet(r);
+                }
+            });
+        } catch (StoppedEarlyException e) {
+            throw new AssertionError(Files.readString(tmp.resolve("out/failed.jsonl")), e);
+        }
+        assertThat(failedOnce).isTrue();
+        assertThat(retries.get()).isEqualTo(1);
+    }
 }
