@@ -127,6 +127,14 @@ public final class Labeler {
             return new Refused("nothing is trained");
         }
         for (int i = 0; i < ms.size(); i++) {
+            Message m0 = ms.get(i);
+            if (m0.hasToolCalls() || m0.role() == Role.TOOL || m0.contentParts() != null) {
+                // The template messages carry text content only so far: rendering without the
+                // calls would train a turn that is not the one in the record.
+                return new Refused(where(ms, i) + " has " + (m0.hasToolCalls() ? "tool_calls"
+                        : m0.role() == Role.TOOL ? "the tool role" : "content as a list of parts")
+                        + ", which token export does not render yet (use a row format: openai, trl, axolotl or llamafactory)");
+            }
             if (ms.get(i).content().indexOf(SENTINEL_OPEN) >= 0) {
                 return new Refused("messages[" + i + "] contains U+E000, which granular reserves to locate content in the rendering");
             }
