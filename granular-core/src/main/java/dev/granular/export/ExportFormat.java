@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.record.ChatShape;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
 import dev.granular.record.TrainSpan;
@@ -58,7 +59,7 @@ public enum ExportFormat {
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Message m : r.messages()) {
             // OpenAI's fine-tuning rows take arguments as a JSON string only.
-            Map<String, Object> o = MessageJson.chat(m, true);
+            Map<String, Object> o = ChatShape.chat(m, true);
             if (m.role() == Role.ASSISTANT) {
                 o.put("weight", m.train() ? 1 : 0);
             }
@@ -88,10 +89,10 @@ public enum ExportFormat {
         for (Message m : r.messages()) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("role", m.role().wireName());
-            o.put("content", MessageJson.content(m));
+            o.put("content", ChatShape.content(m));
             if (m.toolCalls() != null) {
                 // axolotl hands messages to the chat template as they are; arguments stay in the record's form.
-                o.put("tool_calls", MessageJson.toolCalls(m.toolCalls(), false));
+                o.put("tool_calls", ChatShape.toolCalls(m.toolCalls(), false));
             }
             if (m.toolCallId() != null) {
                 o.put("tool_call_id", m.toolCallId());
@@ -236,7 +237,7 @@ public enum ExportFormat {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Message m : ms) {
             // TRL hands messages to the tokenizer's chat template as they are, like transformers.
-            out.add(MessageJson.chat(m, false));
+            out.add(ChatShape.chat(m, false));
         }
         return out;
     }
@@ -274,7 +275,7 @@ public enum ExportFormat {
             call.put("arguments", c.arguments());
             calls.add(call);
         }
-        return MessageJson.json(calls.size() == 1 ? calls.get(0) : calls);
+        return ChatShape.json(calls.size() == 1 ? calls.get(0) : calls);
     }
 
     private static boolean hasReasoning(TrainingRecord r) {

@@ -1,9 +1,7 @@
-package dev.granular.export;
+package dev.granular.record;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.granular.record.Message;
-import dev.granular.record.ToolCall;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,17 +10,17 @@ import java.util.Map;
 
 /**
  * The OpenAI-shaped fields of a message that rows carry as they are: content (a string, null, or
- * text parts), tool_calls, tool_call_id and name. One place, so that every row format writes
- * them the same way the record does.
+ * text parts), tool_calls, tool_call_id and name. One place, so that every row format and the
+ * chat template see them the same way the record has them.
  */
-final class MessageJson {
+public final class ChatShape {
     private static final JsonMapper MAPPER = new JsonMapper();
 
-    private MessageJson() {
+    private ChatShape() {
     }
 
     /** {@code o} with role and content, then the tool fields that {@code m} has. */
-    static Map<String, Object> chat(Message m, boolean argumentsAsString) {
+    public static Map<String, Object> chat(Message m, boolean argumentsAsString) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("role", m.role().wireName());
         o.put("content", content(m));
@@ -39,7 +37,7 @@ final class MessageJson {
     }
 
     /** The content as the record gave it: null, a list of text parts, or the string. */
-    static Object content(Message m) {
+    public static Object content(Message m) {
         if (m.contentNull()) {
             return null;
         }
@@ -60,7 +58,7 @@ final class MessageJson {
      * OpenAI-shaped tool calls. With {@code argumentsAsString}, object arguments are serialised
      * to compact JSON text, the only form OpenAI's API accepts; string arguments stay as they are.
      */
-    static List<Map<String, Object>> toolCalls(List<ToolCall> calls, boolean argumentsAsString) {
+    public static List<Map<String, Object>> toolCalls(List<ToolCall> calls, boolean argumentsAsString) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ToolCall c : calls) {
             Map<String, Object> call = new LinkedHashMap<>();
@@ -79,7 +77,7 @@ final class MessageJson {
         return out;
     }
 
-    static String json(Object value) {
+    public static String json(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
