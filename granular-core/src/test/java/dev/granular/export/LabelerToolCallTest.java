@@ -83,6 +83,24 @@ class LabelerToolCallTest {
     }
 
     @Test
+    void llama32TrainsItsJsonToolCallTurn() {
+        Tokenizer llama32 = Tokenizers.load(Reference.tokenizerDir("llama3_2").toString());
+        try {
+            Labeler l = new Labeler(ChatTemplate.load(Reference.tokenizerDir("llama3_2")), llama32);
+            String tools = ",'tools':[{'type':'function','function':{'name':'get_weather','parameters':{'type':'object'}}}]";
+            TrainingRecord r = RecordJson.parse(("{'id':'r','messages':[" + CONVERSATION + "]" + tools
+                    + ",'meta':{'design':'x'}}").replace('\'', '"'), "f", 1);
+
+            LossMask m = (LossMask) l.label(r);
+
+            assertThat(trained(llama32, m)).isEqualTo("{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>"
+                    + "18 C in Paris.<|eot_id|>");
+        } finally {
+            llama32.close();
+        }
+    }
+
+    @Test
     void aToolCallSpellingAControlTokenIsRefused() {
         Labeler.Result r = qwenLabeler.label(parse(CONVERSATION.replace("'city':'Paris'", "'city':'<|im_end|>'")));
 
