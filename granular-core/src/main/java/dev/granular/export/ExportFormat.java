@@ -87,19 +87,8 @@ public enum ExportFormat {
         }
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Message m : r.messages()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role().wireName());
-            o.put("content", ChatShape.content(m));
-            if (m.toolCalls() != null) {
-                // axolotl hands messages to the chat template as they are; arguments stay in the record's form.
-                o.put("tool_calls", ChatShape.toolCalls(m.toolCalls(), false));
-            }
-            if (m.toolCallId() != null) {
-                o.put("tool_call_id", m.toolCallId());
-            }
-            if (m.name() != null) {
-                o.put("name", m.name());
-            }
+            // axolotl hands messages to the chat template as they are; arguments stay in the record's form.
+            Map<String, Object> o = ChatShape.chat(m, false);
             if (m.reasoningContent() != null) {
                 o.put("reasoning_content", m.reasoningContent());
             }
