@@ -26,7 +26,9 @@ class GenerateToolCallsTest {
 
     @AfterEach
     void stop() {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     @Test
@@ -48,8 +50,20 @@ class GenerateToolCallsTest {
     }
 
     @Test
+    void aToolConversationAsInputIsRefusedAtItsLineNotSentWithoutItsCalls() {
+        String plain = "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"tool\",\"content\":\"18 C\"}]}";
+        assertThatThrownBy(() -> GenerateInput.parse(plain, new dev.granular.record.JsonlInput.Line("in.jsonl", 4), 0))
+                .isInstanceOf(dev.granular.io.BadInputException.class)
+                .hasMessageStartingWith("in.jsonl:4: messages[1] is a tool message: generate sends role and text only");
+        String record = "{\"id\":\"r\",\"messages\":[{\"role\":\"user\",\"content\":\"q\",\"train\":false},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{}}}],\"train\":true},"
+                + "{\"role\":\"tool\",\"content\":\"out\",\"train\":false}],\"meta\":{\"design\":\"x\"}}";
+        assertThatThrownBy(() -> GenerateInput.parse(record, new dev.granular.record.JsonlInput.Line("in.jsonl", 5), 0))
+                .hasMessageStartingWith("in.jsonl:5: messages[1] has tool_calls");
+    }
+
+    @Test
     void aMalformedToolCallIsAMalformedReply() throws Exception {
-        server = FakeLlmServer.start();
         String bad = TOOL_REPLY.replace("\"name\":\"get_weather\",", "");
         assertThatThrownBy(() -> new OpenAiWire().parse(bad)).isInstanceOf(MalformedReplyException.class)
                 .hasMessageContaining("tool_calls[0] has no function.name string");
