@@ -112,7 +112,7 @@ public final class GenerateInput {
                 try {
                     role = Role.fromWire(m.get("role").asText());
                 } catch (IllegalArgumentException e) {
-                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user or assistant");
+                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user, assistant or tool");
                 }
                 try {
                     msgs.add(Message.of(role, m.get("content").asText(), false));
