@@ -172,7 +172,8 @@ class OutputSafetyTest {
             assertThat(stopped.code()).as(stopped.all()).isEqualTo(1);
             Path journal = out.resolve(".granular/replies.jsonl"); // the paid replies
             String paid = Files.readString(journal);
-            assertThat(paid).contains("answer to question 0");
+            // Rows start on virtual threads, so which three were answered before the 401 is not fixed.
+            assertThat(paid.lines().filter(l -> l.contains("answer to question "))).hasSize(3);
             TreeMap<String, byte[]> before = files(out);
 
             List<String> other = new ArrayList<>(generate);

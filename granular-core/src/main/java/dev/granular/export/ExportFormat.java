@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.record.ChatShape;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
 import dev.granular.record.TrainSpan;
@@ -57,9 +58,8 @@ public enum ExportFormat {
         }
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Message m : r.messages()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role().wireName());
-            o.put("content", m.content());
+            // OpenAI's fine-tuning rows take arguments as a JSON string only.
+            Map<String, Object> o = ChatShape.chat(m, true);
             if (m.role() == Role.ASSISTANT) {
                 o.put("weight", m.train() ? 1 : 0);
             }
@@ -80,11 +80,15 @@ public enum ExportFormat {
      * a span would be counted inside it.
      */
     private static Exported axolotl(TrainingRecord r) {
+        int parts = firstWithParts(r);
+        if (parts >= 0) {
+            return new Exported.Rejected("messages[" + parts + "] has content as a list of parts; axolotl's train_detail "
+                    + "offsets and chat_template rows take string content");
+        }
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (Message m : r.messages()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role().wireName());
-            o.put("content", m.content());
+            // axolotl hands messages to the chat template as they are; arguments stay in the record's form.
+            Map<String, Object> o = ChatShape.chat(m, false);
             if (m.reasoningContent() != null) {
                 o.put("reasoning_content", m.reasoningContent());
             }
@@ -171,17 +175,37 @@ public enum ExportFormat {
             system = ms.get(0).content();
             i = 1;
         }
+        int parts = firstWithParts(r);
+        if (parts >= 0) {
+            return new Exported.Rejected("messages[" + parts + "] has content as a list of parts; sharegpt values are strings");
+        }
         List<Map<String, Object>> conv = new ArrayList<>();
         for (int k = i; k < ms.size(); k++) {
             Message m = ms.get(k);
-            Role expected = (k - i) % 2 == 0 ? Role.USER : Role.ASSISTANT;
-            if (m.role() != expected) {
+            // sharegpt alternates a prompt-side turn (human, observation) and a model turn (gpt, function_call).
+            boolean modelSide = (k - i) % 2 == 1;
+            boolean ok = modelSide ? m.role() == Role.ASSISTANT : m.role() == Role.USER || m.role() == Role.TOOL;
+            if (!ok) {
                 return new Exported.Rejected("messages[" + k + "] is " + m.role().wireName() + " where sharegpt needs "
-                        + expected.wireName() + " (turns must alternate user, assistant, starting with user)");
+                        + (modelSide ? "assistant" : "user or tool") + " (turns must alternate user or tool, assistant,"
+                        + " starting with user; parallel tool results cannot be carried)");
             }
             Map<String, Object> t = new LinkedHashMap<>();
-            t.put("from", m.role() == Role.USER ? "human" : "gpt");
-            t.put("value", m.content());
+            if (m.toolCalls() != null) {
+                String refused = sharegptCallRefusal(m);
+                if (refused != null) {
+                    return new Exported.Rejected("messages[" + k + "] " + refused);
+                }
+                t.put("from", "function_call");
+                t.put("value", sharegptCalls(m));
+            } else {
+                t.put("from", switch (m.role()) {
+                    case USER -> "human";
+                    case TOOL -> "observation";
+                    default -> "gpt";
+                });
+                t.put("value", m.content());
+            }
             conv.add(t);
         }
         if (conv.isEmpty() || conv.size() % 2 != 0) {
@@ -201,12 +225,46 @@ public enum ExportFormat {
     private static List<Map<String, Object>> plain(List<Message> ms) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Message m : ms) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("role", m.role().wireName());
-            o.put("content", m.content());
-            out.add(o);
+            // TRL hands messages to the tokenizer's chat template as they are, like transformers.
+            out.add(ChatShape.chat(m, false));
         }
         return out;
+    }
+
+    private static int firstWithParts(TrainingRecord r) {
+        for (int i = 0; i < r.messages().size(); i++) {
+            if (r.messages().get(i).contentParts() != null) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Why a tool-calling turn cannot be a sharegpt function_call, or null. LLaMA-Factory json-dumps
+     * each call's arguments itself, so string arguments would be encoded twice; a function_call
+     * turn has no room for text beside the calls.
+     */
+    private static String sharegptCallRefusal(Message m) {
+        if (!m.content().isEmpty()) {
+            return "has both content and tool_calls; a sharegpt function_call turn carries the calls only";
+        }
+        if (m.toolCalls().stream().anyMatch(c -> !c.argumentsAsObject())) {
+            return "has tool-call arguments as a string; LLaMA-Factory serialises arguments itself and needs a JSON object";
+        }
+        return null;
+    }
+
+    /** The function_call value: one {name, arguments} object, or a list of them for parallel calls. */
+    private static String sharegptCalls(Message m) {
+        List<Map<String, Object>> calls = new ArrayList<>();
+        for (var c : m.toolCalls()) {
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("name", c.name());
+            call.put("arguments", c.arguments());
+            calls.add(call);
+        }
+        return ChatShape.json(calls.size() == 1 ? calls.get(0) : calls);
     }
 
     private static boolean hasReasoning(TrainingRecord r) {

@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.record.ChatShape;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
 import dev.granular.record.TrainSpan;
@@ -138,6 +139,11 @@ public final class Labeler {
                     found = specialText.find(m.reasoningContent());
                     field = "reasoning_content";
                 }
+                if (found == null && m.hasToolCalls()) {
+                    // The calls are trained text too: a call spelling a control token would be read as one.
+                    found = specialText.find(ChatShape.json(ChatShape.toolCalls(m.toolCalls(), false)));
+                    field = "tool_calls";
+                }
                 if (found != null) {
                     return new Refused(where(ms, i) + " " + field + " contains the special token text " + quote(found) + ", which "
                             + tokenizer.name() + " encodes as that control token, not as text (pass --allow-special-text to keep it "
@@ -156,17 +162,76 @@ public final class Labeler {
             }
             return new Refused("the chat template refuses the conversation: " + e.getMessage());
         }
-        return label(ms, rendered, scaffold);
+        return label(ms, rendered, scaffold, r.tools());
     }
 
     private static List<TemplateMessage> templateMessages(List<Message> ms, boolean sentinels) {
         List<TemplateMessage> out = new ArrayList<>(ms.size());
         for (int i = 0; i < ms.size(); i++) {
             Message m = ms.get(i);
-            String content = sentinels && m.train() ? sentinel(i) : m.content();
-            out.add(new TemplateMessage(m.role().wireName(), content, m.reasoningContent()));
+            // A tool-calling turn keeps its text: it is located by rendering the conversation up to it.
+            String content = sentinels && m.train() && !m.hasToolCalls() ? sentinel(i) : m.content();
+            out.add(TemplateMessage.from(m, content));
         }
         return out;
+    }
+
+    /**
+     * The trained runs of tool-calling assistant turn {@code i}: everything the template writes
+     * for the turn after the generation prompt, through its end-of-turn token. The turn begins
+     * where the conversation before it, rendered with the generation prompt, ends (that rendering
+     * must be a prefix of the whole one) and ends at the first end-of-turn token after that. The
+     * calls themselves are not in any marker, so the turn must visibly hold every call's function
+     * name and the message's text; a template that drops or moves them is refused, never guessed.
+     *
+     * @return a {@code List<Run>}, or a {@link Refused}
+     */
+    private Object toolTurn(List<Message> ms, int i, String rendered, List<Object> tools) {
+        String before;
+        try {
+            before = template.render(templateMessages(ms.subList(0, i), false), tools, true);
+        } catch (TemplateException e) {
+            if (e.limit() != null) {
+                throw e;
+            }
+            return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template refuses the conversation "
+                    + "before it: " + e.getMessage());
+        }
+        if (!rendered.startsWith(before)) {
+            return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template renders the conversation "
+                    + "before it differently depending on what follows");
+        }
+        int eotBegin = -1;
+        int eotEnd = -1;
+        for (String t : terminators) {
+            int at = rendered.indexOf(t, before.length());
+            if (at >= 0 && (eotBegin < 0 || at < eotBegin)) {
+                eotBegin = at;
+                eotEnd = at + t.length();
+            }
+        }
+        if (eotBegin < 0) {
+            return new Refused(where(ms, i) + " is trained but the chat template writes no end-of-turn token after its tool calls "
+                    + "(looked for " + String.join(" ", terminators) + "): the model would not learn to stop");
+        }
+        String turn = rendered.substring(before.length(), eotBegin);
+        Message m = ms.get(i);
+        for (var call : m.toolCalls()) {
+            if (!turn.contains(call.name())) {
+                return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template does not render the call to "
+                        + quote(call.name()) + " within the turn");
+            }
+        }
+        if (!turn.contains(m.content().strip())) {
+            return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template does not render its content "
+                    + "within the turn");
+        }
+        List<Run> runs = new ArrayList<>();
+        if (!turn.isEmpty()) {
+            runs.add(new Run(i, before.length(), eotBegin, false, "tool-call turn"));
+        }
+        runs.add(new Run(i, eotBegin, eotEnd, true, "end-of-turn " + rendered.substring(eotBegin, eotEnd)));
+        return runs;
     }
 
     private static String sentinel(int i) {
@@ -177,13 +242,25 @@ public final class Labeler {
     private record Run(int message, int begin, int end, boolean terminator, String what) {
     }
 
-    private Result label(List<Message> ms, String rendered, String scaffold) {
+    private Result label(List<Message> ms, String rendered, String scaffold, List<Object> tools) {
+        List<Run> toolRuns = new ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            if (ms.get(i).train() && ms.get(i).hasToolCalls()) {
+                Object found = toolTurn(ms, i, rendered, tools);
+                if (found instanceof Refused refused) {
+                    return refused;
+                }
+                @SuppressWarnings("unchecked")
+                List<Run> turn = (List<Run>) found;
+                toolRuns.addAll(turn);
+            }
+        }
         // The template's pieces around the trained contents.
         List<Integer> trainedIdx = new ArrayList<>();
         List<String> pieces = new ArrayList<>();
         int from = 0;
         for (int i = 0; i < ms.size(); i++) {
-            if (!ms.get(i).train()) {
+            if (!ms.get(i).train() || ms.get(i).hasToolCalls()) {
                 continue;
             }
             String s = sentinel(i);
@@ -202,7 +279,11 @@ public final class Labeler {
         pieces.add(scaffold.substring(from));
 
         // Read the real rendering as piece, content, piece, content, ..., piece.
-        if (!rendered.startsWith(pieces.get(0))) {
+        if (trainedIdx.isEmpty()) {
+            if (!scaffold.equals(rendered)) {
+                return new Refused("the rendering does not match the chat template's pieces");
+            }
+        } else if (!rendered.startsWith(pieces.get(0))) {
             return new Refused(where(ms, trainedIdx.get(0)) + " cannot be located: the chat template renders the text before it "
                     + "differently depending on its content");
         }
@@ -266,6 +347,8 @@ public final class Labeler {
             return new Refused("the rendering does not match the chat template's pieces: the template renders the conversation "
                     + "differently depending on trained content");
         }
+        runs.addAll(toolRuns);
+        runs.sort(java.util.Comparator.comparingInt(Run::begin));
         runs = merge(runs);
 
         TokenSpans enc = tokenizer.encodeWithSpans(rendered);

@@ -23,9 +23,19 @@ import java.util.Objects;
  * @param train            whether the turn is trained on
  * @param trainDetail      per-span training mask, or null when absent (unmodifiable copy)
  * @param reasoningContent the model's reasoning ("thinking") for this turn, or null when absent
+ * @param toolCalls        the tool calls an assistant message makes, or null when absent (non-empty
+ *                         when present; unmodifiable copy)
+ * @param toolCallId       for a {@code tool} message, the id of the call it answers, or null
+ * @param name             for a {@code tool} message, the name of the tool that answered, or null
+ * @param contentParts     when the record gave the content as a list of text parts, their texts
+ *                         in order ({@code content} is then their concatenation), else null;
+ *                         kept so that the record is written back exactly as read
+ * @param contentNull      whether the record gave {@code "content": null} (only an assistant
+ *                         message that calls tools may; {@code content} is then empty)
  */
 public record Message(Role role, String content, boolean train, List<TrainSpan> trainDetail,
-                      String reasoningContent) {
+                      String reasoningContent, List<ToolCall> toolCalls, String toolCallId, String name,
+                      List<String> contentParts, boolean contentNull) {
 
     public Message {
         Objects.requireNonNull(role, "role");
@@ -36,10 +46,85 @@ public record Message(Role role, String content, boolean train, List<TrainSpan> 
         if (reasoningContent != null) {
             checkUnicode("reasoning_content", reasoningContent);
         }
+        if (toolCalls != null) {
+            if (role != Role.ASSISTANT) {
+                throw new IllegalArgumentException("tool_calls: only an assistant message may call tools, this is a "
+                        + role.wireName() + " message");
+            }
+            if (toolCalls.isEmpty()) {
+                throw new IllegalArgumentException("tool_calls: must not be empty (omit the field instead)");
+            }
+            toolCalls = Collections.unmodifiableList(new ArrayList<>(toolCalls));
+            for (int i = 0; i < toolCalls.size(); i++) {
+                if (toolCalls.get(i) == null) {
+                    throw new IllegalArgumentException("tool_calls[" + i + "]: must not be null");
+                }
+            }
+            if (trainDetail != null) {
+                // Spans tile the content only; the rendered tool calls would have no mask.
+                throw new IllegalArgumentException("train_detail: not allowed on a message with tool_calls"
+                        + " (the turn is trained or not as a whole)");
+            }
+        }
+        if (role != Role.TOOL && (toolCallId != null || name != null)) {
+            throw new IllegalArgumentException((toolCallId != null ? "tool_call_id" : "name")
+                    + ": only a tool message has it, this is a " + role.wireName() + " message");
+        }
+        if (toolCallId != null) {
+            checkUnicode("tool_call_id", toolCallId);
+        }
+        if (name != null) {
+            checkUnicode("name", name);
+        }
+        if (role == Role.TOOL && train) {
+            throw new IllegalArgumentException("train: a tool message is never trained (it is the tool's output,"
+                    + " not the model's), found true");
+        }
+        if (contentNull) {
+            if (toolCalls == null) {
+                throw new IllegalArgumentException("content: may be null only in an assistant message with tool_calls");
+            }
+            if (!content.isEmpty() || contentParts != null) {
+                throw new IllegalArgumentException("content: null content must be represented as empty text");
+            }
+        }
+        if (contentParts != null) {
+            contentParts = Collections.unmodifiableList(new ArrayList<>(contentParts));
+            StringBuilder joined = new StringBuilder();
+            for (int i = 0; i < contentParts.size(); i++) {
+                if (contentParts.get(i) == null) {
+                    throw new IllegalArgumentException("content[" + i + "].text: must not be null");
+                }
+                joined.append(contentParts.get(i));
+            }
+            if (!joined.toString().equals(content)) {
+                throw new IllegalArgumentException("content: must equal the concatenation of its text parts");
+            }
+        }
         if (trainDetail != null) {
             trainDetail = Collections.unmodifiableList(new ArrayList<>(trainDetail));
             checkTrainDetail(content, train, trainDetail);
         }
+    }
+
+    /** A message without tool calls, tool fields or content parts. */
+    public Message(Role role, String content, boolean train, List<TrainSpan> trainDetail, String reasoningContent) {
+        this(role, content, train, trainDetail, reasoningContent, null, null, null, null, false);
+    }
+
+    /** An assistant message that calls tools, with {@code "content": null}. */
+    public static Message assistantToolCalls(List<ToolCall> toolCalls, boolean train) {
+        return new Message(Role.ASSISTANT, "", train, null, null, toolCalls, null, null, null, true);
+    }
+
+    /** A tool message answering call {@code toolCallId} (may be null), never trained. */
+    public static Message tool(String content, String toolCallId, String name) {
+        return new Message(Role.TOOL, content, false, null, null, null, toolCallId, name, null, false);
+    }
+
+    /** Whether this message calls tools. */
+    public boolean hasToolCalls() {
+        return toolCalls != null;
     }
 
     /** A system message, not trained on. */
@@ -67,7 +152,8 @@ public record Message(Role role, String content, boolean train, List<TrainSpan> 
      * so this fails for a message whose spans say otherwise; drop or rebuild the spans first.
      */
     public Message withTrain(boolean train) {
-        return new Message(role, content, train, trainDetail, reasoningContent);
+        return new Message(role, content, train, trainDetail, reasoningContent, toolCalls, toolCallId, name,
+                contentParts, contentNull);
     }
 
     /** The content's length in code points: the unit of {@link TrainSpan} offsets. */

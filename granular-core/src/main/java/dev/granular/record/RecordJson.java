@@ -29,7 +29,11 @@ import java.util.Map;
  */
 public final class RecordJson {
     static final List<String> RECORD_FIELDS = List.of("id", "messages", "tools", "meta");
-    static final List<String> MESSAGE_FIELDS = List.of("role", "content", "reasoning_content", "train", "train_detail");
+    static final List<String> MESSAGE_FIELDS = List.of("role", "content", "reasoning_content", "tool_calls",
+            "tool_call_id", "name", "train", "train_detail");
+    static final List<String> PART_FIELDS = List.of("type", "text");
+    static final List<String> TOOL_CALL_FIELDS = List.of("id", "type", "function");
+    static final List<String> FUNCTION_FIELDS = List.of("name", "arguments");
     static final List<String> SPAN_FIELDS = List.of("begin_offset", "end_offset", "train");
 
     /** Thread-safe once configured; shared by all readers and writers. */
@@ -141,9 +145,28 @@ public final class RecordJson {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ".role: " + e.getMessage());
         }
-        String content = string(require(node, "content", at), path + ".content");
+        JsonNode contentNode = require(node, "content", at);
+        boolean contentNull = contentNode.isNull();
+        List<String> parts = contentNode.isArray() ? toParts(contentNode, path + ".content") : null;
+        String content = contentNull ? "" : parts != null ? String.join("", parts)
+                : string(contentNode, path + ".content");
         JsonNode reasoningNode = node.get("reasoning_content");
         String reasoning = reasoningNode == null ? null : string(reasoningNode, path + ".reasoning_content");
+        List<ToolCall> toolCalls = null;
+        JsonNode callsNode = node.get("tool_calls");
+        if (callsNode != null) {
+            if (!callsNode.isArray()) {
+                throw mistyped(path + ".tool_calls", "an array", callsNode);
+            }
+            toolCalls = new ArrayList<>(callsNode.size());
+            for (int j = 0; j < callsNode.size(); j++) {
+                toolCalls.add(toToolCall(callsNode.get(j), path + ".tool_calls[" + j + "]"));
+            }
+        }
+        JsonNode callIdNode = node.get("tool_call_id");
+        String toolCallId = callIdNode == null ? null : string(callIdNode, path + ".tool_call_id");
+        JsonNode nameNode = node.get("name");
+        String name = nameNode == null ? null : string(nameNode, path + ".name");
         boolean train = bool(require(node, "train", at), path + ".train");
         List<TrainSpan> detail = null;
         JsonNode detailNode = node.get("train_detail");
@@ -157,7 +180,54 @@ public final class RecordJson {
             }
         }
         try {
-            return new Message(role, content, train, detail, reasoning);
+            return new Message(role, content, train, detail, reasoning, toolCalls, toolCallId, name, parts, contentNull);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + "." + e.getMessage());
+        }
+    }
+
+    /** Text parts ({@code [{"type":"text","text":...}]}); any other part is refused, since only text is trained. */
+    private static List<String> toParts(JsonNode node, String path) {
+        List<String> parts = new ArrayList<>(node.size());
+        for (int j = 0; j < node.size(); j++) {
+            JsonNode part = node.get(j);
+            String at = path + "[" + j + "]";
+            if (!part.isObject()) {
+                throw mistyped(at, "an object", part);
+            }
+            checkFields(part, PART_FIELDS, at + ": ");
+            String type = string(require(part, "type", at + ": "), at + ".type");
+            if (!type.equals("text")) {
+                throw new IllegalArgumentException(at + ".type: only \"text\" parts are supported, found \"" + type
+                        + "\" (granular trains and renders text only)");
+            }
+            parts.add(string(require(part, "text", at + ": "), at + ".text"));
+        }
+        return parts;
+    }
+
+    private static ToolCall toToolCall(JsonNode node, String path) {
+        if (!node.isObject()) {
+            throw mistyped(path, "an object", node);
+        }
+        String at = path + ": ";
+        checkFields(node, TOOL_CALL_FIELDS, at);
+        JsonNode idNode = node.get("id");
+        String id = idNode == null ? null : string(idNode, path + ".id");
+        JsonNode typeNode = node.get("type");
+        String type = typeNode == null ? null : string(typeNode, path + ".type");
+        JsonNode function = require(node, "function", at);
+        if (!function.isObject()) {
+            throw mistyped(path + ".function", "an object", function);
+        }
+        checkFields(function, FUNCTION_FIELDS, path + ".function: ");
+        String name = string(require(function, "name", path + ".function: "), path + ".function.name");
+        JsonNode argumentsNode = require(function, "arguments", path + ".function: ");
+        if (!argumentsNode.isObject() && !argumentsNode.isTextual()) {
+            throw mistyped(path + ".function.arguments", "an object or a string", argumentsNode);
+        }
+        try {
+            return new ToolCall(id, type, name, toJava(argumentsNode));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + "." + e.getMessage());
         }
@@ -254,9 +324,47 @@ public final class RecordJson {
     private static void writeMessage(JsonGenerator g, Message m) throws IOException {
         g.writeStartObject();
         g.writeStringField("role", m.role().wireName());
-        g.writeStringField("content", m.content());
+        if (m.contentNull()) {
+            g.writeNullField("content");
+        } else if (m.contentParts() != null) {
+            g.writeArrayFieldStart("content");
+            for (String part : m.contentParts()) {
+                g.writeStartObject();
+                g.writeStringField("type", "text");
+                g.writeStringField("text", part);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        } else {
+            g.writeStringField("content", m.content());
+        }
         if (m.reasoningContent() != null) {
             g.writeStringField("reasoning_content", m.reasoningContent());
+        }
+        if (m.toolCalls() != null) {
+            g.writeArrayFieldStart("tool_calls");
+            for (ToolCall call : m.toolCalls()) {
+                g.writeStartObject();
+                if (call.id() != null) {
+                    g.writeStringField("id", call.id());
+                }
+                if (call.type() != null) {
+                    g.writeStringField("type", call.type());
+                }
+                g.writeObjectFieldStart("function");
+                g.writeStringField("name", call.name());
+                g.writeFieldName("arguments");
+                writeValue(g, call.arguments());
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        if (m.toolCallId() != null) {
+            g.writeStringField("tool_call_id", m.toolCallId());
+        }
+        if (m.name() != null) {
+            g.writeStringField("name", m.name());
         }
         g.writeBooleanField("train", m.train());
         if (m.trainDetail() != null) {

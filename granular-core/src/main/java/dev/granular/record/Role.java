@@ -10,7 +10,9 @@ import java.util.stream.Collectors;
 public enum Role {
     SYSTEM("system"),
     USER("user"),
-    ASSISTANT("assistant");
+    ASSISTANT("assistant"),
+    /** A tool's output answering an assistant's tool call; never trained. */
+    TOOL("tool");
 
     private final String wireName;
 
@@ -18,7 +20,7 @@ public enum Role {
         this.wireName = wireName;
     }
 
-    /** The name written in JSON: {@code system}, {@code user} or {@code assistant}. */
+    /** The name written in JSON: {@code system}, {@code user}, {@code assistant} or {@code tool}. */
     public String wireName() {
         return wireName;
     }

@@ -109,6 +109,8 @@ public final class Prompts {
             case SYSTEM -> ChatMessage.system(m.content());
             case USER -> ChatMessage.user(m.content());
             case ASSISTANT -> ChatMessage.assistant(m.content());
+            // The teacher request carries text turns only; a tool turn cannot be sent as one.
+            case TOOL -> throw new IllegalArgumentException("a tool message cannot be part of a self-correction conversation");
         }).toList();
     }
 

@@ -70,6 +70,21 @@ public final class GenerateInput {
         }
     }
 
+    /**
+     * {@code msgs}, refused when a message to be sent is a tool message or calls tools: requests
+     * carry role and text only, so the teacher would answer a conversation without its calls.
+     */
+    private static List<Message> textOnly(List<Message> msgs, JsonlInput.Line at) {
+        for (int i = 0; i < msgs.size(); i++) {
+            Message m = msgs.get(i);
+            if (m.role() == Role.TOOL || m.hasToolCalls()) {
+                throw at.error("messages[" + i + "] " + (m.hasToolCalls() ? "has tool_calls" : "is a tool message")
+                        + ": generate sends role and text only, so tool conversations cannot be continued yet");
+            }
+        }
+        return msgs;
+    }
+
     static Row parse(String line, JsonlInput.Line at, long ordinal) {
         JsonNode node = JsonlInput.tree(line, at);
         if (node == null || !node.isObject()) {
@@ -78,7 +93,7 @@ public final class GenerateInput {
         String source = Path.of(at.file()).getFileName() + ":" + at.number();
         if (node.has("meta") && node.has("messages") && node.has("id")) {
             TrainingRecord rec = RecordJson.parse(line, at.file(), at.number());
-            return new Row(ordinal, rec.id(), withoutAnswer(rec.messages(), at), rec.meta(), source);
+            return new Row(ordinal, rec.id(), textOnly(withoutAnswer(rec.messages(), at), at), rec.meta(), source);
         }
         List<Message> msgs = new ArrayList<>();
         if (node.has("prompt")) {
@@ -97,7 +112,7 @@ public final class GenerateInput {
                 try {
                     role = Role.fromWire(m.get("role").asText());
                 } catch (IllegalArgumentException e) {
-                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user or assistant");
+                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user, assistant or tool");
                 }
                 try {
                     msgs.add(Message.of(role, m.get("content").asText(), false));
@@ -105,7 +120,7 @@ public final class GenerateInput {
                     throw at.error("messages[" + i + "]." + e.getMessage());
                 }
             }
-            msgs = withoutAnswer(msgs, at);
+            msgs = textOnly(withoutAnswer(msgs, at), at);
         } else {
             throw at.error("a row needs \"prompt\" (a string) or \"messages\" (a non-empty list)");
         }

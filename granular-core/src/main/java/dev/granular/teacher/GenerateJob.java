@@ -11,6 +11,7 @@ import dev.granular.io.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
+import dev.granular.record.Role;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
@@ -278,7 +279,10 @@ public final class GenerateJob {
 
     static TrainingRecord record(Spec spec, GenerateInput.Row row, String id, Outcome.Ok o) {
         List<Message> msgs = new ArrayList<>(row.messages());
-        msgs.add(Message.assistant(o.completion().text()));
+        Completion c = o.completion();
+        // A reply that calls tools is kept as such: its calls, and null content when the server sent null.
+        msgs.add(c.toolCalls() == null ? Message.assistant(c.text())
+                : new Message(Role.ASSISTANT, c.text(), true, null, null, c.toolCalls(), null, null, null, c.textNull()));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("design", "generate");
         meta.putAll(GenerateInput.inputMeta(row));

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.granular.record.ToolCall;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -71,13 +73,43 @@ public final class OpenAiWire implements WireFormat {
         JsonNode root = readObject(body);
         JsonNode choice = root.path("choices").path(0);
         JsonNode content = choice.path("message").path("content");
-        if (!content.isTextual()) {
+        List<ToolCall> toolCalls = toolCalls(choice.path("message").path("tool_calls"));
+        boolean textNull = toolCalls != null && (content.isNull() || content.isMissingNode());
+        if (!content.isTextual() && !textNull) {
             throw new MalformedReplyException("reply has no choices[0].message.content string");
         }
         JsonNode usage = root.path("usage");
         String finish = choice.path("finish_reason").isTextual() ? choice.path("finish_reason").asText() : null;
-        return new Completion(content.asText(), finish,
-                new Usage(usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0)));
+        return new Completion(textNull ? "" : content.asText(), finish,
+                new Usage(usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0)), toolCalls, textNull);
+    }
+
+    /** message.tool_calls as records' tool calls (arguments kept as sent: OpenAI sends a string), or null when none. */
+    private static List<ToolCall> toolCalls(JsonNode calls) throws MalformedReplyException {
+        if (calls.isMissingNode() || calls.isNull() || (calls.isArray() && calls.isEmpty())) {
+            return null;
+        }
+        if (!calls.isArray()) {
+            throw new MalformedReplyException("reply's choices[0].message.tool_calls is not an array");
+        }
+        List<ToolCall> out = new java.util.ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode c = calls.get(i);
+            JsonNode f = c.path("function");
+            JsonNode args = f.path("arguments");
+            if (!f.path("name").isTextual() || !(args.isTextual() || args.isObject())) {
+                throw new MalformedReplyException("reply's choices[0].message.tool_calls[" + i
+                        + "] has no function.name string and function.arguments string or object");
+            }
+            try {
+                out.add(new ToolCall(c.path("id").isTextual() ? c.path("id").asText() : null,
+                        c.path("type").isTextual() ? c.path("type").asText() : null, f.path("name").asText(),
+                        JSON.convertValue(args, Object.class)));
+            } catch (IllegalArgumentException e) {
+                throw new MalformedReplyException("reply's choices[0].message.tool_calls[" + i + "]." + e.getMessage());
+            }
+        }
+        return out;
     }
 
     @Override

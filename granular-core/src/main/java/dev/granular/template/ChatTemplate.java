@@ -221,6 +221,7 @@ public final class ChatTemplate {
             if (m.reasoningContent() != null) {
                 o.put("reasoning_content", m.reasoningContent());
             }
+            o.putAll(m.fields());
             msgs.add(o);
         }
         Map<String, Object> context = new LinkedHashMap<>();

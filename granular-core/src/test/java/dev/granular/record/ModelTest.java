@@ -13,7 +13,8 @@ class ModelTest {
     void rolesMapToWireNames() {
         assertThat(Role.fromWire("assistant")).isEqualTo(Role.ASSISTANT);
         assertThat(Role.SYSTEM.wireName()).isEqualTo("system");
-        assertThatThrownBy(() -> Role.fromWire("tool")).hasMessage("unknown role \"tool\" (allowed: system, user, assistant)");
+        assertThat(Role.fromWire("tool")).isEqualTo(Role.TOOL);
+        assertThatThrownBy(() -> Role.fromWire("function")).hasMessage("unknown role \"function\" (allowed: system, user, assistant, tool)");
     }
 
     @Test
