@@ -34,10 +34,13 @@ public final class PriceTable {
     private static final String BUILT_IN = "prices.json";
 
     private final Map<String, Price> prices;
+    /** Batch API prices by the same names; a model without one here has no known batch price. */
+    private final Map<String, Price> batchPrices;
     private final String asOf;
 
-    private PriceTable(Map<String, Price> prices, String asOf) {
+    private PriceTable(Map<String, Price> prices, Map<String, Price> batchPrices, String asOf) {
         this.prices = Map.copyOf(prices);
+        this.batchPrices = Map.copyOf(batchPrices);
         this.asOf = asOf;
     }
 
@@ -53,22 +56,31 @@ public final class PriceTable {
                 throw new IllegalStateException("the built-in price table " + BUILT_IN + " is missing from the jar");
             }
             JsonNode root = new ObjectMapper().readTree(in);
-            return new PriceTable(parse(root.path("models"), BUILT_IN), root.path("as_of").asText());
+            Parsed parsed = parse(root.path("models"), BUILT_IN);
+            return new PriceTable(parsed.list(), parsed.batch(), root.path("as_of").asText());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the built-in price table", e);
         }
     }
 
-    /** A table of exactly these prices (for tests and embedding). */
+    /** A table of exactly these prices, with no batch prices (for tests and embedding). */
     public static PriceTable of(Map<String, Price> prices, String asOf) {
-        return new PriceTable(prices, asOf);
+        return new PriceTable(prices, Map.of(), asOf);
+    }
+
+    /** A table of exactly these list and batch prices (for tests and embedding). */
+    public static PriceTable of(Map<String, Price> prices, Map<String, Price> batchPrices, String asOf) {
+        return new PriceTable(prices, batchPrices, asOf);
     }
 
     /**
      * This table with {@code file}'s prices added or replacing the same names. {@code file} is YAML
      * when it ends in {@code .yaml} or {@code .yml}, else JSON, shaped {@code {MODEL: {input: USD, output: USD}}}
-     * (USD per 1M tokens), or shaped like the built-in file: that mapping under {@code models}, beside
-     * an optional {@code as_of} date and {@code note}, so a copy of the built-in file can be edited.
+     * (USD per 1M tokens), each entry optionally with {@code batch_input} and {@code batch_output}
+     * (both or neither: the batch API price), or shaped like the built-in file: that mapping under
+     * {@code models}, beside an optional {@code as_of} date and {@code note}, so a copy of the built-in
+     * file can be edited. An entry replaces the model's batch price too: one without batch fields has
+     * no batch price, rather than a stale one from the table it overrides.
      *
      * @throws BadInputException naming the file and the offending model for a malformed file
      */
@@ -87,11 +99,15 @@ public final class PriceTable {
         } catch (IOException e) {
             throw new BadInputException("cannot read the price file " + file + ": " + e.getMessage(), e);
         }
-        Map<String, Price> merged = new LinkedHashMap<>(prices);
         boolean wrapped = isBuiltInShape(root);
-        merged.putAll(parse(wrapped ? root.get("models") : root, file.toString()));
+        Parsed parsed = parse(wrapped ? root.get("models") : root, file.toString());
+        Map<String, Price> merged = new LinkedHashMap<>(prices);
+        merged.putAll(parsed.list());
+        Map<String, Price> mergedBatch = new LinkedHashMap<>(batchPrices);
+        mergedBatch.keySet().removeAll(parsed.list().keySet());
+        mergedBatch.putAll(parsed.batch());
         String fileAsOf = wrapped && root.hasNonNull("as_of") ? " (as of " + root.get("as_of").asText() + ")" : "";
-        return new PriceTable(merged, asOf + " + " + file + fileAsOf);
+        return new PriceTable(merged, mergedBatch, asOf + " + " + file + fileAsOf);
     }
 
     /** The price of {@code spec}'s model, if the table knows it. */
@@ -101,9 +117,26 @@ public final class PriceTable {
 
     /** The price of {@code model}: exact name, else the longest name it extends with {@code -}. */
     public Optional<Price> price(String model) {
-        Price exact = prices.get(model);
-        if (exact != null) {
-            return Optional.of(exact);
+        return matchedName(model).map(prices::get);
+    }
+
+    /**
+     * The batch API price of {@code model} (OpenAI Batch, Anthropic Message Batches), matched by name
+     * as {@link #price(String)} matches; empty when the table has no batch price for it.
+     */
+    public Optional<Price> batchPrice(String model) {
+        return matchedName(model).map(batchPrices::get);
+    }
+
+    /** The batch API price of {@code spec}'s model, if the table knows it. */
+    public Optional<Price> batchPrice(ModelSpec spec) {
+        return batchPrice(spec.model());
+    }
+
+    /** The table name that prices {@code model}: the exact name, else the longest one it extends with {@code -}. */
+    private Optional<String> matchedName(String model) {
+        if (prices.containsKey(model)) {
+            return Optional.of(model);
         }
         String best = null;
         for (String name : prices.keySet()) {
@@ -112,7 +145,7 @@ public final class PriceTable {
                 best = name;
             }
         }
-        return best == null ? Optional.empty() : Optional.of(prices.get(best));
+        return Optional.ofNullable(best);
     }
 
     /** Where the prices come from: the built-in date, plus override files. */
@@ -123,6 +156,11 @@ public final class PriceTable {
     /** Every listed model and its price. */
     public Map<String, Price> entries() {
         return prices;
+    }
+
+    /** Every model with a batch price, and that price. */
+    public Map<String, Price> batchEntries() {
+        return batchPrices;
     }
 
     /**
@@ -142,16 +180,32 @@ public final class PriceTable {
         return true;
     }
 
-    private static Map<String, Price> parse(JsonNode root, String source) {
+    /** A price file's list prices, and the batch prices of the entries that give them. */
+    private record Parsed(Map<String, Price> list, Map<String, Price> batch) {
+    }
+
+    private static Parsed parse(JsonNode root, String source) {
         if (root == null || !root.isObject()) {
             throw new BadInputException(source, 0, "expected a mapping {MODEL: {input: USD_per_1M, output: USD_per_1M}}");
         }
-        Map<String, Price> out = new LinkedHashMap<>();
+        Map<String, Price> list = new LinkedHashMap<>();
+        Map<String, Price> batch = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : root.properties()) {
-            out.put(e.getKey(), entry(e.getKey(), e.getValue(), source));
+            String model = e.getKey();
+            JsonNode v = e.getValue();
+            list.put(model, entry(model, v, source));
+            if (v.has("batch_input") || v.has("batch_output")) {
+                String where = "model '" + model + "': ";
+                if (!v.has("batch_input") || !v.has("batch_output")) {
+                    throw new BadInputException(source, 0, where + "give both batch_input and batch_output, or neither");
+                }
+                batch.put(model, new Price(usd(v, "batch_input", where, source), usd(v, "batch_output", where, source)));
+            }
         }
-        return out;
+        return new Parsed(list, batch);
     }
+
+    private static final java.util.Set<String> FIELDS = java.util.Set.of("input", "output", "batch_input", "batch_output");
 
     private static Price entry(String model, JsonNode v, String source) {
         String where = "model '" + model + "': ";
@@ -162,8 +216,9 @@ public final class PriceTable {
             throw new BadInputException(source, 0, where + "expected {input: USD_per_1M, output: USD_per_1M}");
         }
         for (Map.Entry<String, JsonNode> f : v.properties()) {
-            if (!f.getKey().equals("input") && !f.getKey().equals("output")) {
-                throw new BadInputException(source, 0, where + "unknown field '" + f.getKey() + "' (input, output)");
+            if (!FIELDS.contains(f.getKey())) {
+                throw new BadInputException(source, 0, where + "unknown field '" + f.getKey()
+                        + "' (input, output, batch_input, batch_output)");
             }
         }
         return new Price(usd(v, "input", where, source), usd(v, "output", where, source));

@@ -98,6 +98,42 @@ class PriceTableTest {
     }
 
     @Test
+    void everyBuiltInModelHasABatchPriceAtHalfItsListPrice() {
+        assertThat(BUILT_IN.batchEntries().keySet()).isEqualTo(BUILT_IN.entries().keySet());
+        BUILT_IN.entries().forEach((model, list) -> {
+            Price batch = BUILT_IN.batchPrice(model).orElseThrow();
+            assertThat(batch.inputPerMillion()).as(model).isCloseTo(list.inputPerMillion() / 2, within(1e-12));
+            assertThat(batch.outputPerMillion()).as(model).isCloseTo(list.outputPerMillion() / 2, within(1e-12));
+        });
+        assertThat(BUILT_IN.batchPrice("claude-sonnet-4-5-20250929")).contains(new Price(1.5, 7.5));
+        assertThat(BUILT_IN.batchPrice("llama-3-8b")).isEmpty();
+    }
+
+    @Test
+    void anOverrideReplacesTheBatchPriceToo() throws Exception {
+        Path file = tmp.resolve("prices.yaml");
+        Files.writeString(file, """
+                gpt-4o: {input: 2.0, output: 8.0}
+                gpt-4o-mini: {input: 0.2, output: 0.8, batch_input: 0.09, batch_output: 0.35}
+                my-model: {input: 1, output: 2, batch_input: 0.5, batch_output: 1}
+                """);
+        PriceTable table = BUILT_IN.withOverrides(file);
+        // a new list price without batch fields must not keep the old (now stale) batch price
+        assertThat(table.batchPrice("gpt-4o")).isEmpty();
+        assertThat(table.batchPrice("gpt-4o-mini")).contains(new Price(0.09, 0.35));
+        assertThat(table.batchPrice("my-model-v2")).contains(new Price(0.5, 1));
+        assertThat(table.batchPrice("gpt-5")).isEqualTo(BUILT_IN.batchPrice("gpt-5"));
+    }
+
+    @Test
+    void aBatchPriceNeedsBothFields() throws Exception {
+        Path file = tmp.resolve("prices.json");
+        Files.writeString(file, "{\"m\": {\"input\": 1, \"output\": 2, \"batch_input\": 0.5}}");
+        assertThatThrownBy(() -> BUILT_IN.withOverrides(file)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("prices.json").hasMessageContaining("'m'").hasMessageContaining("batch_output");
+    }
+
+    @Test
     void priceComputesUsd() {
         assertThat(new Price(2.5, 10).usd(new Usage(1_000_000, 100_000))).isCloseTo(3.5, within(1e-12));
         assertThatThrownBy(() -> new Price(-1, 0)).isInstanceOf(IllegalArgumentException.class);
