@@ -1,5 +1,6 @@
 package dev.granular.erasure;
 
+import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.OutputDirectory;
@@ -89,7 +90,8 @@ final class DistillOutputs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), DistillCard.markdown(spec, counts, choices, calibration, meter, complete));
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular distill", counts.records(), java.util.List.of("text-generation"), "distillation", "synthetic")
+                .card(DistillCard.markdown(spec, counts, choices, calibration, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "distill");

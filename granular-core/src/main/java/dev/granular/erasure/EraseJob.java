@@ -1,5 +1,6 @@
 package dev.granular.erasure;
 
+import dev.granular.io.HubCard;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
@@ -144,7 +145,8 @@ public final class EraseJob {
             card.append("| ").append(p.count()).append(" | ").append(p.label().replace("|", "\\|")).append(" | ")
                     .append(p.sha256() == null ? "" : p.sha256().substring(0, 12)).append(" |\n");
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), card.toString());
+        AtomicFiles.write(dir.dir().resolve("README.md"),
+                HubCard.train("granular erase", records, java.util.List.of("text-generation"), "prompt-erasure").card(card.toString()));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "erase");

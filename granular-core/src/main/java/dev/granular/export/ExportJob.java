@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.CorpusReader;
@@ -123,7 +124,8 @@ public final class ExportJob {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, records, exported, nRejected, byReason));
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), exported, java.util.List.of("text-generation"),
+                "sft", spec.format().wireName()).card(card(spec, records, exported, nRejected, byReason)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");

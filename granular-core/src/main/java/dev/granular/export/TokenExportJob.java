@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.CorpusReader;
@@ -214,7 +215,9 @@ public final class TokenExportJob {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, labeler, result));
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), result.rows(),
+                java.util.List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
+                .withSplits(java.util.Map.of("train", HubCard.PARQUET_SHARDS)).card(card(spec, labeler, result)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");

@@ -1,5 +1,6 @@
 package dev.granular.in2;
 
+import dev.granular.io.HubCard;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.OutputDirectory;
 import java.util.Locale;
@@ -80,6 +81,7 @@ final class DatasetCard {
                 IN2 trained Mistral-7B-Instruct-v0.2 for one epoch at learning rate 1e-6 with a 32K window, loss on
                 the answer only. Check the data with `granular validate` before training.
                 """);
-        AtomicFiles.write(dir.dir().resolve("README.md"), md.toString());
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("IN2 long-context training data", report.records(),
+                java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic").card(md.toString()));
     }
 }

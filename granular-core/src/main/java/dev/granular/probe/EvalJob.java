@@ -1,5 +1,6 @@
 package dev.granular.probe;
 
+import dev.granular.io.HubCard;
 import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -275,7 +276,8 @@ public final class EvalJob {
             ScoreSheet sheet = ScoreSheet.of(rows);
             String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
-            AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, sheet, rows.size(), failures.size()));
+            AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), java.util.List.of("text-generation", "question-answering"), "evaluation", "long-context")
+                    .card(card(spec, sheet, rows.size(), failures.size())));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", "granular");
             m.put("command", "eval");

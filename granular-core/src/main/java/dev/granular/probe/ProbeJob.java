@@ -1,5 +1,6 @@
 package dev.granular.probe;
 
+import dev.granular.io.HubCard;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.CorpusReader;
@@ -233,6 +234,7 @@ public final class ProbeJob {
         }
         md.append("| context tokens (exact, `").append(spec.tokenizer()).append("`) | ").append(r.contextTokens()).append(" |\n");
         md.append("| seed | ").append(c.seed()).append(" |\n");
-        AtomicFiles.write(dir.dir().resolve("README.md"), md.toString());
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("Lost-in-the-middle probes: " + spec.task().id(), r.probes(),
+                java.util.List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").card(md.toString()));
     }
 }

@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.io.HubCard;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.OutputDirectory;
 import dev.granular.report.Charts;
@@ -28,7 +29,8 @@ final class SelfCorrectReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, c, meter, complete));
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular self-correct", c.records(),
+                java.util.List.of("text-generation"), "self-correction", "synthetic").card(card(spec, c, meter, complete)));
     }
 
     private static String card(SelfCorrectJob.Spec spec, SelfCorrectCounts c, CostMeter meter, boolean complete) {

@@ -1,5 +1,6 @@
 package dev.granular.teacher;
 
+import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
@@ -343,7 +344,8 @@ public final class GenerateJob {
             throw new UncheckedIOException(e);
         }
         boolean complete = journal.failures().isEmpty() && !budgetHit;
-        AtomicFiles.write(dir.dir().resolve("README.md"), card(spec, written, journal.failures().size(), notSent, meter, complete));
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular generate", written, java.util.List.of("text-generation"), "synthetic")
+                .card(card(spec, written, journal.failures().size(), notSent, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "generate");
