@@ -56,9 +56,9 @@ class HubCardTest {
     void anExportsCardNamesItsShardsAndNothingElse() throws IOException {
         Path in = tmp.resolve("in.jsonl");
         Files.writeString(in, """
-                {"id":"a","messages":[{"role":"user","content":"hi","train":false},{"role":"assistant","content":"hello","train":true}]}
-                {"id":"b","messages":[{"role":"user","content":"x","train":false},{"role":"assistant","content":"y","train":true}]}
-                {"id":"c","messages":[{"role":"user","content":"p","train":false},{"role":"assistant","content":"q","train":true}]}
+                {"id":"a","messages":[{"role":"user","content":"hi","train":false},{"role":"assistant","content":"hello","train":true}],"meta":{"design":"general","source":"test"}}
+                {"id":"b","messages":[{"role":"user","content":"x","train":false},{"role":"assistant","content":"y","train":true}],"meta":{"design":"general","source":"test"}}
+                {"id":"c","messages":[{"role":"user","content":"p","train":false},{"role":"assistant","content":"q","train":true}],"meta":{"design":"general","source":"test"}}
                 """);
         Path out = tmp.resolve("out");
         ExportJob.run(new ExportJob.Spec(in, ExportFormat.AXOLOTL, out, 2, false, List.of("export")));
