@@ -302,7 +302,12 @@ public final class MixReport {
             m.put("rendered_as_text", c.refused());
             m.put("removed_duplicates", c.removedDuplicates());
             m.put("removed_contaminated", c.removedContaminated());
-            m.put("sources", c.sources());
+            // A corpus component has a source per document: the 100 largest, and how many there are.
+            m.put("distinct_sources", c.sources().size());
+            Map<String, Long> top = new LinkedHashMap<>();
+            c.sources().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(100)
+                    .forEach(e -> top.put(e.getKey(), e.getValue()));
+            m.put("sources", top);
             cs.put(name, m);
         });
         s.put("components", cs);
@@ -335,7 +340,7 @@ public final class MixReport {
             double[] xs = new double[bins];
             double[] ys = new double[bins];
             for (int i = 0; i < bins; i++) {
-                xs[i] = h.min() + (i + 0.5) * h.binWidth();
+                xs[i] = Math.round(h.min() + (i + 0.5) * h.binWidth()); // whole tokens read better on the axis
                 ys[i] = h.count(i);
             }
             series.put(n, new double[][] {xs, ys});
