@@ -1,8 +1,8 @@
 package dev.granular.erasure;
 
-import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordReader;
@@ -90,7 +90,7 @@ final class DistillOutputs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular distill", counts.records(), java.util.List.of("text-generation"), "distillation", "synthetic")
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular distill", counts.records(), List.of("text-generation"), "distillation", "synthetic")
                 .card(DistillCard.markdown(spec, counts, choices, calibration, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");

@@ -1,10 +1,10 @@
 package dev.granular.export;
 
-import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
@@ -124,7 +124,7 @@ public final class ExportJob {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), exported, java.util.List.of("text-generation"),
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), exported, List.of("text-generation"),
                 "sft", spec.format().wireName()).card(card(spec, records, exported, nRejected, byReason)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");

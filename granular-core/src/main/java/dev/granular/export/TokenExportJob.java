@@ -1,11 +1,11 @@
 package dev.granular.export;
 
-import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
@@ -216,8 +216,8 @@ public final class TokenExportJob {
             throw new UncheckedIOException(e);
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), result.rows(),
-                java.util.List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
-                .withSplits(java.util.Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).card(card(spec, labeler, result)));
+                List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
+                .withSplits(Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).card(card(spec, labeler, result)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");

@@ -1,7 +1,7 @@
 package dev.granular.in2;
 
-import dev.granular.io.HubCard;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import java.util.Locale;
 import java.util.Map;

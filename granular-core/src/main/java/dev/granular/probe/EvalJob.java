@@ -276,7 +276,7 @@ public final class EvalJob {
             ScoreSheet sheet = ScoreSheet.of(rows);
             String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
-            AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), java.util.List.of("text-generation", "question-answering"), "evaluation", "long-context")
+            AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), List.of("text-generation", "question-answering"), "evaluation", "long-context")
                     .card(card(spec, sheet, rows.size(), failures.size())));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", "granular");

@@ -1,6 +1,5 @@
 package dev.granular.probe;
 
-import dev.granular.io.HubCard;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.CorpusReader;
@@ -8,6 +7,7 @@ import dev.granular.corpus.Document;
 import dev.granular.in2.PromptTemplate;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
@@ -235,6 +235,6 @@ public final class ProbeJob {
         md.append("| context tokens (exact, `").append(spec.tokenizer()).append("`) | ").append(r.contextTokens()).append(" |\n");
         md.append("| seed | ").append(c.seed()).append(" |\n");
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("Lost-in-the-middle probes: " + spec.task().id(), r.probes(),
-                java.util.List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").card(md.toString()));
+                List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").card(md.toString()));
     }
 }

@@ -1,7 +1,7 @@
 package dev.granular.selfcorrect;
 
-import dev.granular.io.HubCard;
 import dev.granular.io.AtomicFiles;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;
@@ -30,7 +30,7 @@ final class SelfCorrectReport {
             throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular self-correct", c.records(),
-                java.util.List.of("text-generation"), "self-correction", "synthetic").card(card(spec, c, meter, complete)));
+                List.of("text-generation"), "self-correction", "synthetic").card(card(spec, c, meter, complete)));
     }
 
     private static String card(SelfCorrectJob.Spec spec, SelfCorrectCounts c, CostMeter meter, boolean complete) {

@@ -1,11 +1,11 @@
 package dev.granular.teacher;
 
-import dev.granular.io.HubCard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
@@ -344,7 +344,7 @@ public final class GenerateJob {
             throw new UncheckedIOException(e);
         }
         boolean complete = journal.failures().isEmpty() && !budgetHit;
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular generate", written, java.util.List.of("text-generation"), "synthetic")
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular generate", written, List.of("text-generation"), "synthetic")
                 .card(card(spec, written, journal.failures().size(), notSent, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
