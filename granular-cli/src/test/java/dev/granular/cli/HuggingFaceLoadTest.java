@@ -132,6 +132,25 @@ class HuggingFaceLoadTest {
         Files.write(mix.resolve("data/train-00000.jsonl"), rows.subList(0, rows.size() - 5));
         Files.write(mix.resolve("data/validation-00000.jsonl"), rows.subList(rows.size() - 5, rows.size()));
         MixReport.write(mix, null, null);
+
+        // A key the first ~10 MB never has (datasets infers the schema from the first block): the card's declared
+        // features make the late rows load; without them datasets fails with a cast error.
+        Path drift = out("mix-late-keys");
+        Files.createDirectories(drift.resolve("data"));
+        String filler = "word ".repeat(2_000);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 1_300; i++) {
+            lines.add("{\"id\":\"a" + i + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + filler + "\",\"train\":false},"
+                    + "{\"role\":\"assistant\",\"content\":\"ok\",\"train\":true}],\"meta\":{\"design\":\"in2\",\"component\":\"long\","
+                    + "\"depth\":[0.5]}}");
+        }
+        for (int i = 0; i < 3; i++) {
+            lines.add("{\"id\":\"b" + i + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"train\":false},"
+                    + "{\"role\":\"assistant\",\"content\":\"hello\",\"train\":true,\"train_detail\":[{\"begin_offset\":0,\"end_offset\":5,\"train\":true}]}],"
+                    + "\"meta\":{\"design\":\"general\",\"component\":\"general\",\"score\":" + (i == 0 ? "1" : "2.5") + "}}");
+        }
+        Files.write(drift.resolve("data/train-00000.jsonl"), lines);
+        MixReport.write(drift, null, null);
     }
 
     static Path out(String command) {

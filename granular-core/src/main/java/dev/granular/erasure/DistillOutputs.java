@@ -91,7 +91,7 @@ final class DistillOutputs {
             throw new UncheckedIOException(e);
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular distill", counts.records(), List.of("text-generation"), "distillation", "synthetic")
-                .card(DistillCard.markdown(spec, counts, choices, calibration, meter, complete)));
+                .withFeaturesOf(dir.dir()).card(DistillCard.markdown(spec, counts, choices, calibration, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "distill");

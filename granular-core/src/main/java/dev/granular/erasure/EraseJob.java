@@ -146,7 +146,7 @@ public final class EraseJob {
                     .append(p.sha256() == null ? "" : p.sha256().substring(0, 12)).append(" |\n");
         }
         AtomicFiles.write(dir.dir().resolve("README.md"),
-                HubCard.train("granular erase", records, List.of("text-generation"), "prompt-erasure").card(card.toString()));
+                HubCard.train("granular erase", records, List.of("text-generation"), "prompt-erasure").withFeaturesOf(dir.dir()).card(card.toString()));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "erase");

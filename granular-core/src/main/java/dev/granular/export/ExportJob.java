@@ -125,7 +125,7 @@ public final class ExportJob {
             throw new UncheckedIOException(e);
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), exported, List.of("text-generation"),
-                "sft", spec.format().wireName()).card(card(spec, records, exported, nRejected, byReason)));
+                "sft", spec.format().wireName()).withFeaturesOf(dir.dir()).card(card(spec, records, exported, nRejected, byReason)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");

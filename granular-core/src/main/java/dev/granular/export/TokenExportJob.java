@@ -217,7 +217,7 @@ public final class TokenExportJob {
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), result.rows(),
                 List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
-                .withSplits(Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).card(card(spec, labeler, result)));
+                .withSplits(Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).withFeaturesOf(dir.dir()).card(card(spec, labeler, result)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");

@@ -82,6 +82,6 @@ final class DatasetCard {
                 the answer only. Check the data with `granular validate` before training.
                 """);
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("IN2 long-context training data", report.records(),
-                java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic").card(md.toString()));
+                java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic").withFeaturesOf(dir.dir()).card(md.toString()));
     }
 }

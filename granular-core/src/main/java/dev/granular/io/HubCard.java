@@ -35,9 +35,10 @@ import java.util.stream.Stream;
  * @param taskCategories Hub task categories ({@code text-generation}, {@code question-answering}, ...)
  * @param language       ISO 639-1 codes
  * @param tags           free tags; {@code granular} is always among them
+ * @param features       {@code dataset_info.features} ({@link HubFeatures}), or null to let {@code datasets} infer them
  */
 public record HubCard(String prettyName, Map<String, String> splits, long rows, String license,
-                      List<String> taskCategories, List<String> language, List<String> tags) {
+                      List<String> taskCategories, List<String> language, List<String> tags, List<Object> features) {
     /** Where every command's rows are: {@code data/part-NNNNN.jsonl} (see {@link OutputDirectory}). */
     public static final String JSONL_SHARDS = "data/part-*.jsonl";
     /** Pre-tokenized exports: {@code data/part-NNNNN.parquet}. */
@@ -70,23 +71,40 @@ public record HubCard(String prettyName, Map<String, String> splits, long rows, 
     /** One {@code train} split of JSONL shards, English, license unknown: what most commands write. */
     public static HubCard train(String prettyName, long rows, List<String> taskCategories, String... tags) {
         return new HubCard(prettyName, Map.of("train", JSONL_SHARDS), rows, "unknown", taskCategories, List.of("en"),
-                List.of(tags));
+                List.of(tags), null);
     }
 
     /** One {@code test} split of JSONL shards: evaluation sets and scored results. */
     public static HubCard test(String prettyName, long rows, List<String> taskCategories, String... tags) {
         return new HubCard(prettyName, Map.of("test", JSONL_SHARDS), rows, "unknown", taskCategories, List.of("en"),
-                List.of(tags));
+                List.of(tags), null);
     }
 
     /** This card with other splits (split name to glob, in order). */
     public HubCard withSplits(Map<String, String> newSplits) {
-        return new HubCard(prettyName, newSplits, rows, license, taskCategories, language, tags);
+        return new HubCard(prettyName, newSplits, rows, license, taskCategories, language, tags, features);
     }
 
     /** This card with a license id ({@code null} or blank: unknown). */
     public HubCard withLicense(String newLicense) {
-        return new HubCard(prettyName, splits, rows, newLicense, taskCategories, language, tags);
+        return new HubCard(prettyName, splits, rows, newLicense, taskCategories, language, tags, features);
+    }
+
+    /**
+     * This card with the features of the JSONL rows its splits name in {@code dir} (see {@link HubFeatures}: so
+     * that {@code load_dataset} never meets a key its first block lacked). Reads those files once. Parquet
+     * splits carry their own schema: a card with one is returned as it is.
+     */
+    public HubCard withFeaturesOf(Path dir) {
+        List<Path> files = new ArrayList<>();
+        for (String glob : splits.values()) {
+            if (!glob.endsWith(".jsonl")) {
+                return this;
+            }
+            files.addAll(match(dir, glob));
+        }
+        return new HubCard(prettyName, splits, rows, license, taskCategories, language, tags,
+                HubFeatures.of(files).orElse(null));
     }
 
     /** The Hub's {@code size_categories} bin for a row count. */
@@ -115,6 +133,9 @@ public record HubCard(String prettyName, Map<String, String> splits, long rows, 
         y.put("task_categories", taskCategories);
         y.put("size_categories", List.of(sizeCategory(rows)));
         y.put("tags", tags);
+        if (features != null) {
+            y.put("dataset_info", Map.of("features", features));
+        }
         List<Map<String, String>> files = new ArrayList<>();
         splits.forEach((split, glob) -> {
             Map<String, String> f = new LinkedHashMap<>();
@@ -171,17 +192,22 @@ public record HubCard(String prettyName, Map<String, String> splits, long rows, 
         }
         for (Object f : files) {
             if (f instanceof Map<?, ?> m) {
-                String glob = String.valueOf(m.get("path"));
-                PathMatcher matcher = dir.getFileSystem().getPathMatcher("glob:" + glob);
-                List<Path> matched;
-                try (Stream<Path> walk = Files.walk(dir)) {
-                    matched = walk.filter(Files::isRegularFile).filter(p -> matcher.matches(dir.relativize(p))).sorted().toList();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot list " + dir, e);
-                }
-                out.put(String.valueOf(m.get("split")), matched);
+                out.put(String.valueOf(m.get("split")), match(dir, String.valueOf(m.get("path"))));
             }
         }
         return out;
+    }
+
+    /** The regular files under {@code dir} whose path relative to it matches {@code glob}, sorted. */
+    public static List<Path> match(Path dir, String glob) {
+        PathMatcher matcher = dir.getFileSystem().getPathMatcher("glob:" + glob);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).filter(p -> matcher.matches(dir.relativize(p))).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
     }
 }

@@ -277,7 +277,7 @@ public final class EvalJob {
             String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
             AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), List.of("text-generation", "question-answering"), "evaluation", "long-context")
-                    .card(card(spec, sheet, rows.size(), failures.size())));
+                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", "granular");
             m.put("command", "eval");

@@ -235,6 +235,6 @@ public final class ProbeJob {
         md.append("| context tokens (exact, `").append(spec.tokenizer()).append("`) | ").append(r.contextTokens()).append(" |\n");
         md.append("| seed | ").append(c.seed()).append(" |\n");
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("Lost-in-the-middle probes: " + spec.task().id(), r.probes(),
-                List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").card(md.toString()));
+                List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").withFeaturesOf(dir.dir()).card(md.toString()));
     }
 }

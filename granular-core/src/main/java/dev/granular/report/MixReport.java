@@ -434,7 +434,7 @@ public final class MixReport {
             tags.add("long-context");
         }
         HubCard hub = HubCard.train("granular training mix", r.rows(), List.of("text-generation"), tags.toArray(String[]::new))
-                .withSplits(globs);
+                .withSplits(globs).withFeaturesOf(mixDir);
         StringBuilder md = new StringBuilder("# Training mix\n\n");
         md.append(String.format(Locale.ROOT, "%,d rows (%s), %,d tokens of which %,d trained. Lengths are %s.%n%n", r.rows(),
                 String.join(", ", splits.keySet()), r.tokens(), r.trainedTokens(), r.counting()));

@@ -30,7 +30,7 @@ final class SelfCorrectReport {
             throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
         }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular self-correct", c.records(),
-                List.of("text-generation"), "self-correction", "synthetic").card(card(spec, c, meter, complete)));
+                List.of("text-generation"), "self-correction", "synthetic").withFeaturesOf(dir.dir()).card(card(spec, c, meter, complete)));
     }
 
     private static String card(SelfCorrectJob.Spec spec, SelfCorrectCounts c, CostMeter meter, boolean complete) {

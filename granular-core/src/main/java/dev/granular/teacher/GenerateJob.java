@@ -345,7 +345,7 @@ public final class GenerateJob {
         }
         boolean complete = journal.failures().isEmpty() && !budgetHit;
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular generate", written, List.of("text-generation"), "synthetic")
-                .card(card(spec, written, journal.failures().size(), notSent, meter, complete)));
+                .withFeaturesOf(dir.dir()).card(card(spec, written, journal.failures().size(), notSent, meter, complete)));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
         m.put("command", "generate");
