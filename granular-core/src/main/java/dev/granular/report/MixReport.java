@@ -117,36 +117,61 @@ public final class MixReport {
                 : "message text, " + tok.name() + " tokens" + (tokenizer == null ? " (no target tokenizer given)" : "");
         Map<String, Acc> acc = new TreeMap<>();
         Histogram.Builder depth = Histogram.builder(0, 1, DEPTH_BINS);
-        long in2Rows = 0;
+        long[] in2 = {0};
+        java.util.function.Consumer<List<Measured>> add = ms -> {
+            for (Measured m : ms) {
+                acc.computeIfAbsent(m.component(), k -> new Acc()).add(m.split(), m.source(), m.length(), m.trained(), m.refused());
+                if (!m.depths().isEmpty()) {
+                    in2[0]++;
+                    m.depths().forEach(depth::add);
+                }
+            }
+        };
+        // One batch is measured (in parallel) while the next is read: reading JSON is the serial part.
+        // Its own pool, all cores: the common pool has one worker fewer, and a batch's task would take it.
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.CompletableFuture<List<Measured>> pending = null;
         try {
             for (Map.Entry<String, List<Path>> e : splits.entrySet()) {
+                String split = e.getKey();
                 for (Path file : e.getValue()) {
                     try (Stream<TrainingRecord> rows = RecordReader.read(file)) {
                         List<TrainingRecord> batch = new ArrayList<>(BATCH);
                         for (var it = rows.iterator(); it.hasNext(); ) {
                             batch.add(it.next());
                             if (batch.size() == BATCH || !it.hasNext()) {
-                                String split = e.getKey();
-                                List<Measured> ms = batch.parallelStream().map(r -> measure(r, split, tok, labeler)).toList();
-                                for (Measured m : ms) {
-                                    acc.computeIfAbsent(m.component(), k -> new Acc())
-                                            .add(m.split(), m.source(), m.length(), m.trained(), m.refused());
-                                    if (!m.depths().isEmpty()) {
-                                        in2Rows++;
-                                        m.depths().forEach(depth::add);
-                                    }
+                                List<TrainingRecord> full = batch;
+                                var next = java.util.concurrent.CompletableFuture.supplyAsync(
+                                        () -> full.parallelStream().map(r -> measure(r, split, tok, labeler)).toList(), pool);
+                                if (pending != null) {
+                                    add.accept(join(pending));
                                 }
-                                batch.clear();
+                                pending = next;
+                                batch = new ArrayList<>(BATCH);
                             }
                         }
                     }
                 }
             }
+            if (pending != null) {
+                add.accept(join(pending));
+                pending = null;
+            }
         } finally {
+            if (pending != null) {
+                // Stopped by a failure: let the batch in flight end before the tokenizer may be closed.
+                try {
+                    pending.join();
+                } catch (RuntimeException ignored) {
+                    // the failure already on its way out is the one to report
+                }
+            }
+            pool.shutdown();
             if (owned != null) {
                 owned.close();
             }
         }
+        long in2Rows = in2[0];
         Map<String, long[]> removed = removed(mixDir.resolve("report/mix.json"));
         Map<String, ComponentStats> components = new LinkedHashMap<>();
         long rows = 0;
@@ -178,6 +203,18 @@ public final class MixReport {
         }
         AtomicFiles.write(mixDir.resolve("README.md"), card(mixDir, result, splits, depthHist));
         return result;
+    }
+
+    /** The batch's measures; a failure (a malformed row) is rethrown as it was thrown. */
+    private static List<Measured> join(java.util.concurrent.CompletableFuture<List<Measured>> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     /** Split name to its data files, in name order: train first, then validation, then test. */
