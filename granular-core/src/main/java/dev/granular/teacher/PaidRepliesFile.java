@@ -3,6 +3,7 @@ package dev.granular.teacher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,7 +60,8 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
 
     /**
      * Opens (creating) {@code file} for run {@code runFingerprint}: indexes the reusable replies, adds up the run's
-     * spend, and truncates a torn last line.
+     * spend, and truncates a torn (unterminated) last line; a damaged complete line is refused
+     * ({@link BadInputException} naming the file and line) and nothing is truncated.
      */
     public static PaidRepliesFile open(Path file, String runFingerprint, FileWrites writes) {
         try {
@@ -85,6 +87,7 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
 
     private void scan() throws IOException {
         long pos = 0;
+        long lineNumber = 0;
         ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         while (true) {
@@ -105,8 +108,14 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
                 } catch (IOException e) {
                     n = null;
                 }
+                lineNumber++;
                 if (n == null || !n.isObject() || !n.path("body").isTextual()) {
-                    return; // a torn line (a crash mid-write): it and anything after is dropped
+                    // A crash mid-write leaves only an unterminated last line (dropped at open, below). A complete
+                    // line that is not a reply is outside damage: truncating here would delete every paid reply
+                    // after it, so refuse and let the user look at it.
+                    throw new BadInputException(file, lineNumber,
+                            "not a paid reply (damaged file?); granular does not truncate a file with complete lines after it:"
+                                    + " repair or remove this line, then rerun");
                 }
                 index(n, end);
                 end = pos + k + 1;

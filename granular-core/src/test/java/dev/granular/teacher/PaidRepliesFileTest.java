@@ -3,6 +3,7 @@ package dev.granular.teacher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,25 @@ class PaidRepliesFileTest {
         try (PaidRepliesFile r = PaidRepliesFile.open(f, "run", FileWrites.DIRECT)) {
             assertThat(r.get(K2)).contains("after");
         }
+    }
+
+    @Test
+    void aDamagedCompleteLineIsRefusedAndNothingAfterItIsTruncated() throws IOException {
+        Path f = tmp.resolve("replies.jsonl");
+        try (PaidRepliesFile r = PaidRepliesFile.open(f, "run", FileWrites.DIRECT)) {
+            r.paid(K1, M, new Usage(1, 1), 0.1, "first");
+        }
+        Files.writeString(f, "not json at all\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        try (PaidRepliesFile r = PaidRepliesFile.open(tmp.resolve("other.jsonl"), "run", FileWrites.DIRECT)) {
+            r.paid(K2, M, new Usage(1, 1), 0.1, "after the damage");
+        }
+        Files.write(f, Files.readAllBytes(tmp.resolve("other.jsonl")), StandardOpenOption.APPEND);
+        long size = Files.size(f);
+
+        Throwable t = catchThrowable(() -> PaidRepliesFile.open(f, "run", FileWrites.DIRECT).close());
+        assertThat(t).isInstanceOf(BadInputException.class).hasMessageContaining(f.toString() + ":2");
+        assertThat(Files.size(f)).isEqualTo(size);
+        assertThat(Files.readString(f)).contains("after the damage");
     }
 
     @Test
