@@ -40,6 +40,9 @@ public final class DistillCommand implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    BatchOptions batch;
+
+    @Mixin
     TeacherLimitOptions teacherLimits;
 
     @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
@@ -112,7 +115,7 @@ public final class DistillCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
                 SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
-                seed == null ? 0 : seed, teacherLimits.limits(), cachePath, spend.maxCost,
+                seed == null ? 0 : seed, batch.apply(teacherLimits.limits()), cachePath, spend.maxCost,
                 spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
         RowProgress listener = new RowProgress(System.err);
         DistillJob.Result r;

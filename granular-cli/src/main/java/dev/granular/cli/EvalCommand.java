@@ -38,6 +38,9 @@ public final class EvalCommand implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    BatchOptions batch;
+
+    @Mixin
     LimitOptions limits;
 
     @Option(names = "--probes", required = true, paramLabel = "DIR", description = "Probes made by granular probe.")
@@ -77,7 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
-                limits.limits(), cachePath, spend.maxCost, spend.prices, out, shardSize,
+                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
         RowProgress listener = new RowProgress(System.err);
         EvalJob.Result r;

@@ -53,6 +53,9 @@ public final class GenerateCommand implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    BatchOptions batch;
+
+    @Mixin
     LimitOptions limits;
 
     @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
@@ -136,7 +139,7 @@ public final class GenerateCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         Path cachePath = spend.cachePath();
         GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
-                limits.limits(), cachePath, spend.maxCost, spend.prices, limit, out,
+                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, limit, out,
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
         if (dryRun) {

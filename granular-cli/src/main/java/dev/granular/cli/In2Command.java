@@ -45,6 +45,9 @@ public final class In2Command implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    BatchOptions batch;
+
+    @Mixin
     TeacherLimitOptions teacherLimits;
 
     @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
@@ -133,7 +136,7 @@ public final class In2Command implements Callable<Integer> {
             var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, teacherLimits.apiKeyEnv);
             model.key(System.getenv()); // a missing required key is bad input, found before any work
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
-            var limits = teacherLimits.limits();
+            var limits = batch.apply(teacherLimits.limits());
             Path cachePath = spend.cachePath();
             teacher = new In2Job.Teacher(model, params, limits, cachePath, spend.maxCost, spend.prices, System.getenv());
         } else if (teacherSpec != null) {

@@ -44,6 +44,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
+    @Mixin
+    BatchOptions batch;
+
     @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
             description = "Questions with ground truth: .jsonl/.jsonl.gz files or directories of them (an output directory "
                     + "reads its data/); several paths, or --tasks repeated, are read in order.")
@@ -148,9 +151,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         var job = new SelfCorrectJob.Spec(tasks,
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
-                        new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2)),
+                        batch.apply(new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
-                        new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)),
+                        batch.apply(new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
         RowProgress listener = new RowProgress(System.err);

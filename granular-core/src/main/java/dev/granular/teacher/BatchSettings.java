@@ -42,6 +42,16 @@ public record BatchSettings(Duration linger, Duration pollInterval, Duration max
         return new BatchSettings(linger, pollInterval, d, maxRequests, maxBytes, inFlight, journal, progress);
     }
 
+    /** These settings waiting {@code d} for more requests before submitting a batch that is not full ({@code --batch-linger}). */
+    public BatchSettings withLinger(Duration d) {
+        return new BatchSettings(d, pollInterval, maxPollInterval, maxRequests, maxBytes, inFlight, journal, progress);
+    }
+
+    /** These settings with at most {@code n} requests a batch ({@code --batch-size}; 0 for the provider's limit). */
+    public BatchSettings withMaxRequests(int n) {
+        return new BatchSettings(linger, pollInterval, maxPollInterval, n, maxBytes, inFlight, journal, progress);
+    }
+
     public BatchSettings withProgress(Consumer<String> p) {
         return new BatchSettings(linger, pollInterval, maxPollInterval, maxRequests, maxBytes, inFlight, journal, p);
     }
