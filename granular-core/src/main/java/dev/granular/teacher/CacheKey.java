@@ -46,6 +46,14 @@ public final class CacheKey {
     public static final String FORMAT = "granular-cache-key/1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Writes keys without Jackson's default per-thread buffers (a {@code ThreadLocal} of about 4 KB of char arrays):
+     * in batch mode up to 100,000 virtual threads each compute a key and then wait hours for their batch, and each
+     * would keep its own. The output is the same as {@code JsonNode.toString()}.
+     */
+    private static final com.fasterxml.jackson.databind.ObjectWriter CANONICAL = new ObjectMapper(
+            com.fasterxml.jackson.core.JsonFactory.builder()
+                    .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build()).writer();
 
     private CacheKey() {
     }
@@ -70,7 +78,11 @@ public final class CacheKey {
         root.put("sample", req.sampleIndex());
         root.set("schema", req.jsonSchema() == null ? JsonNodeFactory.instance.nullNode() : req.jsonSchema());
         root.put("template", req.templateHash());
-        return sorted(root).toString();
+        try {
+            return CANONICAL.writeValueAsString(sorted(root));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a tree always serialises", e);
+        }
     }
 
     /** A copy of {@code node} whose objects list their members by name. */

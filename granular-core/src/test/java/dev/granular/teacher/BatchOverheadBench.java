@@ -35,23 +35,23 @@ class BatchOverheadBench {
     void batchModeAgainstRealTime() throws Exception {
         int n = Integer.getInteger("granular.bench.n", 100_000);
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%-10s %9s %9s %10s %12s %14s %14s%n", "mode", "requests", "wall s",
-                "CPU s", "peak heap MB", "replies MB", "batches MB"));
+        table.append(String.format(Locale.ROOT, "%-10s %9s %9s %10s %12s %12s %12s %12s%n", "mode", "requests", "wall s",
+                "CPU s", "peak heap MB", "live MB", "replies MB", "batches MB"));
         try (FakeLlmServer server = FakeLlmServer.start()) {
             // warm-up of both paths (JIT), not reported
             run(server, tmp.resolve("warm-rt"), 5_000, false);
             run(server, tmp.resolve("warm-batch"), 5_000, true);
             for (boolean batch : new boolean[]{false, true}) {
                 double[] r = run(server, tmp.resolve(batch ? "batch" : "realtime"), n, batch);
-                table.append(String.format(Locale.ROOT, "%-10s %9d %9.1f %10.1f %12.0f %14.2f %14.2f%n", batch ? "batch" : "real-time",
-                        n, r[0], r[1], r[2], r[3], r[4]));
+                table.append(String.format(Locale.ROOT, "%-10s %9d %9.1f %10.1f %12.0f %12.0f %12.2f %12.2f%n",
+                        batch ? "batch" : "real-time", n, r[0], r[1], r[2], r[5], r[3], r[4]));
             }
         }
         System.out.print(table);
         Files.writeString(Path.of("target", "batch-overhead.txt"), table);
     }
 
-    /** {wall s, process CPU s, peak heap MB, replies.jsonl MB, batches.jsonl MB}. */
+    /** {wall s, process CPU s, peak heap MB, replies.jsonl MB, batches.jsonl MB, peak live heap after a GC MB}. */
     private static double[] run(FakeLlmServer server, Path dir, int n, boolean batch) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var memory = ManagementFactory.getMemoryMXBean();
@@ -63,9 +63,14 @@ class BatchOverheadBench {
         }
         System.gc();
         AtomicLong peak = new AtomicLong();
+        AtomicLong live = new AtomicLong();
+        var pools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null).toList();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                // what the last collection left of each pool: the live heap, without garbage not yet collected
+                live.accumulateAndGet(pools.stream().mapToLong(p -> p.getCollectionUsage().getUsed()).sum(), Math::max);
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -106,6 +111,6 @@ class BatchOverheadBench {
         assertThat(ok.get()).isEqualTo(n);
         Path batches = dir.resolve(".granular/batches.jsonl");
         return new double[]{wall, cpu, peak.get() / 1e6, Files.size(dir.resolve(".granular/replies.jsonl")) / 1e6,
-                Files.exists(batches) ? Files.size(batches) / 1e6 : 0};
+                Files.exists(batches) ? Files.size(batches) / 1e6 : 0, live.get() / 1e6};
     }
 }
