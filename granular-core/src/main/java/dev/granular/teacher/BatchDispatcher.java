@@ -376,6 +376,7 @@ public final class BatchDispatcher {
                 return;
             }
         }
+        items.clear(); // uploaded: the bodies need not wait hours for the results in memory
         List<String> ids = new ArrayList<>(members.size());
         members.forEach(p -> ids.add(p.key));
         journal.submitted(spec.toString(), id, ids);

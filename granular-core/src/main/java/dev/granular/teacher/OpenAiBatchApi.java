@@ -56,7 +56,11 @@ final class OpenAiBatchApi implements BatchApi {
     @Override
     public String submit(List<String> items) throws IOException, InterruptedException {
         String boundary = "granular-" + UUID.randomUUID();
-        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        long size = 1024;
+        for (String item : items) {
+            size += item.length() + 1; // a good guess of the UTF-8 length: one allocation, not a doubling series
+        }
+        ByteArrayOutputStream form = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, size));
         form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + boundary
                 + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"granular-batch.jsonl\"\r\n"
                 + "Content-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8));
