@@ -262,7 +262,8 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
+            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest,
+                    meter == null ? null : meter.attemptsTable());
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
                     report.contextTokens(), Duration.between(started, ended), report.summary());

@@ -303,7 +303,8 @@ public final class EvalJob {
             String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
             AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), List.of("text-generation", "question-answering"), "evaluation", "long-context")
-                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())));
+                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())
+                    + (spec.model() == null ? "" : "\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n" + meter.attemptsTable())));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", "granular");
             m.put("command", "eval");
