@@ -243,7 +243,7 @@ class GenerateCommandTest {
         Path in = prompts(5);
         assertThat(generate(in, "openai:test", "--limit", "3", "--no-cache").code()).isZero();
         assertThat(server.totalRequests()).isEqualTo(3);
-        // the same requests again, the journal of a different (larger) run in the same folder: 3 of 5 are answered
+        // the whole input: the folder's journal already holds the replies to the first 3 of 5
         Run dry = generate(in, "openai:test", "--dry-run-json", "--no-cache");
 
         assertThat(dry.code()).as(dry.err()).isZero();

@@ -110,6 +110,11 @@ public record SpendEstimate(List<Line> lines, String pricesAsOf, List<String> no
 
     /** The human form ({@code --dry-run}): a table, then how it was counted, then the notes. */
     public String table() {
+        if (lines.isEmpty()) {
+            StringBuilder sb = new StringBuilder("no model calls: nothing to pay for\n");
+            notes.forEach(n -> sb.append("note: ").append(n).append('\n'));
+            return sb.append("dry run: nothing was sent and nothing was written\n").toString();
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"step", "model", "requests", "free", "prompt tokens", "completion tokens", "real-time", "batch"});
         for (Line l : lines) {
