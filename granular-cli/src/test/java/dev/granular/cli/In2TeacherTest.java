@@ -205,6 +205,11 @@ class In2TeacherTest {
         assertThat(e.path("lines").get(0).path("prompt_tokens_exact").asBoolean()).isFalse();
         assertThat(e.path("lines").get(0).path("completion_tokens").asLong()).isEqualTo(28 * 1024);
 
+        In2Fixtures.Run missing = granular(in2(shared.resolve("no-such-corpus"), general, out, "--qa", "teacher",
+                "--teacher", "openai:fake-teacher@" + server.baseUrl(), "--dry-run"));
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("no-such-corpus");
+
         In2Fixtures.Run none = granular(in2(corpus, general, out, "--dry-run"));
         assertThat(none.code()).as(none.err()).isZero();
         assertThat(none.out()).contains("no model calls");

@@ -140,6 +140,11 @@ public final class In2Job {
         if (spec.teacher() == null) {
             throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
         }
+        for (Path p : spec.corpus()) {
+            if (!java.nio.file.Files.exists(p)) {
+                throw new dev.granular.io.BadInputException(p, 0, "no such file or directory"); // as the run would say
+            }
+        }
         if (spec.general().isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0) {
             config = config.withMix(config.mix().without(ExampleKind.GENERAL)); // as the run does
         }
