@@ -79,6 +79,16 @@ class GenerateBatchTest {
         assertThat(Files.readAllLines(journal)).filteredOn(l -> l.contains("\"t\":\"downloaded\"")).hasSize(3);
         assertThat(Files.readAllLines(tmp.resolve("out/.granular/replies.jsonl"))).hasSize(30)
                 .allSatisfy(l -> assertThat(JSON.readTree(l).path("batch").asBoolean()).isTrue());
+
+        // granular cost sees them as batch replies, and the manifest's cost is the batch price
+        GenerateCommandTest.Run cost = GenerateCommandTest.granular(List.of("cost", tmp.resolve("out").toString(), "--json"));
+        assertThat(cost.code()).as(cost.err()).isZero();
+        JsonNode m = JSON.readTree(cost.out()).path("steps").get(0).path("models").path(model + "@" + server.baseUrl());
+        assertThat(m.path("batch_replies").asLong()).isEqualTo(30);
+        assertThat(m.path("realtime_replies").asLong()).isZero();
+        assertThat(m.path("batch_usd").asDouble()).isPositive().isEqualTo(m.path("usd").asDouble());
+        JsonNode manifest = JSON.readTree(tmp.resolve("out/manifest.json").toFile()).path("cost");
+        assertThat(manifest.path("usd").asDouble()).isCloseTo(m.path("usd").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test
