@@ -39,6 +39,10 @@ class GenerateBatchTest {
     }
 
     GenerateCommandTest.Run generate(String model, int n, String... extra) throws IOException {
+        return generate(model, n, true, extra);
+    }
+
+    GenerateCommandTest.Run generate(String model, int n, boolean batch, String... extra) throws IOException {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             lines.add("{\"id\":\"r" + i + "\",\"prompt\":\"question " + i + "\"}");
@@ -46,8 +50,10 @@ class GenerateBatchTest {
         Path in = tmp.resolve("in.jsonl");
         Files.writeString(in, String.join("\n", lines) + "\n");
         List<String> a = new ArrayList<>(List.of("generate", "--in", in.toString(), "--model", model + "@" + server.baseUrl(),
-                "--out", tmp.resolve("out").toString(), "--cache", tmp.resolve("c.sqlite").toString(), "--max-tokens", "100",
-                "--batch", "--batch-poll", "20ms", "--batch-linger", "100ms"));
+                "--out", tmp.resolve("out").toString(), "--cache", tmp.resolve("c.sqlite").toString(), "--max-tokens", "100"));
+        if (batch) {
+            a.addAll(List.of("--batch", "--batch-poll", "20ms", "--batch-linger", "100ms"));
+        }
         a.addAll(Arrays.asList(extra));
         return GenerateCommandTest.granular(a);
     }
@@ -88,6 +94,7 @@ class GenerateBatchTest {
         assertThat(m.path("realtime_replies").asLong()).isZero();
         assertThat(m.path("batch_usd").asDouble()).isPositive().isEqualTo(m.path("usd").asDouble());
         JsonNode manifest = JSON.readTree(tmp.resolve("out/manifest.json").toFile()).path("cost");
+        assertThat(JSON.readTree(tmp.resolve("out/manifest.json").toFile()).path("limits").path("batch").asBoolean()).isTrue();
         assertThat(manifest.path("usd").asDouble()).isCloseTo(m.path("usd").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
     }
 
@@ -106,5 +113,18 @@ class GenerateBatchTest {
         assertThat(second.code()).as(second.err()).isZero();
         assertThat(records()).hasSize(10);
         assertThat(server.batches().submittedIds()).hasSize(10).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aRunStartedInBatchModeResumesInRealTime() throws Exception {
+        GenerateCommandTest.Run first = generate("openai:gpt-4o-mini", 10, "--batch-size", "5", "--max-cost", "0.0002");
+        assertThat(first.code()).as(first.err()).isEqualTo(3);
+
+        GenerateCommandTest.Run second = generate("openai:gpt-4o-mini", 10, false);
+
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(records()).hasSize(10);
+        assertThat(server.batches().submittedIds()).hasSize(5);
+        assertThat(server.requestsPerPath().get("/v1/chat/completions")).isEqualTo(5L); // only the rows the batch did not answer
     }
 }

@@ -98,7 +98,8 @@ final class DistillOutputs {
         m.put("command_line", spec.commandLine());
         m.put("config", DistillJob.identity(spec));
         m.put("limits", Map.of("concurrency", spec.limits().concurrency(), "rpm", spec.limits().rpm(), "tpm",
-                spec.limits().tpm(), "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds()));
+                spec.limits().tpm(), "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds(),
+                "batch", spec.limits().batch() != null));
         m.put("fingerprint", dir.fingerprint());
         m.put("complete", complete);
         m.put("counts", countsJson(counts));

@@ -349,7 +349,8 @@ public final class GenerateJob {
         m.put("params", spec.params().toJson());
         m.put("n", spec.n());
         m.put("limits", Map.of("concurrency", spec.limits().concurrency(), "rpm", spec.limits().rpm(), "tpm", spec.limits().tpm(),
-                "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds()));
+                "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds(),
+                "batch", spec.limits().batch() != null));
         m.put("input", JsonlInput.manifestValue(spec.in()));
         m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         m.put("fingerprint", dir.fingerprint());
