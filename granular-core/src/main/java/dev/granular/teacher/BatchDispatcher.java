@@ -60,7 +60,8 @@ public final class BatchDispatcher {
     private final ResponseCache cache;
     private final PaidReplies replies;
     private final CostMeter meter;
-    private final Consumer<RuntimeException> onStop;
+    /** Each client's {@link LlmClient#stop}: a dispatcher shared by clients stops them all. */
+    private final List<Consumer<RuntimeException>> onStop = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int maxSubmissions;
     private final int maxRequests;
     private final long maxBytes;
@@ -92,8 +93,7 @@ public final class BatchDispatcher {
     }
 
     private BatchDispatcher(String sharedKey, ModelSpec spec, BatchApi api, BatchSettings settings, BatchJournal journal,
-                            ResponseCache cache, PaidReplies replies, CostMeter meter, int maxRetries,
-                            Consumer<RuntimeException> onStop) {
+                            ResponseCache cache, PaidReplies replies, CostMeter meter, int maxRetries) {
         this.sharedKey = sharedKey;
         this.spec = spec;
         this.api = api;
@@ -103,7 +103,6 @@ public final class BatchDispatcher {
         this.cache = cache;
         this.replies = replies;
         this.meter = meter;
-        this.onStop = onStop;
         this.maxSubmissions = maxRetries + 1;
         this.maxRequests = settings.maxRequests() > 0 ? Math.min(settings.maxRequests(), api.maxRequests()) : api.maxRequests();
         this.maxBytes = settings.maxBytes() > 0 ? Math.min(settings.maxBytes(), api.maxBytes()) : api.maxBytes();
@@ -123,7 +122,7 @@ public final class BatchDispatcher {
                 BatchJournal journal = BatchJournal.acquire(journalFile);
                 try {
                     d = new BatchDispatcher(shared, spec, BatchApi.of(spec, key, timeout), settings, journal, cache, replies,
-                            meter, maxRetries, onStop);
+                            meter, maxRetries);
                 } catch (RuntimeException e) {
                     journal.release();
                     throw e;
@@ -131,6 +130,7 @@ public final class BatchDispatcher {
                 d.start();
                 SHARED.put(shared, d);
             }
+            d.onStop.add(onStop);
             d.users++;
             return d;
         }
@@ -176,8 +176,10 @@ public final class BatchDispatcher {
                 }
             }
             progress("batch " + open.batchId() + ": resumed (" + open.ids().size() + " requests submitted by an earlier attempt)");
-            // Already paid for or about to be: booked past the budget, at nothing (its requests are not known here).
-            spawn("granular-batch-" + open.batchId(), () -> follow(open.batchId(), ids, null, Duration.ZERO));
+            // Submitted, so it will be paid for: booked at its worst case even past the budget, so that new batches see it.
+            CostMeter.Reservation booked = meter.reserveBatch(spec, open.promptTokens(), open.maxCompletionTokens(), true)
+                    .orElse(null);
+            spawn("granular-batch-" + open.batchId(), () -> follow(open.batchId(), ids, booked, Duration.ZERO));
         }
         spawn("granular-batch-collector", this::collect);
     }
@@ -379,7 +381,7 @@ public final class BatchDispatcher {
         items.clear(); // uploaded: the bodies need not wait hours for the results in memory
         List<String> ids = new ArrayList<>(members.size());
         members.forEach(p -> ids.add(p.key));
-        journal.submitted(spec.toString(), id, ids);
+        journal.submitted(spec.toString(), id, ids, prompt, completion);
         submittedBatches.incrementAndGet();
         lock.lock();
         try {
@@ -623,7 +625,9 @@ public final class BatchDispatcher {
         for (Pending p : all) {
             p.future.completeExceptionally(stopped);
         }
-        onStop.accept(stopped);
+        for (Consumer<RuntimeException> s : onStop) {
+            s.accept(stopped);
+        }
     }
 
     /** Sleeps {@code d}; false when the dispatcher closed meanwhile. */

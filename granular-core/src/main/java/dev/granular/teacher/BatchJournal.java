@@ -25,8 +25,9 @@ import java.util.Map;
  * Append-only JSON lines, each written and fsync'd before the step it records goes on (batches are few, so a sync a
  * line costs nothing that matters):
  * <ul>
- *   <li>{@code {"t":"submitted","model":SPEC,"batch":ID,"ids":[CUSTOM_ID...],"at":MS}}: the provider accepted a batch
- *       of these requests (custom id = {@link CacheKey});</li>
+ *   <li>{@code {"t":"submitted","model":SPEC,"batch":ID,"ids":[CUSTOM_ID...],"prompt_tokens":N,"max_completion_tokens":N,
+ *       "at":MS}}: the provider accepted a batch of these requests (custom id = {@link CacheKey}), booked against the
+ *       budget at these tokens;</li>
  *   <li>{@code {"t":"status","batch":ID,"status":WORD,"counts":TEXT,"at":MS}}: it changed status;</li>
  *   <li>{@code {"t":"downloaded","batch":ID,"ok":N,"failed":N,"retry":N,"at":MS}}: every result of it is in the paid
  *       replies (and the cache); the batch is finished with.</li>
@@ -40,7 +41,7 @@ import java.util.Map;
  */
 final class BatchJournal {
     /** An open batch found in the file. */
-    record Open(String model, String batchId, List<String> ids) {
+    record Open(String model, String batchId, List<String> ids, long promptTokens, long maxCompletionTokens) {
     }
 
     private static final Map<Path, BatchJournal> OPEN = new HashMap<>();
@@ -147,7 +148,8 @@ final class BatchJournal {
             case "submitted" -> {
                 List<String> ids = new ArrayList<>(n.path("ids").size());
                 n.path("ids").forEach(id -> ids.add(id.asText()));
-                open.put(batch, new Open(n.path("model").asText(), batch, List.copyOf(ids)));
+                open.put(batch, new Open(n.path("model").asText(), batch, List.copyOf(ids), n.path("prompt_tokens").asLong(),
+                        n.path("max_completion_tokens").asLong()));
             }
             case "downloaded" -> open.remove(batch);
             default -> {
@@ -161,14 +163,16 @@ final class BatchJournal {
         return open.values().stream().filter(o -> o.model().equals(model)).toList();
     }
 
-    synchronized void submitted(String model, String batchId, List<String> ids) {
+    synchronized void submitted(String model, String batchId, List<String> ids, long promptTokens, long maxCompletionTokens) {
         ObjectNode n = line("submitted", batchId);
         n.put("model", model);
         ArrayNode a = n.putArray("ids");
         ids.forEach(a::add);
+        n.put("prompt_tokens", promptTokens);
+        n.put("max_completion_tokens", maxCompletionTokens);
         n.put("at", System.currentTimeMillis());
         write(n);
-        open.put(batchId, new Open(model, batchId, List.copyOf(ids)));
+        open.put(batchId, new Open(model, batchId, List.copyOf(ids), promptTokens, maxCompletionTokens));
     }
 
     synchronized void status(String batchId, String status, String counts) {

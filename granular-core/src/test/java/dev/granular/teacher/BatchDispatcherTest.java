@@ -258,6 +258,26 @@ class BatchDispatcherTest {
     }
 
     @Test
+    void aBatchFoundOpenOnARerunIsBookedAgainstTheBudgetBeforeNewBatches() throws Exception {
+        server.batches().holdBatchesFrom(1);
+        Path log = dir.resolve("child.log");
+        Process child = child("openai", 10, 10, log);
+        await(() -> journalLines("submitted") == 1, child, log);
+        kill(child);
+        server.batches().releaseHeld();
+        // a batch of 10 is booked at about 10 x (4 + 100) tokens at $1/1M: $0.00104; the budget holds one, not two
+        CostMeter meter = new CostMeter(PriceTable.of(Map.of("m", new Price(2, 2)), Map.of("m", new Price(1, 1)), "t"), 0.0015);
+        List<Outcome> outs;
+        try (PaidRepliesFile replies = replies(); LlmClient client = client(spec("openai"), replies, ResponseCache.NONE, meter, 10, null)) {
+            outs = askAll(client, 20);
+        }
+        assertThat(outs.subList(0, 10)).allSatisfy(o -> assertThat(o).isInstanceOf(Outcome.Ok.class));
+        assertThat(outs.subList(10, 20)).allSatisfy(o -> assertThat(o).isInstanceOfSatisfying(Outcome.Failed.class,
+                f -> assertThat(f.kind()).isEqualTo(Outcome.FailureKind.BUDGET)));
+        assertThat(server.batches().batchesAccepted()).isEqualTo(1);
+    }
+
+    @Test
     void killedDuringADownloadTheRerunReadsItAgainWithoutPayingTwice() throws Exception {
         server.batches().stallDownloads();
         Path log = dir.resolve("child.log");

@@ -18,16 +18,16 @@ class BatchJournalTest {
     void aBatchIsOpenFromSubmittedUntilDownloadedAndSurvivesReopening() {
         Path f = dir.resolve("batches.jsonl");
         BatchJournal j = BatchJournal.acquire(f);
-        j.submitted("openai:m", "b1", List.of("k1", "k2"));
-        j.submitted("openai:m", "b2", List.of("k3"));
-        j.submitted("anthropic:c", "b3", List.of("k4"));
+        j.submitted("openai:m", "b1", List.of("k1", "k2"), 10, 200);
+        j.submitted("openai:m", "b2", List.of("k3"), 5, 100);
+        j.submitted("anthropic:c", "b3", List.of("k4"), 5, 100);
         j.status("b1", "in_progress", "0/2 done");
         j.downloaded("b2", 1, 0, 0);
         j.release();
 
         BatchJournal again = BatchJournal.acquire(f);
         try {
-            assertThat(again.open("openai:m")).containsExactly(new BatchJournal.Open("openai:m", "b1", List.of("k1", "k2")));
+            assertThat(again.open("openai:m")).containsExactly(new BatchJournal.Open("openai:m", "b1", List.of("k1", "k2"), 10, 200));
             assertThat(again.open("anthropic:c")).extracting(BatchJournal.Open::batchId).containsExactly("b3");
         } finally {
             again.release();
@@ -38,7 +38,7 @@ class BatchJournalTest {
     void aTornLastLineIsDroppedAndADamagedCompleteLineIsRefusedNamingFileAndLine() throws Exception {
         Path f = dir.resolve("batches.jsonl");
         BatchJournal j = BatchJournal.acquire(f);
-        j.submitted("openai:m", "b1", List.of("k1"));
+        j.submitted("openai:m", "b1", List.of("k1"), 5, 100);
         j.release();
         Files.writeString(f, "{\"t\":\"downloaded\",\"batch\":\"b1\"", java.nio.file.StandardOpenOption.APPEND);
 
