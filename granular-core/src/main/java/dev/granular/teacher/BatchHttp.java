@@ -50,7 +50,9 @@ final class BatchHttp implements AutoCloseable {
     }
 
     RawReply post(URI uri, Map<String, String> headers, String contentType, byte[] body) throws IOException, InterruptedException {
-        return send(request(uri, headers, contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        // The timeout runs until the answer's headers, so it covers the upload: a 200 MB batch gets up to an hour.
+        Duration t = body.length > (1 << 20) ? max(timeout, Duration.ofSeconds(body.length / (64 * 1024))) : timeout;
+        return send(request(uri, headers, contentType).timeout(t).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
     /**
@@ -101,6 +103,10 @@ final class BatchHttp implements AutoCloseable {
         Map<String, List<String>> headers = new java.util.HashMap<>();
         r.headers().map().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v));
         return new RawReply(r.statusCode(), r.body(), headers, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     @Override

@@ -76,13 +76,40 @@ final class OpenAiBatchApi implements BatchApi {
         create.put("input_file_id", fileId);
         create.put("endpoint", endpoint);
         create.put("completion_window", "24h");
-        RawReply batch = BatchApi.ok(http.post(uri("/batches"), headers(), "application/json",
-                create.toString().getBytes(StandardCharsets.UTF_8)), wire, key);
+        RawReply batch;
+        try {
+            batch = BatchApi.ok(http.post(uri("/batches"), headers(), "application/json",
+                    create.toString().getBytes(StandardCharsets.UTF_8)), wire, key);
+        } catch (BatchHttp.StatusException e) {
+            throw e;
+        } catch (IOException e) {
+            // The answer was lost, not necessarily the batch: one created on this file is adopted, not submitted twice.
+            Optional<String> created = createdOn(fileId);
+            if (created.isPresent()) {
+                return created.get();
+            }
+            throw e;
+        }
         String id = OpenAiWire.JSON.readTree(batch.body()).path("id").asText("");
         if (id.isEmpty()) {
             throw new IOException("the batch was created without an id");
         }
         return id;
+    }
+
+    /** The batch created on input file {@code fileId}, among the most recent ones, if any. */
+    private Optional<String> createdOn(String fileId) throws InterruptedException {
+        try {
+            JsonNode list = OpenAiWire.JSON.readTree(BatchApi.ok(http.get(uri("/batches?limit=100"), headers()), wire, key).body());
+            for (JsonNode b : list.path("data")) {
+                if (fileId.equals(b.path("input_file_id").asText())) {
+                    return Optional.of(b.path("id").asText());
+                }
+            }
+        } catch (IOException e) {
+            // cannot tell: the caller submits again
+        }
+        return Optional.empty();
     }
 
     @Override

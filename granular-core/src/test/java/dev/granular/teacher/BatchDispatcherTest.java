@@ -195,6 +195,17 @@ class BatchDispatcherTest {
     }
 
     @Test
+    void aBatchWhoseCreationAnswerWasLostIsAdoptedNotSubmittedTwice() throws Exception {
+        server.batches().dropCreateAnswers(1);
+        try (PaidRepliesFile replies = replies();
+             LlmClient client = client(spec("openai"), replies, ResponseCache.NONE, new CostMeter(PriceTable.of(Map.of(), "t")), 10, null)) {
+            assertThat(askAll(client, 5)).allSatisfy(o -> assertThat(o).isInstanceOf(Outcome.Ok.class));
+        }
+        assertThat(server.batches().batchesAccepted()).isEqualTo(1);
+        assertThat(server.batches().submittedIds()).hasSize(5).doesNotHaveDuplicates();
+    }
+
+    @Test
     void theBudgetCountsEachBatchAtItsMaximumCostBeforeSubmittingIt() throws Exception {
         Price batch = new Price(1.0, 1.0);
         // each request: about 3 prompt tokens + 100 max_tokens; a batch of 5 books about 515 tokens = $0.000515

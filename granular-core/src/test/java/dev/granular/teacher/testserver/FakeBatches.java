@@ -35,7 +35,9 @@ public final class FakeBatches {
     private final Map<String, Batch> batches = new ConcurrentHashMap<>();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final List<String> submitted = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> inputFiles = new ConcurrentHashMap<>();
     private final AtomicInteger rejects = new AtomicInteger();
+    private final AtomicInteger dropAnswers = new AtomicInteger();
     private final AtomicInteger expiring = new AtomicInteger();
     private final AtomicInteger batchesAccepted = new AtomicInteger();
     private final AtomicInteger downloadsStarted = new AtomicInteger();
@@ -96,6 +98,12 @@ public final class FakeBatches {
     public FakeBatches expireNext(int batches, int keep) {
         expireKeep = keep;
         expiring.set(batches);
+        return this;
+    }
+
+    /** The next {@code n} batches are created but their creation's answer is lost: the connection closes without one. */
+    public FakeBatches dropCreateAnswers(int n) {
+        dropAnswers.set(n);
         return this;
     }
 
@@ -178,7 +186,19 @@ public final class FakeBatches {
             Batch b = new Batch(id, anthropic, items, keep, batchesAccepted.incrementAndGet());
             batches.put(id, b);
             items.forEach(i -> submitted.add(i.path("custom_id").asText()));
+            if (!anthropic) {
+                inputFiles.put(id, r.json().path("input_file_id").asText());
+            }
+            if (dropAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return false; // created, but the client never hears it
+            }
             return json(out, keepAlive, 200, status(b));
+        }
+        if (r.method().equals("GET") && p.endsWith("/batches")) {
+            ObjectNode list = Reply.JSON.createObjectNode();
+            var data = list.putArray("data");
+            batches.values().stream().filter(b -> !b.anthropic).forEach(b -> data.add(status(b)));
+            return json(out, keepAlive, 200, list);
         }
         if (r.method().equals("GET") && p.contains("/batches/") && !p.endsWith("/results")) {
             Batch b = batches.get(p.substring(p.lastIndexOf('/') + 1));
@@ -267,6 +287,7 @@ public final class FakeBatches {
             }
         } else {
             n.put("object", "batch");
+            n.put("input_file_id", inputFiles.get(b.id));
             n.put("status", !ended ? (b.polled == 0 ? "validating" : "in_progress") : expired ? "expired" : "completed");
             n.putObject("request_counts").put("total", b.items.size()).put("completed", done).put("failed", 0);
             n.put("output_file_id", b.outputFile);
