@@ -279,8 +279,8 @@ public final class DistillJob {
                         listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                         return;
                     }
-                    TrainingRecord r = Erasure.record(task, strategy, answer, spec.systemMessage(), spec.teacher().toString(),
-                            correct);
+                    TrainingRecord r = Erasure.record(task, strategy, answer, ok.completion().toolCalls(),
+                            ok.completion().textNull(), spec.systemMessage(), spec.teacher().toString(), correct);
                     var leak = leaks.find(r);
                     journal.success(task.ordinal(), leak.isPresent()
                             ? dropped(task, strategy, "leak", leak.get().words())
@@ -309,7 +309,8 @@ public final class DistillJob {
     record Teacher(LlmClient client, GenerationParams params, Judge judge) {
         Outcome ask(DistillTask task, Strategy strategy, int sample) throws InterruptedException {
             GenerationParams p = params.seed() == null ? params : params.withSeed(params.seed() + sample);
-            return client.complete(new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null));
+            return client.complete(new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null,
+                    task.tools()));
         }
 
         Verdict judge(DistillTask task, Strategy strategy, String answer) {

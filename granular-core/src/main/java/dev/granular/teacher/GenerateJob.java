@@ -114,7 +114,8 @@ public final class GenerateJob {
         AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
             rows.incrementAndGet();
-            prompt.addAndGet(ChatRequest.of(row.id(), row.chat(), spec.params()).estimatedPromptTokens());
+            prompt.addAndGet(new ChatRequest(row.id(), row.chat(), spec.params(), 0, null, null, row.tools())
+                    .estimatedPromptTokens());
         });
         long requests = rows.get() * spec.n();
         long promptTokens = prompt.get() * spec.n();
@@ -244,7 +245,7 @@ public final class GenerateJob {
                             long index, AtomicLong ok, AtomicLong failed, AtomicLong notSent, AtomicBoolean budgetHit,
                             RowListener listener) throws InterruptedException {
         String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
-        ChatRequest req = new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
+        ChatRequest req = new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null, row.tools());
         Outcome outcome = client.complete(req);
         switch (outcome) {
             case Outcome.Ok o -> {
@@ -303,7 +304,7 @@ public final class GenerateJob {
         gen.put("cached", o.cached());
         gen.put("attempts", o.attempts());
         meta.put("generation", gen);
-        return new TrainingRecord(id, msgs, null, meta);
+        return new TrainingRecord(id, msgs, row.tools(), meta);
     }
 
     /** Shards from the journal, in row order; failed.jsonl; report; card; manifest. Returns records written. */
