@@ -91,6 +91,9 @@ class ToolConversationWireTest {
                 + "{\"role\":\"assistant\",\"content\":\"18 C at 10:00.\"},"
                 + "{\"role\":\"user\",\"content\":\"Thanks. And Rome?\"}]");
         assertThat(b.path("tools")).isEqualTo(JSON.valueToTree(tools()));
+        assertThat(server.lastRequest().messages().get(2).toolCalls()).extracting(ToolCall::name).containsExactly("get_weather", "clock");
+        assertThat(server.lastRequest().messages().get(3)).as("the fake server's view of a tool message")
+                .isEqualTo(new ChatMessage(Role.TOOL, "18 C", null, "call_1", null));
     }
 
     @Test
