@@ -23,7 +23,8 @@ import java.util.List;
  *   <li>{@code provider} and {@code base_url}: the same model name on another server is another model;</li>
  *   <li>{@code model}: the name sent to the server;</li>
  *   <li>{@code messages}: every message's role and content, in order, and its {@code tool_calls}
- *       (arguments as given), {@code tool_call_id} and {@code name} only where the message has them;</li>
+ *       (arguments as given) and {@code tool_call_id} only where the message has them (a tool
+ *       message's {@code name} is not sent, so not in the key);</li>
  *   <li>{@code tools}: the tool definitions, only where the request offers tools (so a plain request
  *       keeps the key it had before requests could carry tools);</li>
  *   <li>{@code params}: {@link GenerationParams#toJson()}, every sampling parameter including
@@ -75,9 +76,7 @@ public final class CacheKey {
             if (m.toolCallId() != null) {
                 o.put("tool_call_id", m.toolCallId());
             }
-            if (m.name() != null) {
-                o.put("name", m.name());
-            }
+            // A tool message's name is not in the key: neither wire sends it.
         }
         if (req.tools() != null) {
             root.set("tools", JSON.valueToTree(req.tools()));

@@ -230,6 +230,10 @@ class ToolConversationWireTest {
         assertThat(canonical.has("tools")).isFalse();
         assertThat(canonical.path("messages").get(1).size()).as("a plain message: role and content only").isEqualTo(2);
         assertThat(JSON.readTree(CacheKey.canonicalJson(spec, full)).has("tools")).isTrue();
+        List<ChatMessage> otherName = new ArrayList<>(full.messages());
+        otherName.set(3, new ChatMessage(Role.TOOL, "18 C", null, "call_1", "weather"));
+        assertThat(CacheKey.of(spec, new ChatRequest("row-1", otherName, full.params(), 0, null, null, tools())))
+                .as("a tool message's name is sent on neither wire").isEqualTo(CacheKey.of(spec, full));
         assertThat(CacheKey.of(spec, new ChatRequest("row-1", full.messages(), full.params(), 0, null, null, List.of())))
                 .as("an empty tools list is no tools").isEqualTo(CacheKey.of(spec, noTools));
     }
