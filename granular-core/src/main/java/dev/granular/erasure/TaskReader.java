@@ -89,11 +89,7 @@ public final class TaskReader {
                     prompt.add(m);
                 }
             }
-            try {
-                tools = ToolConversation.tools(n);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(file, lineNo, e.getMessage());
-            }
+
             while (!prompt.isEmpty() && prompt.get(prompt.size() - 1).role() == Role.ASSISTANT) {
                 prompt.remove(prompt.size() - 1);
             }
@@ -110,6 +106,7 @@ public final class TaskReader {
             throw new BadInputException(file, lineNo, "the task has no user message");
         }
         try {
+            tools = ToolConversation.tools(n);
             ToolConversation.checkSendable(prompt, tools);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, lineNo, e.getMessage());

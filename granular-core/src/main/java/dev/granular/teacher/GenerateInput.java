@@ -109,6 +109,11 @@ public final class GenerateInput {
                 throw at.error("\"prompt\" must be a string");
             }
             msgs.add(Message.user(node.get("prompt").asText()));
+            try {
+                tools = ToolConversation.tools(node);
+            } catch (IllegalArgumentException e) {
+                throw at.error(e.getMessage());
+            }
         } else if (node.has("messages") && node.get("messages").isArray() && !node.get("messages").isEmpty()) {
             JsonNode arr = node.get("messages");
             for (int i = 0; i < arr.size(); i++) {

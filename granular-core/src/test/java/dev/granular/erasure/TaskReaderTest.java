@@ -69,6 +69,9 @@ class TaskReaderTest {
                 + "{\"role\":\"tool\",\"content\":\"18 C\",\"tool_call_id\":\"c1\",\"name\":\"get_weather\"}],"
                 + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]}\n"
                 + "{\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"tool\",\"content\":\"r\"}]}\n");
+        Path q = tmp.resolve("q.jsonl");
+        Files.writeString(q, "{\"id\":\"q\",\"question\":\"Weather?\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]}\n");
+        assertThat(TaskReader.read(List.of(q), 0).getFirst().tools()).as("a question row offers tools too").hasSize(1);
         assertThatThrownBy(() -> TaskReader.read(List.of(f), 0)).isInstanceOf(BadInputException.class)
                 .hasMessage(f + ":2: messages[1].tool_call_id is missing: a tool message sent to a teacher must name the call it answers");
         DistillTask t = TaskReader.read(List.of(f), 1).getFirst();

@@ -74,6 +74,9 @@ class GenerateToolCallsTest {
         GenerateInput.Row rec = GenerateInput.parse(asRecord, new dev.granular.record.JsonlInput.Line("in.jsonl", 2), 0);
         assertThat(rec.chat()).isEqualTo(chat);
         assertThat(rec.tools()).isEqualTo(row.tools());
+        GenerateInput.Row prompt = GenerateInput.parse("{\"prompt\":\"Weather?\",\"tools\":" + new com.fasterxml.jackson.databind
+                .ObjectMapper().valueToTree(row.tools()) + "}", new dev.granular.record.JsonlInput.Line("in.jsonl", 3), 0);
+        assertThat(prompt.tools()).as("a prompt row offers tools too").isEqualTo(row.tools());
         assertThat(GenerateInput.derivedId(row.messages())).as("tool fields are part of a derived id")
                 .isNotEqualTo(GenerateInput.derivedId(List.of(row.messages().get(0), dev.granular.record.Message.assistantToolCalls(
                         List.of(new dev.granular.record.ToolCall("call_2", "function", "get_weather", Map.of("city", "Paris"))), false),
