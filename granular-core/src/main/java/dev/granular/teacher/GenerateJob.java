@@ -265,7 +265,7 @@ public final class GenerateJob {
     /** The request for sample {@code sample} of {@code row}: the one place generate builds requests (run and dry run). */
     static ChatRequest request(Spec spec, GenerateInput.Row row, int sample) {
         String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
-        return new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
+        return new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null, row.tools());
     }
 
     /** The progress line's tail: money so far and errors. */
@@ -298,7 +298,7 @@ public final class GenerateJob {
         gen.put("cached", o.cached());
         gen.put("attempts", o.attempts());
         meta.put("generation", gen);
-        return new TrainingRecord(id, msgs, null, meta);
+        return new TrainingRecord(id, msgs, row.tools(), meta);
     }
 
     /** Shards from the journal, in row order; failed.jsonl; report; card; manifest. Returns records written. */

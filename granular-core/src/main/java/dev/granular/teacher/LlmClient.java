@@ -239,7 +239,10 @@ public final class LlmClient implements AutoCloseable {
                     return new Outcome.Failed(f.kind(), f.message(), f.status(), attempts);
                 }
                 case Outcome.Ok ok -> {
-                    List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
+                    // The schema constrains a text answer; a reply that calls tools is another kind of reply, returned as
+                    // it came (generate keeps it, self-correct fails its row) rather than re-asked until it stops calling.
+                    List<String> problems = schema == null || ok.completion().toolCalls() != null ? List.of()
+                            : schema.problems(ok.completion().text());
                     // Journalled before anything else is done with it: it is paid for. Only a valid one is reusable.
                     // A batch reply was journalled and cached by the dispatcher, the moment it was downloaded.
                     if (batch == null) {
@@ -323,7 +326,7 @@ public final class LlmClient implements AutoCloseable {
         msgs.add(ChatMessage.assistant(reply));
         msgs.add(ChatMessage.user("That reply is not valid: " + String.join("; ", problems)
                 + ". Answer again with only a JSON value that satisfies the schema."));
-        return new ChatRequest(r.rowId(), msgs, r.params(), r.sampleIndex(), r.jsonSchema(), r.templateHash());
+        return new ChatRequest(r.rowId(), msgs, r.params(), r.sampleIndex(), r.jsonSchema(), r.templateHash(), r.tools());
     }
 
     /** What one attempt led to: a final outcome, or another try (after a backoff). */
