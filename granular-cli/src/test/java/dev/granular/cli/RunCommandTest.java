@@ -1,0 +1,157 @@
+package dev.granular.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code granular run}: the quickstart recipe end to end, reruns, byte-identity with the command, --check, --dry-run. */
+class RunCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run granular(String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Granular.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute(args);
+        return new Run(code, o.toString(), e.toString());
+    }
+
+    /** The repository root (tests run in the module folder). */
+    static Path root() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isDirectory(here.resolve("examples")) ? here : here.getParent();
+    }
+
+    static Path example(String name) {
+        return root().resolve("examples").resolve(name);
+    }
+
+    Run quickstart(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", example("quickstart.yaml").toString(), "--out", out.toString(),
+                "--set", "sources.general=" + example("data/general.jsonl")));
+        a.addAll(Arrays.asList(extra));
+        return granular(a.toArray(String[]::new));
+    }
+
+    static String files(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                sb.append(p.getFileName()).append('\n').append(Files.readString(p));
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void quickstartRunsEndToEndAndARerunSkipsEverything() throws IOException {
+        Path out = tmp.resolve("q");
+        Run r = quickstart(out);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("steps/long/manifest.json")).exists();
+        assertThat(out.resolve("mix/manifest.json")).exists();
+        assertThat(out.resolve("mix/data/train-00000.jsonl")).exists();
+        assertThat(out.resolve("mix/data/validation-00000.jsonl")).exists();
+        assertThat(Files.readString(out.resolve("mix/README.md"))).contains("long").contains("general").contains("## Recipe");
+        assertThat(out.resolve("mix/recipe.yaml")).exists();
+        assertThat(out.resolve("mix/report/index.html")).exists();
+        assertThat(out.resolve("deliveries/trl/manifest.json")).exists();
+        JsonNode mixJson = JSON.readTree(out.resolve("mix/report/mix.json").toFile());
+        long taken = mixJson.path("components").path("long").path("taken").asLong();
+        long general = mixJson.path("components").path("general").path("taken").asLong();
+        assertThat(taken).isEqualTo(60);
+        assertThat(general).isEqualTo(15);
+        JsonNode state = JSON.readTree(out.resolve(".granular/recipe-state.json").toFile()).path("units");
+        assertThat(state.properties()).extracting(java.util.Map.Entry::getKey).containsExactly("steps.long", "mix", "deliveries.trl");
+        state.forEach(u -> assertThat(u.path("done").asBoolean()).isTrue());
+
+        FileTime mixTime = Files.getLastModifiedTime(out.resolve("mix/data/train-00000.jsonl"));
+        String mixBytes = files(out.resolve("mix/data"));
+        Run again = quickstart(out);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("steps.long: skipped").contains("mix: skipped").contains("deliveries.trl: skipped");
+        assertThat(Files.getLastModifiedTime(out.resolve("mix/data/train-00000.jsonl"))).isEqualTo(mixTime);
+
+        // A changed mix redoes the mix and the delivery, not the step.
+        Run dry = quickstart(out, "--set", "mix.seed=7", "--dry-run");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).containsPattern("skip\\s+steps.long").containsPattern("rerun\\s+mix\\s+its options changed")
+                .containsPattern("rerun\\s+deliveries.trl\\s+mix is redone");
+        Run changed = quickstart(out, "--set", "mix.seed=7");
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.err()).contains("steps.long: skipped").contains("mix: rerun").contains("deliveries.trl: rerun");
+        assertThat(files(out.resolve("mix/data"))).isNotEqualTo(mixBytes);
+        assertThat(JSON.readTree(out.resolve("mix/report/mix.json").toFile()).path("seed").asLong()).isEqualTo(7);
+    }
+
+    @Test
+    void aStepWritesExactlyWhatItsCommandWrites() throws IOException {
+        Path out = tmp.resolve("q");
+        Run r = quickstart(out, "--set", "long.examples=30", "--set", "mix.components.long.count=30",
+                "--set", "mix.components.long.share=null");
+        assertThat(r.code()).as(r.err()).isZero();
+        Path cmd = tmp.resolve("cmd");
+        Run c = granular("in2", "--out", cmd.toString(), "--examples", "30", "--min-tokens", "1024", "--max-tokens", "4096",
+                "--mix", "single=0.7,multi=0.3", "--seed", "42", "--tokenizer", "o200k_base");
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(files(out.resolve("steps/long/data"))).isEqualTo(files(cmd.resolve("data")));
+    }
+
+    @Test
+    void checkNamesEveryProblemWithItsLine() throws IOException {
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(bad, """
+                out: %s
+                model:
+                  tokenizer: o200k_base
+                stepz: {}
+                steps:
+                  long:
+                    command: in2
+                    exampels: 10
+                    corpus: no/such/corpus
+                  other:
+                    command: erase
+                    in: ${steps.later}
+                mix:
+                  components:
+                    long: {from: long, share: 0.5}
+                    x: {from: nowhere, share: 0.5}
+                """.formatted(tmp.resolve("o")));
+        Run r = granular("run", "--check", bad.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(bad + ":4: unknown key 'stepz'")
+                .contains(bad + ":8: steps.long: unknown option 'exampels' for granular in2 (did you mean examples?)")
+                .contains(bad + ":9: steps.long: corpus: no such file or folder 'no/such/corpus'")
+                .contains(bad + ":12: ${steps.later}: no earlier step is named later")
+                .contains(bad + ":16: mix component x: 'nowhere' is not a step");
+        assertThat(tmp.resolve("o")).doesNotExist();
+
+        Path good = tmp.resolve("good.yaml");
+        Files.writeString(good, "out: " + tmp.resolve("o") + "\nsteps:\n  long: {command: in2, examples: 10}\n");
+        Run ok = granular("run", "--check", good.toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("is valid: 1 step");
+        Run typed = granular("run", "--check", good.toString(), "--set", "long.examples=many");
+        assertThat(typed.code()).isEqualTo(2);
+        assertThat(typed.err()).contains("good.yaml:3: steps.long (granular in2)").contains("many");
+    }
+}
