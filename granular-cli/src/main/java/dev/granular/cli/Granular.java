@@ -87,6 +87,7 @@ public final class Granular implements Runnable {
         cl.setExecutionStrategy(parsed -> {
             List<CommandLine> chain = parsed.asCommandLineList();
             RUNNING.set(chain.get(chain.size() - 1).getCommand());
+            SaveRecipeOption.saveIfAsked(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
         // Help as wide as COLUMNS says, else as the terminal (80 columns when neither tells); picocli

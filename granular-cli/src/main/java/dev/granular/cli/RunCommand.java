@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
                 "Examples:",
                 "  granular run examples/quickstart.yaml",
                 "  granular run --check examples/film-mix.yaml",
-                "  granular run examples/reasoning-mix.yaml --set teacher.teacher=openai:qwen@http://localhost:8000/v1",
+                "  granular run examples/reasoning-mix.yaml \\",
+                "      --set erased.teacher=openai:qwen@http://localhost:8000/v1",
                 "Docs: docs/recipes.md"},
         mixinStandardHelpOptions = true)
 public final class RunCommand implements Callable<Integer> {

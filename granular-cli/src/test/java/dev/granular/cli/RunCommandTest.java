@@ -154,4 +154,20 @@ class RunCommandTest {
         assertThat(typed.code()).isEqualTo(2);
         assertThat(typed.err()).contains("good.yaml:3: steps.long (granular in2)").contains("many");
     }
+
+    @Test
+    void saveRecipeRoundTripsAnIn2CommandLine() throws IOException {
+        Path cmd = tmp.resolve("cmd");
+        Path saved = tmp.resolve("in2.yaml");
+        Run c = granular("in2", "--out", cmd.toString(), "--examples", "20", "--min-tokens", "1024", "--max-tokens", "4096",
+                "--mix", "single=0.7,multi=0.3", "--threads", "2", "--save-recipe", saved.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        String text = Files.readString(saved);
+        assertThat(text).contains("out: " + cmd + "-run").contains("command: in2").contains("examples:").doesNotContain("save-recipe:");
+        Run r = granular("run", saved.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(files(tmp.resolve("cmd-run/steps/in2/data"))).isEqualTo(files(cmd.resolve("data")));
+        Run again = granular("run", saved.toString());
+        assertThat(again.err()).contains("steps.in2: skipped");
+    }
 }

@@ -41,6 +41,14 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
     public static final List<String> STEP_COMMANDS = List.of("in2", "generate", "distill", "erase", "self-correct", "probe");
     /** Options the runner sets (or that would not make the step's output). */
     static final Set<String> RESERVED = Set.of("out", "overwrite", "help", "version", "dry-run", "save-recipe", "verbose");
+    /** Path options a command writes, not reads: neither checked for existence nor part of a step's key. */
+    static final Set<String> WRITTEN_PATHS = Set.of("cache");
+    /**
+     * Options that never change a step's output (the commands leave them out of their own fingerprints too): a
+     * rerun with a larger budget or another rate limit resumes the step instead of redoing it.
+     */
+    static final Pattern NOT_IN_KEY = Pattern.compile("cache|no-cache|max-cost|threads|api-key-env|.*-api-key-env"
+            + "|(.*-)?(concurrency|rpm|tpm|max-retries|timeout)");
     static final Set<String> TOKEN_FORMATS = Set.of("tokens", "trl-tokens");
     private static final Set<String> TOP = Set.of("out", "model", "sources", "steps", "mix", "deliveries");
     private static final Set<String> MIX_KEYS = Set.of("components", "total", "seed", "validation", "decontaminate", "ngram",
@@ -446,8 +454,8 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                     error(v, id + ": unknown option '" + key + "' for granular " + command + suggestion(spec, key));
                     continue;
                 }
-                boolean pathValued = opt.type() == Path.class
-                        || (opt.auxiliaryTypes().length > 0 && opt.auxiliaryTypes()[0] == Path.class);
+                boolean pathValued = !WRITTEN_PATHS.contains(key) && (opt.type() == Path.class
+                        || (opt.auxiliaryTypes().length > 0 && opt.auxiliaryTypes()[0] == Path.class));
                 if (v.value() instanceof Boolean b) {
                     if (!opt.typeInfo().isBoolean()) {
                         error(v, id + ": " + key + " takes a value, not " + b);
@@ -500,7 +508,17 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
             }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("command", command);
-            config.put("args", args.subList(3, args.size()));
+            List<String> keyArgs = new ArrayList<>();
+            for (int i = 3; i < args.size(); i++) {
+                String a = args.get(i);
+                boolean flag = i + 1 >= args.size() || args.get(i + 1).startsWith("--");
+                if (a.startsWith("--") && NOT_IN_KEY.matcher(a.substring(2)).matches()) {
+                    i += flag ? 0 : 1;
+                    continue;
+                }
+                keyArgs.add(a);
+            }
+            config.put("args", keyArgs);
             return new Unit(id, kind, command, dir, List.copyOf(args), config, List.copyOf(deps), List.copyOf(inputs), null, node.where());
         }
 
