@@ -50,7 +50,7 @@ public final class Granular implements Runnable {
 
     /** Commands whose rerun into the same --out continues an interrupted run (each has a resume test). */
     private static final Set<Class<?>> RESUMABLE = Set.of(In2Command.class, GenerateCommand.class, DistillCommand.class,
-            SelfCorrectCommand.class, EvalCommand.class);
+            SelfCorrectCommand.class, EvalCommand.class, RunCommand.class);
 
     /** The command being executed, for the interruption message. */
     private static final AtomicReference<Object> RUNNING = new AtomicReference<>();

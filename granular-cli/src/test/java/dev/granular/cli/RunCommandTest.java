@@ -170,4 +170,39 @@ class RunCommandTest {
         Run again = granular("run", saved.toString());
         assertThat(again.err()).contains("steps.in2: skipped");
     }
+
+    @Test
+    void aChangedStepRedoesItAndWhatReadsItOnlyAndAnInterruptedOneResumes() throws IOException {
+        Path recipe = tmp.resolve("two.yaml");
+        Files.writeString(recipe, """
+                out: %s
+                steps:
+                  a: {command: in2, examples: 20, min-tokens: 1024, max-tokens: 2048, mix: "single=1"}
+                  b: {command: in2, examples: 20, min-tokens: 1024, max-tokens: 2048, mix: "multi=1", seed: 3}
+                  c: {command: erase, in: "${steps.b}"}
+                mix:
+                  validation: 0
+                  components:
+                    a: {from: a, count: 10}
+                    b: {from: c, count: 10}
+                """.formatted(tmp.resolve("o")));
+        Run first = granular("run", recipe.toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        String b = files(tmp.resolve("o/steps/b/data"));
+
+        Run changed = granular("run", recipe.toString(), "--set", "a.seed=9");
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.err()).contains("steps.a: rerun (its options changed)").contains("steps.b: skipped")
+                .contains("steps.c: skipped").contains("mix: rerun (steps.a is redone)");
+        assertThat(files(tmp.resolve("o/steps/b/data"))).isEqualTo(b);
+        assertThat(JSON.readTree(tmp.resolve("o/steps/a/manifest.json").toFile()).path("seed").asLong()).isEqualTo(9);
+
+        // An interrupted step (recorded as started, not finished) is continued by its command, not redone.
+        Path state = tmp.resolve("o/.granular/recipe-state.json");
+        Files.writeString(state, Files.readString(state).replaceFirst("\"done\" : true", "\"done\" : false"));
+        Run resumed = granular("run", recipe.toString(), "--set", "a.seed=9");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("steps.a: resume (not recorded as finished)").contains("steps.b: skipped").contains("mix: skipped");
+        assertThat(resumed.out()).contains("already complete");
+    }
 }

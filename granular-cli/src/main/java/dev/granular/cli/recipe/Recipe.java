@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -171,8 +172,8 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
             });
             if (outOverride != null) {
                 out = outOverride;
-            } else if (top.get("out") != null && top.get("out").value() instanceof String s) {
-                out = Path.of(s);
+            } else if (top.get("out") != null && top.get("out").value() instanceof String) {
+                out = Path.of(Objects.requireNonNullElse(string(top.get("out")), "out"));
             } else {
                 errors.add(file + ": no output folder: give 'out: DIR' in the recipe or --out DIR");
                 out = Path.of("out");
