@@ -135,6 +135,8 @@ class RunCommandTest {
                   components:
                     long: {from: long, share: 0.5}
                     x: {from: nowhere, share: 0.5}
+                deliveries:
+                  sft: {format: trll}
                 """.formatted(tmp.resolve("o")));
         Run r = granular("run", "--check", bad.toString());
         assertThat(r.code()).isEqualTo(2);
@@ -142,7 +144,8 @@ class RunCommandTest {
                 .contains(bad + ":8: steps.long: unknown option 'exampels' for granular in2 (did you mean examples?)")
                 .contains(bad + ":9: steps.long: corpus: no such file or folder 'no/such/corpus'")
                 .contains(bad + ":12: ${steps.later}: no earlier step is named later")
-                .contains(bad + ":16: mix component x: 'nowhere' is not a step");
+                .contains(bad + ":16: mix component x: 'nowhere' is not a step")
+                .contains(bad + ":18: delivery sft: unknown format 'trll'");
         assertThat(tmp.resolve("o")).doesNotExist();
 
         Path good = tmp.resolve("good.yaml");

@@ -416,6 +416,21 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                 defaults.put("in", new YamlNode("${mix}", node.where()));
             }
             YamlNode format = options.get("format");
+            List<String> formats = new ArrayList<>();
+            for (dev.granular.export.ExportFormat f : dev.granular.export.ExportFormat.values()) {
+                formats.add(f.wireName());
+            }
+            for (dev.granular.export.TokenFormat f : dev.granular.export.TokenFormat.values()) {
+                formats.add(f.wireName());
+            }
+            if (format == null) {
+                error(node, "delivery " + name + ": no format (one of " + String.join(", ", formats) + ")");
+                return null;
+            }
+            if (!(format.value() instanceof String fs) || !formats.contains(fs.toLowerCase(Locale.ROOT))) {
+                error(format, "delivery " + name + ": unknown format '" + format.text() + "' (one of " + String.join(", ", formats) + ")");
+                return null;
+            }
             if (format != null && format.value() instanceof String f && TOKEN_FORMATS.contains(f.toLowerCase(Locale.ROOT))) {
                 if (tokenizer != null && Files.isDirectory(Path.of(tokenizer)) && !options.containsKey("tokenizer")) {
                     defaults.put("tokenizer", new YamlNode(tokenizer, node.where()));

@@ -129,15 +129,9 @@ public record YamlNode(Object value, String where) {
         return value instanceof List ? (List<YamlNode>) value : List.of(this);
     }
 
-    /** The scalar as text (numbers as written by Java: 5, 0.25), or null. */
+    /** The scalar as text (numbers as Java writes them: 5, 0.25), or null. */
     public String text() {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {
-            return value.toString();
-        }
-        return value.toString();
+        return value == null ? null : value.toString();
     }
 
     /** A plain Java value (maps, lists, scalars), for hashing and writing back. */
