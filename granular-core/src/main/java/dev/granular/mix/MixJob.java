@@ -1,5 +1,6 @@
 package dev.granular.mix;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.Decontaminator;
@@ -7,9 +8,10 @@ import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
-import dev.granular.record.RecordReader;
+import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.MixReport;
 import dev.granular.template.ChatTemplate;
@@ -50,7 +52,8 @@ import java.util.stream.Stream;
  *
  * <p>In order:
  * <ol>
- *   <li><b>Read</b> each component's inputs in the order given, rows in file order. Each row's id becomes
+ *   <li><b>Read</b> each component's inputs in the order given, rows in file order: canonical records, or chat rows
+ *   {@code {"messages": [...]}} ({@link #ROWS}). Each row's id becomes
  *   {@code COMPONENT/ID} (ids of different components may clash), {@code meta.component} names the component and
  *   {@code meta.source} is kept, or set to the input it came from.</li>
  *   <li><b>Decontaminate</b>: a row sharing a word n-gram ({@link Decontaminator}, n = 10 by default) with the
@@ -78,7 +81,47 @@ public final class MixJob {
     private static final Pattern SPACE = Pattern.compile("\\s+");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /**
+     * A component's rows: canonical records, or chat rows {@code {"messages": [{"role", "content"}, ...]}} as
+     * Hugging Face chat datasets hold them (assistant messages trained unless a message says {@code "train"}; id
+     * {@code FILE:LINE}, {@code meta.design} "general"). Ids unique within an input.
+     */
+    static final JsonlInput.Format<TrainingRecord> ROWS = new JsonlInput.Format<>(MixJob::parseRow, TrainingRecord::id,
+            JsonlInput.Blanks.REFUSE);
+
     private MixJob() {
+    }
+
+    private static TrainingRecord parseRow(String line, JsonlInput.Line at, long ordinal) {
+        JsonNode node = JsonlInput.tree(line, at);
+        if (node != null && node.isObject() && (node.has("id") || node.has("meta"))) {
+            return RecordJson.parse(line, at.file(), at.number());
+        }
+        if (node == null || !node.isObject() || !node.path("messages").isArray() || node.path("messages").isEmpty()) {
+            throw new BadInputException(at.file(), at.number(), "expected a canonical record (docs/format.md) or a row with a"
+                    + " non-empty \"messages\" array");
+        }
+        JsonNode msgs = node.get("messages");
+        List<Message> out = new ArrayList<>();
+        for (int i = 0; i < msgs.size(); i++) {
+            JsonNode m = msgs.get(i);
+            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
+                throw new BadInputException(at.file(), at.number(), "messages[" + i + "] needs string \"role\" and \"content\"");
+            }
+            Role r;
+            try {
+                r = Role.fromWire(m.get("role").asText());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(at.file(), at.number(), "messages[" + i + "].role '" + m.get("role").asText()
+                        + "' is not system, user or assistant");
+            }
+            boolean train = m.has("train") ? m.get("train").asBoolean() : r == Role.ASSISTANT;
+            out.add(Message.of(r, m.get("content").asText(), train));
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("design", "general");
+        meta.put("source", Path.of(at.file()).getFileName() + ":" + at.number());
+        return new TrainingRecord(Path.of(at.file()).getFileName() + ":" + at.number(), out, null, meta);
     }
 
     /**
@@ -304,7 +347,7 @@ public final class MixJob {
                     kept.put(c.name(), k);
                     removed.put(c.name(), counts);
                     for (Path input : c.inputs()) {
-                        try (Stream<TrainingRecord> rows = RecordReader.read(input)) {
+                        try (Stream<TrainingRecord> rows = JsonlInput.stream(List.of(input), ROWS, 0)) {
                             for (var it = rows.iterator(); it.hasNext(); ) {
                                 TrainingRecord r = it.next();
                                 counts[0]++;

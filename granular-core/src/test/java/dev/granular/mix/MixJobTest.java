@@ -181,4 +181,22 @@ class MixJobTest {
                 .isInstanceOf(BadInputException.class).hasMessageContaining("a.jsonl:2");
         assertThat(tmp.resolve("mix")).doesNotExist();
     }
+
+    @Test
+    void chatRowsWithoutIdOrMetaAreReadAsGeneralRows() throws IOException {
+        Path chat = file("chat.jsonl", List.of("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello.\"}]}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Bye\"},{\"role\":\"assistant\",\"content\":\"Goodbye.\"}]}"));
+        Path out = tmp.resolve("mix");
+        MixJob.run(MixJob.Spec.of(List.of(MixJob.Component.share("chat", 1.0, chat)), out).withValidation(0));
+        List<TrainingRecord> rows = all(out);
+        assertThat(rows).extracting(TrainingRecord::id).containsExactlyInAnyOrder("chat/chat.jsonl:1", "chat/chat.jsonl:2");
+        assertThat(rows).allSatisfy(r -> {
+            assertThat(r.design()).isEqualTo("general");
+            assertThat(r.messages().get(1).train()).isTrue();
+            assertThat(r.messages().get(0).train()).isFalse();
+        });
+        Path bad = file("bad.jsonl", List.of("{\"messages\":[{\"role\":\"robot\",\"content\":\"Hi\"}]}"));
+        assertThatThrownBy(() -> MixJob.run(MixJob.Spec.of(List.of(MixJob.Component.share("b", 1.0, bad)), tmp.resolve("m2"))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("bad.jsonl:1").hasMessageContaining("robot");
+    }
 }
