@@ -208,4 +208,17 @@ class RunCommandTest {
         assertThat(resumed.err()).contains("steps.a: resume (not recorded as finished)").contains("steps.b: skipped").contains("mix: skipped");
         assertThat(resumed.out()).contains("already complete");
     }
+
+    @Test
+    void theTargetModelIsNamedOnceAndReachesTheStepsTheMixReportAndTokenDeliveries() throws IOException {
+        Path qwen3 = ExportCommandTest.qwen3();
+        Path out = tmp.resolve("q");
+        Run r = quickstart(out, "--set", "model.tokenizer=" + qwen3, "--set", "long.examples=20",
+                "--set", "deliveries.tokens.format=tokens", "--set", "deliveries.tokens.tokens-format=jsonl");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(JSON.readTree(out.resolve("steps/long/manifest.json").toFile()).path("tokenizer").asText()).isNotEqualTo("o200k_base");
+        assertThat(Files.readString(out.resolve("mix/report/mix-stats.json"))).contains("rendered with the chat template");
+        assertThat(out.resolve("deliveries/tokens/manifest.json")).exists();
+        assertThat(Files.readString(out.resolve("deliveries/tokens/manifest.json"))).contains("qwen3");
+    }
 }
