@@ -12,6 +12,7 @@ import dev.granular.teacher.testserver.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -93,5 +94,32 @@ class RecipeExamplesTest {
                 "--set", "sources.general=" + example("data/general.jsonl")).code()).isZero();
         assertThat(granular("run", "--check", example("reasoning-mix.yaml").toString(),
                 "--set", "sources.tasks=" + example("data/reasoning-tasks.jsonl")).code()).isZero();
+    }
+
+    @Test
+    void aStepStoppedByItsBudgetResumesOnTheNextRun() throws IOException {
+        try (FakeLlmServer server = FakeLlmServer.start().script(In2TeacherTest::teacher)) {
+            Path out = tmp.resolve("film");
+            List<String> args = new java.util.ArrayList<>(List.of("run", example("film-mix.yaml").toString(), "--out", out.toString(),
+                    "--set", "sources.general=" + example("data/general.jsonl"),
+                    "--set", "long.teacher=openai:gpt-4o-mini@" + server.baseUrl(), "--set", "long.no-cache=true",
+                    "--set", "long.examples=24", "--set", "long.min-tokens=600", "--set", "long.max-tokens=2000",
+                    "--set", "long.segment-tokens=32", "--set", "long.max-doc-tokens=256", "--set", "long.teacher-concurrency=2"));
+            List<String> stopped = new java.util.ArrayList<>(args);
+            stopped.addAll(List.of("--set", "long.max-cost=0.002"));
+            RunCommandTest.Run first = granular(stopped.toArray(String[]::new));
+            assertThat(first.code()).as(first.err()).isEqualTo(3);
+            assertThat(out.resolve("steps/long/manifest.json")).doesNotExist();
+            assertThat(out.resolve("mix")).doesNotExist();
+            long paid = server.totalRequests();
+            assertThat(paid).isPositive();
+
+            // No budget: the same key (a budget never changes the data), so the step continues where it stopped.
+            RunCommandTest.Run second = granular(args.toArray(String[]::new));
+            assertThat(second.code()).as(second.err()).isZero();
+            assertThat(second.err()).contains("steps.long: resume (interrupted)");
+            assertThat(second.out()).contains("(resumed)");
+            assertThat(out.resolve("mix/manifest.json")).exists();
+        }
     }
 }
