@@ -67,9 +67,10 @@ import java.util.stream.Stream;
  *   that runs out first sets it, and mix.json says which). With counts and shares together, the shares (summing to
  *   less than 1) are of {@code counts / (1 - shares)} rows. Rounding keeps the total exact (largest remainder).
  *   Asking for more rows than a component holds after removals is bad input, with the numbers.</li>
- *   <li><b>Sample and shuffle</b>: each component's rows are sampled with a seeded shuffle, then the whole mix is
- *   shuffled with the seed; the first {@code validation} rows (a fraction of the mix, or a count) are the
- *   validation split, the rest the train split.</li>
+ *   <li><b>Sample and split</b>: each component's rows are sampled with a seeded shuffle; the validation split
+ *   ({@code validation}: a fraction of the mix, or a row count) takes from each component in proportion to its
+ *   share of the mix (largest remainder), so both splits have the mix's composition; each split is then
+ *   shuffled with the seed.</li>
  * </ol>
  * The same spec and inputs give byte-identical files. Rows are kept on disk (a work file), not in memory, so a mix
  * of long-context rows needs memory only for an offset per row.
@@ -381,31 +382,43 @@ public final class MixJob {
         kept.forEach((name, k) -> available.put(name, (long) k.n));
         Sizing sizing = size(spec, available, removed);
 
-        // Sample each component (its own seeded shuffle), then shuffle the whole mix.
+        // Sample each component (its own seeded shuffle); its first rows go to validation, in proportion to its share
+        // of the mix (largest remainder), the rest to train; then each split is shuffled.
         int total = Math.toIntExact(sizing.counts().values().stream().mapToLong(Long::longValue).sum());
-        long[] off = new long[total];
-        int[] len = new int[total];
-        String[] comp = new String[total];
-        int at = 0;
-        int ci = 0;
-        for (Component c : spec.components()) {
-            Kept k = kept.get(c.name());
-            int take = Math.toIntExact(sizing.counts().get(c.name()));
-            int[] order = permutation(k.n, new Random(spec.seed() * 1_000_003L + ci++));
-            for (int i = 0; i < take; i++) {
-                off[at] = k.offsets[order[i]];
-                len[at] = k.lengths[order[i]];
-                comp[at] = c.name();
-                at++;
-            }
-        }
-        int[] mixOrder = permutation(total, new Random(spec.seed()));
-        int validation = (int) Math.min(total, spec.validation() < 1 ? Math.round(spec.validation() * total) : (long) spec.validation());
         if (spec.validation() >= 1 && spec.validation() > total) {
             throw new BadInputException("mix: validation asks for " + (long) spec.validation() + " rows, the mix has " + total);
         }
+        int validation = (int) Math.min(total, spec.validation() < 1 ? Math.round(spec.validation() * total) : (long) spec.validation());
         if (validation == total) {
             throw new BadInputException("mix: the validation split (" + validation + " rows) would take the whole mix of " + total);
+        }
+        List<String> names = spec.components().stream().map(Component::name).toList();
+        long[] perComponentValidation = apportion(validation, names.stream().mapToLong(n -> sizing.counts().get(n)).toArray());
+        long[] off = new long[total];
+        int[] len = new int[total];
+        String[] comp = new String[total];
+        int vAt = 0;
+        int tAt = validation;
+        for (int ci = 0; ci < names.size(); ci++) {
+            String name = names.get(ci);
+            Kept k = kept.get(name);
+            int take = Math.toIntExact(sizing.counts().get(name));
+            int[] order = permutation(k.n, new Random(spec.seed() * 1_000_003L + ci));
+            for (int i = 0; i < take; i++) {
+                int at = i < perComponentValidation[ci] ? vAt++ : tAt++;
+                off[at] = k.offsets[order[i]];
+                len[at] = k.lengths[order[i]];
+                comp[at] = name;
+            }
+        }
+        int[] mixOrder = new int[total];
+        int[] v = permutation(validation, new Random(spec.seed()));
+        int[] t = permutation(total - validation, new Random(spec.seed() + 1));
+        for (int i = 0; i < validation; i++) {
+            mixOrder[i] = v[i];
+        }
+        for (int i = 0; i < t.length; i++) {
+            mixOrder[validation + i] = validation + t[i];
         }
         Map<String, long[]> bySplit = new LinkedHashMap<>();
         spec.components().forEach(c -> bySplit.put(c.name(), new long[2]));
@@ -575,6 +588,35 @@ public final class MixJob {
             throw new BadInputException("mix: the mix would be empty (" + resolution + ")");
         }
         return new Sizing(counts, resolution);
+    }
+
+    /** {@code n} split in proportion to {@code weights}, summing to {@code n} exactly (largest remainder, ties by order). */
+    static long[] apportion(long n, long[] weights) {
+        long sum = 0;
+        for (long w : weights) {
+            sum += w;
+        }
+        long[] out = new long[weights.length];
+        if (sum == 0) {
+            return out;
+        }
+        double[] rest = new double[weights.length];
+        long given = 0;
+        for (int i = 0; i < weights.length; i++) {
+            double exact = (double) n * weights[i] / sum;
+            out[i] = (long) Math.floor(exact);
+            rest[i] = exact - out[i];
+            given += out[i];
+        }
+        Integer[] byRest = new Integer[weights.length];
+        for (int i = 0; i < byRest.length; i++) {
+            byRest[i] = i;
+        }
+        Arrays.sort(byRest, (a, b) -> rest[a] != rest[b] ? Double.compare(rest[b], rest[a]) : Integer.compare(a, b));
+        for (int r = 0; given < n; r++, given++) {
+            out[byRest[r % byRest.length]]++;
+        }
+        return out;
     }
 
     private static int[] permutation(int n, Random rnd) {

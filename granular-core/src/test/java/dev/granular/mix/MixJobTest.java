@@ -67,17 +67,20 @@ class MixJobTest {
 
         assertThat(r.train()).isEqualTo(45);
         assertThat(r.validation()).isEqualTo(5);
+        JsonNode mixJson = new ObjectMapper().readTree(out.resolve("report/mix.json").toFile());
         List<TrainingRecord> rows = all(out);
         assertThat(byComponent(rows)).containsExactlyInAnyOrderEntriesOf(Map.of("long", 35L, "general", 15L));
         assertThat(rows).allSatisfy(t -> assertThat(t.id()).startsWith(t.meta().get("component") + "/"));
         assertThat(rows).allSatisfy(t -> assertThat(t.meta().get("source")).isEqualTo((t.meta().get("component").equals("long") ? a : b).toString()));
         assertThat(Files.list(out.resolve("data")).map(p -> p.getFileName().toString()).sorted())
                 .containsExactly("train-00000.jsonl", "validation-00000.jsonl");
+        // the validation split has the mix's composition: 70% of 5 rows, rounded, from "long"
+        assertThat(mixJson.path("components").path("long").path("validation").asLong()).isEqualTo(4);
+        assertThat(mixJson.path("components").path("general").path("validation").asLong()).isEqualTo(1);
         assertThat(out.resolve("README.md")).exists();
         assertThat(Files.readString(out.resolve("README.md"))).startsWith("---").contains("long").contains("general");
         assertThat(out.resolve("report/index.html")).exists();
         assertThat(out.resolve("manifest.json")).exists();
-        JsonNode mixJson = new ObjectMapper().readTree(out.resolve("report/mix.json").toFile());
         assertThat(mixJson.path("removed_duplicates").path("long").asLong(-1)).isEqualTo(0);
         assertThat(mixJson.path("components").path("general").path("taken").asLong()).isEqualTo(15);
     }
