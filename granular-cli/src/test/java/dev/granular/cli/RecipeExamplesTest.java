@@ -122,4 +122,30 @@ class RecipeExamplesTest {
             assertThat(out.resolve("mix/manifest.json")).exists();
         }
     }
+
+    @Test
+    void aTeacherStepWritesExactlyWhatItsCommandWrites() throws IOException {
+        try (FakeLlmServer server = FakeLlmServer.start().script(RecipeExamplesTest::reasoning)) {
+            Path tasks = example("data/reasoning-tasks.jsonl");
+            Path recipe = tmp.resolve("distill.yaml");
+            Files.writeString(recipe, """
+                    out: %s
+                    steps:
+                      erased:
+                        command: distill
+                        tasks: %s
+                        teacher: openai:distiller@%s
+                        calibration: 4
+                        require-correct: true
+                        no-cache: true
+                    """.formatted(tmp.resolve("r"), tasks, server.baseUrl()));
+            RunCommandTest.Run r = granular("run", recipe.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            RunCommandTest.Run c = granular("distill", "--tasks", tasks.toString(), "--teacher", "openai:distiller@" + server.baseUrl(),
+                    "--calibration", "4", "--require-correct", "--no-cache", "--out", tmp.resolve("cmd").toString());
+            assertThat(c.code()).as(c.err()).isZero();
+            assertThat(RunCommandTest.files(tmp.resolve("r/steps/erased/data"))).isNotEmpty()
+                    .isEqualTo(RunCommandTest.files(tmp.resolve("cmd/data")));
+        }
+    }
 }
