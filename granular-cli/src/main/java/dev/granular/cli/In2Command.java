@@ -50,6 +50,9 @@ public final class In2Command implements Callable<Integer> {
     @Mixin
     TeacherLimitOptions teacherLimits;
 
+    @Mixin
+    DryRunOptions dryRun;
+
     @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
             description = "Corpus files or folders: .txt/.md (a document per file), .jsonl/.jsonl.gz (a document per line), .parquet. Default: the bundled sample corpus.")
     List<Path> corpus = new ArrayList<>();
@@ -134,7 +137,9 @@ public final class In2Command implements Callable<Integer> {
                 throw new BadInputException("--qa " + qa + " needs --teacher SPEC (e.g. openai:gpt-4o-mini)");
             }
             var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, teacherLimits.apiKeyEnv);
-            model.key(System.getenv()); // a missing required key is bad input, found before any work
+            if (!dryRun.on()) {
+                model.key(System.getenv()); // a missing required key is bad input, found before any work (a dry run needs none)
+            }
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
             var limits = teacherLimits.limits();
             Path cachePath = spend.cachePath();
@@ -166,6 +171,12 @@ public final class In2Command implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
                 out, shardSize, overwrite, nThreads, commandLine, teacher);
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                In2Job.estimate(jobSpec, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
 
         PrintStream err = System.err;
         CliListener listener = new CliListener(err, config.examples());

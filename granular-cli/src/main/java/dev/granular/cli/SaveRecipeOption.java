@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  */
 public final class SaveRecipeOption {
     private static final Set<String> LEFT_OUT = Set.of("--out", "--overwrite", "--save-recipe", "--help", "--version", "--verbose",
-            "--dry-run");
+            "--dry-run", "--dry-run-json");
     private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));

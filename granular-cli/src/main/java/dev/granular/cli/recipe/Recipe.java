@@ -41,7 +41,7 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
     /** The commands a step may run. */
     public static final List<String> STEP_COMMANDS = List.of("in2", "generate", "distill", "erase", "self-correct", "probe");
     /** Options the runner sets (or that would not make the step's output). */
-    static final Set<String> RESERVED = Set.of("out", "overwrite", "help", "version", "dry-run", "save-recipe", "verbose");
+    static final Set<String> RESERVED = Set.of("out", "overwrite", "help", "version", "dry-run", "dry-run-json", "save-recipe", "verbose");
     /** Path options a command writes, not reads: neither checked for existence nor part of a step's key. */
     static final Set<String> WRITTEN_PATHS = Set.of("cache");
     /**
