@@ -47,7 +47,8 @@ public final class RunCommand implements Callable<Integer> {
             + "exit 2 naming file:line of each problem.")
     boolean check;
 
-    @Option(names = "--dry-run", description = "Print what would run, resume, be redone or skipped, and why; run nothing.")
+    @Option(names = "--dry-run", description = "Print what would run, resume, be redone or skipped, and why, with each step's "
+            + "own --dry-run estimate (requests, tokens, cost) where its command has one; run nothing.")
     boolean dryRun;
 
     @Override
@@ -66,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         RecipeRunner runner = new RecipeRunner(r, r.effectiveText(sets), o, e);
         if (dryRun) {
-            runner.printPlan(RecipeRunner.StepEstimates.NONE);
+            runner.printPlan(runner.commandDryRuns());
             return Granular.OK;
         }
         return runner.run();

@@ -148,4 +148,22 @@ class RecipeExamplesTest {
                     .isEqualTo(RunCommandTest.files(tmp.resolve("cmd/data")));
         }
     }
+
+    @Test
+    void aDryRunShowsEachTeacherStepsOwnEstimateAndWritesNothing() throws IOException {
+        try (FakeLlmServer server = FakeLlmServer.start().script(RecipeExamplesTest::reasoning)) {
+            Path out = tmp.resolve("reasoning");
+            String url = server.baseUrl();
+            RunCommandTest.Run r = granular("run", "--dry-run", example("reasoning-mix.yaml").toString(), "--out", out.toString(),
+                    "--set", "sources.tasks=" + example("data/reasoning-tasks.jsonl"),
+                    "--set", "erased.teacher=openai:gpt-4o-mini@" + url, "--set", "erased.no-cache=true",
+                    "--set", "corrected.student=openai:student@" + url, "--set", "corrected.teacher=openai:teacher@" + url,
+                    "--set", "corrected.no-cache=true");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).containsPattern("run\\s+steps.erased\\s+new").containsPattern("run\\s+steps.corrected\\s+new")
+                    .contains("requests").contains("gpt-4o-mini");
+            assertThat(server.totalRequests()).isZero();
+            assertThat(out).doesNotExist();
+        }
+    }
 }

@@ -58,6 +58,40 @@ public final class RecipeRunner {
         String estimate(Planned planned);
     }
 
+    /**
+     * Per-step estimates from the steps' own commands: a step whose command has {@code --dry-run} is run with it (the
+     * same parser and code as {@code granular COMMAND ... --dry-run}: nothing is sent or written) and its table is
+     * shown. A step that reads an upstream step not finished yet has no estimate (its input does not exist).
+     */
+    public StepEstimates commandDryRuns() {
+        return p -> {
+            Recipe.Unit u = p.unit();
+            if (u.kind() != Recipe.Kind.STEP || Recipe.commandSpec(u.command()).findOption("--dry-run") == null) {
+                return "no model calls"; // the mix, exports, erase and probe never call a model
+            }
+            for (String d : u.deps()) {
+                Recipe.Unit dep = recipe.units().stream().filter(x -> x.id().equals(d)).findFirst().orElseThrow();
+                if (!Files.isRegularFile(dep.dir().resolve("manifest.json"))) {
+                    return "not available until " + d + " has run (this step reads its output)";
+                }
+            }
+            java.io.StringWriter table = new java.io.StringWriter();
+            java.io.StringWriter errors = new java.io.StringWriter();
+            List<String> args = new ArrayList<>(u.args());
+            args.add("--dry-run");
+            try {
+                CommandLine root = Granular.commandLine(new PrintWriter(table, true), new PrintWriter(errors, true));
+                CommandLine.ParseResult parsed = root.parseArgs(args.toArray(String[]::new));
+                @SuppressWarnings("unchecked")
+                Callable<Integer> call = (Callable<Integer>) parsed.subcommand().commandSpec().userObject();
+                call.call();
+            } catch (Exception e) {
+                return "not available: " + e.getMessage();
+            }
+            return "\n" + table.toString().strip().indent(12).stripTrailing();
+        };
+    }
+
     private final Recipe recipe;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -128,7 +162,7 @@ public final class RecipeRunner {
                     out.println("          granular " + String.join(" ", p.unit().args()) + (p.action() == Action.RERUN ? " --overwrite" : ""));
                 }
                 String e = estimates.estimate(p);
-                out.println("          estimate: " + (e == null ? "not available" : e));
+                out.println("          estimate:" + (e == null ? " not available" : e.startsWith("\n") ? e : " " + e));
             }
         }
         out.flush();
