@@ -153,6 +153,9 @@ class RunCommandTest {
         Run ok = granular("run", "--check", good.toString());
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("is valid: 1 step");
+        Run tokens = granular("run", "--check", good.toString(), "--set", "deliveries.t.format=tokens", "--set", "deliveries.t.in=" + good);
+        assertThat(tokens.code()).isEqualTo(2);
+        assertThat(tokens.err()).contains("format tokens needs a tokenizer folder");
         Run typed = granular("run", "--check", good.toString(), "--set", "long.examples=many");
         assertThat(typed.code()).isEqualTo(2);
         assertThat(typed.err()).contains("good.yaml:3: steps.long (granular in2)").contains("many");

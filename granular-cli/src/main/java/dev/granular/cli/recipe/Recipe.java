@@ -431,7 +431,13 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                 error(format, "delivery " + name + ": unknown format '" + format.text() + "' (one of " + String.join(", ", formats) + ")");
                 return null;
             }
-            if (format != null && format.value() instanceof String f && TOKEN_FORMATS.contains(f.toLowerCase(Locale.ROOT))) {
+            if (TOKEN_FORMATS.contains(((String) format.value()).toLowerCase(Locale.ROOT)) && !options.containsKey("tokenizer")
+                    && (tokenizer == null || !Files.isDirectory(Path.of(tokenizer)))) {
+                error(format, "delivery " + name + ": format " + format.text() + " needs a tokenizer folder: set model.tokenizer to one"
+                        + " (it is " + (tokenizer == null ? "not set" : tokenizer) + ") or the delivery's tokenizer");
+                return null;
+            }
+            if (format.value() instanceof String f && TOKEN_FORMATS.contains(f.toLowerCase(Locale.ROOT))) {
                 if (tokenizer != null && Files.isDirectory(Path.of(tokenizer)) && !options.containsKey("tokenizer")) {
                     defaults.put("tokenizer", new YamlNode(tokenizer, node.where()));
                 }
