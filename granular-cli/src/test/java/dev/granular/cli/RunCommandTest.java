@@ -90,6 +90,14 @@ class RunCommandTest {
         assertThat(again.err()).contains("steps.long: skipped").contains("mix: skipped").contains("deliveries.trl: skipped");
         assertThat(Files.getLastModifiedTime(out.resolve("mix/data/train-00000.jsonl"))).isEqualTo(mixTime);
 
+        // An unfinished mix is made again even when the recipe's text changed in ways that change no key.
+        Path stateFile = out.resolve(".granular/recipe-state.json");
+        Files.writeString(stateFile, Files.readString(stateFile).replaceAll("\"done\" : true", "\"done\" : false"));
+        Run unfinished = quickstart(out, "--set", "long.threads=1");
+        assertThat(unfinished.code()).as(unfinished.err()).isZero();
+        assertThat(unfinished.err()).contains("mix: resume");
+        assertThat(files(out.resolve("mix/data"))).isEqualTo(mixBytes);
+
         // A changed mix redoes the mix and the delivery, not the step.
         Run dry = quickstart(out, "--set", "mix.seed=7", "--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();

@@ -200,7 +200,9 @@ public final class RecipeRunner {
             entry.put("dir", u.dir().toString());
             state.put(u.id(), entry);
             writeState(state);
-            int code = u.kind() == Recipe.Kind.MIX ? mix(u, p.action() == Action.RERUN) : command(u, p.action() == Action.RERUN);
+            // The mix never resumes (it is rewritten whole, nothing in it was paid for), so it may always replace an
+            // unfinished or stale mix; a finished one with the same configuration is kept.
+            int code = u.kind() == Recipe.Kind.MIX ? mix(u, true) : command(u, p.action() == Action.RERUN);
             if (code != Granular.OK) {
                 return code;
             }
