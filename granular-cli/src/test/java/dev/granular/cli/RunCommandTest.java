@@ -211,10 +211,19 @@ class RunCommandTest {
         assertThat(files(tmp.resolve("o/steps/b/data"))).isEqualTo(b);
         assertThat(JSON.readTree(tmp.resolve("o/steps/a/manifest.json").toFile()).path("seed").asLong()).isEqualTo(9);
 
+        // A step whose own options are unchanged but whose input step was redone is redone too (its command alone
+        // would find its folder complete: same options), with the new input.
+        String c = files(tmp.resolve("o/steps/c/data"));
+        Run upstream = granular("run", recipe.toString(), "--set", "a.seed=9", "--set", "b.seed=4");
+        assertThat(upstream.code()).as(upstream.err()).isZero();
+        assertThat(upstream.err()).contains("steps.a: skipped").contains("steps.b: rerun (its options changed)")
+                .contains("steps.c: rerun (steps.b is redone)");
+        assertThat(files(tmp.resolve("o/steps/c/data"))).isNotEqualTo(c);
+
         // An interrupted step (recorded as started, not finished) is continued by its command, not redone.
         Path state = tmp.resolve("o/.granular/recipe-state.json");
         Files.writeString(state, Files.readString(state).replaceFirst("\"done\" : true", "\"done\" : false"));
-        Run resumed = granular("run", recipe.toString(), "--set", "a.seed=9");
+        Run resumed = granular("run", recipe.toString(), "--set", "a.seed=9", "--set", "b.seed=4");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.err()).contains("steps.a: resume (not recorded as finished)").contains("steps.b: skipped").contains("mix: skipped");
         assertThat(resumed.out()).contains("already complete");
