@@ -36,6 +36,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
 

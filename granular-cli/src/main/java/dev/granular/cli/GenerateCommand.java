@@ -50,6 +50,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
 

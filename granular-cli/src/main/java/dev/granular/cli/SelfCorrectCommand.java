@@ -41,6 +41,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
 
