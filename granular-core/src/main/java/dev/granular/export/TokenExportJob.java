@@ -127,15 +127,16 @@ public final class TokenExportJob {
     private TokenExportJob() {
     }
 
-    /** One record's outcome. */
-    private sealed interface Outcome permits Example, Skipped {
+    /** One record's outcome: public so that other engines (granular-spark) label records exactly as an export does. */
+    public sealed interface Outcome permits Example, Skipped {
     }
 
-    private record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
+    /** A labelled example: its token ids, labels ({@link LossMask#IGNORE} where not trained), trained token count. */
+    public record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
     }
 
     /** @param dropped too long (vs a degenerate mask) */
-    private record Skipped(String id, String reason, boolean dropped) implements Outcome {
+    public record Skipped(String id, String reason, boolean dropped) implements Outcome {
     }
 
     public static Result run(Spec spec) {
@@ -317,15 +318,25 @@ public final class TokenExportJob {
     }
 
     private static Outcome process(Labeler labeler, TrainingRecord r, Spec spec) {
+        return label(labeler, r, spec.limit(), spec.truncation());
+    }
+
+    /**
+     * One record as an export labels it: the per-record step of {@link #run}, for engines that
+     * distribute the records (granular-spark). Thread-safe as the labeler is.
+     *
+     * @param limit longest example in tokens, 0 for none ({@code --max-length}, or {@code --pack} when packing without it)
+     * @throws BadInputException when the record is over {@code limit} and {@code truncation} is {@link Truncation#ERROR}
+     */
+    public static Outcome label(Labeler labeler, TrainingRecord r, int limit, Truncation truncation) {
         Labeler.Result res = labeler.label(r);
         if (res instanceof Labeler.Refused refused) {
             return new Skipped(r.id(), refused.reason(), false);
         }
         LossMask m = (LossMask) res;
-        int limit = spec.limit();
         boolean truncated = false;
         if (limit > 0 && m.size() > limit) {
-            switch (spec.truncation()) {
+            switch (truncation) {
                 case ERROR -> throw new BadInputException("record " + r.id() + " has " + m.size() + " tokens > --max-length " + limit
                         + " (use --truncation drop or left-context to go on)");
                 case DROP -> {

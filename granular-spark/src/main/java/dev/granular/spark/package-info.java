@@ -1,0 +1,2 @@
+/** granular's stages as Apache Spark jobs. */
+package dev.granular.spark;
