@@ -1,0 +1,167 @@
+package dev.granular.spark;
+
+import dev.granular.export.TokenFormat;
+import dev.granular.export.Truncation;
+import dev.granular.io.BadInputException;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code granular spark}: the Spark jobs on the command line. The launcher ({@code ./granular spark ...})
+ * runs this class with Spark on the classpath; on a cluster, {@code spark-submit --class
+ * dev.granular.spark.SparkCli granular-spark.jar export ...} (docs/spark.md). Exit codes as the
+ * granular command's: 0 done, 1 failed, 2 bad input or usage.
+ */
+@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = SparkCli.Export.class,
+        header = "granular's CPU-heavy stages as Apache Spark jobs: the same output as the single-machine commands.",
+        description = {"Runs in local mode (--master local[*]) by default; on a cluster through spark-submit (docs/spark.md)."})
+public final class SparkCli implements Runnable {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int BAD_INPUT = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a job: export");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(commandLine(out, err).execute(args));
+    }
+
+    /** The command tree with its exit-code mapping; tests call this directly. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new SparkCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof BadInputException) {
+                line.getErr().println("granular: " + ex.getMessage());
+                line.getErr().flush();
+                return BAD_INPUT;
+            }
+            line.getErr().println("granular: failed: " + ex);
+            ex.printStackTrace(line.getErr());
+            line.getErr().flush();
+            return FAILED;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("granular: " + ex.getMessage());
+            e.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+            e.flush();
+            return BAD_INPUT;
+        });
+        return cl;
+    }
+
+    /** {@code granular spark export}: {@code export --format tokens|trl-tokens} (Parquet, unpacked) on Spark. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            header = "The token export (export --format tokens|trl-tokens, Parquet) as a Spark job: the same rows in the same order.",
+            description = {
+                    "Records are labelled on the executors with --tokenizer's files, which the driver broadcasts; the rows are sorted "
+                            + "back into input order, so the output equals 'granular export --format tokens' on the same input, "
+                            + "whatever the partitioning. Not (yet) here: --pack, --tokens-format jsonl.",
+                    "",
+                    "Example:",
+                    "  granular spark export --in out/demo --format tokens \\",
+                    "      --tokenizer models/qwen3 --max-length 8192 \\",
+                    "      --truncation left-context --out out/demo-tokens",
+                    "Docs: docs/spark.md"})
+    static final class Export implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
+                description = "Canonical records: .jsonl/.jsonl.gz files or directories of them, read in order.")
+        List<Path> in;
+
+        @Option(names = "--format", defaultValue = "tokens", paramLabel = "FORMAT", description = "tokens or trl-tokens. Default: ${DEFAULT-VALUE}.")
+        String format;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (a path the driver can write).")
+        Path out;
+
+        @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "A Hugging Face tokenizer directory.")
+        Path tokenizer;
+
+        @Option(names = "--chat-template", paramLabel = "FILE", description = "Render with this chat template instead of --tokenizer's.")
+        Path chatTemplate;
+
+        @Option(names = "--max-length", defaultValue = "0", paramLabel = "N", description = "Longest example in tokens (0: no limit).")
+        int maxLength;
+
+        @Option(names = "--truncation", defaultValue = "error", paramLabel = "MODE",
+                description = "error, drop or left-context, for an example over --max-length. Default: ${DEFAULT-VALUE}.")
+        String truncation;
+
+        @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Rows per data file at most. Default: ${DEFAULT-VALUE}.")
+        int shardSize;
+
+        @Option(names = "--allow-special-text", description = "Export records whose text spells a special token, as transformers tokenizes them.")
+        boolean allowSpecialText;
+
+        @Option(names = "--overwrite", description = "Replace the files of another run in --out.")
+        boolean overwrite;
+
+        @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+                description = "Spark master when not set by spark-submit. Default: ${DEFAULT-VALUE}.")
+        String master;
+
+        @Option(names = "--partitions", defaultValue = "0", paramLabel = "N",
+                description = "Partitions to label in (0: Spark's split of the input files). Changes speed only, never the output.")
+        int partitions;
+
+        @Override
+        public Integer call() {
+            TokenFormat f = TokenFormat.byName(format.toLowerCase(Locale.ROOT));
+            if (f == null) {
+                throw new ParameterException(spec.commandLine(), "--format: expected tokens or trl-tokens, got '" + format + "'");
+            }
+            Truncation t = Truncation.byName(truncation.toLowerCase(Locale.ROOT));
+            if (t == null) {
+                throw new ParameterException(spec.commandLine(), "--truncation: expected error, drop or left-context, got '" + truncation + "'");
+            }
+            if (maxLength < 0 || partitions < 0 || shardSize < 1) {
+                throw new ParameterException(spec.commandLine(), "--max-length and --partitions must be >= 0, --shard-size >= 1");
+            }
+            List<String> commandLine = new ArrayList<>(List.of("spark"));
+            commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+            SparkSession.Builder builder = SparkSession.builder().appName("granular spark export");
+            // spark-submit sets spark.master; --master applies when run directly (the launcher, tests).
+            if (System.getProperty("spark.master") == null) {
+                builder.master(master);
+            }
+            SparkSession spark = builder.getOrCreate();
+            try {
+                SparkTokenExport.Result r = SparkTokenExport.run(spark, new SparkTokenExport.Spec(in, f, out, tokenizer, chatTemplate,
+                        maxLength, t, shardSize, partitions, allowSpecialText, overwrite, commandLine));
+                long skipped = r.dropped() + r.rejected();
+                spec.commandLine().getOut().printf(Locale.ROOT, "spark export: %,d of %,d records as %s to %s (%,d rows, %,d tokens%s)%s%n",
+                        r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(),
+                        r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
+                        skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
+                return OK;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+}
