@@ -109,6 +109,13 @@ public final class SparkTokenExport {
         return DataTypes.createStructType(fields);
     }
 
+    /** The per-record columns ({@link #KEY}) and the example's length in tokens. */
+    private static StructType metaSchema() {
+        List<StructField> fields = new ArrayList<>(List.of(labelledSchema(TokenFormat.TOKENS).fields()).subList(0, KEY.size()));
+        fields.add(DataTypes.createStructField("tokens", DataTypes.IntegerType, false));
+        return DataTypes.createStructType(fields);
+    }
+
     private static StructType labelledSchema(TokenFormat format) {
         List<StructField> fields = new ArrayList<>(List.of(
                 DataTypes.createStructField("file", DataTypes.IntegerType, false),
@@ -151,6 +158,12 @@ public final class SparkTokenExport {
      */
     public static Dataset<Row> label(SparkSession spark, JavaRDD<Row> lines, List<String> fileNames, Broadcast<ShippedTokenizer> shipped,
                                      TokenFormat format, int limit, Truncation truncation) {
+        return spark.createDataFrame(labelRows(lines, fileNames, shipped, format, limit, truncation), labelledSchema(format));
+    }
+
+    /** As {@link #label}, as an RDD of rows whose list columns hold {@code int[]}. */
+    static JavaRDD<Row> labelRows(JavaRDD<Row> lines, List<String> fileNames, Broadcast<ShippedTokenizer> shipped,
+                                  TokenFormat format, int limit, Truncation truncation) {
         List<String> names = List.copyOf(fileNames);
         JavaRDD<Row> labelled = lines.mapPartitions((Iterator<Row> it) -> {
             Labeler labeler = shipped.value().labeler();
@@ -204,7 +217,7 @@ public final class SparkTokenExport {
                 }
             };
         });
-        return spark.createDataFrame(labelled, labelledSchema(format));
+        return labelled;
     }
 
     public static Result run(SparkSession spark, Spec spec) {
@@ -251,23 +264,36 @@ public final class SparkTokenExport {
         dir.clearData();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<ShippedTokenizer> broadcast = jsc.broadcast(shipped);
-        Dataset<Row> labelled = null;
+        JavaRDD<Row> labelled = null;
+        Dataset<Row> meta = null;
         try {
             JavaRDD<Row> lines = lines(jsc, files);
-            if (spec.partitions() > 0) {
+            boolean inOrder = spec.partitions() == 0;
+            if (!inOrder) {
                 lines = lines.repartition(spec.partitions());
             }
-            labelled = label(spark, lines, files.stream().map(Path::toString).toList(), broadcast, spec.format(), spec.maxLength(),
+            // Kept as deserialized rows (spilled to disk when memory runs short): labelling, the costly step, runs once;
+            // the checks and counts below read only the small per-record columns.
+            labelled = labelRows(lines, files.stream().map(Path::toString).toList(), broadcast, spec.format(), spec.maxLength(),
                     spec.truncation()).persist(StorageLevel.MEMORY_AND_DISK());
-            List<Row> bad = labelled.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
+            int keys = KEY.size();
+            meta = spark.createDataFrame(labelled.map(r -> {
+                Object[] v = new Object[keys + 1];
+                for (int i = 0; i < keys; i++) {
+                    v[i] = r.get(i);
+                }
+                v[keys] = r.isNullAt(keys) ? 0 : ((int[]) r.get(keys)).length;
+                return RowFactory.create(v);
+            }), metaSchema()).persist(StorageLevel.MEMORY_AND_DISK());
+            List<Row> bad = meta.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
             if (!bad.isEmpty()) {
                 throw new BadInputException(bad.getFirst().getString(0));
             }
-            refuseDuplicateIds(labelled, files);
-            Row totals = labelled.agg(
+            refuseDuplicateIds(meta, files);
+            Row totals = meta.agg(
                     count(lit(1)),
                     sum(when(col("skip_reason").isNull(), 1).otherwise(0)),
-                    sum(when(col("skip_reason").isNull(), org.apache.spark.sql.functions.size(col("input_ids"))).otherwise(0)),
+                    sum(col("tokens")),
                     sum(col("trained")),
                     sum(when(col("truncated"), 1).otherwise(0)),
                     sum(when(col("dropped"), 1).otherwise(0))).first();
@@ -277,19 +303,38 @@ public final class SparkTokenExport {
             long trained = records == 0 ? 0 : totals.getLong(3);
             long truncated = records == 0 ? 0 : totals.getLong(4);
             long dropped = records == 0 ? 0 : totals.getLong(5);
-            List<Row> skipped = labelled.filter(col("skip_reason").isNotNull()).select("file", "line", "id", "skip_reason")
+            List<Row> skipped = meta.filter(col("skip_reason").isNotNull()).select("file", "line", "id", "skip_reason")
                     .orderBy("file", "line").collectAsList();
             Path staging = dir.workDir().resolve("spark-rows");
             OutputDirectory.deleteTree(staging);
             if (examples > 0) { // else no data file at all, as the single-machine export (Spark would write an empty one)
-            Column[] columns = spec.format().columns(false).stream().map(c -> col(c)).toArray(Column[]::new);
-            labelled.filter(col("skip_reason").isNull())
-                    .orderBy("file", "line")
-                    .select(columns)
-                    .write()
-                    .option("compression", "zstd")
-                    .option("maxRecordsPerFile", spec.shardSize())
-                    .parquet(staging.toAbsolutePath().toUri().toString());
+                int width = spec.format().columns(false).size();
+                JavaRDD<Row> exampleRows = labelled.filter(r -> r.isNullAt(3)).map(r -> {
+                    Object[] v = new Object[2 + width];
+                    v[0] = r.get(0);
+                    v[1] = r.get(1);
+                    for (int i = 0; i < width; i++) {
+                        v[2 + i] = r.get(keys + i);
+                    }
+                    return RowFactory.create(v);
+                });
+                List<StructField> fields = new ArrayList<>(List.of(
+                        DataTypes.createStructField("file", DataTypes.IntegerType, false),
+                        DataTypes.createStructField("line", DataTypes.LongType, false)));
+                fields.addAll(List.of(schema(spec.format()).fields()));
+                Dataset<Row> rowsDf = spark.createDataFrame(exampleRows, DataTypes.createStructType(fields));
+                // Unshuffled, the partitions are the input files' splits in order (textFile, union, mapPartitions and
+                // filter keep it), and the writer names its files by partition: the rows are already in input order.
+                // After a repartition they are sorted back by (file, line).
+                if (!inOrder) {
+                    rowsDf = rowsDf.orderBy("file", "line");
+                }
+                Column[] columns = spec.format().columns(false).stream().map(c -> col(c)).toArray(Column[]::new);
+                rowsDf.select(columns)
+                        .write()
+                        .option("compression", "zstd")
+                        .option("maxRecordsPerFile", spec.shardSize())
+                        .parquet(staging.toAbsolutePath().toUri().toString());
                 publish(staging, dir);
             }
             long rows = examples;
@@ -339,6 +384,9 @@ public final class SparkTokenExport {
             dir.abandon(unwrap(e));
             throw e;
         } finally {
+            if (meta != null) {
+                meta.unpersist();
+            }
             if (labelled != null) {
                 labelled.unpersist();
             }
@@ -356,8 +404,8 @@ public final class SparkTokenExport {
     }
 
     /** Ids are unique across all inputs, as the single-machine reader requires: the second occurrence is the error. */
-    private static void refuseDuplicateIds(Dataset<Row> labelled, List<Path> files) {
-        List<Row> dups = labelled.groupBy("id")
+    private static void refuseDuplicateIds(Dataset<Row> meta, List<Path> files) {
+        List<Row> dups = meta.groupBy("id")
                 .agg(count(lit(1)).as("n"), min(struct(col("file"), col("line"))).as("first"))
                 .filter(col("n").gt(1))
                 .orderBy(col("first.file"), col("first.line"))
@@ -366,7 +414,7 @@ public final class SparkTokenExport {
         if (!dups.isEmpty()) {
             String id = dups.getFirst().getString(0);
             Row first = dups.getFirst().getStruct(2);
-            Row second = labelled.filter(col("id").equalTo(id))
+            Row second = meta.filter(col("id").equalTo(id))
                     .orderBy("file", "line").select("file", "line").limit(2).collectAsList().get(1);
             throw new BadInputException(files.get(second.getInt(0)).toString(), second.getLong(1), "duplicate id '" + id
                     + "' (first at " + files.get(first.getInt(0)) + ":" + first.getLong(1) + ")");
