@@ -136,9 +136,12 @@ public final class SparkTokenExport {
      */
     public static JavaRDD<Row> lines(JavaSparkContext jsc, List<Path> files) {
         JavaRDD<Row> all = null;
+        // About three splits per core over all files: records vary in length (an IN2 record is a whole context), and
+        // with one split per core the slowest decides; splits keep the order, unlike a repartition.
+        int perFile = Math.max(1, (3 * jsc.defaultParallelism() + files.size() - 1) / Math.max(1, files.size()));
         for (int i = 0; i < files.size(); i++) {
             int file = i;
-            JavaRDD<Row> rows = jsc.textFile(files.get(i).toAbsolutePath().toUri().toString())
+            JavaRDD<Row> rows = jsc.textFile(files.get(i).toAbsolutePath().toUri().toString(), perFile)
                     .zipWithIndex()
                     .map(t -> RowFactory.create(file, t._2() + 1, t._1()));
             all = all == null ? rows : all.union(rows);
@@ -333,6 +336,8 @@ public final class SparkTokenExport {
                 rowsDf.select(columns)
                         .write()
                         .option("compression", "zstd")
+                        // as the single-machine writer: a dictionary of token ids costs a hash per value for little gain after ZSTD
+                        .option("parquet.enable.dictionary", "false")
                         .option("maxRecordsPerFile", spec.shardSize())
                         .parquet(staging.toAbsolutePath().toUri().toString());
                 publish(staging, dir);
