@@ -11,13 +11,13 @@ final class DatasetCard {
     private DatasetCard() {
     }
 
-    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2Job.CorpusBuild build,
+    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest) {
         write(dir, spec, config, tokenizer, build, report, manifest, null);
     }
 
     /** {@link #write}, with the teacher's spend over every attempt of the run (a Markdown table) when it asked one. */
-    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2Job.CorpusBuild build,
+    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest, String teacherSpend) {
         StringBuilder md = new StringBuilder();
         md.append("# IN2 long-context training data\n\n");

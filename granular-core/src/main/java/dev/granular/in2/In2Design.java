@@ -131,6 +131,37 @@ public final class In2Design {
     }
 
     /**
+     * How often a repeated question is drawn again before the repeat is accepted (and counted in
+     * the report): a teacher's redraw is a request, a programmatic one costs only time.
+     */
+    private static final int MAX_TEACHER_REDRAWS = 4;
+    private static final int MAX_REDRAWS = 32;
+
+    /**
+     * {@code r} (example {@code i} of this design), or, when its question repeats one in {@code seen}, the
+     * example drawn again ({@link #example(long, int)}, round 1, 2, ...) until its question is new or the
+     * redraws run out; the returned record's question is added to {@code seen}. Call it in index order,
+     * once per example, with the questions of the examples before: which record counts as the repeat then
+     * never depends on timing or threads, and redrawing, not dropping, keeps the counts per kind exact.
+     */
+    public TrainingRecord redrawRepeat(TrainingRecord r, Set<String> seen) {
+        if (r.meta().get("question") == null) {
+            return r;
+        }
+        long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
+        int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
+        for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
+            r = example(index, round);
+        }
+        seen.add(TeacherQuestions.normalise(question(r)));
+        return r;
+    }
+
+    private static String question(TrainingRecord r) {
+        return String.valueOf(r.meta().get("question"));
+    }
+
+    /**
      * Example {@code i}, drawn again: round {@code r > 0} gives another example of the same kind
      * (used when a teacher's question repeats an earlier one; see {@link In2Job}).
      */

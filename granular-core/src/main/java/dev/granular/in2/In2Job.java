@@ -3,9 +3,8 @@ package dev.granular.in2;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusReader;
-import dev.granular.corpus.Decontaminator;
-import dev.granular.corpus.Document;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
@@ -25,14 +24,9 @@ import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An IN2 run end to end: read and segment the corpus, generate the examples in parallel,
@@ -221,7 +215,8 @@ public final class In2Job {
                                        Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
                                        WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
-        CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
+        In2.CorpusBuild build = In2.build(spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions()),
+                tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads());
         CostMeter meter = null;
         LlmClient client = null;
         ResponseCache cache = ResponseCache.NONE;
@@ -330,142 +325,28 @@ public final class In2Job {
         return m;
     }
 
-    /** The segmented corpus and what reading it found. */
-    record CorpusBuild(SegmentStore store, SegmentTokens tokens, long documents, long decontaminated,
-                       Map<String, Long> skipped, long segments) {
-    }
-
-    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, WorkerPool pool) {
-        SegmentTokens tokens = new SegmentTokens(tokenizer);
-        Segmenter segmenter = new Segmenter(config.segmentTokens());
-        DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
-        Decontaminator decon = Decontaminator.fromFiles(spec.exclude(), 10);
-        AtomicLong documents = new AtomicLong();
-        AtomicLong dropped = new AtomicLong();
-        ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight = new ArrayDeque<>();
-        int window = spec.threads() * 4;
-        try (SegmentStoreBuilder builder = new SegmentStoreBuilder(storeDir)) {
-            List<Document> batch = new ArrayList<>();
-            java.util.function.Consumer<Document> onDoc = doc -> {
-                documents.incrementAndGet();
-                batch.add(doc);
-                if (batch.size() >= 16) {
-                    submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
-                    batch.clear();
-                    while (inFlight.size() > window) {
-                        drainOne(inFlight, builder);
-                    }
-                }
-            };
-            Map<String, Long> skipped;
-            if (spec.corpus().isEmpty()) {
-                BundledCorpus.forEach(onDoc);
-                skipped = Map.of();
-            } else {
-                CorpusReader reader = new CorpusReader(spec.corpus(), spec.corpusOptions());
-                reader.forEach(onDoc);
-                skipped = reader.stats().skippedRows();
-            }
-            if (!batch.isEmpty()) {
-                submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
-            }
-            while (!inFlight.isEmpty()) {
-                drainOne(inFlight, builder);
-            }
-            int segments = builder.segments();
-            SegmentStore store = builder.finish();
-            return new CorpusBuild(store, tokens, documents.get(), dropped.get(), skipped, segments);
-        }
-    }
-
-    private static void submit(List<Document> docs, ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight,
-                               WorkerPool pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
-                               Decontaminator decon, AtomicLong dropped) {
-        for (Document d : docs) {
-            inFlight.add(pool.submit(() -> {
-                if (decon.contaminated(d.text())) {
-                    dropped.incrementAndGet();
-                    return new SegmentStoreBuilder.Prepared(d.id(), List.of());
-                }
-                return SegmentStoreBuilder.prepare(d, tokens, splitter, segmenter);
-            }));
-        }
-    }
-
-    private static void drainOne(ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight, SegmentStoreBuilder builder) {
-        builder.append(await(inFlight.removeFirst()));
-    }
-
-    /**
-     * How often a repeated question is drawn again before the repeat is accepted (and counted in
-     * the report): a teacher's redraw is a request, a programmatic one costs only time.
-     */
-    private static final int MAX_TEACHER_REDRAWS = 4;
-    private static final int MAX_REDRAWS = 32;
-
     /**
      * Generates examples from the writer's start to the end, in parallel, writing them in index
-     * order. A question that repeats one in {@code seen} (or an earlier record's) is drawn again
-     * here, in index order, so which one counts as the repeat never depends on timing or threads.
-     * Redrawing, not dropping, keeps the counts per kind exact.
+     * order; a question that repeats one in {@code seen} (or an earlier record's) is drawn again,
+     * in index order (see {@link In2Design#redrawRepeat}), so the output never depends on timing or threads.
      *
      * @param batch examples per task (1 when each is a teacher request)
      */
     private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
                                  Listener listener, java.util.Set<String> seen) {
-        ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
-        long next = writer.start();
         long written = 0;
-        while (next < design.size() || !inFlight.isEmpty()) {
-            while (next < design.size() && inFlight.size() < parallel * 4) {
-                long from = next;
-                long to = Math.min(design.size(), from + batch);
-                inFlight.add(pool.submit(() -> {
-                    List<TrainingRecord> records = new ArrayList<>((int) (to - from));
-                    for (long i = from; i < to; i++) {
-                        records.add(design.example(i));
-                    }
-                    return records;
-                }));
-                next = to;
-            }
-            for (TrainingRecord r : await(inFlight.removeFirst())) {
-                if (r.meta().get("question") != null) {
-                    long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
-                    int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
-                    for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
-                        r = design.example(index, round);
-                    }
-                    seen.add(TeacherQuestions.normalise(question(r)));
-                }
-                writer.write(RecordJson.toJson(r));
-                written++;
-                listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
-            }
+        var it = In2.ordered(design, writer.start(), seen, pool, parallel, batch);
+        while (it.hasNext()) {
+            TrainingRecord r = it.next();
+            writer.write(RecordJson.toJson(r));
+            written++;
+            listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
         }
         return written;
     }
 
-    private static String question(TrainingRecord r) {
-        return String.valueOf(r.meta().get("question"));
-    }
-
-    private static <T> T await(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     private static Map<String, Object> manifest(Spec spec, In2Config config, Tokenizer tokenizer, OutputDirectory dir,
-                                                Map<String, Object> inputs, CorpusBuild build, In2Report report,
+                                                Map<String, Object> inputs, In2.CorpusBuild build, In2Report report,
                                                 Instant started, Instant ended, long resumedFrom) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");
