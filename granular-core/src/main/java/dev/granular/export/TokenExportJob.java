@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  */
 public final class TokenExportJob {
     /** Examples packed together at most; bounds memory for large exports. */
-    public static final int PACK_WINDOW = 100_000;
+    public static final int PACK_WINDOW = TokenExport.PACK_WINDOW;
     private static final int BATCH = 256;
     private static final int IN_FLIGHT = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,7 +98,8 @@ public final class TokenExportJob {
                 throw new IllegalArgumentException("maxLength, pack and threads must be >= 0 and shardSize >= 1");
             }
             if (pack > 0 && maxLength > pack) {
-                throw new BadInputException("--max-length " + maxLength + " > --pack " + pack + ": an example longer than a packed row fits nowhere");
+                throw new dev.granular.io.InvalidConfigException("{maxLength} " + maxLength + " > {pack} " + pack
+                        + ": an example longer than a packed row fits nowhere");
             }
         }
 
@@ -113,6 +114,11 @@ public final class TokenExportJob {
         int limit() {
             return maxLength > 0 ? maxLength : pack;
         }
+
+        /** The library export this spec runs with {@code labeler}. */
+        public TokenExport export(Labeler labeler) {
+            return TokenExport.of(labeler).withMaxLength(maxLength).withTruncation(truncation).withPack(pack);
+        }
     }
 
     /** What an export did. */
@@ -125,17 +131,6 @@ public final class TokenExportJob {
     }
 
     private TokenExportJob() {
-    }
-
-    /** One record's outcome. */
-    private sealed interface Outcome permits Example, Skipped {
-    }
-
-    private record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
-    }
-
-    /** @param dropped too long (vs a degenerate mask) */
-    private record Skipped(String id, String reason, boolean dropped) implements Outcome {
     }
 
     public static Result run(Spec spec) {
@@ -237,39 +232,40 @@ public final class TokenExportJob {
                                   LongConsumer progress) {
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> columns = spec.format().columns(spec.pack() > 0);
+        TokenExport export = spec.export(labeler);
         // Closed in reverse order: the pool first, so no worker still labels when the rows and the input close.
         try (Rows rows = spec.fileFormat() == FileFormat.PARQUET
                 ? new ParquetRows(dir.dataDir(), spec.shardSize(), columns, labeler.tokenizer().name())
                 : new JsonlRows(dir.rewriter(), columns);
              Stream<TrainingRecord> in = RecordReader.read(spec.in());
              WorkerPool pool = WorkerPool.platform(threads, "granular-export")) {
-            List<Example> window = new ArrayList<>();
+            List<TokenExport.Example> window = new ArrayList<>();
             // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
-            ArrayDeque<List<Future<Outcome>>> inFlight = new ArrayDeque<>();
+            ArrayDeque<List<Future<TokenExport.Outcome>>> inFlight = new ArrayDeque<>();
             var it = in.iterator();
             while (it.hasNext() || !inFlight.isEmpty()) {
                 if (it.hasNext()) {
-                    List<Future<Outcome>> futures = new ArrayList<>(BATCH);
+                    List<Future<TokenExport.Outcome>> futures = new ArrayList<>(BATCH);
                     while (it.hasNext() && futures.size() < BATCH) {
                         TrainingRecord r = it.next();
-                        futures.add(pool.submit(() -> process(labeler, r, spec)));
+                        futures.add(pool.submit(() -> export.label(r)));
                     }
                     inFlight.addLast(futures);
                     if (inFlight.size() <= IN_FLIGHT && it.hasNext()) {
                         continue;
                     }
                 }
-                for (Future<Outcome> f : inFlight.removeFirst()) {
-                    Outcome o = get(f);
+                for (Future<TokenExport.Outcome> f : inFlight.removeFirst()) {
+                    TokenExport.Outcome o = get(f);
                     st.records++;
                     progress.accept(1);
                     switch (o) {
-                        case Example e -> {
+                        case TokenExport.Example e -> {
                             st.add(e);
                             if (spec.pack() > 0) {
                                 window.add(e);
                                 if (window.size() >= PACK_WINDOW) {
-                                    packAndWrite(window, spec, rows, st);
+                                    packAndWrite(window, export, spec, rows, st);
                                     window.clear();
                                 }
                             } else {
@@ -278,7 +274,7 @@ public final class TokenExportJob {
                                 st.rowLengths.add(e.ids().length);
                             }
                         }
-                        case Skipped sk -> {
+                        case TokenExport.Skipped sk -> {
                             if (sk.dropped()) {
                                 st.dropped++;
                             } else {
@@ -294,7 +290,7 @@ public final class TokenExportJob {
                 }
             }
             if (!window.isEmpty()) {
-                packAndWrite(window, spec, rows, st);
+                packAndWrite(window, export, spec, rows, st);
             }
             rows.finish();
         } catch (IOException e) {
@@ -302,7 +298,7 @@ public final class TokenExportJob {
         }
     }
 
-    private static Outcome get(Future<Outcome> f) {
+    private static TokenExport.Outcome get(Future<TokenExport.Outcome> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -316,72 +312,12 @@ public final class TokenExportJob {
         }
     }
 
-    private static Outcome process(Labeler labeler, TrainingRecord r, Spec spec) {
-        Labeler.Result res = labeler.label(r);
-        if (res instanceof Labeler.Refused refused) {
-            return new Skipped(r.id(), refused.reason(), false);
-        }
-        LossMask m = (LossMask) res;
-        int limit = spec.limit();
-        boolean truncated = false;
-        if (limit > 0 && m.size() > limit) {
-            switch (spec.truncation()) {
-                case ERROR -> throw new BadInputException("record " + r.id() + " has " + m.size() + " tokens > --max-length " + limit
-                        + " (use --truncation drop or left-context to go on)");
-                case DROP -> {
-                    return new Skipped(r.id(), "longer than --max-length " + limit
-                            + (trainedBeyond(m, limit) ? " (truncating would cut trained tokens)" : ""), true);
-                }
-                case LEFT_CONTEXT -> {
-                    Object fitted = LeftContext.fit(labeler, r, m.size(), limit);
-                    if (fitted instanceof Labeler.Refused refused) {
-                        return new Skipped(r.id(), refused.reason().startsWith(m.size() + " tokens")
-                                ? "left-context: cannot fit --max-length " + limit + " without cutting trained text"
-                                : refused.reason(), true);
-                    }
-                    m = ((LeftContext.Fitted) fitted).mask();
-                    truncated = true;
-                }
-            }
-        }
-        return new Example(r.id(), m.ids(), m.labels(), m.trainedTokens(), truncated);
-    }
-
-    private static boolean trainedBeyond(LossMask m, int limit) {
-        for (int i = limit; i < m.size(); i++) {
-            if (m.isTrained(i)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void packAndWrite(List<Example> window, Spec spec, Rows rows, Stats st) throws IOException {
-        int[] lengths = new int[window.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = window.get(i).ids().length;
-        }
-        for (int[] bin : Packing.bestFitDecreasing(lengths, spec.pack())) {
-            int n = 0;
-            for (int i : bin) {
-                n += lengths[i];
-            }
-            int[] ids = new int[n];
-            int[] labels = new int[n];
-            int[] positions = new int[n];
-            int at = 0;
-            for (int i : bin) {
-                Example e = window.get(i);
-                System.arraycopy(e.ids(), 0, ids, at, lengths[i]);
-                System.arraycopy(e.labels(), 0, labels, at, lengths[i]);
-                for (int p = 0; p < lengths[i]; p++) {
-                    positions[at + p] = p;
-                }
-                at += lengths[i];
-            }
-            rows.write(spec.format().row(ids, labels, positions));
+    private static void packAndWrite(List<TokenExport.Example> window, TokenExport export, Spec spec, Rows rows, Stats st)
+            throws IOException {
+        for (TokenRow row : export.pack(window)) {
+            rows.write(row.columns(spec.format()));
             st.rows++;
-            st.rowLengths.add(n);
+            st.rowLengths.add(row.length());
         }
     }
 
@@ -458,7 +394,7 @@ public final class TokenExportJob {
         final IntList exampleLengths = new IntList();
         final IntList rowLengths = new IntList();
 
-        void add(Example e) {
+        void add(TokenExport.Example e) {
             examples++;
             tokens += e.ids().length;
             trained += e.trained();

@@ -1,6 +1,7 @@
 package dev.granular.in2;
 
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class In2Design {
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
               TeacherQuestions teacher) {
         if (config.qaMix().usesTeacher() && teacher == null) {
-            throw new BadInputException("--qa " + config.qaMix() + " needs a teacher model (--teacher SPEC)");
+            throw new InvalidConfigException("{qaMix} " + config.qaMix() + " needs a teacher model ({teacher})");
         }
         this.teacher = config.qaMix().usesTeacher() ? teacher : null;
         this.store = store;
@@ -58,7 +59,7 @@ public final class In2Design {
         this.config = config;
         this.general = general;
         if (config.examples() > Integer.MAX_VALUE - 8) {
-            throw new BadInputException("--examples is too large for one run: " + config.examples());
+            throw new InvalidConfigException("{examples} is too large for one run: " + config.examples());
         }
         int n = (int) config.examples();
         this.counts = config.mix().counts(n);
@@ -101,13 +102,13 @@ public final class In2Design {
         boolean needsLong = counts[ExampleKind.SINGLE.ordinal()] + counts[ExampleKind.MULTI.ordinal()] > 0;
         long others = store.totalTokens() - store.maxParentTokens();
         if (needsLong && others < config.maxTokens()) {
-            throw new BadInputException("corpus too small to fill the contexts: fillers must come from other documents, and the "
+            throw new InvalidConfigException("corpus too small to fill the contexts: fillers must come from other documents, and the "
                     + "corpus holds only " + others + " tokens outside its largest document, but contexts go up to "
-                    + config.maxTokens() + " tokens (--max-tokens); add text or lower --max-tokens");
+                    + config.maxTokens() + " tokens ({maxTokens}); add text or lower {maxTokens}");
         }
         if (counts[ExampleKind.MULTI.ordinal()] > 0 && multiDocs.length == 0) {
-            throw new BadInputException("no document of the corpus has two segments, which multi-segment examples need; "
-                    + "add longer documents or set the multi share to 0 in --mix");
+            throw new InvalidConfigException("no document of the corpus has two segments, which multi-segment examples need; "
+                    + "add longer documents or set the multi share to 0 in {mix}");
         }
     }
 

@@ -132,7 +132,7 @@ public final class In2Job {
             return;
         }
         if (spec.teacher() == null) {
-            throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+            throw new dev.granular.io.InvalidConfigException("{qaMix} " + config.qaMix() + " needs {teacher} SPEC");
         }
         for (Path p : spec.corpus()) {
             if (!java.nio.file.Files.exists(p)) {
@@ -185,7 +185,7 @@ public final class In2Job {
             identity.put("inputs", inputs);
             if (config.qaMix().usesTeacher()) {
                 if (spec.teacher() == null) {
-                    throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+                    throw new dev.granular.io.InvalidConfigException("{qaMix} " + config.qaMix() + " needs {teacher} SPEC");
                 }
                 identity.put("teacher", Map.of("model", spec.teacher().model().toString(), "params", spec.teacher().params().toJson(),
                         "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));
