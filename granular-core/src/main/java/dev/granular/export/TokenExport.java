@@ -47,13 +47,13 @@ public final class TokenExport {
         this.labeler = Objects.requireNonNull(labeler, "labeler");
         this.truncation = Objects.requireNonNull(truncation, "truncation");
         if (maxLength < 0) {
-            throw new InvalidConfigException("{maxLength} must be 0 (no limit) or more, got " + maxLength);
+            throw new InvalidConfigException("${maxLength} must be 0 (no limit) or more, got " + maxLength);
         }
         if (pack < 0) {
-            throw new InvalidConfigException("{pack} must be 0 (no packing) or more, got " + pack);
+            throw new InvalidConfigException("${pack} must be 0 (no packing) or more, got " + pack);
         }
         if (pack > 0 && maxLength > pack) {
-            throw new InvalidConfigException("{maxLength} " + maxLength + " > {pack} " + pack
+            throw new InvalidConfigException("${maxLength} " + maxLength + " > ${pack} " + pack
                     + ": an example longer than a packed row fits nowhere");
         }
         this.maxLength = maxLength;
@@ -157,8 +157,8 @@ public final class TokenExport {
         boolean truncated = false;
         if (limit > 0 && m.size() > limit) {
             switch (truncation) {
-                case ERROR -> throw new InvalidConfigException("record " + r.id() + " has " + m.size() + " tokens > {maxLength} " + limit
-                        + " (use {truncation} drop or left-context to go on)");
+                case ERROR -> throw new InvalidConfigException("record " + r.id() + " has " + m.size() + " tokens > ${maxLength} " + limit
+                        + " (use ${truncation} drop or left-context to go on)");
                 case DROP -> {
                     return new Skipped(r.id(), "longer than --max-length " + limit
                             + (trainedBeyond(m, limit) ? " (truncating would cut trained tokens)" : ""), true);

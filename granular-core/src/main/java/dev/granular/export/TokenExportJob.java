@@ -98,7 +98,7 @@ public final class TokenExportJob {
                 throw new IllegalArgumentException("maxLength, pack and threads must be >= 0 and shardSize >= 1");
             }
             if (pack > 0 && maxLength > pack) {
-                throw new dev.granular.io.InvalidConfigException("{maxLength} " + maxLength + " > {pack} " + pack
+                throw new dev.granular.io.InvalidConfigException("${maxLength} " + maxLength + " > ${pack} " + pack
                         + ": an example longer than a packed row fits nowhere");
             }
         }

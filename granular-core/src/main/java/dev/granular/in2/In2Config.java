@@ -26,26 +26,26 @@ public record In2Config(long examples, int segmentTokens, int minTokens, int max
 
     public In2Config {
         if (examples < 1) {
-            throw new InvalidConfigException("{examples} must be at least 1, got " + examples);
+            throw new InvalidConfigException("${examples} must be at least 1, got " + examples);
         }
         if (segmentTokens < 8) {
-            throw new InvalidConfigException("{segmentTokens} must be at least 8, got " + segmentTokens);
+            throw new InvalidConfigException("${segmentTokens} must be at least 8, got " + segmentTokens);
         }
         if (minTokens < 1) {
-            throw new InvalidConfigException("{minTokens} must be at least 1, got " + minTokens);
+            throw new InvalidConfigException("${minTokens} must be at least 1, got " + minTokens);
         }
         if (minTokens > maxTokens) {
-            throw new InvalidConfigException("{minTokens} (" + minTokens + ") is larger than {maxTokens} (" + maxTokens + ")");
+            throw new InvalidConfigException("${minTokens} (" + minTokens + ") is larger than ${maxTokens} (" + maxTokens + ")");
         }
         if (maxDocTokens < segmentTokens) {
-            throw new InvalidConfigException("{maxDocTokens} (" + maxDocTokens + ") is smaller than {segmentTokens} (" + segmentTokens + ")");
+            throw new InvalidConfigException("${maxDocTokens} (" + maxDocTokens + ") is smaller than ${segmentTokens} (" + segmentTokens + ")");
         }
         if (maxDocTokens > minTokens) {
-            throw new InvalidConfigException("{maxDocTokens} (" + maxDocTokens + ") must not exceed {minTokens} (" + minTokens
+            throw new InvalidConfigException("${maxDocTokens} (" + maxDocTokens + ") must not exceed ${minTokens} (" + minTokens
                     + "): a multi-segment example puts a whole document into one context");
         }
         if (mix == null || template == null) {
-            throw new InvalidConfigException("{mix} and {template} are required");
+            throw new InvalidConfigException("${mix} and ${template} are required");
         }
         if (systemMessage != null && systemMessage.isEmpty()) {
             systemMessage = null;

@@ -51,7 +51,7 @@ public final class In2Design {
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
               TeacherQuestions teacher) {
         if (config.qaMix().usesTeacher() && teacher == null) {
-            throw new InvalidConfigException("{qaMix} " + config.qaMix() + " needs a teacher model ({teacher})");
+            throw new InvalidConfigException("${qaMix} " + config.qaMix() + " needs a teacher model (${teacher})");
         }
         this.teacher = config.qaMix().usesTeacher() ? teacher : null;
         this.store = store;
@@ -59,7 +59,7 @@ public final class In2Design {
         this.config = config;
         this.general = general;
         if (config.examples() > Integer.MAX_VALUE - 8) {
-            throw new InvalidConfigException("{examples} is too large for one run: " + config.examples());
+            throw new InvalidConfigException("${examples} is too large for one run: " + config.examples());
         }
         int n = (int) config.examples();
         this.counts = config.mix().counts(n);
@@ -104,11 +104,11 @@ public final class In2Design {
         if (needsLong && others < config.maxTokens()) {
             throw new InvalidConfigException("corpus too small to fill the contexts: fillers must come from other documents, and the "
                     + "corpus holds only " + others + " tokens outside its largest document, but contexts go up to "
-                    + config.maxTokens() + " tokens ({maxTokens}); add text or lower {maxTokens}");
+                    + config.maxTokens() + " tokens (${maxTokens}); add text or lower ${maxTokens}");
         }
         if (counts[ExampleKind.MULTI.ordinal()] > 0 && multiDocs.length == 0) {
             throw new InvalidConfigException("no document of the corpus has two segments, which multi-segment examples need; "
-                    + "add longer documents or set the multi share to 0 in {mix}");
+                    + "add longer documents or set the multi share to 0 in ${mix}");
         }
     }
 

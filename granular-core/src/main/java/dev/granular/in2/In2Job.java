@@ -31,11 +31,12 @@ import java.util.Map;
 /**
  * An IN2 run end to end: read and segment the corpus, generate the examples in parallel,
  * write them in order into an {@link OutputDirectory}, then the report, dataset card and
- * manifest. Rerunning the same job into the same directory resumes it.
+ * manifest. Rerunning the same job into the same directory resumes it. The records are those of
+ * {@link In2} (the library entry point, which this runs on), disk to disk.
  *
  * <pre>{@code
  * In2Job.Result r = In2Job.run(new In2Job.Spec(
- *         List.of(Path.of("corpus/")), CorpusOptions.DEFAULT, List.of(), null, "o200k_base",
+ *         List.of(Path.of("corpus/")), CorpusOptions.defaults(), List.of(), null, "o200k_base",
  *         In2Config.DEFAULT.withExamples(500), Path.of("out/in2"), 10_000, false, 4, List.of("in2")),
  *     In2Job.Listener.NONE);
  * }</pre>
@@ -132,7 +133,7 @@ public final class In2Job {
             return;
         }
         if (spec.teacher() == null) {
-            throw new dev.granular.io.InvalidConfigException("{qaMix} " + config.qaMix() + " needs {teacher} SPEC");
+            throw new dev.granular.io.InvalidConfigException("${qaMix} " + config.qaMix() + " needs ${teacher} SPEC");
         }
         for (Path p : spec.corpus()) {
             if (!java.nio.file.Files.exists(p)) {
@@ -185,7 +186,7 @@ public final class In2Job {
             identity.put("inputs", inputs);
             if (config.qaMix().usesTeacher()) {
                 if (spec.teacher() == null) {
-                    throw new dev.granular.io.InvalidConfigException("{qaMix} " + config.qaMix() + " needs {teacher} SPEC");
+                    throw new dev.granular.io.InvalidConfigException("${qaMix} " + config.qaMix() + " needs ${teacher} SPEC");
                 }
                 identity.put("teacher", Map.of("model", spec.teacher().model().toString(), "params", spec.teacher().params().toJson(),
                         "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));

@@ -9,20 +9,23 @@ import java.util.regex.Pattern;
 /**
  * A configuration value that cannot work (out of range, inconsistent with another, too large for the
  * input), naming the configuration fields concerned, not a front end's spelling of them. The message
- * is a template whose {@code {field}} placeholders {@link #getMessage()} shows as the field names
+ * is a template whose <code>${field}</code> placeholders {@link #getMessage()} shows as the field names
  * ({@code "minTokens (4096) is larger than maxTokens (2048)"}), and {@link #message(UnaryOperator)}
  * as the caller's names for them: the CLI shows its flags ({@code --min-tokens}), a recipe its keys.
  *
  * <pre>{@code
- * throw new InvalidConfigException("{examples} must be at least 1, got " + examples);
+ * throw new InvalidConfigException("${examples} must be at least 1, got " + examples);
  * }</pre>
  */
 public final class InvalidConfigException extends BadInputException {
-    private static final Pattern FIELD = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+    private static final Pattern FIELD = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)}");
 
     private final String template;
 
-    /** @param template the message, with each configuration field written {@code {fieldName}} */
+    /**
+     * @param template the message, with each configuration field written <code>${fieldName}</code>; other braces
+     *                 (a prompt template's {@code {context}}) are text
+     */
     public InvalidConfigException(String template) {
         super(render(template, UnaryOperator.identity()));
         this.template = template;
