@@ -131,7 +131,11 @@ public final class TokenExportJob {
     private sealed interface Outcome permits Example, Skipped {
     }
 
-    private record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
+    /** @param fromIds assembled from the ids an IN2 run kept ({@link StoredIdsRow}) */
+    private record Example(String id, int[] ids, int[] labels, int trained, boolean truncated, boolean fromIds) implements Outcome {
+        Example(String id, int[] ids, int[] labels, int trained, boolean truncated) {
+            this(id, ids, labels, trained, truncated, false);
+        }
     }
 
     /** @param dropped too long (vs a degenerate mask) */
@@ -144,9 +148,14 @@ public final class TokenExportJob {
 
     /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
     public static Result run(Spec spec, LongConsumer progress) {
+        return run(spec, progress, true);
+    }
+
+    /** As {@link #run(Spec, LongConsumer)}; {@code contextIds}: see {@link #run(Spec, Labeler, LongConsumer, boolean)}. */
+    public static Result run(Spec spec, LongConsumer progress, boolean contextIds) {
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress);
+            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress, contextIds);
         }
     }
 
@@ -161,6 +170,15 @@ public final class TokenExportJob {
 
     /** As {@link #run(Spec, Labeler)}, telling {@code progress} how many more records were read. */
     public static Result run(Spec spec, Labeler labeler, LongConsumer progress) {
+        return run(spec, labeler, progress, true);
+    }
+
+    /**
+     * As {@link #run(Spec, Labeler, LongConsumer)}; {@code contextIds} false ignores the context ids
+     * an IN2 run kept in the input's {@code tokens/} ({@code --no-context-ids}), so that every row is
+     * rendered and tokenized whole. The rows are the same either way.
+     */
+    public static Result run(Spec spec, Labeler labeler, LongConsumer progress, boolean contextIds) {
         Instant started = Instant.now();
         // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
         OutputOverlap.check(spec.out(), spec.in());
@@ -186,9 +204,13 @@ public final class TokenExportJob {
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
         dir.clearData();
         Stats st = new Stats();
+        StringBuilder ignoredWhy = new StringBuilder();
+        ContextIds ids = contextIds ? ContextIds.open(spec.in(), labeler.tokenizer().fingerprint(), labeler.template().fingerprint(),
+                (String) identity.get("input_sha256"), ignoredWhy) : null;
+        st.contextIds = ids != null ? "used" : ignoredWhy.isEmpty() ? null : "ignored: " + ignoredWhy;
         StringBuilder rejected = new StringBuilder();
         try {
-            writeRows(spec, labeler, dir, st, rejected, progress);
+            writeRows(spec, labeler, ids, dir, st, rejected, progress);
         } catch (RuntimeException | Error e) {
             // The workers are joined by now (writeRows closes its pool before it returns or throws).
             // An export rewrites its rows: a stopped one leaves none (a fresh folder goes entirely).
@@ -206,6 +228,14 @@ public final class TokenExportJob {
         Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
                 st.byReason);
         Map<String, Object> summary = summary(spec, labeler, result);
+        if (st.contextIds != null) {
+            // Only for an input with kept ids: other exports' summaries stay as they were.
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("sidecar", st.contextIds);
+            c.put("rows_from_ids", st.fromIds);
+            c.put("fallbacks", st.fallbacks);
+            summary.put("context_ids", c);
+        }
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
             int[] lengths = st.exampleLengths.toArray();
@@ -233,8 +263,9 @@ public final class TokenExportJob {
     }
 
     /** Labels every record on a pool of workers and writes the rows in input order; the pool is joined before this returns or throws. */
-    private static void writeRows(Spec spec, Labeler labeler, OutputDirectory dir, Stats st, StringBuilder rejected,
-                                  LongConsumer progress) {
+    private static void writeRows(Spec spec, Labeler labeler, ContextIds contextIds, OutputDirectory dir, Stats st,
+                                  StringBuilder rejected, LongConsumer progress) {
+        long[] verify = contextIds == null ? new long[0] : contextIds.first(VERIFIED_ROWS);
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> columns = spec.format().columns(spec.pack() > 0);
         // Closed in reverse order: the pool first, so no worker still labels when the rows and the input close.
@@ -247,12 +278,16 @@ public final class TokenExportJob {
             // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
             ArrayDeque<List<Future<Outcome>>> inFlight = new ArrayDeque<>();
             var it = in.iterator();
+            long ordinal = 0;
             while (it.hasNext() || !inFlight.isEmpty()) {
                 if (it.hasNext()) {
                     List<Future<Outcome>> futures = new ArrayList<>(BATCH);
                     while (it.hasNext() && futures.size() < BATCH) {
                         TrainingRecord r = it.next();
-                        futures.add(pool.submit(() -> process(labeler, r, spec)));
+                        ContextIds.Entry entry = contextIds == null ? null : contextIds.get(ordinal);
+                        boolean check = entry != null && Arrays.binarySearch(verify, ordinal) >= 0;
+                        ordinal++;
+                        futures.add(pool.submit(() -> entry == null ? process(labeler, r, spec) : fromIds(labeler, r, spec, entry, check)));
                     }
                     inFlight.addLast(futures);
                     if (inFlight.size() <= IN_FLIGHT && it.hasNext()) {
@@ -266,6 +301,11 @@ public final class TokenExportJob {
                     switch (o) {
                         case Example e -> {
                             st.add(e);
+                            if (e.fromIds()) {
+                                st.fromIds++;
+                            } else if (contextIds != null && contextIds.get(st.records - 1) != null) {
+                                st.fallbacks++;
+                            }
                             if (spec.pack() > 0) {
                                 window.add(e);
                                 if (window.size() >= PACK_WINDOW) {
@@ -314,6 +354,28 @@ public final class TokenExportJob {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Rows whose fast assembly is compared with the full path, in every export that uses kept ids. */
+    private static final int VERIFIED_ROWS = 2;
+
+    /**
+     * The row from the kept ids when its seams hold and it fits the limit, else the full path's.
+     * {@code check}: also make it the full way and stop the export if they differ.
+     */
+    private static Outcome fromIds(Labeler labeler, TrainingRecord r, Spec spec, ContextIds.Entry entry, boolean check) {
+        StoredIdsRow.Row row = StoredIdsRow.assemble(labeler, r, entry);
+        int limit = spec.limit();
+        if (row == null || (limit > 0 && row.ids().length > limit)) {
+            return process(labeler, r, spec);
+        }
+        if (check && (!(labeler.label(r) instanceof LossMask full) || !Arrays.equals(full.ids(), row.ids())
+                || !Arrays.equals(full.labels(), row.labels()))) {
+            throw new IllegalStateException("record " + r.id() + ": the row assembled from the token ids kept in "
+                    + spec.in().get(0).resolve("tokens") + " differs from rendering and tokenizing it; export with "
+                    + "--no-context-ids (and report this)");
+        }
+        return new Example(r.id(), row.ids(), row.labels(), row.trained(), false, true);
     }
 
     private static Outcome process(Labeler labeler, TrainingRecord r, Spec spec) {
@@ -457,6 +519,10 @@ public final class TokenExportJob {
         final Map<String, Long> byReason = new TreeMap<>();
         final IntList exampleLengths = new IntList();
         final IntList rowLengths = new IntList();
+        /** "used", "ignored: why", or null when the input kept no ids. */
+        String contextIds;
+        long fromIds;
+        long fallbacks;
 
         void add(Example e) {
             examples++;

@@ -41,14 +41,26 @@ public final class In2Design {
     private final int[] ordinals;
     private final long[] counts;
     private final int[] multiDocs;
+    /** Sizes rows in rendered tokens of the target model's chat template; null: contexts in tokens. */
+    private final RenderedRows rows;
 
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general) {
         this(store, tokens, config, general, null);
     }
 
-    /** With {@code teacher} writing the share of questions that {@link In2Config#qaMix()} gives it. */
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
               TeacherQuestions teacher) {
+        this(store, tokens, config, general, teacher, null);
+    }
+
+    /**
+     * With {@code teacher} writing the share of questions that {@link In2Config#qaMix()} gives it,
+     * and, when {@code rows} is not null, lengths ({@code --min-tokens}, {@code --max-tokens}, the
+     * drawn target) counted in the rendered row's tokens rather than the context's.
+     */
+    In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
+              TeacherQuestions teacher, RenderedRows rows) {
+        this.rows = rows;
         if (config.qaMix().usesTeacher() && teacher == null) {
             throw new BadInputException("--qa " + config.qaMix() + " needs a teacher model (--teacher SPEC)");
         }
@@ -131,10 +143,37 @@ public final class In2Design {
     }
 
     /**
+     * An example and, for a long one, its context with its exact ids, which
+     * {@code export --format tokens} can reuse instead of tokenizing the context again.
+     *
+     * @param context the context, or null (short and general examples)
+     * @param message the index of the message holding it
+     * @param start   its UTF-16 offset in that message's content
+     */
+    record Generated(TrainingRecord record, Context context, int message, int start) {
+    }
+
+    /** The context of the long record this thread is making (set by longRecord; the kinds' methods return records). */
+    private static final ThreadLocal<Generated> LAST = new ThreadLocal<>();
+
+    /**
      * Example {@code i}, drawn again: round {@code r > 0} gives another example of the same kind
      * (used when a teacher's question repeats an earlier one; see {@link In2Job}).
      */
     public TrainingRecord example(long i, int round) {
+        return generated(i, round).record();
+    }
+
+    /** As {@link #example(long, int)}, with the context's ids. */
+    Generated generated(long i, int round) {
+        LAST.remove();
+        TrainingRecord r = make(i, round);
+        Generated g = LAST.get();
+        LAST.remove();
+        return g == null ? new Generated(r, null, -1, -1) : new Generated(r, g.context(), g.message(), g.start());
+    }
+
+    private TrainingRecord make(long i, int round) {
         long seed = round == 0 ? mix(config.seed(), i) : mix(mix(config.seed(), i), round);
         SplittableRandom rnd = new SplittableRandom(seed);
         String id = String.format("in2-%08d", i);
@@ -245,14 +284,15 @@ public final class In2Design {
             if (qa.isEmpty()) {
                 continue;
             }
-            Context ctx = assemble(List.of(key), target, rnd);
-            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            RenderedRows.Frame frame = frame(qa.get());
+            Context ctx = assemble(List.of(key), target, rnd, frame == null ? 0 : frame.overhead());
+            if (ctx == null || length(frame, ctx) > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer);
+            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer, frame);
         }
         throw writer.exhausted("single-segment");
     }
@@ -277,14 +317,15 @@ public final class In2Design {
             if (qa.isEmpty()) {
                 continue;
             }
-            Context ctx = assemble(keys, target, rnd);
-            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            RenderedRows.Frame frame = frame(qa.get());
+            Context ctx = assemble(keys, target, rnd, frame == null ? 0 : frame.overhead());
+            if (ctx == null || length(frame, ctx) > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer);
+            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer, frame);
         }
         throw writer.exhausted("multi-segment");
     }
@@ -298,26 +339,45 @@ public final class In2Design {
         return config.minTokens() + rnd.nextInt(config.maxTokens() - config.minTokens() + 1);
     }
 
+    /** The rendered row around the context for this question, or null when lengths are context tokens. */
+    private RenderedRows.Frame frame(Qa qa) {
+        return rows == null ? null
+                : rows.frame(messages(config.template().fill(RenderedRows.PLACEHOLDER, qa.question()).content(), qa.answer()));
+    }
+
+    /** The row's length in what the limits count: context tokens, or the rendered row's tokens. */
+    private int length(RenderedRows.Frame frame, Context ctx) {
+        return ctx == null ? 0 : frame == null ? ctx.tokens() : rows.length(frame, ctx);
+    }
+
+    Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
+        return assemble(keys, target, rnd, 0);
+    }
+
     /**
      * Fillers from other parents up to {@code target} tokens, then the keys (in their order)
      * at uniformly random slots among them; null when the keys alone exceed the maximum length.
+     * {@code overhead} tokens of the row around the context count against the lengths (0: the
+     * lengths are the context's).
      */
-    Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
+    Context assemble(List<Integer> keys, int target, SplittableRandom rnd, int overhead) {
+        int minTokens = config.minTokens() - overhead;
+        int maxTokens = config.maxTokens() - overhead;
         int parent = store.segParent(keys.get(0));
         Set<Integer> used = new HashSet<>(keys);
         int total = 0;
         for (int k : keys) {
             total += store.segTokens(k);
         }
-        if (total > config.maxTokens()) {
+        if (total > maxTokens) {
             return null; // the document alone, with its separators, does not fit: the caller picks another
         }
         List<Integer> fillers = new ArrayList<>();
         int misses = 0;
-        int budget = Math.max(target, config.minTokens());
+        int budget = Math.max(target, config.minTokens()) - overhead;
         // Fill until many draws in a row no longer fit the remaining budget; below the minimum
         // length keep looking (short segments, the ends of documents, fill the last gap).
-        for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < config.minTokens()); tries++) {
+        for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < minTokens); tries++) {
             int s = rnd.nextInt(store.segments());
             if (store.segParent(s) == parent || used.contains(s)) {
                 misses++;
@@ -361,11 +421,16 @@ public final class In2Design {
     }
 
     private TrainingRecord longRecord(String id, ExampleKind kind, Qa qa, Context ctx, List<Integer> candidates,
-                                      List<Integer> docSegments, boolean verify, Writer writer) {
+                                      List<Integer> docSegments, boolean verify, Writer writer, RenderedRows.Frame frame) {
         if (verify) {
             verifyTokens(id, ctx);
         }
         PromptTemplate.Filled filled = config.template().fill(ctx.text(), qa.question());
+        List<Message> messages = messages(filled.content(), qa.answer());
+        int rendered = frame == null ? -1 : rows.length(frame, ctx);
+        if (frame != null && verify) {
+            rows.verify(id, messages, frame, ctx.text(), rendered);
+        }
         int contextCp = filled.content().codePointCount(0, filled.contextStart());
         List<Integer> keySlots = new ArrayList<>();
         List<List<Integer>> keySpans = new ArrayList<>();
@@ -392,6 +457,9 @@ public final class In2Design {
         meta.put("qa_kind", qa.kind().wireName());
         meta.put("context_tokens", ctx.tokens());
         meta.put("target_tokens", ctx.target());
+        if (frame != null) {
+            meta.put("rendered_tokens", rendered);
+        }
         meta.put("segments", ctx.segments().length);
         meta.put("key_segments", keySlots);
         meta.put("key_char_spans", keySpans);
@@ -410,7 +478,9 @@ public final class In2Design {
             }
             meta.put("doc_segments", all);
         }
-        return new TrainingRecord(id, messages(filled.content(), qa.answer()), null, meta);
+        TrainingRecord r = new TrainingRecord(id, messages, null, meta);
+        LAST.set(new Generated(r, ctx, config.systemMessage() != null ? 1 : 0, filled.contextStart()));
+        return r;
     }
 
     // ---- short: the document alone
@@ -443,6 +513,9 @@ public final class In2Design {
             meta.put("kind", ExampleKind.SHORT.wireName());
             meta.put("qa_kind", qa.get().kind().wireName());
             meta.put("context_tokens", docTokens);
+            if (rows != null) {
+                meta.put("rendered_tokens", rows.length(frame(qa.get()), doc));
+            }
             meta.put("segments", count);
             meta.put("key_segments", List.of(seg - first));
             meta.put("key_char_spans", List.of(List.of(contextCp + segCp, contextCp + segCp + segText.codePointCount(0, segText.length()))));

@@ -20,6 +20,7 @@ import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
+import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
@@ -64,16 +65,34 @@ public final class In2Job {
      * @param threads     worker threads (never changes the output)
      * @param commandLine the command line, for the manifest
      * @param teacher     the teacher model for {@code --qa teacher}, or null
+     * @param chatTemplate the target model's chat template ({@code --chat-template}): a .jinja file, a .json file with a
+     *                     {@code chat_template} entry, or {@link #TOKENIZER_TEMPLATE} for the tokenizer directory's own;
+     *                     null for none. When given, lengths count the rendered row's tokens and the context ids are
+     *                     kept for {@code export --format tokens}
      */
     public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                        In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
-                       Teacher teacher) {
+                       Teacher teacher, String chatTemplate) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
             general = general == null ? List.of() : List.copyOf(general);
             commandLine = List.copyOf(commandLine);
             threads = Math.max(1, threads);
+        }
+
+        /** Without a chat template: lengths are context tokens. */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
+                    In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
+                    Teacher teacher) {
+            this(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine, teacher,
+                    null);
+        }
+
+        /** With the target model's chat template (see {@link #chatTemplate()}). */
+        public Spec withChatTemplate(String template) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, template);
         }
 
         /** Without a teacher: programmatic questions only. */
@@ -97,6 +116,9 @@ public final class In2Job {
     public record Teacher(ModelSpec model, GenerationParams params, LlmClient.Limits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
     }
+
+    /** {@code --chat-template tokenizer}: the chat template of the {@code --tokenizer} directory. */
+    public static final String TOKENIZER_TEMPLATE = "tokenizer";
 
     /** Progress callbacks; called from worker threads. */
     public interface Listener {
@@ -135,8 +157,14 @@ public final class In2Job {
                     + ") is dropped and spread over the other kinds");
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }
+        ChatTemplate chatTemplate = chatTemplate(spec);
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer())) {
             Map<String, Object> inputs = inputs(spec, tokenizer);
+            if (chatTemplate != null) {
+                // Only with a template: runs without one keep their identity (and resume) as before.
+                inputs.put("chat_template", chatTemplate.source());
+                inputs.put("chat_template_fingerprint", chatTemplate.fingerprint());
+            }
             Map<String, Object> identity = new LinkedHashMap<>();
             identity.put("design", config.toJson());
             identity.put("text_field", spec.corpusOptions().textField());
@@ -162,7 +190,7 @@ public final class In2Job {
             // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
             // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
             try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
-                return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
+                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
@@ -171,8 +199,8 @@ public final class In2Job {
     }
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
-                                       Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
-                                       WorkerPool pool, Instant started) {
+                                       Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
+                                       Listener listener, WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
         CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
         CostMeter meter = null;
@@ -192,11 +220,23 @@ public final class In2Job {
             teacher = new TeacherQuestions(client, t.params());
         }
         try {
-            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher);
+            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher,
+                    chatTemplate == null ? null : new RenderedRows(chatTemplate, build.tokens()));
             long written;
             long resumeFrom;
+            ContextIdsFile ids = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
+                if (chatTemplate != null) {
+                    // The context ids of every record, or none: a resumed run did not keep those written before.
+                    if (resumeFrom == 0) {
+                        ids = ContextIdsFile.create(dir.dir());
+                    } else {
+                        ContextIdsFile.delete(dir.dir());
+                        listener.warn("resumed run: no token ids are kept in " + dir.dir().resolve(ContextIdsFile.DIR)
+                                + "; export --format tokens renders and tokenizes every row");
+                    }
+                }
                 listener.stage("generate", design.size());
                 if (resumeFrom > 0) {
                     listener.progress(resumeFrom, 0);
@@ -205,12 +245,25 @@ public final class In2Job {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
                     try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
-                                1, listener, seenQuestions(dir));
+                                1, listener, seenQuestions(dir), ids);
                     }
                 } else {
-                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir));
+                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids);
                 }
                 writer.finish();
+            } catch (RuntimeException | Error e) {
+                if (ids != null) {
+                    ids.close();
+                }
+                throw e;
+            }
+            if (ids != null) {
+                Map<String, Object> valid = new LinkedHashMap<>();
+                valid.put("tokenizer", tokenizer.name());
+                valid.put("tokenizer_fingerprint", tokenizer.fingerprint());
+                valid.put("chat_template_fingerprint", chatTemplate.fingerprint());
+                valid.put("records_sha256", CorpusReader.fingerprint(dev.granular.record.RecordReader.dataFiles(List.of(dir.dir()))));
+                ids.finish(valid);
             }
             listener.stage("report", -1);
             In2Report report = In2Report.build(dir, config);
@@ -220,7 +273,7 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest);
+            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest);
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
                     report.contextTokens(), Duration.between(started, ended), report.summary());
@@ -258,6 +311,30 @@ public final class In2Job {
             throw new java.io.UncheckedIOException("cannot read " + dir.dataDir(), e);
         }
         return seen;
+    }
+
+    /** The target model's chat template, loaded as {@code export --format tokens} loads it; null without one. */
+    static ChatTemplate chatTemplate(Spec spec) {
+        if (spec.chatTemplate() == null) {
+            return null;
+        }
+        Path tok = Path.of(spec.tokenizer());
+        boolean isPath = java.nio.file.Files.exists(tok);
+        Path dir = !isPath ? null : java.nio.file.Files.isDirectory(tok) ? tok : tok.toAbsolutePath().getParent();
+        boolean own = spec.chatTemplate().equals(TOKENIZER_TEMPLATE);
+        if (dir == null) {
+            if (own) {
+                throw new dev.granular.io.BadInputException("--chat-template tokenizer needs --tokenizer to be a Hugging Face tokenizer "
+                        + "directory, not " + spec.tokenizer());
+            }
+            Path file = Path.of(spec.chatTemplate());
+            try {
+                return ChatTemplate.of(java.nio.file.Files.readString(file), Map.of());
+            } catch (java.io.IOException e) {
+                throw new dev.granular.io.BadInputException(file.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
+            }
+        }
+        return ChatTemplate.load(dir, own ? null : Path.of(spec.chatTemplate()));
     }
 
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
@@ -364,8 +441,8 @@ public final class In2Job {
      * @param batch examples per task (1 when each is a teacher request)
      */
     private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
-                                 Listener listener, java.util.Set<String> seen) {
-        ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
+                                 Listener listener, java.util.Set<String> seen, ContextIdsFile ids) {
+        ArrayDeque<Future<List<In2Design.Generated>>> inFlight = new ArrayDeque<>();
         long next = writer.start();
         long written = 0;
         while (next < design.size() || !inFlight.isEmpty()) {
@@ -373,22 +450,27 @@ public final class In2Job {
                 long from = next;
                 long to = Math.min(design.size(), from + batch);
                 inFlight.add(pool.submit(() -> {
-                    List<TrainingRecord> records = new ArrayList<>((int) (to - from));
+                    List<In2Design.Generated> records = new ArrayList<>((int) (to - from));
                     for (long i = from; i < to; i++) {
-                        records.add(design.example(i));
+                        records.add(design.generated(i, 0));
                     }
                     return records;
                 }));
                 next = to;
             }
-            for (TrainingRecord r : await(inFlight.removeFirst())) {
+            for (In2Design.Generated g : await(inFlight.removeFirst())) {
+                TrainingRecord r = g.record();
+                long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
                 if (r.meta().get("question") != null) {
-                    long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
                     int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
                     for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
-                        r = design.example(index, round);
+                        g = design.generated(index, round);
+                        r = g.record();
                     }
                     seen.add(TeacherQuestions.normalise(question(r)));
+                }
+                if (ids != null && g.context() != null) {
+                    ids.add(index, g);
                 }
                 writer.write(RecordJson.toJson(r));
                 written++;
