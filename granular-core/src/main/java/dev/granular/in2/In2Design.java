@@ -29,6 +29,8 @@ public final class In2Design {
     static final int TEACHER_CANDIDATES = 8;
     private static final int MAX_FILLER_MISSES = 64;
     private static final int MAX_FILLER_TRIES = 200_000;
+    /** Context tokens added to the minimum when rows are sized in rendered tokens (see assemble). */
+    private static final int SEAM_SLACK = 4;
     /** The first examples of each long kind whose token counts are re-checked by a full tokenization. */
     private static final int VERIFIED_PER_KIND = 2;
 
@@ -286,7 +288,7 @@ public final class In2Design {
             }
             RenderedRows.Frame frame = frame(qa.get());
             Context ctx = assemble(List.of(key), target, rnd, frame == null ? 0 : frame.overhead());
-            if (ctx == null || length(frame, ctx) > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            if (ctx == null || !fits(frame, ctx) || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
@@ -319,7 +321,7 @@ public final class In2Design {
             }
             RenderedRows.Frame frame = frame(qa.get());
             Context ctx = assemble(keys, target, rnd, frame == null ? 0 : frame.overhead());
-            if (ctx == null || length(frame, ctx) > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            if (ctx == null || !fits(frame, ctx) || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
@@ -345,9 +347,16 @@ public final class In2Design {
                 : rows.frame(messages(config.template().fill(RenderedRows.PLACEHOLDER, qa.question()).content(), qa.answer()));
     }
 
-    /** The row's length in what the limits count: context tokens, or the rendered row's tokens. */
-    private int length(RenderedRows.Frame frame, Context ctx) {
-        return ctx == null ? 0 : frame == null ? ctx.tokens() : rows.length(frame, ctx);
+    /**
+     * Whether the row is within the lengths: context tokens at most --max-tokens (the minimum is
+     * the filling's), or the rendered row's tokens within --min-tokens..--max-tokens.
+     */
+    private boolean fits(RenderedRows.Frame frame, Context ctx) {
+        if (frame == null) {
+            return ctx.tokens() <= config.maxTokens();
+        }
+        int n = rows.length(frame, ctx);
+        return n <= config.maxTokens() && n >= config.minTokens();
     }
 
     Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
@@ -361,7 +370,9 @@ public final class In2Design {
      * lengths are the context's).
      */
     Context assemble(List<Integer> keys, int target, SplittableRandom rnd, int overhead) {
-        int minTokens = config.minTokens() - overhead;
+        // The row's own tokens are estimated apart from the context; joined, the seams may save a
+        // token or two, so a few more context tokens keep the row at --min-tokens (the caller checks).
+        int minTokens = overhead == 0 ? config.minTokens() : config.minTokens() - overhead + SEAM_SLACK;
         int maxTokens = config.maxTokens() - overhead;
         int parent = store.segParent(keys.get(0));
         Set<Integer> used = new HashSet<>(keys);
@@ -374,7 +385,7 @@ public final class In2Design {
         }
         List<Integer> fillers = new ArrayList<>();
         int misses = 0;
-        int budget = Math.max(target, config.minTokens()) - overhead;
+        int budget = overhead == 0 ? Math.max(target, config.minTokens()) : Math.max(target - overhead, minTokens);
         // Fill until many draws in a row no longer fit the remaining budget; below the minimum
         // length keep looking (short segments, the ends of documents, fill the last gap).
         for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < minTokens); tries++) {
