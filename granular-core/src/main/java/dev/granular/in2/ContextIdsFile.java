@@ -90,9 +90,10 @@ final class ContextIdsFile implements AutoCloseable {
             out.writeInt(c.tokenStarts()[n - 1]);
             int[] ids = c.ids();
             out.writeInt(ids.length);
-            for (int id : ids) {
-                out.writeInt(id);
-            }
+            // In bulk: an int at a time through the stream costs more than making the context.
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * ids.length);
+            bytes.asIntBuffer().put(ids);
+            out.write(bytes.array());
             entries++;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);

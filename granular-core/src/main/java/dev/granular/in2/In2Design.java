@@ -288,13 +288,14 @@ public final class In2Design {
             }
             RenderedRows.Frame frame = frame(qa.get());
             Context ctx = assemble(List.of(key), target, rnd, frame == null ? 0 : frame.overhead());
-            if (ctx == null || !fits(frame, ctx) || !qa.get().unambiguousIn(ctx.text())) {
+            int rendered = ctx == null ? -1 : rendered(frame, ctx);
+            if (ctx == null || rendered < 0 || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer, frame);
+            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer, frame, rendered);
         }
         throw writer.exhausted("single-segment");
     }
@@ -321,13 +322,14 @@ public final class In2Design {
             }
             RenderedRows.Frame frame = frame(qa.get());
             Context ctx = assemble(keys, target, rnd, frame == null ? 0 : frame.overhead());
-            if (ctx == null || !fits(frame, ctx) || !qa.get().unambiguousIn(ctx.text())) {
+            int rendered = ctx == null ? -1 : rendered(frame, ctx);
+            if (ctx == null || rendered < 0 || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer, frame);
+            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer, frame, rendered);
         }
         throw writer.exhausted("multi-segment");
     }
@@ -348,15 +350,15 @@ public final class In2Design {
     }
 
     /**
-     * Whether the row is within the lengths: context tokens at most --max-tokens (the minimum is
-     * the filling's), or the rendered row's tokens within --min-tokens..--max-tokens.
+     * The row's length when it is within the lengths, else -1: context tokens at most --max-tokens
+     * (the minimum is the filling's), or the rendered row's tokens within --min-tokens..--max-tokens.
      */
-    private boolean fits(RenderedRows.Frame frame, Context ctx) {
+    private int rendered(RenderedRows.Frame frame, Context ctx) {
         if (frame == null) {
-            return ctx.tokens() <= config.maxTokens();
+            return ctx.tokens() <= config.maxTokens() ? ctx.tokens() : -1;
         }
         int n = rows.length(frame, ctx);
-        return n <= config.maxTokens() && n >= config.minTokens();
+        return n <= config.maxTokens() && n >= config.minTokens() ? n : -1;
     }
 
     Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
@@ -432,13 +434,13 @@ public final class In2Design {
     }
 
     private TrainingRecord longRecord(String id, ExampleKind kind, Qa qa, Context ctx, List<Integer> candidates,
-                                      List<Integer> docSegments, boolean verify, Writer writer, RenderedRows.Frame frame) {
+                                      List<Integer> docSegments, boolean verify, Writer writer, RenderedRows.Frame frame,
+                                      int rendered) {
         if (verify) {
             verifyTokens(id, ctx);
         }
         PromptTemplate.Filled filled = config.template().fill(ctx.text(), qa.question());
         List<Message> messages = messages(filled.content(), qa.answer());
-        int rendered = frame == null ? -1 : rows.length(frame, ctx);
         if (frame != null && verify) {
             rows.verify(id, messages, frame, ctx.text(), rendered);
         }
