@@ -315,26 +315,32 @@ public final class In2Job {
 
     /** The target model's chat template, loaded as {@code export --format tokens} loads it; null without one. */
     static ChatTemplate chatTemplate(Spec spec) {
-        if (spec.chatTemplate() == null) {
-            return null;
-        }
-        Path tok = Path.of(spec.tokenizer());
+        return spec.chatTemplate() == null ? null : loadChatTemplate(spec.tokenizer(), spec.chatTemplate());
+    }
+
+    /**
+     * A {@code --chat-template} for {@code in2} and {@code probe}: {@link #TOKENIZER_TEMPLATE} for the
+     * tokenizer folder's own, else a file, read as {@code export --format tokens} reads it
+     * ({@link ChatTemplate#load(Path, Path)}, special tokens from the tokenizer folder).
+     */
+    public static ChatTemplate loadChatTemplate(String tokenizer, String template) {
+        Path tok = Path.of(tokenizer);
         boolean isPath = java.nio.file.Files.exists(tok);
         Path dir = !isPath ? null : java.nio.file.Files.isDirectory(tok) ? tok : tok.toAbsolutePath().getParent();
-        boolean own = spec.chatTemplate().equals(TOKENIZER_TEMPLATE);
+        boolean own = template.equals(TOKENIZER_TEMPLATE);
         if (dir == null) {
             if (own) {
                 throw new dev.granular.io.BadInputException("--chat-template tokenizer needs --tokenizer to be a Hugging Face tokenizer "
-                        + "directory, not " + spec.tokenizer());
+                        + "directory, not " + tokenizer);
             }
-            Path file = Path.of(spec.chatTemplate());
+            Path file = Path.of(template);
             try {
                 return ChatTemplate.of(java.nio.file.Files.readString(file), Map.of());
             } catch (java.io.IOException e) {
                 throw new dev.granular.io.BadInputException(file.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
             }
         }
-        return ChatTemplate.load(dir, own ? null : Path.of(spec.chatTemplate()));
+        return ChatTemplate.load(dir, own ? null : Path.of(template));
     }
 
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
