@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
                 "  granular in2 --out out/demo",
                 "  granular in2 --corpus news/ --text-field text --examples 50000 \\",
                 "      --tokenizer models/qwen3 --out out/in2",
-                "  granular in2 --tokenizer models/qwen3 --chat-template tokenizer --out out/in2-qwen3",
+                "  granular in2 --tokenizer models/qwen3 --chat-template tokenizer \\",
+                "      --out out/in2-qwen3",
                 "Docs: docs/in2.md"},
         mixinStandardHelpOptions = true)
 public final class In2Command implements Callable<Integer> {
