@@ -3,8 +3,9 @@ package dev.granular.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.IntBuffer;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,25 +23,56 @@ import java.util.Map;
  * input is one directory whose {@code tokens/meta.json} has the known format and names the same
  * tokenizer fingerprint, chat template fingerprint and records fingerprint as the export's.
  */
-final class ContextIds {
+final class ContextIds implements AutoCloseable {
     static final String FORMAT = "granular-context-ids/1";
+    /** Ints before each entry's ids: ordinal, message, start, length, second/last char, second/last token, count. */
+    private static final int HEADER_INTS = 9;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One stored context; offsets are UTF-16, relative to the context unless said otherwise. */
+    /**
+     * One stored context; offsets are UTF-16, relative to the context unless said otherwise.
+     *
+     * @param idsAt where its ids begin in the file, in bytes
+     */
     record Entry(int message, int start, int length, int secondChar, int lastChar, int secondToken, int lastToken,
-                 IntBuffer ids) {
+                 FileChannel file, long idsAt) {
         /** The ids between the second and the last segment (paragraph breaks on both sides). */
         int[] middle() {
+            // Positional reads: thread-safe, and no mapping, which Java limits to 2 GB (FILM-scale files are ~80 GB).
+            ByteBuffer bytes = ByteBuffer.allocate(4 * (lastToken - secondToken));
+            long at = idsAt + 4L * secondToken;
+            try {
+                while (bytes.hasRemaining()) {
+                    int n = file.read(bytes, at + bytes.position());
+                    if (n < 0) {
+                        throw new IOException("unexpected end of file");
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the kept context ids", e);
+            }
             int[] out = new int[lastToken - secondToken];
-            ids.get(secondToken, out);
+            bytes.flip().asIntBuffer().get(out);
             return out;
         }
     }
 
     private final Map<Long, Entry> byOrdinal;
+    private final FileChannel file;
 
-    private ContextIds(Map<Long, Entry> byOrdinal) {
+    private ContextIds(Map<Long, Entry> byOrdinal, FileChannel file) {
         this.byOrdinal = byOrdinal;
+        this.file = file;
+    }
+
+    /** Closes the ids file. */
+    @Override
+    public void close() {
+        try {
+            file.close();
+        } catch (IOException e) {
+            // read-only: nothing is lost
+        }
     }
 
     /** The entry for record number {@code ordinal} (0-based, in input order), or null. */
@@ -82,27 +114,36 @@ final class ContextIds {
                 why.append(mismatch);
                 return null;
             }
-            Path file = dir.resolve(m.path("file").asText("contexts.bin"));
-            MappedByteBuffer buf;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            FileChannel ch = FileChannel.open(dir.resolve("contexts.bin"), StandardOpenOption.READ);
+            try {
+                // The index: each entry's header, skipping its ids.
+                Map<Long, Entry> entries = new HashMap<>();
+                long size = ch.size();
+                long at = 0;
+                ByteBuffer header = ByteBuffer.allocate(HEADER_INTS * 4);
+                while (at < size) {
+                    header.clear();
+                    while (header.hasRemaining()) {
+                        if (ch.read(header, at + header.position()) < 0) {
+                            throw new IOException("truncated entry at byte " + at);
+                        }
+                    }
+                    IntBuffer h = header.flip().asIntBuffer();
+                    int n = h.get(8);
+                    long idsAt = at + HEADER_INTS * 4L;
+                    entries.put((long) h.get(0), new Entry(h.get(1), h.get(2), h.get(3), h.get(4), h.get(5), h.get(6), h.get(7), ch, idsAt));
+                    at = idsAt + 4L * n;
+                }
+                if (at != size || entries.size() != m.path("entries").asLong(-1)) {
+                    why.append("incomplete ids file");
+                    ch.close();
+                    return null;
+                }
+                return new ContextIds(entries, ch);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
             }
-            IntBuffer ints = buf.asIntBuffer();
-            Map<Long, Entry> entries = new HashMap<>();
-            int at = 0;
-            while (at < ints.limit()) {
-                long ordinal = ints.get(at);
-                int n = ints.get(at + 8);
-                IntBuffer ids = ints.slice(at + 9, n);
-                entries.put(ordinal, new Entry(ints.get(at + 1), ints.get(at + 2), ints.get(at + 3), ints.get(at + 4), ints.get(at + 5),
-                        ints.get(at + 6), ints.get(at + 7), ids));
-                at += 9 + n;
-            }
-            if (entries.size() != m.path("entries").asLong(-1)) {
-                why.append("incomplete ids file");
-                return null;
-            }
-            return new ContextIds(entries);
         } catch (IOException | RuntimeException e) {
             why.append("unreadable: ").append(e.getMessage());
             return null;

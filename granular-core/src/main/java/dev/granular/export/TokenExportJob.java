@@ -209,7 +209,7 @@ public final class TokenExportJob {
                 (String) identity.get("input_sha256"), ignoredWhy) : null;
         st.contextIds = ids != null ? "used" : ignoredWhy.isEmpty() ? null : "ignored: " + ignoredWhy;
         StringBuilder rejected = new StringBuilder();
-        try {
+        try (ContextIds closing = ids) {
             writeRows(spec, labeler, ids, dir, st, rejected, progress);
         } catch (RuntimeException | Error e) {
             // The workers are joined by now (writeRows closes its pool before it returns or throws).
