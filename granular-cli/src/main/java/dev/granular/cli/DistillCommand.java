@@ -40,6 +40,9 @@ public final class DistillCommand implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    DryRunOptions dryRun;
+
+    @Mixin
     TeacherLimitOptions teacherLimits;
 
     @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
@@ -114,6 +117,12 @@ public final class DistillCommand implements Callable<Integer> {
                 SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
                 seed == null ? 0 : seed, teacherLimits.limits(), cachePath, spend.maxCost,
                 spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                DistillJob.estimate(job, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
         RowProgress listener = new RowProgress(System.err);
         DistillJob.Result r;
         try {

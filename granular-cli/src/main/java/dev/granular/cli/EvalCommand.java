@@ -40,6 +40,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     LimitOptions limits;
 
+    @Mixin
+    DryRunOptions dryRun;
+
     @Option(names = "--probes", required = true, paramLabel = "DIR", description = "Probes made by granular probe.")
     Path probes;
 
@@ -79,6 +82,12 @@ public final class EvalCommand implements Callable<Integer> {
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
                 limits.limits(), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                EvalJob.estimate(job, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
         RowProgress listener = new RowProgress(System.err);
         EvalJob.Result r;
         try {

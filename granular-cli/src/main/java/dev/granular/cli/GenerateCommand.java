@@ -6,6 +6,7 @@ import dev.granular.io.BadInputException;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.SpendEstimator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -95,8 +96,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N rows.")
     long limit;
 
-    @Option(names = "--dry-run", description = "Count requests, tokens and cost; send nothing.")
-    boolean dryRun;
+    @Mixin
+    DryRunOptions dryRun;
 
     @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Records per data file. Default: ${DEFAULT-VALUE}.")
     int shardSize;
@@ -139,15 +140,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 limits.limits(), cachePath, spend.maxCost, spend.prices, limit, out,
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
-        if (dryRun) {
-            GenerateJob.Estimate e = GenerateJob.estimate(job);
-            pw.printf(Locale.ROOT, "dry run: %,d rows, %,d requests to %s, ~%,d prompt tokens, up to %,d completion tokens%n",
-                    e.rows(), e.requests(), modelSpec, e.promptTokens(), e.maxCompletionTokens());
-            pw.println(e.priced()
-                    ? String.format(Locale.ROOT, "estimated cost: at most $%.2f (prompt estimate + every reply at max_tokens)", e.costUsd())
-                    : "estimated cost: unknown (no price for " + modelSpec.model() + "; a local server costs nothing, or pass --prices)");
-            pw.println("nothing was sent");
-            return Granular.OK;
+        if (dryRun.on()) {
+            try (SpendEstimator estimator = DryRunOptions.estimator(spend, out)) {
+                GenerateJob.estimate(job, estimator);
+                return dryRun.print(estimator.estimate(), pw);
+            }
         }
         PrintStream err = System.err;
         RowProgress listener = new RowProgress(err);

@@ -49,6 +49,9 @@ public final class In2Command implements Callable<Integer> {
     @Mixin
     TeacherLimitOptions teacherLimits;
 
+    @Mixin
+    DryRunOptions dryRun;
+
     @Option(names = "--corpus", paramLabel = "PATH", arity = "1..*",
             description = "Corpus files or folders: .txt/.md (a document per file), .jsonl/.jsonl.gz (a document per line), .parquet. Default: the bundled sample corpus.")
     List<Path> corpus = new ArrayList<>();
@@ -140,7 +143,9 @@ public final class In2Command implements Callable<Integer> {
                 throw new BadInputException("--qa " + qa + " needs --teacher SPEC (e.g. openai:gpt-4o-mini)");
             }
             var model = dev.granular.teacher.ModelSpec.parse(teacherSpec, teacherLimits.apiKeyEnv);
-            model.key(System.getenv()); // a missing required key is bad input, found before any work
+            if (!dryRun.on()) {
+                model.key(System.getenv()); // a missing required key is bad input, found before any work (a dry run needs none)
+            }
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
             var limits = teacherLimits.limits();
             Path cachePath = spend.cachePath();
@@ -172,6 +177,12 @@ public final class In2Command implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
                 out, shardSize, overwrite, nThreads, commandLine, teacher, chatTemplate);
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                In2Job.estimate(jobSpec, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
 
         PrintStream err = System.err;
         CliListener listener = new CliListener(err, config.examples());

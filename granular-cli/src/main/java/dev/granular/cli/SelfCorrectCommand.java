@@ -44,6 +44,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Mixin
     SpendOptions spend;
 
+    @Mixin
+    DryRunOptions dryRun;
+
     @Option(names = "--tasks", required = true, paramLabel = "PATH", arity = "1..*",
             description = "Questions with ground truth: .jsonl/.jsonl.gz files or directories of them (an output directory "
                     + "reads its data/); several paths, or --tasks repeated, are read in order.")
@@ -153,6 +156,12 @@ public final class SelfCorrectCommand implements Callable<Integer> {
                         new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                SelfCorrectJob.estimate(job, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
         RowProgress listener = new RowProgress(System.err);
         SelfCorrectJob.Result r;
         try {

@@ -251,4 +251,27 @@ class DistillCommandTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("direct-answer");
     }
+
+    @Test
+    void aDryRunBuildsTheRunsOwnRequestsAndSendsNothing() throws Exception {
+        Run dry = distill(tasks(), "--dry-run-json");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(server.totalRequests()).isZero();
+        assertThat(out()).doesNotExist();
+        JsonNode e = JSON.readTree(dry.out());
+        JsonNode calibrate = e.path("lines").get(0);
+        JsonNode distill = e.path("lines").get(1);
+        assertThat(calibrate.path("step").asText()).isEqualTo("calibrate");
+        assertThat(distill.path("step").asText()).isEqualTo("distill");
+        assertThat(distill.path("requests").asLong()).isEqualTo(14);
+        assertThat(e.path("notes").toString()).contains("longest-prompt strategy");
+
+        assertThat(distill(tasks()).code()).isIn(0, 3);
+        long sent = server.totalRequests();
+        Run again = distill(tasks(), "--dry-run-json", "--no-cache");
+        JsonNode e2 = JSON.readTree(again.out());
+        assertThat(e2.path("lines").get(0).path("free").asLong()).as("every calibration request is the one the run sent")
+                .isEqualTo(calibrate.path("requests").asLong());
+        assertThat(server.totalRequests()).isEqualTo(sent);
+    }
 }

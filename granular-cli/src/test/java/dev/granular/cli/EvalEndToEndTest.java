@@ -288,4 +288,34 @@ class EvalEndToEndTest {
         assertThat(r.err()).contains("openai:m@").contains("OPENAI_API_KEY");
         assertThat(server.totalRequests()).as("80 probes; at most the 4 in flight were sent").isBetween(1L, 4L);
     }
+
+    @Test
+    void aDryRunCountsEveryProbeAndAResumedOneCountsAnsweredProbesAsFree() throws IOException {
+        Path probes = probes();
+        server.script(req -> Reply.text("Unknown."));
+        Path ev = tmp.resolve("dry-eval");
+        Run dry = granular("eval", "--probes", probes.toString(), "--model", "openai:gpt-4o-mini@" + server.baseUrl(),
+                "--out", ev.toString(), "--no-cache", "--dry-run-json");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(server.totalRequests()).isZero();
+        assertThat(ev).doesNotExist();
+        JsonNode e = JSON.readTree(dry.out());
+        assertThat(e.path("requests").asLong()).isEqualTo(80);
+        assertThat(e.path("free").asLong()).isZero();
+        assertThat(e.path("lines").get(0).path("completion_tokens").asLong()).isEqualTo(80 * 128);
+        assertThat(e.path("cost_realtime_usd").asDouble()).isPositive();
+
+        assertThat(granular("eval", "--probes", probes.toString(), "--model", "openai:gpt-4o-mini@" + server.baseUrl(),
+                "--out", ev.toString(), "--no-cache").code()).isZero();
+        Run again = granular("eval", "--probes", probes.toString(), "--model", "openai:gpt-4o-mini@" + server.baseUrl(),
+                "--out", ev.toString(), "--no-cache", "--dry-run-json");
+        JsonNode e2 = JSON.readTree(again.out());
+        assertThat(e2.path("free").asLong()).as("the dry run builds the very requests the run sent").isEqualTo(80);
+        assertThat(e2.path("cost_realtime_usd").asDouble()).isZero();
+
+        Run preds = granular("eval", "--probes", probes.toString(), "--predictions", probes.toString(), "--out",
+                tmp.resolve("p").toString(), "--dry-run");
+        assertThat(preds.code()).as(preds.err()).isZero();
+        assertThat(preds.out()).contains("no model calls");
+    }
 }

@@ -195,12 +195,109 @@ class GenerateCommandTest {
         assertThat(server.totalRequests()).isZero();
         assertThat(out()).doesNotExist();
         assertThat(tmp.resolve("c.sqlite")).doesNotExist();
-        assertThat(r.out()).contains("5 rows").contains("5 requests").contains("500 completion tokens")
-                .containsPattern("estimated cost: at most \\$\\d+\\.\\d\\d").contains("nothing was sent");
+        assertThat(r.out()).containsPattern("generate +openai:gpt-4o-mini@\\S+ +5 +0 +\\d+ +<= 500 +\\$\\d\\.\\d{4} +\\$\\d\\.\\d{4}")
+                .contains("prompt tokens counted with o200k_base").contains("max_tokens 100")
+                .contains("nothing was sent and nothing was written");
 
         Run local = generate(in, "openai:my-local-model", "--dry-run");
         assertThat(local.code()).isZero();
-        assertThat(local.out()).contains("estimated cost: unknown");
+        assertThat(local.out()).contains("unknown").doesNotContain("$0.00").contains("chars/4 estimate")
+                .contains("no max_tokens: 1024 assumed");
+        assertThat(out()).doesNotExist();
+    }
+
+    @Test
+    void aDryRunJsonPricesRealTimeAndBatchWithTheModelsTokenizer() throws Exception {
+        // 5 prompts "question N", each counted with o200k_base, + 3 for the message + 3 priming
+        long each;
+        try (var t = dev.granular.tokenize.Tokenizers.load("o200k_base")) {
+            each = t.count("question 0") + 6;
+        }
+        Run r = generate(prompts(5), "openai:gpt-4o-mini", "--dry-run-json", "--max-tokens", "100", "--n", "2");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(server.totalRequests()).isZero();
+        assertThat(out()).doesNotExist();
+        JsonNode e = JSON.readTree(r.out());
+        assertThat(e.path("requests").asLong()).isEqualTo(10);
+        JsonNode line = e.path("lines").get(0);
+        assertThat(line.path("step").asText()).isEqualTo("generate");
+        assertThat(line.path("prompt_tokens_counted_with").asText()).isEqualTo("o200k_base");
+        assertThat(line.path("prompt_tokens_exact").asBoolean()).isTrue();
+        assertThat(line.path("prompt_tokens").asLong()).isEqualTo(10 * each);
+        assertThat(line.path("completion_tokens").asLong()).isEqualTo(1000);
+        // gpt-4o-mini: $0.15 / $0.60 per 1M list, half that in batch
+        double realtime = (10 * each * 0.15 + 1000 * 0.60) / 1e6;
+        assertThat(e.path("cost_realtime_usd").asDouble()).isCloseTo(realtime, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(e.path("cost_batch_usd").asDouble()).isCloseTo(realtime / 2, org.assertj.core.data.Offset.offset(1e-12));
+
+        Run unknown = generate(prompts(5), "openai:my-local-model", "--dry-run-json");
+        JsonNode u = JSON.readTree(unknown.out());
+        assertThat(u.path("cost_realtime_usd").isNull()).as("unknown, never 0").isTrue();
+        assertThat(u.path("lines").get(0).path("cost_batch_usd").isNull()).isTrue();
+        assertThat(u.path("lines").get(0).path("prompt_tokens_exact").asBoolean()).isFalse();
+    }
+
+    @Test
+    void aDryRunOfAResumedRunCountsWhatIsAlreadyAnsweredAsFree() throws Exception {
+        Path in = prompts(5);
+        assertThat(generate(in, "openai:test", "--limit", "3", "--no-cache").code()).isZero();
+        assertThat(server.totalRequests()).isEqualTo(3);
+        // the whole input: the folder's journal already holds the replies to the first 3 of 5
+        Run dry = generate(in, "openai:test", "--dry-run-json", "--no-cache");
+
+        assertThat(dry.code()).as(dry.err()).isZero();
+        JsonNode e = JSON.readTree(dry.out());
+        assertThat(e.path("requests").asLong()).isEqualTo(5);
+        assertThat(e.path("free").asLong()).isEqualTo(3);
+        assertThat(e.path("paid").asLong()).isEqualTo(2);
+        assertThat(server.totalRequests()).isEqualTo(3);
+
+        // and from the response cache, for a new output folder
+        Run cached = granular(List.of("generate", "--in", in.toString(), "--model", "openai:test@" + server.baseUrl(),
+                "--out", tmp.resolve("other").toString(), "--cache", tmp.resolve("c.sqlite").toString(), "--limit", "2"));
+        assertThat(cached.code()).as(cached.err()).isZero();
+        Run dry2 = granular(List.of("generate", "--in", in.toString(), "--model", "openai:test@" + server.baseUrl(),
+                "--out", tmp.resolve("third").toString(), "--cache", tmp.resolve("c.sqlite").toString(), "--dry-run"));
+        assertThat(dry2.code()).as(dry2.err()).isZero();
+        assertThat(dry2.out()).containsPattern("generate +openai:test@\\S+ +5 +2 ");
+        assertThat(tmp.resolve("third")).doesNotExist();
+    }
+
+    @Test
+    void spendIsSummedOverEveryAttemptAndNoJournalledReplyIsPaidTwice() throws Exception {
+        // gpt-4o-mini: each reply 10 + 100 tokens, $0.0000615; a budget of $0.0002 stops the first attempt early
+        server.script(r -> Reply.text("fine").usage(10, 100));
+        Path in = prompts(8);
+        Run first = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--max-cost", "0.0002", "--concurrency", "1",
+                "--no-cache");
+        assertThat(first.code()).as(first.err()).isEqualTo(3);
+        long firstPaid = server.totalRequests();
+        assertThat(firstPaid).isBetween(1L, 3L);
+        JsonNode c1 = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");
+        assertThat(c1.path("earlier_attempts").path("billable").asLong()).isZero();
+        assertThat(c1.path("this_attempt").path("billable").asLong()).isEqualTo(firstPaid);
+
+        Run second = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--max-cost", "1", "--no-cache");
+
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(server.totalRequests()).as("no journalled reply is asked (or paid) again").isEqualTo(8);
+        JsonNode c2 = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");
+        double one = 10 * 0.15e-6 + 100 * 0.60e-6;
+        var eps = org.assertj.core.data.Offset.offset(1e-12);
+        assertThat(c2.path("earlier_attempts").path("billable").asLong()).isEqualTo(firstPaid);
+        assertThat(c2.path("earlier_attempts").path("usd").asDouble()).isCloseTo(c1.path("usd").asDouble(), eps);
+        assertThat(c2.path("this_attempt").path("billable").asLong()).isEqualTo(8 - firstPaid);
+        assertThat(c2.path("billable").asLong()).isEqualTo(8);
+        assertThat(c2.path("usd").asDouble()).isCloseTo(8 * one, eps)
+                .isCloseTo(c2.path("this_attempt").path("usd").asDouble() + c2.path("earlier_attempts").path("usd").asDouble(), eps);
+        assertThat(c2.path("prompt_tokens").asLong()).isEqualTo(80);
+        JsonNode perModel = c2.path("models").elements().next();
+        assertThat(perModel.path("earlier_attempts").path("billable").asLong()).isEqualTo(firstPaid);
+        String card = Files.readString(out().resolve("README.md"));
+        assertThat(card).contains("| model | this attempt | earlier attempts | total |")
+                .contains((8 - firstPaid) + " replies").contains(firstPaid + " replies").contains("| 8 replies, 80 + 800 tokens");
+        assertThat(second.out()).contains("8 billable").contains("earlier attempts");
     }
 
     @Test

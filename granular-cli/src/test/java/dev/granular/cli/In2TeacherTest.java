@@ -187,4 +187,32 @@ class In2TeacherTest {
         assertThat(resumed.code()).as(resumed.all()).isZero();
         assertThat(RecordReader.readAll(out)).hasSize(40);
     }
+
+    @Test
+    void aDryRunCountsTheTeacherQuestionsAndWritesNothing() throws IOException {
+        Path out = shared.resolve("dry");
+        long before = server.totalRequests();
+        In2Fixtures.Run r = granular(teacherArgs(out, shared.resolve("dry.sqlite"), "--dry-run-json"));
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out).doesNotExist();
+        assertThat(server.totalRequests()).isEqualTo(before);
+        JsonNode e = JSON.readTree(r.out());
+        // 40 examples: single 20 + short 8 ask about one segment, multi 8 about a document; general 4 ask nothing
+        assertThat(e.path("lines").get(0).path("step").asText()).isEqualTo("teacher questions (single)");
+        assertThat(e.path("lines").get(0).path("requests").asLong()).isEqualTo(28);
+        assertThat(e.path("lines").get(1).path("requests").asLong()).isEqualTo(8);
+        assertThat(e.path("lines").get(0).path("prompt_tokens_exact").asBoolean()).isFalse();
+        assertThat(e.path("lines").get(0).path("completion_tokens").asLong()).isEqualTo(28 * 1024);
+
+        In2Fixtures.Run missing = granular(in2(shared.resolve("no-such-corpus"), general, out, "--qa", "teacher",
+                "--teacher", "openai:fake-teacher@" + server.baseUrl(), "--dry-run"));
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("no-such-corpus");
+
+        In2Fixtures.Run none = granular(in2(corpus, general, out, "--dry-run"));
+        assertThat(none.code()).as(none.err()).isZero();
+        assertThat(none.out()).contains("no model calls");
+        assertThat(out).doesNotExist();
+    }
 }

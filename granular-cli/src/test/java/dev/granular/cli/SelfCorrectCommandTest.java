@@ -81,4 +81,39 @@ class SelfCorrectCommandTest {
             assertThat(out.toString()).contains("2 records (1 good, 1 bad");
         }
     }
+
+    @Test
+    void aDryRunCountsTheStudentsRequestsAndAssumesTheTeachers() throws Exception {
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            server.script(r -> r.model().equals("student")
+                    ? Reply.text(r.lastUserMessage().startsWith("1+1") ? "One and one.\n#### 2" : "Guess.\n#### 5")
+                    : Reply.text(r.lastUserMessage().contains("reaches the right result")
+                    ? "{\"verification\": \"Checked again; it holds.\"}"
+                    : "{\"verification\": \"That is wrong; 2+2 is four.\", \"correction\": \"Two and two.\\n#### 4\"}"));
+            Path tasks = tmp.resolve("t.jsonl");
+            Files.writeString(tasks, "{\"id\":\"a\",\"question\":\"1+1?\",\"answer\":\"2\"}\n{\"id\":\"b\",\"question\":\"2+2?\",\"answer\":\"4\"}\n");
+            String[] args = {"self-correct", "--tasks", tasks.toString(), "--student", "openai:student@" + server.baseUrl(),
+                    "--teacher", "openai:teacher@" + server.baseUrl(), "--out", tmp.resolve("out").toString(), "--no-cache",
+                    "--samples", "2", "--max-tokens", "50"};
+            String[] dry = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--dry-run-json"))
+                    .toArray(String[]::new);
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            assertThat(run(out, err, dry)).as(err.toString()).isEqualTo(Granular.OK);
+            assertThat(server.totalRequests()).isZero();
+            assertThat(tmp.resolve("out")).doesNotExist();
+            com.fasterxml.jackson.databind.JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+            assertThat(e.path("lines").get(0).path("step").asText()).isEqualTo("student");
+            assertThat(e.path("lines").get(0).path("requests").asLong()).isEqualTo(4);
+            assertThat(e.path("lines").get(0).path("completion_tokens").asLong()).isEqualTo(200);
+            assertThat(e.path("lines").get(1).path("step").asText()).isEqualTo("teacher");
+            assertThat(e.path("lines").get(1).path("requests").asLong()).isEqualTo(4);
+
+            assertThat(run(new StringWriter(), new StringWriter(), args)).isEqualTo(Granular.OK);
+            StringWriter out2 = new StringWriter();
+            run(out2, new StringWriter(), dry);
+            com.fasterxml.jackson.databind.JsonNode e2 = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out2.toString());
+            assertThat(e2.path("lines").get(0).path("free").asLong()).as("the student's requests are the run's own").isEqualTo(4);
+        }
+    }
 }

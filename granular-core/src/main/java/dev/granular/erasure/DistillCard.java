@@ -39,6 +39,7 @@ final class DistillCard {
         b.append("| usage | ").append(meter.summary()).append(" |\n");
         b.append(String.format(Locale.ROOT, "%nJudge: `%s`. Leak check: no record contains any %d-word run of any strategy "
                 + "instruction (checked before writing and again over the written files).%n", spec.judge(), LeakCheck.WINDOW));
+        b.append("\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n").append(meter.attemptsTable());
         return b.toString();
     }
 }

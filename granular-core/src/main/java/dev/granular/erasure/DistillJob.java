@@ -164,6 +164,63 @@ public final class DistillJob {
         }
     }
 
+    /**
+     * Adds the requests a run of {@code spec} would send to {@code estimator}, sending and writing nothing. The
+     * calibration requests are the run's own. A distill request depends on its category's strategy: fixed or mapped,
+     * it is the run's own; chosen by calibration (not run yet), each task is counted with its longest-prompt strategy,
+     * an upper bound. One answer per task ({@code --require-correct} asks up to {@code --attempts} when judged wrong).
+     */
+    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+        OutputOverlap.check(spec.out(), spec.tasks());
+        List<DistillTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
+        if (tasks.isEmpty()) {
+            throw new BadInputException("no tasks in " + JsonlInput.names(spec.tasks()));
+        }
+        boolean auto = spec.selection() instanceof Selection.Auto;
+        if (spec.selection() instanceof Selection.Auto a) {
+            Calibration.sample(tasks, a.calibration(), spec.seed()).forEach((category, list) -> {
+                for (Strategy s : spec.library().all()) {
+                    for (DistillTask t : list) {
+                        estimator.add("calibrate", spec.teacher(), Teacher.request(spec.params(), t, s, 0));
+                    }
+                }
+            });
+        }
+        Map<String, StrategyChoice> byCategory = new TreeMap<>();
+        if (!auto) {
+            choose(spec, tasks, new CalibrationRun(List.of(), 0, true)).forEach(c -> byCategory.put(c.category(), c));
+        }
+        for (DistillTask t : tasks) {
+            ChatRequest req;
+            if (auto) {
+                req = null;
+                int longest = -1;
+                for (Strategy s : spec.library().all()) {
+                    ChatRequest r = Teacher.request(spec.params(), t, s, 0);
+                    int n = estimator.promptTokens(spec.teacher(), r);
+                    if (n > longest) {
+                        longest = n;
+                        req = r;
+                    }
+                }
+            } else {
+                req = Teacher.request(spec.params(), t, spec.library().get(byCategory.get(t.category()).strategy()), 0);
+            }
+            estimator.add("distill", spec.teacher(), req);
+        }
+        if (auto) {
+            estimator.note("distill: calibration picks each category's strategy, so each task is counted with its "
+                    + "longest-prompt strategy (an upper bound)");
+        }
+        if (spec.requireCorrect()) {
+            estimator.note("distill --require-correct: one answer per task counted; a wrong one is asked again, up to "
+                    + spec.attempts() + " per task");
+        }
+        if (spec.judge().trim().startsWith("model:")) {
+            estimator.note("the model judge's calls (one per answer of a task with a known answer) are not counted");
+        }
+    }
+
     /** Only what changes the data: never limits, cache or budget, so a stopped run resumes with other ones. */
     static Map<String, Object> identity(Spec spec) {
         Map<String, Object> id = new LinkedHashMap<>();
@@ -308,8 +365,13 @@ public final class DistillJob {
     /** The teacher with its parameters and the judge: one place that builds requests. */
     record Teacher(LlmClient client, GenerationParams params, Judge judge) {
         Outcome ask(DistillTask task, Strategy strategy, int sample) throws InterruptedException {
+            return client.complete(request(params, task, strategy, sample));
+        }
+
+        /** The teacher's request: the one place distill builds it (run and dry run). */
+        static ChatRequest request(GenerationParams params, DistillTask task, Strategy strategy, int sample) {
             GenerationParams p = params.seed() == null ? params : params.withSeed(params.seed() + sample);
-            return client.complete(new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null));
+            return new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null);
         }
 
         Verdict judge(DistillTask task, Strategy strategy, String answer) {

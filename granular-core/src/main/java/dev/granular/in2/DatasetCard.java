@@ -11,9 +11,18 @@ final class DatasetCard {
     private DatasetCard() {
     }
 
+    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2Job.CorpusBuild build,
+                      In2Report report, Map<String, Object> manifest) {
+        write(dir, spec, config, tokenizer, null, build, report, manifest, null);
+    }
+
+    /**
+     * {@link #write}, naming the chat template rows are sized with (or null), and with the teacher's
+     * spend over every attempt of the run (a Markdown table) when it asked one.
+     */
     static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer,
                       dev.granular.template.ChatTemplate chatTemplate, In2Job.CorpusBuild build,
-                      In2Report report, Map<String, Object> manifest) {
+                      In2Report report, Map<String, Object> manifest, String teacherSpend) {
         StringBuilder md = new StringBuilder();
         md.append("# IN2 long-context training data\n\n");
         md.append("Made by granular ").append(Version.get()).append(" with `granular ")
@@ -88,6 +97,10 @@ final class DatasetCard {
                 IN2 trained Mistral-7B-Instruct-v0.2 for one epoch at learning rate 1e-6 with a 32K window, loss on
                 the answer only. Check the data with `granular validate` before training.
                 """);
+        if (teacherSpend != null) {
+            md.append("\n## Spend\n\nThe teacher, every attempt of this run (an interrupted run resumed pays only for what it did "
+                    + "not have):\n\n").append(teacherSpend);
+        }
         AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("IN2 long-context training data", report.records(),
                 java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic").withFeaturesOf(dir.dir()).card(md.toString()));
     }

@@ -146,6 +146,53 @@ public final class In2Job {
     private In2Job() {
     }
 
+    /**
+     * Adds the teacher requests a run of {@code spec} would send to {@code estimator}, reading, sending and writing
+     * nothing. Which segments a teacher question is about is drawn while the corpus is segmented, so prompts are
+     * assumed: the real prompt templates around one segment of {@code --segment-tokens} (single, short) or a
+     * document of {@code --max-doc-tokens} (multi, an upper bound), one candidate per example (up to
+     * {@value In2Design#TEACHER_CANDIDATES} when replies are rejected). Without a teacher share there are no model calls.
+     */
+    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+        In2Config config = spec.config();
+        if (!config.qaMix().usesTeacher()) {
+            estimator.note("in2 with --qa programmatic makes no model calls: nothing to pay for");
+            return;
+        }
+        if (spec.teacher() == null) {
+            throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+        }
+        for (Path p : spec.corpus()) {
+            if (!java.nio.file.Files.exists(p)) {
+                throw new dev.granular.io.BadInputException(p, 0, "no such file or directory"); // as the run would say
+            }
+        }
+        if (spec.general().isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0) {
+            config = config.withMix(config.mix().without(ExampleKind.GENERAL)); // as the run does
+        }
+        long[] counts = config.mix().counts(config.examples());
+        double share = config.qaMix().teacher();
+        long single = Math.round((counts[ExampleKind.SINGLE.ordinal()] + counts[ExampleKind.SHORT.ordinal()]) * share);
+        long multi = Math.round(counts[ExampleKind.MULTI.ordinal()] * share);
+        Integer max = spec.teacher().params().maxTokens();
+        long completion = max != null ? max : dev.granular.teacher.SpendEstimator.DEFAULT_COMPLETION_TOKENS;
+        String basis = (max != null ? "max_tokens " + max : "no max_tokens: " + completion + " assumed per reply")
+                + "; one candidate per example (up to " + In2Design.TEACHER_CANDIDATES + " when replies are rejected)";
+        ModelSpec model = spec.teacher().model();
+        if (single > 0) {
+            estimator.addAssumed("teacher questions (single)", model, single,
+                    TeacherQuestions.SINGLE_PROMPT.length() / 4 + config.segmentTokens() + 6, completion,
+                    "prompt: the template around one segment of " + config.segmentTokens() + " tokens; " + basis);
+        }
+        if (multi > 0) {
+            estimator.addAssumed("teacher questions (multi)", model, multi,
+                    TeacherQuestions.MULTI_PROMPT.length() / 4 + config.maxDocTokens() + 6, completion,
+                    "prompt: the template around a document of at most " + config.maxDocTokens() + " tokens; " + basis);
+        }
+        estimator.note("in2: which segments the teacher sees is drawn while the corpus is segmented, so its prompt sizes "
+                + "are assumed (see the lines above), not counted");
+    }
+
     public static Result run(Spec spec, Listener listener) {
         Instant started = Instant.now();
         In2Config config = spec.config();
@@ -273,7 +320,8 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest);
+            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest,
+                    meter == null ? null : meter.attemptsTable());
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
                     report.contextTokens(), Duration.between(started, ended), report.summary());

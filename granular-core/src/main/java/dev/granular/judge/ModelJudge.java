@@ -50,12 +50,17 @@ public final class ModelJudge implements Judge {
         this.client = client;
     }
 
-    @Override
-    public Verdict judge(Task task, String reply) {
+    /** The request judging {@code reply} to {@code task}: the one place it is built (run and dry run). */
+    public static ChatRequest request(Task task, String reply) {
         String choices = task.choices().isEmpty() ? "" : "\n" + String.join("\n",
                 task.choices().stream().map(c -> "(" + c.label() + ") " + c.text()).toList());
-        ChatRequest req = new ChatRequest("judge", List.of(ChatMessage.user(PROMPT.formatted(task.question() + choices,
+        return new ChatRequest("judge", List.of(ChatMessage.user(PROMPT.formatted(task.question() + choices,
                 task.answer(), reply))), GenerationParams.DEFAULT.withTemperature(0.0), 0, SCHEMA, null);
+    }
+
+    @Override
+    public Verdict judge(Task task, String reply) {
+        ChatRequest req = request(task, reply);
         Outcome o;
         try {
             o = client.complete(req);

@@ -136,6 +136,33 @@ public final class EvalJob {
         return new Result(sheet, scored, failures.size(), meter.summary());
     }
 
+    /**
+     * Adds the requests a run of {@code spec} would send to {@code estimator} (the same ones, built by the same code),
+     * sending and writing nothing; with {@code --predictions} there is no model call, which it notes.
+     */
+    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+        probeIds(spec.probes()); // the real run's checks
+        if (spec.model() == null) {
+            estimator.note("eval --predictions makes no model calls: nothing to pay for");
+            return;
+        }
+        GenerationParams params = params(spec);
+        try (Stream<TrainingRecord> probes = RecordReader.read(spec.probes())) {
+            probes.forEach(p -> estimator.add("eval", spec.model(), request(p, params)));
+        }
+    }
+
+    /** Greedy replies of at most {@code --max-tokens}. */
+    private static GenerationParams params(Spec spec) {
+        return new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
+    }
+
+    /** The request for {@code probe}: the one place eval builds requests (run and dry run). */
+    private static ChatRequest request(TrainingRecord probe, GenerationParams params) {
+        List<ChatMessage> chat = probe.messages().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
+        return ChatRequest.of(probe.id(), chat, params);
+    }
+
     private static List<String> probeIds(Path probes) {
         if (!Files.exists(probes)) {
             throw new BadInputException(probes, 0, "no such probes directory");
@@ -159,7 +186,7 @@ public final class EvalJob {
     /** Sends every probe not yet in the journal; returns whether the budget stopped it. */
     private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, PaidRepliesFile paid, RowListener listener)
             throws InterruptedException {
-        GenerationParams params = new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
+        GenerationParams params = params(spec);
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         AtomicBoolean budgetHit = new AtomicBoolean();
         AtomicReference<RuntimeException> fatal = new AtomicReference<>();
@@ -201,8 +228,7 @@ public final class EvalJob {
     private static void one(LlmClient client, Journal journal, CostMeter meter, TrainingRecord probe, long i,
                             GenerationParams params, AtomicBoolean budgetHit, RowListener listener)
             throws InterruptedException {
-        List<ChatMessage> chat = probe.messages().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
-        Outcome outcome = client.complete(ChatRequest.of(probe.id(), chat, params));
+        Outcome outcome = client.complete(request(probe, params));
         switch (outcome) {
             case Outcome.Ok o -> {
                 Map<String, Object> line = new LinkedHashMap<>();
@@ -277,7 +303,8 @@ public final class EvalJob {
             String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
             EvalReport.write(dir.reportDir(), sheet, title);
             AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), List.of("text-generation", "question-answering"), "evaluation", "long-context")
-                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())));
+                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())
+                    + (spec.model() == null ? "" : "\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n" + meter.attemptsTable())));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", "granular");
             m.put("command", "eval");

@@ -138,13 +138,8 @@ public final class SelfCorrectJob {
             Judge judge = Judge.parse(spec.judge(), s -> new ModelJudge(
                     client(new ModelRole(ModelSpec.parse(s, null), spec.teacher().limits()), spec.env(), cache, meter, replies,
                             clients)));
-            GenerationParams studentParams = GenerationParams.DEFAULT.withTemperature(spec.temperature()).withMaxTokens(spec.maxTokens());
-            List<StudentStep.Item> items = new ArrayList<>();
-            for (SelfCorrectTask t : tasks) {
-                for (int k = 0; k < spec.samples(); k++) {
-                    items.add(new StudentStep.Item(t, k, t.ordinal() * spec.samples() + k));
-                }
-            }
+            GenerationParams studentParams = studentParams(spec);
+            List<StudentStep.Item> items = studentItems(spec, tasks);
             StudentStep studentStep = new StudentStep(student, judge, studentParams);
             StepRunner.Tally first = StepRunner.run("student", items, StudentStep.Item::index, answers,
                     window(spec.student()), meter, listener, studentStep::run);
@@ -182,6 +177,62 @@ public final class SelfCorrectJob {
             cache.close();
             replies.close();
         }
+    }
+
+    /**
+     * Adds the requests a run of {@code spec} would send to {@code estimator}, sending and writing nothing. The
+     * student's requests are the run's own; the teacher's revise answers not given yet, so they are built from the
+     * real prompts with an empty answer plus the student's expected answer length, for at most
+     * {@code min(--samples, --max-per-question)} answers per task (the balancer's upper bound); a model judge's calls
+     * are assumed the same way.
+     */
+    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+        OutputOverlap.check(spec.out(), spec.tasks());
+        List<SelfCorrectTask> tasks = TaskReader.read(spec.tasks(), spec.limit());
+        if (spec.verifyPhrases() != null) {
+            SelfCheckPhrases.read(spec.verifyPhrases()); // the real run's checks
+        }
+        Judge.parse(spec.judge(), s -> null);
+        GenerationParams studentParams = studentParams(spec);
+        for (StudentStep.Item item : studentItems(spec, tasks)) {
+            estimator.add("student", spec.student().model(), StudentStep.request(item, studentParams));
+        }
+        long answer = spec.maxTokens() != null ? spec.maxTokens() : dev.granular.teacher.SpendEstimator.DEFAULT_COMPLETION_TOKENS;
+        long completion = answer;
+        int revisions = Math.min(spec.samples(), spec.maxPerQuestion());
+        String why = "prompt: the revision prompt with a student answer of " + answer + " tokens (max_tokens), at most "
+                + revisions + " answers per task; completion: " + completion + " per reply";
+        String judge = spec.judge().trim();
+        ModelSpec judgeModel = judge.startsWith("model:") ? ModelSpec.parse(judge.substring(6), null) : null;
+        for (SelfCorrectTask t : tasks) {
+            var req = new dev.granular.teacher.ChatRequest(t.id(), Prompts.correct(t.task(), ""), GenerationParams.DEFAULT
+                    .withMaxTokens(spec.maxTokens()), 0, Prompts.CORRECT_SCHEMA, null);
+            estimator.addAssumed("teacher", spec.teacher().model(), revisions,
+                    estimator.promptTokens(spec.teacher().model(), req) + answer, completion, why);
+            if (judgeModel != null) {
+                var j = ModelJudge.request(t.task(), "");
+                estimator.addAssumed("judge", judgeModel, spec.samples() + revisions,
+                        estimator.promptTokens(judgeModel, j) + answer, dev.granular.teacher.SpendEstimator.DEFAULT_COMPLETION_TOKENS,
+                        "one call per student answer and per revision, each with a reply of " + answer + " tokens; no max_tokens: "
+                                + dev.granular.teacher.SpendEstimator.DEFAULT_COMPLETION_TOKENS + " assumed per reply");
+            }
+        }
+        estimator.note("self-correct: the teacher (and a model judge) see student answers not written yet, so their prompts "
+                + "are assumed (see the lines above); the student's are counted");
+    }
+
+    private static GenerationParams studentParams(Spec spec) {
+        return GenerationParams.DEFAULT.withTemperature(spec.temperature()).withMaxTokens(spec.maxTokens());
+    }
+
+    private static List<StudentStep.Item> studentItems(Spec spec, List<SelfCorrectTask> tasks) {
+        List<StudentStep.Item> items = new ArrayList<>();
+        for (SelfCorrectTask t : tasks) {
+            for (int k = 0; k < spec.samples(); k++) {
+                items.add(new StudentStep.Item(t, k, t.ordinal() * spec.samples() + k));
+            }
+        }
+        return items;
     }
 
     private static LlmClient client(ModelRole role, Map<String, String> env, ResponseCache cache, CostMeter meter,

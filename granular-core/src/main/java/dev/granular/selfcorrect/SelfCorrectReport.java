@@ -55,6 +55,7 @@ final class SelfCorrectReport {
                 + "| failed rows (failed.jsonl) / not sent (budget) | " + c.failed() + " / " + c.notSent() + " |\n"
                 + "| complete | " + (complete ? "yes" : "no: rerun the same command to continue") + " |\n"
                 + "| usage | " + meter.summary() + " |\n\n"
-                + "See docs/self-correction.md for the design.\n";
+                + "See docs/self-correction.md for the design.\n"
+                + "\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n" + meter.attemptsTable();
     }
 }

@@ -28,10 +28,17 @@ final class StudentStep {
         this.params = params;
     }
 
-    StepRunner.RowResult run(Item item) throws InterruptedException {
+    /** The student's request for {@code item}: the one place it is built (run and dry run). */
+    static ChatRequest request(Item item, GenerationParams params) {
         String id = item.task().id() + "#" + item.sample();
         List<ChatMessage> chat = Prompts.toChat(Prompts.studentConversation(item.task()));
-        Outcome o = student.complete(new ChatRequest(id, chat, params, item.sample(), null, null));
+        return new ChatRequest(id, chat, params, item.sample(), null, null);
+    }
+
+    StepRunner.RowResult run(Item item) throws InterruptedException {
+        ChatRequest req = request(item, params);
+        String id = req.rowId();
+        Outcome o = student.complete(req);
         return switch (o) {
             case Outcome.Failed f -> StepRunner.failure(id, item.task().source(), f);
             case Outcome.Ok ok -> {

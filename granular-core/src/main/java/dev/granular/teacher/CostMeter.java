@@ -176,6 +176,35 @@ public final class CostMeter {
             m.completionTokens += earlier.completionTokens();
             m.pico = sat(m.pico + pico);
             spentPico = sat(spentPico + pico);
+            m.earlierBillable += earlier.billable();
+            m.earlierPromptTokens += earlier.promptTokens();
+            m.earlierCompletionTokens += earlier.completionTokens();
+            m.earlierPico = sat(m.earlierPico + pico);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The run's spend split by attempt, one row per model: what this process paid, what earlier (interrupted) attempts
+     * paid as journalled, and the total; a Markdown table for dataset cards.
+     */
+    public String attemptsTable() {
+        lock.lock();
+        try {
+            StringBuilder sb = new StringBuilder("| model | this attempt | earlier attempts | total |\n|---|---|---|---|\n");
+            ModelCost total = new ModelCost(null);
+            for (Map.Entry<String, ModelCost> e : models.entrySet()) {
+                ModelCost m = e.getValue();
+                total.addAll(m);
+                sb.append("| `").append(e.getKey()).append("` | ").append(m.thisAttempt()).append(" | ").append(m.earlier())
+                        .append(" | ").append(m.whole()).append(m.price == null ? " (unpriced)" : "").append(" |\n");
+            }
+            if (models.size() > 1) {
+                sb.append("| total | ").append(total.thisAttempt()).append(" | ").append(total.earlier()).append(" | ")
+                        .append(total.whole()).append(" |\n");
+            }
+            return sb.toString();
         } finally {
             lock.unlock();
         }
@@ -283,6 +312,11 @@ public final class CostMeter {
             }
             String line = CostFormat.summary(total.attempts, total.billable, total.cached, total.promptTokens, total.completionTokens,
                     spentPico / Price.PICO_PER_USD);
+            if (total.earlierBillable > 0) {
+                line += " (this attempt " + CostFormat.usd((total.pico - total.earlierPico) / Price.PICO_PER_USD) + " for "
+                        + (total.billable - total.earlierBillable) + " replies, earlier attempts "
+                        + CostFormat.usd(total.earlierPico / Price.PICO_PER_USD) + " for " + total.earlierBillable + ")";
+            }
             return unpriced.isEmpty() ? line : line + " (unpriced: " + String.join(", ", unpriced) + ")";
         } finally {
             lock.unlock();
@@ -341,6 +375,11 @@ public final class CostMeter {
         long cachedCompletionTokens;
         long pico;
         long savedPico;
+        /** Of the counts above, what earlier attempts of the run paid ({@link #carry}). */
+        long earlierBillable;
+        long earlierPromptTokens;
+        long earlierCompletionTokens;
+        long earlierPico;
 
         ModelCost(Price price) {
             this.price = price;
@@ -357,6 +396,32 @@ public final class CostMeter {
             cachedCompletionTokens += o.cachedCompletionTokens;
             pico = sat(pico + o.pico);
             savedPico = sat(savedPico + o.savedPico);
+            earlierBillable += o.earlierBillable;
+            earlierPromptTokens += o.earlierPromptTokens;
+            earlierCompletionTokens += o.earlierCompletionTokens;
+            earlierPico = sat(earlierPico + o.earlierPico);
+        }
+
+        String thisAttempt() {
+            return CostFormat.spend(billable - earlierBillable, promptTokens - earlierPromptTokens,
+                    completionTokens - earlierCompletionTokens, (pico - earlierPico) / Price.PICO_PER_USD);
+        }
+
+        String earlier() {
+            return CostFormat.spend(earlierBillable, earlierPromptTokens, earlierCompletionTokens, earlierPico / Price.PICO_PER_USD);
+        }
+
+        String whole() {
+            return CostFormat.spend(billable, promptTokens, completionTokens, pico / Price.PICO_PER_USD);
+        }
+
+        static Map<String, Object> spendJson(long billable, long prompt, long completion, long pico) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("billable", billable);
+            m.put("prompt_tokens", prompt);
+            m.put("completion_tokens", completion);
+            m.put("usd", pico / Price.PICO_PER_USD);
+            return m;
         }
 
         Map<String, Object> toJson() {
@@ -371,6 +436,10 @@ public final class CostMeter {
             m.put("cached_prompt_tokens", cachedPromptTokens);
             m.put("cached_completion_tokens", cachedCompletionTokens);
             m.put("saved_usd", savedPico / Price.PICO_PER_USD);
+            // every attempt of the run: what this process paid, and what earlier (interrupted) attempts paid
+            m.put("this_attempt", spendJson(billable - earlierBillable, promptTokens - earlierPromptTokens,
+                    completionTokens - earlierCompletionTokens, pico - earlierPico));
+            m.put("earlier_attempts", spendJson(earlierBillable, earlierPromptTokens, earlierCompletionTokens, earlierPico));
             return m;
         }
     }

@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -88,11 +87,6 @@ public final class GenerateJob {
     }
 
 
-    /** A dry run's estimate. */
-    public record Estimate(long rows, long requests, long promptTokens, long maxCompletionTokens, Double costUsd,
-                           boolean priced) {
-    }
-
     /**
      * What a run did.
      *
@@ -106,23 +100,18 @@ public final class GenerateJob {
     private GenerateJob() {
     }
 
-    /** Counts requests, tokens and money without sending anything. */
-    public static Estimate estimate(Spec spec) {
-        PriceTable prices = PriceTable.builtIn(spec.prices());
+    /**
+     * Adds the requests a run of {@code spec} would send to {@code estimator}, sending and writing nothing: the same
+     * requests {@link #run} builds ({@link #request}), so the same cache keys, and the same input checks.
+     */
+    public static void estimate(Spec spec, SpendEstimator estimator) {
+        OutputOverlap.check(spec.out(), spec.in());
         GenerateInput.check(spec.in(), spec.limit()); // a dry run finds what the real run would refuse
-        AtomicLong rows = new AtomicLong();
-        AtomicLong prompt = new AtomicLong();
         GenerateInput.forEach(spec.in(), spec.limit(), row -> {
-            rows.incrementAndGet();
-            prompt.addAndGet(ChatRequest.of(row.id(), row.chat(), spec.params()).estimatedPromptTokens());
+            for (int k = 0; k < spec.n(); k++) {
+                estimator.add("generate", spec.model(), request(spec, row, k));
+            }
         });
-        long requests = rows.get() * spec.n();
-        long promptTokens = prompt.get() * spec.n();
-        int maxTokens = spec.params().maxTokens() != null ? spec.params().maxTokens() : AnthropicWire.DEFAULT_MAX_TOKENS;
-        long completion = requests * maxTokens;
-        Optional<Price> price = prices.price(spec.model());
-        Double cost = price.map(p -> p.usd(new Usage(promptTokens, completion))).orElse(null);
-        return new Estimate(rows.get(), requests, promptTokens, completion, cost, price.isPresent());
     }
 
     public static Result run(Spec spec, RowListener listener) throws InterruptedException {
@@ -243,8 +232,8 @@ public final class GenerateJob {
     private static void one(Spec spec, LlmClient client, Journal journal, CostMeter meter, GenerateInput.Row row, int sample,
                             long index, AtomicLong ok, AtomicLong failed, AtomicLong notSent, AtomicBoolean budgetHit,
                             RowListener listener) throws InterruptedException {
-        String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
-        ChatRequest req = new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
+        ChatRequest req = request(spec, row, sample);
+        String id = req.rowId();
         Outcome outcome = client.complete(req);
         switch (outcome) {
             case Outcome.Ok o -> {
@@ -271,6 +260,12 @@ public final class GenerateJob {
                 listener.finished(false, 0, Math.max(0, f.attempts() - 1), status(meter, failed.get()));
             }
         }
+    }
+
+    /** The request for sample {@code sample} of {@code row}: the one place generate builds requests (run and dry run). */
+    static ChatRequest request(Spec spec, GenerateInput.Row row, int sample) {
+        String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
+        return new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
     }
 
     /** The progress line's tail: money so far and errors. */
@@ -381,6 +376,8 @@ public final class GenerateJob {
                 + "| billable replies (the whole run, interrupted attempts included) | " + meter.billable() + " |\n"
                 + "| replies reused (cache or earlier runs) | " + meter.cachedRequests() + " |\n"
                 + "| complete | " + (complete ? "yes" : "no: rerun the same command to continue") + " |\n"
-                + "| usage | " + meter.summary() + " |\n";
+                + "| usage | " + meter.summary() + " |\n"
+                + "\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n"
+                + meter.attemptsTable();
     }
 }

@@ -22,7 +22,8 @@ import java.util.Optional;
 /**
  * An output folder's paid replies ({@code DIR/.granular/replies.jsonl}, see {@link Journal} for why it outlives the
  * run's own journal): one JSON line per billable reply, appended the moment it arrives,
- * {@code {"run":FINGERPRINT,"key":CACHE_KEY|null,"model":SPEC,"prompt_tokens":N,"completion_tokens":N,"usd":X,"body":RAW}}.
+ * {@code {"run":FINGERPRINT,"key":CACHE_KEY|null,"model":SPEC,"prompt_tokens":N,"completion_tokens":N,"usd":X,"batch":false,"body":RAW}}
+ * ({@code batch}: answered through a batch API; absent in older files, read as false).
  *
  * <p>Two uses. Reuse: a valid reply is found again by its request's {@link CacheKey} (the latest line of a key wins),
  * whatever run configuration wrote it. Spend: the lines of one run (its {@link dev.granular.io.OutputDirectory}
@@ -164,6 +165,7 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
         n.put("prompt_tokens", usage.promptTokens());
         n.put("completion_tokens", usage.completionTokens());
         n.put("usd", usd);
+        n.put("batch", false); // answered through a batch API (batch prices); see granular cost
         n.put("body", raw);
         byte[] bytes = (n.toString() + "\n").getBytes(StandardCharsets.UTF_8); // Jackson escapes line breaks in strings
         synchronized (this) {
