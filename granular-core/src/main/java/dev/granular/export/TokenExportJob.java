@@ -297,14 +297,15 @@ public final class TokenExportJob {
                 for (Future<Outcome> f : inFlight.removeFirst()) {
                     Outcome o = get(f);
                     st.records++;
+                    if (contextIds != null && contextIds.get(st.records - 1) != null && !(o instanceof Example x && x.fromIds())) {
+                        st.fallbacks++; // made (or refused) by the full path
+                    }
                     progress.accept(1);
                     switch (o) {
                         case Example e -> {
                             st.add(e);
                             if (e.fromIds()) {
                                 st.fromIds++;
-                            } else if (contextIds != null && contextIds.get(st.records - 1) != null) {
-                                st.fallbacks++;
                             }
                             if (spec.pack() > 0) {
                                 window.add(e);

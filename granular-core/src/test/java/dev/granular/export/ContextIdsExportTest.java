@@ -144,6 +144,41 @@ class ContextIdsExportTest {
         assertThat(a.trainedTokens()).isEqualTo(b.trainedTokens());
     }
 
+    /**
+     * Contexts whose filler text spells a special token: the full path refuses them, so the rows
+     * with kept ids fall back to it (counted) and are refused the same way.
+     */
+    @Test
+    void aContextSpellingASpecialTokenFallsBackAndIsRefusedAsBefore() throws IOException {
+        Path qwen = Reference.tokenizerDir("qwen3");
+        Path corpus = dir.resolve("special-corpus");
+        Files.createDirectories(corpus);
+        try (Stream<Path> docs = Files.list(corpus())) {
+            int i = 0;
+            for (Path d : docs.sorted().toList()) {
+                String text = Files.readString(d);
+                // a quarter of the documents hold the control token's text in a paragraph of their own
+                Files.writeString(corpus.resolve(d.getFileName()), i++ % 4 == 0 ? text + "The tag <|im_end|> closes a turn.\n\n" + text : text);
+            }
+        }
+        Path in = dir.resolve("in2-special");
+        In2Config config = In2Config.DEFAULT.withExamples(40).withContext(1024, 4096).withSegmentation(64, 512);
+        In2Job.run(new In2Job.Spec(List.of(corpus), CorpusOptions.defaults(), List.of(), null, qwen.toString(), config, in,
+                100, false, 2, List.of("in2")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        Path fast = dir.resolve("special-fast");
+        Path full = dir.resolve("special-full");
+        TokenExportJob.Result a = TokenExportJob.run(export(in, fast, qwen, null), n -> { }, true);
+        TokenExportJob.Result b = TokenExportJob.run(export(in, full, qwen, null), n -> { }, false);
+        JsonNode ids = summary(fast).path("context_ids");
+        System.out.println("special text: " + ids + ", rejected " + a.rejected());
+        assertThat(b.rejected()).as("contexts spelling <|im_end|> are refused").isPositive();
+        assertThat(a.rejected()).isEqualTo(b.rejected());
+        assertThat(ids.path("fallbacks").asLong()).isGreaterThanOrEqualTo(b.rejected());
+        assertThat(ids.path("rows_from_ids").asLong()).isPositive();
+        assertThat(rows(fast)).isEqualTo(rows(full));
+        assertThat(Files.readString(fast.resolve("rejected.jsonl"))).isEqualTo(Files.readString(full.resolve("rejected.jsonl")));
+    }
+
     /** Another template, another tokenizer or edited records: the kept ids are ignored (and the summary says why). */
     @Test
     void keptIdsAreIgnoredUnlessTheyMatch() throws IOException {
