@@ -36,8 +36,14 @@ public final class DistillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
+
+    @Mixin
+    BatchOptions batch;
 
     @Mixin
     DryRunOptions dryRun;
@@ -115,7 +121,7 @@ public final class DistillCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
                 SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
-                seed == null ? 0 : seed, teacherLimits.limits(), cachePath, spend.maxCost,
+                seed == null ? 0 : seed, batch.apply(teacherLimits.limits()), cachePath, spend.maxCost,
                 spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
         if (dryRun.on()) {
             try (var estimator = DryRunOptions.estimator(spend, out)) {

@@ -30,6 +30,9 @@ public final class EraseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
             description = "Input rows: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
                     + "several paths, or --in repeated, are read in order.")

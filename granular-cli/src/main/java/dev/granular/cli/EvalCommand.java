@@ -38,6 +38,9 @@ public final class EvalCommand implements Callable<Integer> {
     SpendOptions spend;
 
     @Mixin
+    BatchOptions batch;
+
+    @Mixin
     LimitOptions limits;
 
     @Mixin
@@ -80,7 +83,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
-                limits.limits(), cachePath, spend.maxCost, spend.prices, out, shardSize,
+                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, out, shardSize,
                 overwrite, commandLine, System.getenv());
         if (dryRun.on()) {
             try (var estimator = DryRunOptions.estimator(spend, out)) {

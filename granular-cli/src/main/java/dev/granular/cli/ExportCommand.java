@@ -45,6 +45,9 @@ public final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
             description = "Canonical records: .jsonl/.jsonl.gz files or directories of them (an output directory reads its data/); "
                     + "several paths, or --in repeated, are read in order.")

@@ -50,8 +50,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
+
+    @Mixin
+    BatchOptions batch;
 
     @Mixin
     LimitOptions limits;
@@ -137,7 +143,7 @@ public final class GenerateCommand implements Callable<Integer> {
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         Path cachePath = spend.cachePath();
         GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
-                limits.limits(), cachePath, spend.maxCost, spend.prices, limit, out,
+                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, limit, out,
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
         if (dryRun.on()) {

@@ -30,7 +30,7 @@ import picocli.CommandLine.ScopeType;
                 "Example:", "  granular in2 --out out/demo"},
         mixinStandardHelpOptions = true,
         versionProvider = Granular.VersionProvider.class,
-        subcommands = {In2Command.class, GenerateCommand.class, DistillCommand.class, EraseCommand.class, SelfCorrectCommand.class, ProbeCommand.class, EvalCommand.class, EvalCompareCommand.class, ExportCommand.class, InspectCommand.class, ValidateCommand.class, BenchCommand.class, CostCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {In2Command.class, GenerateCommand.class, DistillCommand.class, EraseCommand.class, SelfCorrectCommand.class, ProbeCommand.class, EvalCommand.class, EvalCompareCommand.class, ExportCommand.class, RunCommand.class, InspectCommand.class, ValidateCommand.class, BenchCommand.class, CostCommand.class, CommandLine.HelpCommand.class})
 public final class Granular implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -50,7 +50,7 @@ public final class Granular implements Runnable {
 
     /** Commands whose rerun into the same --out continues an interrupted run (each has a resume test). */
     private static final Set<Class<?>> RESUMABLE = Set.of(In2Command.class, GenerateCommand.class, DistillCommand.class,
-            SelfCorrectCommand.class, EvalCommand.class);
+            SelfCorrectCommand.class, EvalCommand.class, RunCommand.class);
 
     /** The command being executed, for the interruption message. */
     private static final AtomicReference<Object> RUNNING = new AtomicReference<>();
@@ -87,6 +87,7 @@ public final class Granular implements Runnable {
         cl.setExecutionStrategy(parsed -> {
             List<CommandLine> chain = parsed.asCommandLineList();
             RUNNING.set(chain.get(chain.size() - 1).getCommand());
+            SaveRecipeOption.saveIfAsked(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
         // Help as wide as COLUMNS says, else as the terminal (80 columns when neither tells); picocli

@@ -43,8 +43,14 @@ public final class In2Command implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
+
+    @Mixin
+    BatchOptions batch;
 
     @Mixin
     TeacherLimitOptions teacherLimits;
@@ -147,7 +153,7 @@ public final class In2Command implements Callable<Integer> {
                 model.key(System.getenv()); // a missing required key is bad input, found before any work (a dry run needs none)
             }
             var params = new dev.granular.teacher.GenerationParams(teacherTemperature, null, 1024, null, List.of(), java.util.Map.of());
-            var limits = teacherLimits.limits();
+            var limits = batch.apply(teacherLimits.limits());
             Path cachePath = spend.cachePath();
             teacher = new In2Job.Teacher(model, params, limits, cachePath, spend.maxCost, spend.prices, System.getenv());
         } else if (teacherSpec != null) {

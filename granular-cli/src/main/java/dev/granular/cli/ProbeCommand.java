@@ -38,6 +38,9 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Option(names = "--task", required = true, paramLabel = "TASK", description = "document, code, database or needle.")
     String task;
 

@@ -41,8 +41,14 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    SaveRecipeOption saveRecipe;
+
     @Mixin
     SpendOptions spend;
+
+    @Mixin
+    BatchOptions batch;
 
     @Mixin
     DryRunOptions dryRun;
@@ -151,9 +157,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         var job = new SelfCorrectJob.Spec(tasks,
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
-                        new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2)),
+                        batch.apply(new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
-                        new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)),
+                        batch.apply(new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
         if (dryRun.on()) {

@@ -336,8 +336,8 @@ public final class DistillJob {
                         listener.finished(true, tokens, Math.max(0, ok.attempts() - 1), calls.status());
                         return;
                     }
-                    TrainingRecord r = Erasure.record(task, strategy, answer, spec.systemMessage(), spec.teacher().toString(),
-                            correct);
+                    TrainingRecord r = Erasure.record(task, strategy, answer, ok.completion().toolCalls(),
+                            ok.completion().textNull(), spec.systemMessage(), spec.teacher().toString(), correct);
                     var leak = leaks.find(r);
                     journal.success(task.ordinal(), leak.isPresent()
                             ? dropped(task, strategy, "leak", leak.get().words())
@@ -371,7 +371,7 @@ public final class DistillJob {
         /** The teacher's request: the one place distill builds it (run and dry run). */
         static ChatRequest request(GenerationParams params, DistillTask task, Strategy strategy, int sample) {
             GenerationParams p = params.seed() == null ? params : params.withSeed(params.seed() + sample);
-            return new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null);
+            return new ChatRequest(task.id(), Erasure.teacherRequest(task, strategy), p, sample, null, null, task.tools());
         }
 
         Verdict judge(DistillTask task, Strategy strategy, String answer) {

@@ -12,14 +12,22 @@ import java.util.Objects;
  * @param ordinal  position among the input rows (0-based): the journal index
  * @param id       the task id
  * @param category the category strategies are chosen per ("default" when the row has none)
- * @param prompt   user (and earlier assistant) messages, none trained
+ * @param prompt   user (and earlier assistant and tool) messages, none trained
  * @param answer   the gold answer, or null
  * @param choices  labelled choices, empty when not multiple choice
  * @param source   {@code file:line}
+ * @param tools    the tool definitions offered to the teacher (the row's {@code tools}), or null
  */
 public record DistillTask(long ordinal, String id, String category, List<Message> prompt, String answer,
-                          List<Task.Choice> choices, String source) {
+                          List<Task.Choice> choices, String source, List<Object> tools) {
+    /** A task that offers no tools. */
+    public DistillTask(long ordinal, String id, String category, List<Message> prompt, String answer,
+                       List<Task.Choice> choices, String source) {
+        this(ordinal, id, category, prompt, answer, choices, source, null);
+    }
+
     public DistillTask {
+        tools = tools == null || tools.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(tools));
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(category, "category");
         prompt = List.copyOf(prompt);

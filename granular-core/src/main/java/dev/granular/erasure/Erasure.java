@@ -1,6 +1,8 @@
 package dev.granular.erasure;
 
 import dev.granular.record.Message;
+import dev.granular.record.Role;
+import dev.granular.record.ToolCall;
 import dev.granular.record.TrainingRecord;
 import dev.granular.teacher.ChatMessage;
 import java.util.ArrayList;
@@ -29,7 +31,7 @@ public final class Erasure {
     public static List<ChatMessage> teacherRequest(DistillTask task, Strategy strategy) {
         List<ChatMessage> out = new ArrayList<>();
         out.add(ChatMessage.system(strategy.instruction()));
-        task.prompt().forEach(m -> out.add(new ChatMessage(m.role(), m.content())));
+        task.prompt().forEach(m -> out.add(ChatMessage.of(m)));
         return out;
     }
 
@@ -41,10 +43,23 @@ public final class Erasure {
      */
     public static TrainingRecord record(DistillTask task, Strategy strategy, String answer, String systemMessage,
                                         String teacher, Boolean correct) {
+        return record(task, strategy, answer, null, false, systemMessage, teacher, correct);
+    }
+
+    /**
+     * The training record of a reply that may call tools: its calls are kept (with null content when the
+     * server sent null), as {@code generate} keeps them; the task's tool definitions go with the record.
+     *
+     * @param toolCalls the reply's tool calls, or null
+     * @param textNull  whether the reply's content was null beside its calls
+     */
+    public static TrainingRecord record(DistillTask task, Strategy strategy, String answer, List<ToolCall> toolCalls,
+                                        boolean textNull, String systemMessage, String teacher, Boolean correct) {
         List<Message> msgs = new ArrayList<>();
         msgs.add(Message.system(systemMessage));
         task.prompt().forEach(m -> msgs.add(m.withTrain(false)));
-        msgs.add(Message.assistant(answer));
+        msgs.add(toolCalls == null ? Message.assistant(answer)
+                : new Message(Role.ASSISTANT, answer, true, null, null, toolCalls, null, null, null, textNull));
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("design", "erasure");
         meta.put("category", task.category());
@@ -53,7 +68,7 @@ public final class Erasure {
         meta.put("teacher", teacher);
         meta.put("correct", correct);
         meta.put("source", task.source());
-        return new TrainingRecord(task.id(), msgs, null, meta);
+        return new TrainingRecord(task.id(), msgs, task.tools(), meta);
     }
 
     /** Words of an erased prompt kept as its label in meta and reports. */

@@ -6,6 +6,7 @@ import dev.granular.judge.Task;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
+import dev.granular.teacher.ToolConversation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,9 +17,11 @@ import java.util.Map;
  * Reads the tasks of {@code granular distill} through {@link JsonlInput}: JSONL or .jsonl.gz files,
  * directories of them, several inputs. Three row shapes:
  * <ul>
- *   <li>native: {@code {"id", "category"?, "question" | "messages", "answer"?, "choices"?}},
+ *   <li>native: {@code {"id", "category"?, "question" | "messages", "answer"?, "choices"?, "tools"?}},
  *       where choices is a list (labelled A, B, ...) or an object label → text, and is shown
- *       to the teacher under the question;</li>
+ *       to the teacher under the question; messages may use tools as the record format does
+ *       (assistant {@code tool_calls} with ids, {@code tool} messages with {@code tool_call_id}), and
+ *       {@code tools} lists the definitions offered to the teacher (see {@link ToolConversation});</li>
  *   <li>OpenOrca: {@code {"id", "system_prompt", "question", "response"}}; the category is the
  *       id's prefix before the first dot ({@code flan.123} → {@code flan}); the old system prompt
  *       and response are dropped, since the teacher answers afresh;</li>
@@ -66,6 +69,7 @@ public final class TaskReader {
         String answer = answer(n, file, lineNo);
         List<Task.Choice> choices = choices(n.get("choices"), file, lineNo);
         List<Message> prompt = new ArrayList<>();
+        List<Object> tools = null;
         if (n.has("question")) {
             String q = text(n, "question", file, lineNo);
             if (q == null || q.isBlank()) {
@@ -75,21 +79,24 @@ public final class TaskReader {
         } else if (n.path("messages").isArray() && !n.get("messages").isEmpty()) {
             JsonNode arr = n.get("messages");
             for (int i = 0; i < arr.size(); i++) {
-                JsonNode m = arr.get(i);
-                if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                    throw new BadInputException(file, lineNo, "messages[" + i + "] needs string \"role\" and \"content\"");
+                Message m;
+                try {
+                    m = ToolConversation.message(arr.get(i), "messages[" + i + "]");
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(file, lineNo, e.getMessage());
                 }
-                Role role = role(m.get("role").asText(), file, lineNo, "messages[" + i + "].role");
-                if (role != Role.SYSTEM) {
-                    prompt.add(Message.of(role, m.get("content").asText(), false));
+                if (m.role() != Role.SYSTEM) {
+                    prompt.add(m);
                 }
             }
+
             while (!prompt.isEmpty() && prompt.get(prompt.size() - 1).role() == Role.ASSISTANT) {
                 prompt.remove(prompt.size() - 1);
             }
             if (!choices.isEmpty() && !prompt.isEmpty()) {
                 Message last = prompt.remove(prompt.size() - 1);
-                prompt.add(Message.of(last.role(), withChoices(last.content(), choices), false));
+                prompt.add(new Message(last.role(), withChoices(last.content(), choices), false, null, null, null,
+                        last.toolCallId(), last.name(), null, false));
             }
         } else {
             throw new BadInputException(file, lineNo, "a task needs \"question\" (a string), \"messages\" (a non-empty list) "
@@ -98,7 +105,13 @@ public final class TaskReader {
         if (prompt.isEmpty()) {
             throw new BadInputException(file, lineNo, "the task has no user message");
         }
-        return new DistillTask(ordinal, id, category, prompt, answer, choices, source);
+        try {
+            tools = ToolConversation.tools(n);
+            ToolConversation.checkSendable(prompt, tools);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, lineNo, e.getMessage());
+        }
+        return new DistillTask(ordinal, id, category, prompt, answer, choices, source, tools);
     }
 
     private static DistillTask shareGpt(JsonNode n, Path file, long lineNo, long ordinal, String id, String source) {

@@ -169,9 +169,27 @@ public final class Labeler {
             if (e.limit() != null) {
                 throw e;   // a template over its limits is broken or hostile, not refusing this one record: stop (exit 2)
             }
-            return new Refused("the chat template refuses the conversation: " + e.getMessage());
+            return new Refused("the chat template refuses the conversation: " + e.getMessage() + refusedAt(ms, r.tools()));
         }
         return label(ms, rendered, scaffold, r.tools());
+    }
+
+    /**
+     * {@code " (first refused at messages[j] (role))"}: the message whose addition makes the template refuse,
+     * found by rendering growing prefixes (only on this refusal path), or "" when every prefix renders.
+     */
+    private String refusedAt(List<Message> ms, List<Object> tools) {
+        for (int j = 1; j <= ms.size(); j++) {
+            try {
+                template.render(templateMessages(ms.subList(0, j), false), tools, false);
+            } catch (TemplateException e) {
+                if (e.limit() != null) {
+                    throw e;
+                }
+                return " (first refused at " + where(ms, j - 1) + ")";
+            }
+        }
+        return "";
     }
 
     private static List<TemplateMessage> templateMessages(List<Message> ms, boolean sentinels) {
@@ -224,6 +242,32 @@ public final class Labeler {
                     + "(looked for " + String.join(" ", terminators) + "): the model would not learn to stop");
         }
         String turn = rendered.substring(before.length(), eotBegin);
+        // The first end-of-turn token after the calls must close this turn, not a later one: rendered through
+        // this message alone, the turn must end the same way. DeepSeek-V3 writes no end of turn after a lone
+        // call, so the first one after it closes the tool output or the answer that follows: refused.
+        String through;
+        try {
+            through = template.render(templateMessages(ms.subList(0, i + 1), false), tools, false);
+        } catch (TemplateException e) {
+            if (e.limit() != null) {
+                throw e;
+            }
+            return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template refuses the conversation "
+                    + "ending with it: " + e.getMessage());
+        }
+        int ownEnd = -1;
+        if (through.startsWith(before)) {
+            for (String t : terminators) {
+                int at = through.indexOf(t, before.length());
+                if (at >= 0 && (ownEnd < 0 || at < ownEnd)) {
+                    ownEnd = at;
+                }
+            }
+        }
+        if (ownEnd < 0 || !through.substring(before.length(), ownEnd).endsWith(turn)) {
+            return new Refused(where(ms, i) + " (tool calls) cannot be located: the chat template writes no end-of-turn token "
+                    + "of its own after the calls (the next one closes later messages), so the turn's end cannot be told");
+        }
         Message m = ms.get(i);
         for (var call : m.toolCalls()) {
             if (!turn.contains(call.name())) {

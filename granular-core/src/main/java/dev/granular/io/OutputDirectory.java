@@ -321,6 +321,20 @@ public final class OutputDirectory {
         }
     }
 
+    /**
+     * Marks the run in {@code dir} as no longer matching any configuration, so that the next run opened there with
+     * {@code overwrite} replaces it even when its own configuration is unchanged (an input it reads changed: a
+     * recipe's upstream step was rerun). The files it wrote stay until then; paid replies always stay. Nothing
+     * happens when {@code dir} holds no run.
+     */
+    public static void invalidate(Path dir) {
+        RunMarker previous = RunMarker.read(dir);
+        if (previous != null) {
+            new RunMarker(previous.command(), previous.runId(), "invalidated", previous.identity(), previous.created(),
+                    previous.files()).write(dir);
+        }
+    }
+
     /** Reads the manifest of a finished run. */
     public JsonNode manifest() {
         try {

@@ -206,6 +206,21 @@ public final class RecordJson {
         return parts;
     }
 
+    /**
+     * One tool call in the record format's shape ({@code {"id"?, "type"?, "function": {"name", "arguments"}}}),
+     * for readers of other row shapes that carry tool calls.
+     *
+     * @throws IllegalArgumentException starting with {@code path}
+     */
+    public static ToolCall toolCall(JsonNode node, String path) {
+        return toToolCall(node, path);
+    }
+
+    /** A free-form JSON value as plain Java (maps, lists, strings, numbers, booleans, null), as records hold it. */
+    public static Object plain(JsonNode node) {
+        return toJava(node);
+    }
+
     private static ToolCall toToolCall(JsonNode node, String path) {
         if (!node.isObject()) {
             throw mistyped(path, "an object", node);

@@ -41,6 +41,11 @@ final class StudentStep {
         Outcome o = student.complete(req);
         return switch (o) {
             case Outcome.Failed f -> StepRunner.failure(id, item.task().source(), f);
+            case Outcome.Ok ok when ok.completion().toolCalls() != null ->
+                    // A reply that calls a tool has no answer to judge or revise: the row fails, reported like any.
+                    StepRunner.failure(id, item.task().source(), "tool_call", 0, "the student's reply calls a tool ("
+                            + ok.completion().toolCalls().getFirst().name() + "); self-correct needs a text answer",
+                            ok.attempts());
             case Outcome.Ok ok -> {
                 String text = ok.completion().text();
                 Verdict v = judge.judge(item.task().task(), text);

@@ -61,6 +61,7 @@ public final class TaskReader {
     }
 
     private static SelfCorrectTask fromRow(JsonNode row, long ordinal, String source) {
+        refuseTools(row);
         String id = row.hasNonNull("id") && row.get("id").isValueNode() && !row.get("id").asText().isBlank()
                 ? row.get("id").asText() : "row-" + (ordinal + 1);
         List<Message> conversation;
@@ -165,6 +166,31 @@ public final class TaskReader {
 
     private static String label(int i) {
         return i < 26 ? String.valueOf((char) ('A' + i)) : "A" + (i - 25);
+    }
+
+    /**
+     * Self-correction trains a text answer, its verification and its correction: a task that offers tools
+     * or carries tool calls or tool messages has no such answer, so it is refused before anything is sent
+     * (rather than sent with its tool parts silently dropped).
+     */
+    private static void refuseTools(JsonNode row) {
+        if (row.hasNonNull("tools")) {
+            throw new IllegalArgumentException("\"tools\": self-correct does not take tool tasks (it trains text"
+                    + " answers, their verification and correction); use generate or distill for tool conversations");
+        }
+        if (row.get("messages") instanceof JsonNode ms && ms.isArray()) {
+            for (int i = 0; i < ms.size(); i++) {
+                JsonNode m = ms.get(i);
+                String what = "tool".equals(m.path("role").asText()) ? "is a tool message"
+                        : m.hasNonNull("tool_calls") ? "has tool_calls"
+                        : m.hasNonNull("tool_call_id") ? "has tool_call_id" : null;
+                if (what != null) {
+                    throw new IllegalArgumentException("messages[" + i + "] " + what + ": self-correct does not take tool"
+                            + " tasks (it trains text answers, their verification and correction); use generate or"
+                            + " distill for tool conversations");
+                }
+            }
+        }
     }
 
     private static List<Message> messages(JsonNode ms) {

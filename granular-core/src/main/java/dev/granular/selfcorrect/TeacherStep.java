@@ -53,6 +53,11 @@ final class TeacherStep {
         Outcome o = teacher.complete(req);
         return switch (o) {
             case Outcome.Failed f -> StepRunner.failure(id, task.source(), f);
+            case Outcome.Ok ok when ok.completion().toolCalls() != null ->
+                    // A reply that calls a tool has no answer to judge or revise: the row fails, reported like any.
+                    StepRunner.failure(id, task.source(), "tool_call", 0, "the teacher's reply calls a tool ("
+                            + ok.completion().toolCalls().getFirst().name() + "); self-correct needs a text answer",
+                            ok.attempts());
             case Outcome.Ok ok -> {
                 long tokens = ok.completion().usage().promptTokens() + ok.completion().usage().completionTokens();
                 Optional<JsonNode> json = StructuredOutput.extract(ok.completion().text());

@@ -22,7 +22,11 @@ import java.util.List;
  *   <li>{@code v}: {@link #FORMAT}, bumped when this layout changes so old entries are never misread;</li>
  *   <li>{@code provider} and {@code base_url}: the same model name on another server is another model;</li>
  *   <li>{@code model}: the name sent to the server;</li>
- *   <li>{@code messages}: every message's role and content, in order;</li>
+ *   <li>{@code messages}: every message's role and content, in order, and its {@code tool_calls}
+ *       (arguments as given) and {@code tool_call_id} only where the message has them (a tool
+ *       message's {@code name} is not sent, so not in the key);</li>
+ *   <li>{@code tools}: the tool definitions, only where the request offers tools (so a plain request
+ *       keeps the key it had before requests could carry tools);</li>
  *   <li>{@code params}: {@link GenerationParams#toJson()}, every sampling parameter including
  *       {@code extra_body};</li>
  *   <li>{@code sample}: {@link ChatRequest#sampleIndex()}, so K samples of one prompt are K paid replies,
@@ -46,6 +50,14 @@ public final class CacheKey {
     public static final String FORMAT = "granular-cache-key/1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Writes keys without Jackson's default per-thread buffers (a {@code ThreadLocal} of about 4 KB of char arrays):
+     * in batch mode up to 100,000 virtual threads each compute a key and then wait hours for their batch, and each
+     * would keep its own. The output is the same as {@code JsonNode.toString()}.
+     */
+    private static final com.fasterxml.jackson.databind.ObjectWriter CANONICAL = new ObjectMapper(
+            com.fasterxml.jackson.core.JsonFactory.builder()
+                    .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build()).writer();
 
     private CacheKey() {
     }
@@ -64,13 +76,28 @@ public final class CacheKey {
         root.put("model", spec.model());
         ArrayNode messages = root.putArray("messages");
         for (ChatMessage m : req.messages()) {
-            messages.addObject().put("role", m.role().wireName()).put("content", m.content());
+            ObjectNode o = messages.addObject().put("role", m.role().wireName()).put("content", m.content());
+            // Tool fields only when present, so that a plain request keeps the key it always had.
+            if (m.toolCalls() != null) {
+                o.set("tool_calls", OpenAiWire.toolCallsJson(m.toolCalls(), false));
+            }
+            if (m.toolCallId() != null) {
+                o.put("tool_call_id", m.toolCallId());
+            }
+            // A tool message's name is not in the key: neither wire sends it.
+        }
+        if (req.tools() != null) {
+            root.set("tools", JSON.valueToTree(req.tools()));
         }
         root.set("params", JSON.valueToTree(req.params().toJson()));
         root.put("sample", req.sampleIndex());
         root.set("schema", req.jsonSchema() == null ? JsonNodeFactory.instance.nullNode() : req.jsonSchema());
         root.put("template", req.templateHash());
-        return sorted(root).toString();
+        try {
+            return CANONICAL.writeValueAsString(sorted(root));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a tree always serialises", e);
+        }
     }
 
     /** A copy of {@code node} whose objects list their members by name. */

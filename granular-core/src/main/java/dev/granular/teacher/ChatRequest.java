@@ -14,10 +14,14 @@ import java.util.Objects;
  * @param sampleIndex  0 for the first sample of a row; part of the cache key, so K samples are K replies
  * @param jsonSchema   a JSON Schema the reply must satisfy, or null for free text
  * @param templateHash a hash of the prompt template's text (part of the cache key), or null
+ * @param tools        the tool definitions offered to the model, in OpenAI's shape
+ *                     ({@code {"type": "function", "function": {"name", "description", "parameters"}}}),
+ *                     or null when none (an empty list counts as none: providers refuse {@code "tools": []})
  */
 public record ChatRequest(String rowId, List<ChatMessage> messages, GenerationParams params, int sampleIndex,
-                          JsonNode jsonSchema, String templateHash) {
+                          JsonNode jsonSchema, String templateHash, List<Object> tools) {
     public ChatRequest {
+        tools = tools == null || tools.isEmpty() ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(tools));
         Objects.requireNonNull(rowId, "rowId");
         messages = List.copyOf(messages);
         if (messages.isEmpty()) {
@@ -29,6 +33,12 @@ public record ChatRequest(String rowId, List<ChatMessage> messages, GenerationPa
         }
     }
 
+    /** A request that offers no tools. */
+    public ChatRequest(String rowId, List<ChatMessage> messages, GenerationParams params, int sampleIndex,
+                       JsonNode jsonSchema, String templateHash) {
+        this(rowId, messages, params, sampleIndex, jsonSchema, templateHash, null);
+    }
+
     public static ChatRequest of(String rowId, List<ChatMessage> messages, GenerationParams params) {
         return new ChatRequest(rowId, messages, params, 0, null, null);
     }
@@ -38,6 +48,12 @@ public record ChatRequest(String rowId, List<ChatMessage> messages, GenerationPa
         long chars = 0;
         for (ChatMessage m : messages) {
             chars += m.content().length() + 8;
+            if (m.toolCalls() != null) {
+                chars += OpenAiWire.toolCallsJson(m.toolCalls(), true).toString().length();
+            }
+        }
+        if (tools != null) {
+            chars += OpenAiWire.JSON.valueToTree(tools).toString().length();
         }
         return (int) Math.min(Integer.MAX_VALUE, chars / 4 + 1);
     }

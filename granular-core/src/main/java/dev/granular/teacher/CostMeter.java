@@ -116,6 +116,62 @@ public final class CostMeter {
         }
     }
 
+    /**
+     * Books the worst-case cost of a whole batch to {@code spec} at its batch price ({@code --max-cost} counts a batch
+     * before it is submitted): {@code promptTokens} and {@code maxCompletionTokens} summed over its requests.
+     *
+     * @param force book it even past the budget (a batch an earlier attempt already submitted: it will be paid for)
+     * @return the booking, or empty when it would take spent + reserved past the budget
+     */
+    public Optional<Reservation> reserveBatch(ModelSpec spec, long promptTokens, long maxCompletionTokens, boolean force) {
+        lock.lock();
+        try {
+            Price p = batchPrice(spec);
+            long worst = p == null ? 0 : p.pico(Math.max(0, promptTokens), Math.max(0, maxCompletionTokens));
+            if (!force && worst > 0 && worst > budgetPico - spentPico - reservedPico) {
+                return Optional.empty();
+            }
+            reservedPico = sat(reservedPico + worst);
+            return Optional.of(new Reservation(spec, worst));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts one batch reply, paid at the batch price, and one attempt (its submission). */
+    public void recordBatch(ModelSpec spec, Usage usage) {
+        lock.lock();
+        try {
+            ModelCost m = model(spec);
+            Price p = batchPrice(spec);
+            long pico = p == null ? 0 : p.pico(usage.promptTokens(), usage.completionTokens());
+            m.requests++;
+            m.billable++;
+            m.promptTokens += usage.promptTokens();
+            m.completionTokens += usage.completionTokens();
+            m.pico = sat(m.pico + pico);
+            spentPico = sat(spentPico + pico);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The batch price of {@code usage} on {@code spec} in USD (the list price where the table has no batch price). */
+    public double batchCostUsd(ModelSpec spec, Usage usage) {
+        lock.lock();
+        try {
+            Price p = batchPrice(spec);
+            return p == null ? 0 : p.pico(usage.promptTokens(), usage.completionTokens()) / Price.PICO_PER_USD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Guarded by the lock. A model with a list price but no known batch price is counted at the list price. */
+    private Price batchPrice(ModelSpec spec) {
+        return prices.batchPrice(spec).orElse(model(spec).price);
+    }
+
     /** Replaces {@code r} with the cost of {@code actual}, and counts the request. */
     public void settle(Reservation r, Usage actual) {
         closeOnce(r);

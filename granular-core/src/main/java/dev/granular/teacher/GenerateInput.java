@@ -24,8 +24,12 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>a canonical granular record;</li>
  *   <li>{@code {"prompt": "..."}}: one user message;</li>
- *   <li>{@code {"messages": [{"role", "content"}, ...]}}.</li>
+ *   <li>{@code {"messages": [{"role", "content"}, ...], "tools"?: [...]}}.</li>
  * </ul>
+ * Conversations may use tools, in the record format's shapes: assistant messages with
+ * {@code tool_calls} (each with an {@code id}), {@code tool} messages with {@code tool_call_id}
+ * (and {@code name}), and the row's {@code tools} definitions; they are sent to the teacher as
+ * its wire expects ({@link OpenAiWire}, {@link AnthropicWire}), and the output record keeps the tools.
  * One rule for both conversation shapes: the messages are the conversation so far, and trailing
  * assistant messages are the old answer to regenerate, so they are dropped; the reply takes their
  * place. Each row may carry an {@code id}; without one a stable id is derived from the content,
@@ -43,10 +47,17 @@ public final class GenerateInput {
      * @param messages the conversation to continue, with their train flags
      * @param meta     the input record's meta (canonical rows), else empty
      * @param source   {@code file:line}
+     * @param tools    the tool definitions offered to the teacher (the row's {@code tools}), or null
      */
-    public record Row(long ordinal, String id, List<Message> messages, Map<String, Object> meta, String source) {
+    public record Row(long ordinal, String id, List<Message> messages, Map<String, Object> meta, String source,
+                      List<Object> tools) {
+        public Row(long ordinal, String id, List<Message> messages, Map<String, Object> meta, String source) {
+            this(ordinal, id, messages, meta, source, null);
+        }
+
+        /** The messages as sent: role, text and tool fields. */
         public List<ChatMessage> chat() {
-            return messages.stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
+            return messages.stream().map(ChatMessage::of).toList();
         }
     }
 
@@ -70,17 +81,12 @@ public final class GenerateInput {
         }
     }
 
-    /**
-     * {@code msgs}, refused when a message to be sent is a tool message or calls tools: requests
-     * carry role and text only, so the teacher would answer a conversation without its calls.
-     */
-    private static List<Message> textOnly(List<Message> msgs, JsonlInput.Line at) {
-        for (int i = 0; i < msgs.size(); i++) {
-            Message m = msgs.get(i);
-            if (m.role() == Role.TOOL || m.hasToolCalls()) {
-                throw at.error("messages[" + i + "] " + (m.hasToolCalls() ? "has tool_calls" : "is a tool message")
-                        + ": generate sends role and text only, so tool conversations cannot be continued yet");
-            }
+    /** {@code msgs}, checked to go over every wire (see {@link ToolConversation#checkSendable}). */
+    private static List<Message> sendable(List<Message> msgs, List<Object> tools, JsonlInput.Line at) {
+        try {
+            ToolConversation.checkSendable(msgs, tools);
+        } catch (IllegalArgumentException e) {
+            throw at.error(e.getMessage());
         }
         return msgs;
     }
@@ -93,39 +99,41 @@ public final class GenerateInput {
         String source = Path.of(at.file()).getFileName() + ":" + at.number();
         if (node.has("meta") && node.has("messages") && node.has("id")) {
             TrainingRecord rec = RecordJson.parse(line, at.file(), at.number());
-            return new Row(ordinal, rec.id(), textOnly(withoutAnswer(rec.messages(), at), at), rec.meta(), source);
+            return new Row(ordinal, rec.id(), sendable(withoutAnswer(rec.messages(), at), rec.tools(), at), rec.meta(), source,
+                    rec.tools());
         }
         List<Message> msgs = new ArrayList<>();
+        List<Object> tools = null;
         if (node.has("prompt")) {
             if (!node.get("prompt").isTextual()) {
                 throw at.error("\"prompt\" must be a string");
             }
             msgs.add(Message.user(node.get("prompt").asText()));
+            try {
+                tools = ToolConversation.tools(node);
+            } catch (IllegalArgumentException e) {
+                throw at.error(e.getMessage());
+            }
         } else if (node.has("messages") && node.get("messages").isArray() && !node.get("messages").isEmpty()) {
             JsonNode arr = node.get("messages");
             for (int i = 0; i < arr.size(); i++) {
-                JsonNode m = arr.get(i);
-                if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                    throw at.error("messages[" + i + "] needs string \"role\" and \"content\"");
-                }
-                Role role;
                 try {
-                    role = Role.fromWire(m.get("role").asText());
+                    msgs.add(ToolConversation.message(arr.get(i), "messages[" + i + "]"));
                 } catch (IllegalArgumentException e) {
-                    throw at.error("messages[" + i + "].role '" + m.get("role").asText() + "' is not system, user, assistant or tool");
-                }
-                try {
-                    msgs.add(Message.of(role, m.get("content").asText(), false));
-                } catch (IllegalArgumentException e) {
-                    throw at.error("messages[" + i + "]." + e.getMessage());
+                    throw at.error(e.getMessage());
                 }
             }
-            msgs = textOnly(withoutAnswer(msgs, at), at);
+            try {
+                tools = ToolConversation.tools(node);
+            } catch (IllegalArgumentException e) {
+                throw at.error(e.getMessage());
+            }
+            msgs = sendable(withoutAnswer(msgs, at), tools, at);
         } else {
             throw at.error("a row needs \"prompt\" (a string) or \"messages\" (a non-empty list)");
         }
         String id = node.path("id").isTextual() || node.path("id").isNumber() ? node.get("id").asText() : derivedId(msgs);
-        return new Row(ordinal, id, msgs, Map.of(), source);
+        return new Row(ordinal, id, msgs, Map.of(), source, tools);
     }
 
     /** The conversation without its trailing assistant messages: the answer the reply replaces. */
@@ -149,6 +157,13 @@ public final class GenerateInput {
                 d.update((byte) 0);
                 d.update(m.content().getBytes(StandardCharsets.UTF_8));
                 d.update((byte) 0);
+                if (m.hasToolCalls() || m.toolCallId() != null) {
+                    // Only tool messages add to the hash, so every other row keeps the id it always had.
+                    d.update(OpenAiWire.toolCallsJson(m.hasToolCalls() ? m.toolCalls() : List.of(), false).toString()
+                            .getBytes(StandardCharsets.UTF_8));
+                    d.update(String.valueOf(m.toolCallId()).getBytes(StandardCharsets.UTF_8));
+                    d.update((byte) 0);
+                }
             }
             return "row-" + HexFormat.of().formatHex(d.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

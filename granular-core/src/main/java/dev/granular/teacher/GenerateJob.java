@@ -265,7 +265,7 @@ public final class GenerateJob {
     /** The request for sample {@code sample} of {@code row}: the one place generate builds requests (run and dry run). */
     static ChatRequest request(Spec spec, GenerateInput.Row row, int sample) {
         String id = spec.n() == 1 ? row.id() : row.id() + "#" + sample;
-        return new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null);
+        return new ChatRequest(id, row.chat(), spec.params(), sample, spec.jsonSchema(), null, row.tools());
     }
 
     /** The progress line's tail: money so far and errors. */
@@ -298,7 +298,7 @@ public final class GenerateJob {
         gen.put("cached", o.cached());
         gen.put("attempts", o.attempts());
         meta.put("generation", gen);
-        return new TrainingRecord(id, msgs, null, meta);
+        return new TrainingRecord(id, msgs, row.tools(), meta);
     }
 
     /** Shards from the journal, in row order; failed.jsonl; report; card; manifest. Returns records written. */
@@ -349,7 +349,8 @@ public final class GenerateJob {
         m.put("params", spec.params().toJson());
         m.put("n", spec.n());
         m.put("limits", Map.of("concurrency", spec.limits().concurrency(), "rpm", spec.limits().rpm(), "tpm", spec.limits().tpm(),
-                "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds()));
+                "max_retries", spec.limits().maxRetries(), "timeout_s", spec.limits().timeout().toSeconds(),
+                "batch", spec.limits().batch() != null));
         m.put("input", JsonlInput.manifestValue(spec.in()));
         m.put("input_sha256", CorpusReader.fingerprint(JsonlInput.files(spec.in())));
         m.put("fingerprint", dir.fingerprint());

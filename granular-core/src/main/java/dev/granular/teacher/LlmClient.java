@@ -49,9 +49,26 @@ public final class LlmClient implements AutoCloseable {
      * @param maxRetries       retries per request after the first attempt
      * @param timeout          per attempt
      * @param schemaRetries    re-asks after a reply fails its JSON Schema
+     * @param batch            the batch API settings ({@code --batch}), or null to send each request on its own
      */
-    public record Limits(int concurrency, int rpm, int tpm, int maxRetries, Duration timeout, int schemaRetries) {
+    public record Limits(int concurrency, int rpm, int tpm, int maxRetries, Duration timeout, int schemaRetries,
+                         BatchSettings batch) {
         public static final Limits DEFAULT = new Limits(64, 0, 0, 8, Duration.ofSeconds(120), 2);
+
+        public Limits(int concurrency, int rpm, int tpm, int maxRetries, Duration timeout, int schemaRetries) {
+            this(concurrency, rpm, tpm, maxRetries, timeout, schemaRetries, null);
+        }
+
+        /**
+         * These limits sending through the batch API: the concurrency (which sizes every job's window of rows waiting
+         * for replies) grows to {@link BatchSettings#inFlight()}, so that batches fill.
+         */
+        public Limits withBatch(BatchSettings settings) {
+            if (settings == null) {
+                return new Limits(concurrency, rpm, tpm, maxRetries, timeout, schemaRetries, null);
+            }
+            return new Limits(Math.max(concurrency, settings.inFlight()), rpm, tpm, maxRetries, timeout, schemaRetries, settings);
+        }
 
         public Limits {
             if (concurrency < 1) {
@@ -76,6 +93,8 @@ public final class LlmClient implements AutoCloseable {
     private final AdaptiveConcurrency aimd;
     private final CircuitBreaker breaker;
     private final PaidReplies replies;
+    /** Where requests go in batch mode ({@code --batch}), else null. */
+    private final BatchDispatcher batch;
     /** Threads inside {@link #complete}, interrupted by {@link #stop}; changed only under {@code callersLock}. */
     private final Set<Thread> callers = new HashSet<>();
     private final ReentrantLock callersLock = new ReentrantLock();
@@ -103,7 +122,23 @@ public final class LlmClient implements AutoCloseable {
         this.rate = new RateLimiter(limits.rpm(), limits.tpm(), clock);
         this.aimd = new AdaptiveConcurrency(limits.concurrency());
         this.breaker = breaker;
+        this.batch = limits.batch() == null ? null : BatchDispatcher.acquire(spec, key, limits.batch(),
+                batchJournal(limits.batch(), replies), cache, replies, meter, limits.maxRetries(), limits.timeout(), this::stop);
     }
+
+    /** The batches journal: the settings' own, else {@code batches.jsonl} beside the output folder's paid replies. */
+    private static java.nio.file.Path batchJournal(BatchSettings settings, PaidReplies replies) {
+        if (settings.journal() != null) {
+            return settings.journal();
+        }
+        if (replies instanceof PaidRepliesFile f) {
+            return f.file().resolveSibling(BATCHES_JOURNAL);
+        }
+        throw new dev.granular.io.BadInputException("--batch needs an output folder to journal its batches in");
+    }
+
+    /** The batches journal's name, beside {@code replies.jsonl} in {@code DIR/.granular}. */
+    public static final String BATCHES_JOURNAL = "batches.jsonl";
 
     /**
      * A client with the standard parts: the JDK HTTP transport, the system clock, jittered
@@ -204,11 +239,19 @@ public final class LlmClient implements AutoCloseable {
                     return new Outcome.Failed(f.kind(), f.message(), f.status(), attempts);
                 }
                 case Outcome.Ok ok -> {
-                    List<String> problems = schema == null ? List.of() : schema.problems(ok.completion().text());
+                    // The schema constrains a text answer; a reply that calls tools is another kind of reply, returned as
+                    // it came (generate keeps it, self-correct fails its row) rather than re-asked until it stops calling.
+                    List<String> problems = schema == null || ok.completion().toolCalls() != null ? List.of()
+                            : schema.problems(ok.completion().text());
                     // Journalled before anything else is done with it: it is paid for. Only a valid one is reusable.
-                    journal(problems.isEmpty() ? cacheKey : null, ok);
+                    // A batch reply was journalled and cached by the dispatcher, the moment it was downloaded.
+                    if (batch == null) {
+                        journal(problems.isEmpty() ? cacheKey : null, ok);
+                    }
                     if (problems.isEmpty()) {
-                        if (caching && replaceStale) {
+                        if (batch != null) {
+                            // journalled and cached already
+                        } else if (caching && replaceStale) {
                             cache.replace(cacheKey, spec.model(), ok.raw());
                         } else if (caching) {
                             cache.put(cacheKey, spec.model(), ok.raw());
@@ -283,7 +326,7 @@ public final class LlmClient implements AutoCloseable {
         msgs.add(ChatMessage.assistant(reply));
         msgs.add(ChatMessage.user("That reply is not valid: " + String.join("; ", problems)
                 + ". Answer again with only a JSON value that satisfies the schema."));
-        return new ChatRequest(r.rowId(), msgs, r.params(), r.sampleIndex(), r.jsonSchema(), r.templateHash());
+        return new ChatRequest(r.rowId(), msgs, r.params(), r.sampleIndex(), r.jsonSchema(), r.templateHash(), r.tools());
     }
 
     /** What one attempt led to: a final outcome, or another try (after a backoff). */
@@ -300,6 +343,10 @@ public final class LlmClient implements AutoCloseable {
 
     /** One request with retries; never throws for server behaviour except authentication. */
     private Outcome send(ChatRequest request) throws InterruptedException {
+        if (batch != null) {
+            // custom id = cache key: results are matched by it, and a rerun recognises what was submitted
+            return batch.complete(request, CacheKey.of(spec, request));
+        }
         String body = wire.body(spec, request);
         int estimate = request.estimatedPromptTokens();
         int maxCompletion = request.params().maxTokens() != null ? request.params().maxTokens() : AnthropicWire.DEFAULT_MAX_TOKENS;
@@ -444,6 +491,9 @@ public final class LlmClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (batch != null) {
+            batch.release();
+        }
         transport.close();
     }
 }

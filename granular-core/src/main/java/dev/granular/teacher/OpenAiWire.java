@@ -38,7 +38,22 @@ public final class OpenAiWire implements WireFormat {
         root.put("model", spec.model());
         ArrayNode msgs = root.putArray("messages");
         for (ChatMessage m : request.messages()) {
-            msgs.addObject().put("role", m.role().wireName()).put("content", m.content());
+            ObjectNode o = msgs.addObject().put("role", m.role().wireName());
+            if (m.toolCalls() != null && m.content().isEmpty()) {
+                o.putNull("content"); // what OpenAI itself sends beside tool calls
+            } else {
+                o.put("content", m.content());
+            }
+            if (m.toolCalls() != null) {
+                o.set("tool_calls", toolCallsJson(m.toolCalls(), true));
+            }
+            if (m.toolCallId() != null) {
+                o.put("tool_call_id", m.toolCallId());
+            }
+            // A tool message's name is not part of OpenAI's tool message (only the id links it to its call).
+        }
+        if (request.tools() != null) {
+            root.set("tools", JSON.valueToTree(request.tools()));
         }
         GenerationParams p = request.params();
         if (p.temperature() != null) {
@@ -66,6 +81,32 @@ public final class OpenAiWire implements WireFormat {
         }
         p.extraBody().forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
         return root.toString();
+    }
+
+    /**
+     * Tool calls in OpenAI's shape. With {@code argumentsAsString} an object's arguments are serialised to a
+     * JSON string, as the Chat Completions API requires; without it they stay as given (the cache key's view,
+     * where an object and its serialisation are different inputs to a template-rendering server).
+     */
+    static ArrayNode toolCallsJson(List<ToolCall> calls, boolean argumentsAsString) {
+        ArrayNode out = JSON.createArrayNode();
+        for (ToolCall c : calls) {
+            ObjectNode o = out.addObject();
+            if (c.id() != null) {
+                o.put("id", c.id());
+            }
+            o.put("type", "function");
+            ObjectNode f = o.putObject("function");
+            f.put("name", c.name());
+            if (c.arguments() instanceof String text) {
+                f.put("arguments", text);
+            } else if (argumentsAsString) {
+                f.put("arguments", JSON.valueToTree(c.arguments()).toString());
+            } else {
+                f.set("arguments", JSON.valueToTree(c.arguments()));
+            }
+        }
+        return out;
     }
 
     @Override

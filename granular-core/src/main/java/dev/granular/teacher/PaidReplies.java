@@ -23,6 +23,14 @@ public interface PaidReplies {
      */
     void paid(String key, ModelSpec model, Usage usage, double usd, String raw);
 
+    /**
+     * Journals a reply that was paid for through a batch API ({@code "batch": true} on its line, {@code usd} at the
+     * batch price). Stores that do not tell them apart journal it as {@link #paid}.
+     */
+    default void paidBatch(String key, ModelSpec model, Usage usage, double usd, String raw) {
+        paid(key, model, usage, usd, raw);
+    }
+
     /** None: nothing is journalled or found. */
     PaidReplies NONE = new PaidReplies() {
         @Override

@@ -158,6 +158,15 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
 
     @Override
     public void paid(String key, ModelSpec model, Usage usage, double usd, String raw) {
+        paid(key, model, usage, usd, raw, false);
+    }
+
+    @Override
+    public void paidBatch(String key, ModelSpec model, Usage usage, double usd, String raw) {
+        paid(key, model, usage, usd, raw, true);
+    }
+
+    private void paid(String key, ModelSpec model, Usage usage, double usd, String raw, boolean batch) {
         ObjectNode n = JSON.createObjectNode();
         n.put("run", run);
         n.put("key", key);
@@ -165,7 +174,7 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
         n.put("prompt_tokens", usage.promptTokens());
         n.put("completion_tokens", usage.completionTokens());
         n.put("usd", usd);
-        n.put("batch", false); // answered through a batch API (batch prices); see granular cost
+        n.put("batch", batch); // answered through a batch API (batch prices); see granular cost
         n.put("body", raw);
         byte[] bytes = (n.toString() + "\n").getBytes(StandardCharsets.UTF_8); // Jackson escapes line breaks in strings
         synchronized (this) {

@@ -131,6 +131,12 @@ public final class SpendEstimator implements AutoCloseable {
         long n = 3; // every reply is primed with <|start|>assistant<|message|>
         for (ChatMessage m : request.messages()) {
             n += 3 + t.count(m.content()); // <|start|>{role}<|message|>{content}<|end|>
+            if (m.toolCalls() != null) { // the calls are prompt too: counted as the wire sends them
+                n += t.count(OpenAiWire.toolCallsJson(m.toolCalls(), true).toString());
+            }
+        }
+        if (request.tools() != null) {
+            n += t.count(OpenAiWire.JSON.valueToTree(request.tools()).toString());
         }
         return (int) Math.min(Integer.MAX_VALUE, n);
     }

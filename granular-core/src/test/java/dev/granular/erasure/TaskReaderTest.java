@@ -58,4 +58,34 @@ class TaskReaderTest {
         List<DistillTask> t = TaskReader.read(List.of(tmp.resolve("prev"), f), 1);
         assertThat(t).singleElement().satisfies(task -> assertThat(task.prompt()).extracting(m -> m.content()).containsExactly("Q"));
     }
+
+    @Test
+    void aToolTaskKeepsItsCallsResultsAndToolsAndTheTeacherIsSentThem() throws Exception {
+        Path f = tmp.resolve("t.jsonl");
+        Files.writeString(f, "{\"id\":\"w\",\"messages\":[{\"role\":\"system\",\"content\":\"old\"},"
+                + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"content\":\"18 C\",\"tool_call_id\":\"c1\",\"name\":\"get_weather\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]}\n"
+                + "{\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"tool\",\"content\":\"r\"}]}\n");
+        Path q = tmp.resolve("q.jsonl");
+        Files.writeString(q, "{\"id\":\"q\",\"question\":\"Weather?\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]}\n");
+        assertThat(TaskReader.read(List.of(q), 0).getFirst().tools()).as("a question row offers tools too").hasSize(1);
+        assertThatThrownBy(() -> TaskReader.read(List.of(f), 0)).isInstanceOf(BadInputException.class)
+                .hasMessage(f + ":2: messages[1].tool_call_id is missing: a tool message sent to a teacher must name the call it answers");
+        DistillTask t = TaskReader.read(List.of(f), 1).getFirst();
+        assertThat(t.tools()).hasSize(1);
+        assertThat(t.prompt()).hasSize(3);
+        List<dev.granular.teacher.ChatMessage> sent = Erasure.teacherRequest(t, StrategyLibrary.builtIn().get("step-by-step"));
+        assertThat(sent.get(2).toolCalls()).containsExactly(new dev.granular.record.ToolCall("c1", "function", "get_weather",
+                "{\"city\": \"Paris\"}"));
+        assertThat(sent.get(3)).isEqualTo(new dev.granular.teacher.ChatMessage(dev.granular.record.Role.TOOL, "18 C", null, "c1",
+                "get_weather"));
+        var rec = Erasure.record(t, StrategyLibrary.builtIn().get("step-by-step"), "", List.of(new dev.granular.record.ToolCall("c2",
+                "function", "get_weather", "{}")), true, "sys", "openai:t", null);
+        assertThat(rec.tools()).isEqualTo(t.tools());
+        assertThat(rec.messages().getLast().toolCalls()).hasSize(1);
+        assertThat(rec.messages().getLast().contentNull()).isTrue();
+    }
 }

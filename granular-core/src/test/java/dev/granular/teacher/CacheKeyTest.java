@@ -101,4 +101,13 @@ class CacheKeyTest {
         assertThat(c.get("params").has("temperature")).isTrue();
         assertThat(c.get("template").isNull()).isTrue();
     }
+
+    /**
+     * A plain request's key, computed before requests could carry tools: tool fields enter the key only
+     * when present, so every cache filled before keeps answering.
+     */
+    @Test
+    void aPlainRequestKeepsItsKeyFromBeforeToolFields() {
+        assertThat(CacheKey.of(GPT, req("hi"))).isEqualTo("2d17b2a40484f64d72b6fa713809e137184e3a94a535d0c4e8f664dce9577f4f");
+    }
 }

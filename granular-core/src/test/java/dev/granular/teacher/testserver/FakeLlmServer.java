@@ -35,7 +35,8 @@ import java.util.function.Function;
 
 /**
  * An in-process LLM server for tests: OpenAI Chat Completions ({@code POST /v1/chat/completions})
- * and Anthropic Messages ({@code POST /v1/messages}) on 127.0.0.1, on a free port.
+ * and Anthropic Messages ({@code POST /v1/messages}) on 127.0.0.1, on a free port, and both
+ * providers' batch APIs ({@link #batches()}, see {@link FakeBatches}).
  *
  * <p>It is written on raw sockets, not on the JDK's {@code HttpServer}, because the faults the
  * client layer must survive need control of the connection that {@code HttpServer} does not give:
@@ -58,7 +59,7 @@ import java.util.function.Function;
  */
 public final class FakeLlmServer implements AutoCloseable {
     private static final int MAX_HEADER_BYTES = 64 * 1024;
-    private static final int MAX_BODY_BYTES = 32 * 1024 * 1024;
+    private static final int MAX_BODY_BYTES = 512 * 1024 * 1024; // a batch file of 100K requests
 
     private final ServerSocket server;
     private final Thread acceptor;
@@ -66,6 +67,8 @@ public final class FakeLlmServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Map<String, Queue<Reply>> queues = new ConcurrentHashMap<>();
     private volatile Function<ReceivedRequest, Reply> script = Scripts.echo();
+    /** The batch APIs; their requests are answered by the current script. */
+    private final FakeBatches batches = new FakeBatches(r -> script.apply(r), closed);
 
     private final AtomicLong seq = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -79,6 +82,12 @@ public final class FakeLlmServer implements AutoCloseable {
         server = new ServerSocket(0, 4096, InetAddress.getByName("127.0.0.1"));
         acceptor = Thread.ofPlatform().daemon().name("fake-llm-accept-" + server.getLocalPort()).unstarted(this::acceptLoop);
         acceptor.start();
+        batches.port = server.getLocalPort();
+    }
+
+    /** The batch APIs (OpenAI files and batches, Anthropic message batches) and their fault injection. */
+    public FakeBatches batches() {
+        return batches;
     }
 
     /** A server listening on 127.0.0.1 on a free port, replying with {@link Scripts#echo()}. */
@@ -238,6 +247,9 @@ public final class FakeLlmServer implements AutoCloseable {
     private boolean respond(Socket s, InputStream in, OutputStream out, ReceivedRequest r, boolean keepAlive)
             throws IOException, InterruptedException {
         ReceivedRequest.Api api = r.api();
+        if (api == ReceivedRequest.Api.OTHER && FakeBatches.handles(r)) {
+            return batches.respond(out, r, keepAlive);
+        }
         if (api == ReceivedRequest.Api.OTHER) {
             return error(out, api, 404, keepAlive, "no such endpoint: " + r.path());
         }
@@ -308,7 +320,7 @@ public final class FakeLlmServer implements AutoCloseable {
      * Writes a response. {@code contentLength} is the length to announce, or -1 for the body's
      * own; announcing more than the body is how {@link Reply#truncated()} lies.
      */
-    private static void write(OutputStream out, int status, byte[] body, List<Map.Entry<String, String>> headers,
+    static void write(OutputStream out, int status, byte[] body, List<Map.Entry<String, String>> headers,
                               boolean keepAlive, int contentLength) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");

@@ -56,9 +56,10 @@ public record ReceivedRequest(long seq, String method, String path, Map<String, 
     }
 
     /**
-     * The {@code messages} array as chat messages. Roles that are not system/user/assistant and
-     * non-string contents (content blocks) are kept as their JSON text under {@link Role#USER}, so a
-     * script still sees something; tests that send such bodies read {@link #json()} instead.
+     * The {@code messages} array as chat messages, with OpenAI's {@code tool_calls} and a tool message's
+     * {@code tool_call_id}. Unknown roles and non-string contents (Anthropic's content blocks) are kept as
+     * their JSON text (under {@link Role#USER} for an unknown role), so a script still sees something;
+     * tests that send such bodies read {@link #json()} instead.
      */
     public List<ChatMessage> messages() {
         List<ChatMessage> out = new ArrayList<>();
@@ -73,7 +74,23 @@ public record ReceivedRequest(long seq, String method, String path, Map<String, 
                 role = Role.USER;
             }
             JsonNode c = m.path("content");
-            out.add(new ChatMessage(role, c.isTextual() ? c.asText() : c.toString()));
+            String text = c.isTextual() ? c.asText() : c.isNull() && m.has("tool_calls") ? "" : c.toString();
+            out.add(new ChatMessage(role, text, role == Role.ASSISTANT ? toolCalls(m.path("tool_calls")) : null,
+                    role == Role.TOOL && m.path("tool_call_id").isTextual() ? m.get("tool_call_id").asText() : null, null));
+        }
+        return out;
+    }
+
+    /** OpenAI's {@code tool_calls} as sent (arguments the JSON string), or null when there are none. */
+    private static List<dev.granular.record.ToolCall> toolCalls(JsonNode calls) {
+        if (!calls.isArray() || calls.isEmpty()) {
+            return null;
+        }
+        List<dev.granular.record.ToolCall> out = new ArrayList<>();
+        for (JsonNode c : calls) {
+            JsonNode args = c.path("function").path("arguments");
+            out.add(new dev.granular.record.ToolCall(c.path("id").isTextual() ? c.get("id").asText() : null, "function",
+                    c.path("function").path("name").asText("?"), args.isTextual() ? args.asText() : args.toString()));
         }
         return out;
     }
