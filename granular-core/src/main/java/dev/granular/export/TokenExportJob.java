@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
-import dev.granular.io.BadInputException;
 import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
@@ -133,15 +132,28 @@ public final class TokenExportJob {
     private TokenExportJob() {
     }
 
+    /**
+     * A record's outcome ({@link TokenExport#label}, or the row assembled from kept ids).
+     *
+     * @param fromIds assembled from the ids an IN2 run kept ({@link StoredIdsRow})
+     */
+    private record Labelled(TokenExport.Outcome outcome, boolean fromIds) {
+    }
+
     public static Result run(Spec spec) {
         return run(spec, n -> { });
     }
 
     /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
     public static Result run(Spec spec, LongConsumer progress) {
+        return run(spec, progress, true);
+    }
+
+    /** As {@link #run(Spec, LongConsumer)}; {@code contextIds}: see {@link #run(Spec, Labeler, LongConsumer, boolean)}. */
+    public static Result run(Spec spec, LongConsumer progress, boolean contextIds) {
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress);
+            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress, contextIds);
         }
     }
 
@@ -156,6 +168,15 @@ public final class TokenExportJob {
 
     /** As {@link #run(Spec, Labeler)}, telling {@code progress} how many more records were read. */
     public static Result run(Spec spec, Labeler labeler, LongConsumer progress) {
+        return run(spec, labeler, progress, true);
+    }
+
+    /**
+     * As {@link #run(Spec, Labeler, LongConsumer)}; {@code contextIds} false ignores the context ids
+     * an IN2 run kept in the input's {@code tokens/} ({@code --no-context-ids}), so that every row is
+     * rendered and tokenized whole. The rows are the same either way.
+     */
+    public static Result run(Spec spec, Labeler labeler, LongConsumer progress, boolean contextIds) {
         Instant started = Instant.now();
         // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
         OutputOverlap.check(spec.out(), spec.in());
@@ -181,9 +202,13 @@ public final class TokenExportJob {
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
         dir.clearData();
         Stats st = new Stats();
+        StringBuilder ignoredWhy = new StringBuilder();
+        ContextIds ids = contextIds ? ContextIds.open(spec.in(), labeler.tokenizer().fingerprint(), labeler.template().fingerprint(),
+                (String) identity.get("input_sha256"), ignoredWhy) : null;
+        st.contextIds = ids != null ? "used" : ignoredWhy.isEmpty() ? null : "ignored: " + ignoredWhy;
         StringBuilder rejected = new StringBuilder();
-        try {
-            writeRows(spec, labeler, dir, st, rejected, progress);
+        try (ContextIds closing = ids) {
+            writeRows(spec, labeler, ids, dir, st, rejected, progress);
         } catch (RuntimeException | Error e) {
             // The workers are joined by now (writeRows closes its pool before it returns or throws).
             // An export rewrites its rows: a stopped one leaves none (a fresh folder goes entirely).
@@ -201,6 +226,14 @@ public final class TokenExportJob {
         Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
                 st.byReason);
         Map<String, Object> summary = summary(spec, labeler, result);
+        if (st.contextIds != null) {
+            // Only for an input with kept ids: other exports' summaries stay as they were.
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("sidecar", st.contextIds);
+            c.put("rows_from_ids", st.fromIds);
+            c.put("fallbacks", st.fallbacks);
+            summary.put("context_ids", c);
+        }
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
             int[] lengths = st.exampleLengths.toArray();
@@ -228,8 +261,9 @@ public final class TokenExportJob {
     }
 
     /** Labels every record on a pool of workers and writes the rows in input order; the pool is joined before this returns or throws. */
-    private static void writeRows(Spec spec, Labeler labeler, OutputDirectory dir, Stats st, StringBuilder rejected,
-                                  LongConsumer progress) {
+    private static void writeRows(Spec spec, Labeler labeler, ContextIds contextIds, OutputDirectory dir, Stats st,
+                                  StringBuilder rejected, LongConsumer progress) {
+        long[] verify = contextIds == null ? new long[0] : contextIds.first(VERIFIED_ROWS);
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> columns = spec.format().columns(spec.pack() > 0);
         TokenExport export = spec.export(labeler);
@@ -241,27 +275,39 @@ public final class TokenExportJob {
              WorkerPool pool = WorkerPool.platform(threads, "granular-export")) {
             List<TokenExport.Example> window = new ArrayList<>();
             // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
-            ArrayDeque<List<Future<TokenExport.Outcome>>> inFlight = new ArrayDeque<>();
+            ArrayDeque<List<Future<Labelled>>> inFlight = new ArrayDeque<>();
             var it = in.iterator();
+            long ordinal = 0;
             while (it.hasNext() || !inFlight.isEmpty()) {
                 if (it.hasNext()) {
-                    List<Future<TokenExport.Outcome>> futures = new ArrayList<>(BATCH);
+                    List<Future<Labelled>> futures = new ArrayList<>(BATCH);
                     while (it.hasNext() && futures.size() < BATCH) {
                         TrainingRecord r = it.next();
-                        futures.add(pool.submit(() -> export.label(r)));
+                        ContextIds.Entry entry = contextIds == null ? null : contextIds.get(ordinal);
+                        boolean check = entry != null && Arrays.binarySearch(verify, ordinal) >= 0;
+                        ordinal++;
+                        futures.add(pool.submit(() -> entry == null ? new Labelled(export.label(r), false)
+                                : fromIds(labeler, export, r, spec, entry, check)));
                     }
                     inFlight.addLast(futures);
                     if (inFlight.size() <= IN_FLIGHT && it.hasNext()) {
                         continue;
                     }
                 }
-                for (Future<TokenExport.Outcome> f : inFlight.removeFirst()) {
-                    TokenExport.Outcome o = get(f);
+                for (Future<Labelled> f : inFlight.removeFirst()) {
+                    Labelled l = get(f);
+                    TokenExport.Outcome o = l.outcome();
                     st.records++;
+                    if (contextIds != null && contextIds.get(st.records - 1) != null && !l.fromIds()) {
+                        st.fallbacks++; // made (or refused) by the full path
+                    }
                     progress.accept(1);
                     switch (o) {
                         case TokenExport.Example e -> {
                             st.add(e);
+                            if (l.fromIds()) {
+                                st.fromIds++;
+                            }
                             if (spec.pack() > 0) {
                                 window.add(e);
                                 if (window.size() >= PACK_WINDOW) {
@@ -298,7 +344,7 @@ public final class TokenExportJob {
         }
     }
 
-    private static TokenExport.Outcome get(Future<TokenExport.Outcome> f) {
+    private static Labelled get(Future<Labelled> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -310,6 +356,29 @@ public final class TokenExportJob {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Rows whose fast assembly is compared with the full path, in every export that uses kept ids. */
+    private static final int VERIFIED_ROWS = 2;
+
+    /**
+     * The row from the kept ids when its seams hold and it fits the limit, else the full path's.
+     * {@code check}: also make it the full way and stop the export if they differ.
+     */
+    private static Labelled fromIds(Labeler labeler, TokenExport export, TrainingRecord r, Spec spec, ContextIds.Entry entry,
+                                    boolean check) {
+        StoredIdsRow.Row row = StoredIdsRow.assemble(labeler, r, entry);
+        int limit = spec.limit();
+        if (row == null || (limit > 0 && row.ids().length > limit)) {
+            return new Labelled(export.label(r), false);
+        }
+        if (check && (!(labeler.label(r) instanceof LossMask full) || !Arrays.equals(full.ids(), row.ids())
+                || !Arrays.equals(full.labels(), row.labels()))) {
+            throw new IllegalStateException("record " + r.id() + ": the row assembled from the token ids kept in "
+                    + spec.in().get(0).resolve("tokens") + " differs from rendering and tokenizing it; export with "
+                    + "--no-context-ids (and report this)");
+        }
+        return new Labelled(new TokenExport.Example(r.id(), row.ids(), row.labels(), row.trained(), false), true);
     }
 
     private static void packAndWrite(List<TokenExport.Example> window, TokenExport export, Spec spec, Rows rows, Stats st)
@@ -393,6 +462,10 @@ public final class TokenExportJob {
         final Map<String, Long> byReason = new TreeMap<>();
         final IntList exampleLengths = new IntList();
         final IntList rowLengths = new IntList();
+        /** "used", "ignored: why", or null when the input kept no ids. */
+        String contextIds;
+        long fromIds;
+        long fallbacks;
 
         void add(TokenExport.Example e) {
             examples++;

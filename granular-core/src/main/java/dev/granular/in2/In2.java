@@ -5,6 +5,7 @@ import dev.granular.corpus.Corpus;
 import dev.granular.corpus.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.record.TrainingRecord;
+import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,22 +58,24 @@ public final class In2 {
     private final List<Path> exclude;
     private final List<Path> general;
     private final int threads;
+    private final ChatTemplate chatTemplate;
 
-    private In2(In2Config config, List<Path> exclude, List<Path> general, int threads) {
+    private In2(In2Config config, List<Path> exclude, List<Path> general, int threads, ChatTemplate chatTemplate) {
         this.config = Objects.requireNonNull(config, "config");
         this.exclude = List.copyOf(exclude);
         this.general = List.copyOf(general);
         this.threads = Math.max(1, threads);
+        this.chatTemplate = chatTemplate;
     }
 
     /** IN2 with {@code config}, no decontamination, no general rows (their share is spread over the other kinds), one thread. */
     public static In2 of(In2Config config) {
-        return new In2(config, List.of(), List.of(), 1);
+        return new In2(config, List.of(), List.of(), 1, null);
     }
 
     /** Drops documents sharing a word 10-gram with these files (benchmark test sets), as {@code in2 --exclude} does. */
     public In2 withExclude(List<Path> files) {
-        return new In2(config, files, general, threads);
+        return new In2(config, files, general, threads, chatTemplate);
     }
 
     /**
@@ -80,12 +83,21 @@ public final class In2 {
      * {@code {"messages": [...]}} rows, as {@code in2 --general} takes.
      */
     public In2 withGeneral(List<Path> files) {
-        return new In2(config, exclude, files, threads);
+        return new In2(config, exclude, files, threads, chatTemplate);
     }
 
     /** Worker threads for segmenting and generating; never changes the records. */
     public In2 withThreads(int n) {
-        return new In2(config, exclude, general, n);
+        return new In2(config, exclude, general, n, chatTemplate);
+    }
+
+    /**
+     * Lengths ({@link In2Config#minTokens()}, {@link In2Config#maxTokens()}, the drawn target) counted in the tokens
+     * of the row as {@code template} renders it for the target model, as {@code in2 --chat-template} does; the
+     * tokenizer must be the model's. Null: lengths are context tokens.
+     */
+    public In2 withChatTemplate(ChatTemplate template) {
+        return new In2(config, exclude, general, threads, template);
     }
 
     /** The configuration as given. */
@@ -110,7 +122,8 @@ public final class In2 {
         List<GeneralRows.Row> rows = general.isEmpty() ? List.of() : GeneralRows.read(general);
         try (WorkerPool pool = WorkerPool.platform(threads, "granular-in2")) {
             CorpusBuild build = build(corpus, tokenizer, effective, exclude, workDir, pool, threads);
-            return new In2Design(build.store(), build.tokens(), effective, rows, null);
+            return new In2Design(build.store(), build.tokens(), effective, rows, null,
+                    chatTemplate == null ? null : new RenderedRows(chatTemplate, build.tokens()));
         }
     }
 
@@ -130,7 +143,18 @@ public final class In2 {
         try {
             In2Design design = design(corpus, tokenizer, work.resolve("store"));
             pool = WorkerPool.platform(threads, "granular-in2");
-            Iterator<TrainingRecord> it = ordered(design, 0, new HashSet<>(), pool, threads, 8);
+            Iterator<In2Design.Generated> generated = ordered(design, 0, new HashSet<>(), pool, threads, 8);
+            Iterator<TrainingRecord> it = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return generated.hasNext();
+                }
+
+                @Override
+                public TrainingRecord next() {
+                    return generated.next().record();
+                }
+            };
             WorkerPool p = pool;
             return StreamSupport.stream(Spliterators.spliterator(it, design.size(),
                             Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.SIZED), false)
@@ -223,11 +247,11 @@ public final class In2 {
      * {@code batch} examples, times four, in flight) and delivered in index order, each passed through
      * {@link In2Design#redrawRepeat} against {@code seen} (which it extends).
      */
-    static Iterator<TrainingRecord> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
+    static Iterator<In2Design.Generated> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
                                             int batch) {
         return new Iterator<>() {
-            private final ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
-            private Iterator<TrainingRecord> current = java.util.Collections.emptyIterator();
+            private final ArrayDeque<Future<List<In2Design.Generated>>> inFlight = new ArrayDeque<>();
+            private Iterator<In2Design.Generated> current = java.util.Collections.emptyIterator();
             private long next = from;
 
             @Override
@@ -237,9 +261,9 @@ public final class In2 {
                         long lo = next;
                         long hi = Math.min(design.size(), lo + batch);
                         inFlight.add(pool.submit(() -> {
-                            List<TrainingRecord> records = new ArrayList<>((int) (hi - lo));
+                            List<In2Design.Generated> records = new ArrayList<>((int) (hi - lo));
                             for (long i = lo; i < hi; i++) {
-                                records.add(design.example(i));
+                                records.add(design.generated(i, 0));
                             }
                             return records;
                         }));
@@ -254,7 +278,7 @@ public final class In2 {
             }
 
             @Override
-            public TrainingRecord next() {
+            public In2Design.Generated next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }

@@ -19,6 +19,7 @@ import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
+import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
@@ -59,16 +60,34 @@ public final class In2Job {
      * @param threads     worker threads (never changes the output)
      * @param commandLine the command line, for the manifest
      * @param teacher     the teacher model for {@code --qa teacher}, or null
+     * @param chatTemplate the target model's chat template ({@code --chat-template}): a .jinja file, a .json file with a
+     *                     {@code chat_template} entry, or {@link #TOKENIZER_TEMPLATE} for the tokenizer directory's own;
+     *                     null for none. When given, lengths count the rendered row's tokens and the context ids are
+     *                     kept for {@code export --format tokens}
      */
     public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                        In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
-                       Teacher teacher) {
+                       Teacher teacher, String chatTemplate) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
             general = general == null ? List.of() : List.copyOf(general);
             commandLine = List.copyOf(commandLine);
             threads = Math.max(1, threads);
+        }
+
+        /** Without a chat template: lengths are context tokens. */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
+                    In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
+                    Teacher teacher) {
+            this(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine, teacher,
+                    null);
+        }
+
+        /** With the target model's chat template (see {@link #chatTemplate()}). */
+        public Spec withChatTemplate(String template) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, template);
         }
 
         /** Without a teacher: programmatic questions only. */
@@ -92,6 +111,9 @@ public final class In2Job {
     public record Teacher(ModelSpec model, GenerationParams params, LlmClient.Limits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
     }
+
+    /** {@code --chat-template tokenizer}: the chat template of the {@code --tokenizer} directory. */
+    public static final String TOKENIZER_TEMPLATE = "tokenizer";
 
     /** Progress callbacks; called from worker threads. */
     public interface Listener {
@@ -177,8 +199,14 @@ public final class In2Job {
                     + ") is dropped and spread over the other kinds");
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }
+        ChatTemplate chatTemplate = chatTemplate(spec);
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer())) {
             Map<String, Object> inputs = inputs(spec, tokenizer);
+            if (chatTemplate != null) {
+                // Only with a template: runs without one keep their identity (and resume) as before.
+                inputs.put("chat_template", chatTemplate.source());
+                inputs.put("chat_template_fingerprint", chatTemplate.fingerprint());
+            }
             Map<String, Object> identity = new LinkedHashMap<>();
             identity.put("design", config.toJson());
             identity.put("text_field", spec.corpusOptions().textField());
@@ -204,7 +232,7 @@ public final class In2Job {
             // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
             // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
             try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
-                return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
+                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
@@ -213,8 +241,8 @@ public final class In2Job {
     }
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
-                                       Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
-                                       WorkerPool pool, Instant started) {
+                                       Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
+                                       Listener listener, WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
         In2.CorpusBuild build = In2.build(spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions()),
                 tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads());
@@ -235,11 +263,23 @@ public final class In2Job {
             teacher = new TeacherQuestions(client, t.params());
         }
         try {
-            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher);
+            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher,
+                    chatTemplate == null ? null : new RenderedRows(chatTemplate, build.tokens()));
             long written;
             long resumeFrom;
+            ContextIdsFile ids = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
+                if (chatTemplate != null) {
+                    // The context ids of every record, or none: a resumed run did not keep those written before.
+                    if (resumeFrom == 0) {
+                        ids = ContextIdsFile.create(dir.dir());
+                    } else {
+                        ContextIdsFile.delete(dir.dir());
+                        listener.warn("resumed run: no token ids are kept in " + dir.dir().resolve(ContextIdsFile.DIR)
+                                + "; export --format tokens renders and tokenizes every row");
+                    }
+                }
                 listener.stage("generate", design.size());
                 if (resumeFrom > 0) {
                     listener.progress(resumeFrom, 0);
@@ -248,12 +288,25 @@ public final class In2Job {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
                     try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
-                                1, listener, seenQuestions(dir));
+                                1, listener, seenQuestions(dir), ids);
                     }
                 } else {
-                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir));
+                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids);
                 }
                 writer.finish();
+            } catch (RuntimeException | Error e) {
+                if (ids != null) {
+                    ids.close();
+                }
+                throw e;
+            }
+            if (ids != null) {
+                Map<String, Object> valid = new LinkedHashMap<>();
+                valid.put("tokenizer", tokenizer.name());
+                valid.put("tokenizer_fingerprint", tokenizer.fingerprint());
+                valid.put("chat_template_fingerprint", chatTemplate.fingerprint());
+                valid.put("records_sha256", CorpusReader.fingerprint(dev.granular.record.RecordReader.dataFiles(List.of(dir.dir()))));
+                ids.finish(valid);
             }
             listener.stage("report", -1);
             In2Report report = In2Report.build(dir, config);
@@ -263,7 +316,7 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest,
+            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest,
                     meter == null ? null : meter.attemptsTable());
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
@@ -304,6 +357,36 @@ public final class In2Job {
         return seen;
     }
 
+    /** The target model's chat template, loaded as {@code export --format tokens} loads it; null without one. */
+    static ChatTemplate chatTemplate(Spec spec) {
+        return spec.chatTemplate() == null ? null : loadChatTemplate(spec.tokenizer(), spec.chatTemplate());
+    }
+
+    /**
+     * A {@code --chat-template} for {@code in2} and {@code probe}: {@link #TOKENIZER_TEMPLATE} for the
+     * tokenizer folder's own, else a file, read as {@code export --format tokens} reads it
+     * ({@link ChatTemplate#load(Path, Path)}, special tokens from the tokenizer folder).
+     */
+    public static ChatTemplate loadChatTemplate(String tokenizer, String template) {
+        Path tok = Path.of(tokenizer);
+        boolean isPath = java.nio.file.Files.exists(tok);
+        Path dir = !isPath ? null : java.nio.file.Files.isDirectory(tok) ? tok : tok.toAbsolutePath().getParent();
+        boolean own = template.equals(TOKENIZER_TEMPLATE);
+        if (dir == null) {
+            if (own) {
+                throw new dev.granular.io.BadInputException("--chat-template tokenizer needs --tokenizer to be a Hugging Face tokenizer "
+                        + "directory, not " + tokenizer);
+            }
+            Path file = Path.of(template);
+            try {
+                return ChatTemplate.of(java.nio.file.Files.readString(file), Map.of());
+            } catch (java.io.IOException e) {
+                throw new dev.granular.io.BadInputException(file.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
+            }
+        }
+        return ChatTemplate.load(dir, own ? null : Path.of(template));
+    }
+
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (spec.corpus().isEmpty()) {
@@ -332,13 +415,18 @@ public final class In2Job {
      * in index order (see {@link In2Design#redrawRepeat}), so the output never depends on timing or threads.
      *
      * @param batch examples per task (1 when each is a teacher request)
+     * @param ids   where the long examples' context ids are kept, or null
      */
     private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
-                                 Listener listener, java.util.Set<String> seen) {
+                                 Listener listener, java.util.Set<String> seen, ContextIdsFile ids) {
         long written = 0;
         var it = In2.ordered(design, writer.start(), seen, pool, parallel, batch);
         while (it.hasNext()) {
-            TrainingRecord r = it.next();
+            In2Design.Generated g = it.next();
+            TrainingRecord r = g.record();
+            if (ids != null && g.context() != null) {
+                ids.add(Long.parseLong(r.id().substring(r.id().indexOf('-') + 1)), g);
+            }
             writer.write(RecordJson.toJson(r));
             written++;
             listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);

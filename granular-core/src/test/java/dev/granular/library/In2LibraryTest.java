@@ -10,6 +10,8 @@ import dev.granular.in2.In2Design;
 import dev.granular.in2.In2Job;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
+import dev.granular.template.ChatTemplate;
+import dev.granular.template.Reference;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The IN2 library entry point gives exactly what {@code granular in2} (In2Job) writes, from the public API only. */
@@ -44,6 +47,30 @@ class In2LibraryTest {
         }
         assertEquals(60, job.size());
         assertEquals(job, library);
+    }
+
+    @Test
+    void withTheModelsChatTemplateTheStreamEqualsInTwoWithChatTemplate() throws IOException {
+        Path qwen = Reference.tokenizerDir("qwen3");
+        In2Config config = CONFIG.withExamples(30);
+        Path out = tmp.resolve("templated");
+        In2Job.run(new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), List.of(), qwen.toString(), config, out,
+                1000, false, 2, List.of("in2")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        List<String> job = Files.readAllLines(out.resolve("data/part-00000.jsonl")).stream().filter(l -> !l.isBlank()).toList();
+        List<String> plain;
+        List<String> templated;
+        try (Tokenizer tokenizer = Tokenizers.huggingFace(qwen)) {
+            try (Stream<TrainingRecord> records = In2.of(config).records(Corpus.bundled(), tokenizer)) {
+                plain = records.map(RecordJson::toJson).toList();
+            }
+            try (Stream<TrainingRecord> records = In2.of(config).withChatTemplate(ChatTemplate.load(qwen))
+                    .records(Corpus.bundled(), tokenizer)) {
+                templated = records.map(RecordJson::toJson).toList();
+            }
+        }
+        assertEquals(30, job.size());
+        assertEquals(job, templated);
+        assertNotEquals(plain, templated, "lengths in rendered tokens draw other contexts");
     }
 
     @Test
