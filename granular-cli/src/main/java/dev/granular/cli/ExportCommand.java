@@ -98,6 +98,11 @@ public final class ExportCommand implements Callable<Integer> {
             + "token itself. By default they go to rejected.jsonl with the message and token named.")
     boolean allowSpecialText;
 
+    @Option(names = "--no-context-ids", description = "Token formats: ignore the context token ids that granular in2 "
+            + "--chat-template kept in the input's tokens/ folder, and render and tokenize every row whole (the rows are the same; "
+            + "by default kept ids are used when they match the tokenizer, the chat template and the records).")
+    boolean noContextIds;
+
     @Option(names = "--overwrite", description = OutputHelp.OVERWRITE)
     boolean overwrite;
 
@@ -124,7 +129,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         var parse = spec.commandLine().getParseResult();
         for (String tokenOnly : List.of("--tokenizer", "--chat-template", "--max-length", "--truncation", "--pack", "--tokens-format", "--threads",
-                "--allow-special-text")) {
+                "--allow-special-text", "--no-context-ids")) {
             if (parse.hasMatchedOption(tokenOnly)) {
                 throw new ParameterException(spec.commandLine(), tokenOnly + " applies to the token formats (tokens, trl-tokens) only");
             }
@@ -158,7 +163,7 @@ public final class ExportCommand implements Callable<Integer> {
         TokenExportJob.Result r;
         try (Progress progress = Progress.start("export", 0, System.err, true)) {
             r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
-                    threads, allowSpecialText, overwrite, commandLine), n -> progress.step(n, 0));
+                    threads, allowSpecialText, overwrite, commandLine), n -> progress.step(n, 0), !noContextIds);
         }
         long skipped = r.dropped() + r.rejected();
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",

@@ -98,7 +98,10 @@ public final class Granular implements Runnable {
             boolean verbose = root.verbose;
             PrintWriter e = line.getErr();
             int code;
-            if (ex instanceof BadInputException) {
+            if (ex instanceof dev.granular.io.InvalidConfigException ice) {
+                e.println("granular: " + ice.message(ConfigFlags::flag));
+                code = BAD_INPUT;
+            } else if (ex instanceof BadInputException) {
                 e.println("granular: " + ex.getMessage());
                 code = BAD_INPUT;
             } else if (ex instanceof StoppedEarlyException) {

@@ -35,6 +35,8 @@ import picocli.CommandLine.Spec;
                 "  granular in2 --out out/demo",
                 "  granular in2 --corpus news/ --text-field text --examples 50000 \\",
                 "      --tokenizer models/qwen3 --out out/in2",
+                "  granular in2 --tokenizer models/qwen3 --chat-template tokenizer \\",
+                "      --out out/in2-qwen3",
                 "Docs: docs/in2.md"},
         mixinStandardHelpOptions = true)
 public final class In2Command implements Callable<Integer> {
@@ -66,6 +68,13 @@ public final class In2Command implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "T", defaultValue = "o200k_base",
             description = "o200k_base, cl100k_base, or a Hugging Face tokenizer.json (or its folder). Default: ${DEFAULT-VALUE}.")
     String tokenizer;
+
+    @Option(names = "--chat-template", paramLabel = "FILE|tokenizer",
+            description = "The trained model's chat template, as export --format tokens takes it: a .jinja file, a .json file with a "
+                    + "\"chat_template\" entry, or 'tokenizer' for the --tokenizer directory's own. With it, --min-tokens, --max-tokens "
+                    + "and the drawn lengths count the whole rendered row (template, question, answer) in --tokenizer's tokens, "
+                    + "and the context ids are kept in DIR/tokens/ for a fast export --format tokens.")
+    String chatTemplate;
 
     @Option(names = "--examples", paramLabel = "N", defaultValue = "1000", description = "Number of examples. Default: ${DEFAULT-VALUE}.")
     long examples;
@@ -173,7 +182,7 @@ public final class In2Command implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
-                out, shardSize, overwrite, nThreads, commandLine, teacher);
+                out, shardSize, overwrite, nThreads, commandLine, teacher, chatTemplate);
         if (dryRun.on()) {
             try (var estimator = DryRunOptions.estimator(spend, out)) {
                 In2Job.estimate(jobSpec, estimator);

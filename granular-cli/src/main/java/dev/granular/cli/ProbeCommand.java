@@ -73,6 +73,12 @@ public final class ProbeCommand implements Callable<Integer> {
             description = "o200k_base, cl100k_base, or a Hugging Face tokenizer.json (or its folder). Default: ${DEFAULT-VALUE}.")
     String tokenizer;
 
+    @Option(names = "--chat-template", paramLabel = "FILE|tokenizer",
+            description = "The model's chat template, as in2 and export --format tokens take it: a .jinja file, a .json file with a "
+                    + "\"chat_template\" entry, or 'tokenizer' for the --tokenizer directory's own. With it, --context-tokens and "
+                    + "--lengths count the whole prompt rendered with the generation prompt, in --tokenizer's tokens.")
+    String chatTemplate;
+
     @Option(names = "--template", paramLabel = "FILE", description = "User message template with {context} and {question}.")
     Path template;
 
@@ -117,7 +123,7 @@ public final class ProbeCommand implements Callable<Integer> {
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         ProbeJob.Spec job = new ProbeJob.Spec(t, pieces, corpus, CorpusOptions.defaults().withTextField(textField), cfg, tokenizer,
-                lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine);
+                lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine, chatTemplate);
         ProbeJob.Result r;
         try (Progress progress = Progress.start("probe", 0, System.err, true)) {
             r = ProbeJob.run(job, n -> progress.step(n, 0));

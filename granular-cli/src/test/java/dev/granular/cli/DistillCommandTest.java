@@ -274,4 +274,29 @@ class DistillCommandTest {
                 .isEqualTo(calibrate.path("requests").asLong());
         assertThat(server.totalRequests()).isEqualTo(sent);
     }
+    @Test
+    void aBudgetStopBeforeAnyRecordExitsThreeAndTheRerunCompletes() throws Exception {
+        Path tasks = tasks();
+        List<String> a = new ArrayList<>(List.of("distill", "--tasks", tasks.toString(), "--teacher",
+                "openai:gpt-4o-mini@" + server.baseUrl(), "--out", out().toString(), "--no-cache", "--calibration", "4",
+                "--teacher-concurrency", "1", "--max-tokens", "100"));
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        List<String> first = new ArrayList<>(a);
+        first.addAll(List.of("--max-cost", "0.0001"));
+        int code = Granular.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute(first.toArray(String[]::new));
+        // Stopped in calibration: no record exists yet, which is a resumable stop, not bad input.
+        assertThat(code).as(e.toString()).isEqualTo(3);
+        assertThat(e.toString()).contains("--max-cost");
+        long paid = server.totalRequests();
+        assertThat(paid).isPositive();
+
+        List<String> second = new ArrayList<>(a);
+        second.addAll(List.of("--max-cost", "10"));
+        e = new StringWriter();
+        code = Granular.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute(second.toArray(String[]::new));
+        assertThat(code).as(e.toString()).isZero();
+        // Every task but the echo one, whose answer quotes its instruction and is dropped as a leak.
+        assertThat(records()).hasSize(13).noneMatch(r -> r.path("id").asText().equals("e0"));
+    }
 }

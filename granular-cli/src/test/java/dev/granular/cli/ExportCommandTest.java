@@ -94,6 +94,37 @@ class ExportCommandTest {
         throw new AssertionError("no .test-assets/tokenizers/qwen3 above " + Path.of("").toAbsolutePath() + ": run scripts/fetch-test-assets");
     }
 
+    /**
+     * {@code in2 --tokenizer DIR --chat-template tokenizer} then {@code export --format tokens}: the
+     * export uses the kept ids (and says so in its summary); {@code --no-context-ids} gives the same rows.
+     */
+    @Test
+    void in2WithAChatTemplateThenATokensExportUsesTheKeptIds() throws IOException {
+        Path in = tmp.resolve("in2");
+        List<String> args = new java.util.ArrayList<>(In2Fixtures.in2(In2Fixtures.corpus(tmp.resolve("corpus"), 30, 3), null, in,
+                "--tokenizer", qwen3().toString(), "--chat-template", "tokenizer", "--mix", "single=0.6,multi=0.2,short=0.2"));
+        In2Fixtures.Run made = granular(args);
+        assertThat(made.code()).as(made.all()).isZero();
+        assertThat(in.resolve("tokens/contexts.bin")).exists();
+        assertThat(in.resolve("tokens/meta.json")).exists();
+        Path fast = tmp.resolve("fast");
+        Path full = tmp.resolve("full");
+        In2Fixtures.Run a = granular("export", "--in", in.toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--out", fast.toString());
+        In2Fixtures.Run b = granular("export", "--in", in.toString(), "--format", "tokens", "--tokenizer", qwen3().toString(),
+                "--tokens-format", "jsonl", "--no-context-ids", "--out", full.toString());
+        assertThat(a.code()).as(a.all()).isZero();
+        assertThat(b.code()).as(b.all()).isZero();
+        var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fast.resolve("report/summary.json").toFile());
+        assertThat(summary.at("/context_ids/sidecar").asText()).isEqualTo("used");
+        assertThat(summary.at("/context_ids/rows_from_ids").asLong()).isEqualTo(32);
+        assertThat(Files.readString(fast.resolve("data/part-00000.jsonl"))).isEqualTo(Files.readString(full.resolve("data/part-00000.jsonl")));
+        In2Fixtures.Run misuse = granular("export", "--in", in.toString(), "--format", "openai", "--no-context-ids", "--out",
+                tmp.resolve("x").toString());
+        assertThat(misuse.code()).isEqualTo(2);
+        assertThat(misuse.err()).contains("--no-context-ids applies to the token formats");
+    }
+
     @Test
     void tokensWritesParquetWithTheTokenizersTemplate() throws IOException {
         Path out = tmp.resolve("tokens");

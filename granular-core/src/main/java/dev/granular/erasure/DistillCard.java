@@ -25,7 +25,7 @@ final class DistillCard {
         for (StrategyChoice c : choices) {
             b.append("| ").append(c.category()).append(" | ").append(c.strategy()).append(" | ").append(c.reason()).append(" |\n");
         }
-        if (!calibration.cells().isEmpty()) {
+        if (calibration.cells().stream().anyMatch(c -> c.judged() > 0)) {
             b.append("\nCalibration accuracy per category and strategy: `report/strategies.json`, `report/strategy_accuracy.png`.\n");
         }
         b.append("\n## Counts\n\n| | |\n|---|---|\n");

@@ -80,7 +80,8 @@ final class DistillOutputs {
         try {
             Json.writeAtomically(dir.reportDir().resolve("strategies.json"), strategiesJson(calibration, choices));
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary(counts, correct, tasks, calls, meter, choices));
-            if (!calibration.cells().isEmpty()) {
+            // A heat map needs at least one judged cell (a budget stop early in calibration has none).
+            if (calibration.cells().stream().anyMatch(c -> c.judged() > 0)) {
                 HeatMap.png(dir.reportDir().resolve("strategy_accuracy.png"), calibration.cells());
             }
             if (!byStrategy.isEmpty()) {
@@ -116,7 +117,10 @@ final class DistillOutputs {
      * it is the guarantee that the files on disk, not just the code path, are clean.
      */
     static void assertNothingLeaked(Path dataDir, LeakCheck leaks) {
-        if (RecordReader.dataFiles(dataDir).isEmpty()) {
+        // A run stopped (budget, failures) before its first record has an empty data folder, which
+        // RecordReader refuses as bad input; there is nothing to check then, and the stop must stay
+        // a resumable exit 3.
+        if (!hasRecordFiles(dataDir)) {
             return;
         }
         try (Stream<TrainingRecord> s = RecordReader.read(dataDir)) {
@@ -127,6 +131,17 @@ final class DistillOutputs {
                             + "'s instruction (\"" + l.get().words() + "\") after erasure");
                 }
             });
+        }
+    }
+
+    private static boolean hasRecordFiles(Path dataDir) {
+        if (!java.nio.file.Files.isDirectory(dataDir)) {
+            return false;
+        }
+        try (Stream<Path> s = java.nio.file.Files.list(dataDir)) {
+            return s.map(p -> p.getFileName().toString()).anyMatch(n -> n.endsWith(".jsonl") || n.endsWith(".jsonl.gz"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

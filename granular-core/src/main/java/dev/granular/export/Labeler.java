@@ -116,6 +116,15 @@ public final class Labeler {
         return specialText == null;
     }
 
+    /**
+     * Whether {@link #label} would take {@code content} as text: it holds neither granular's
+     * reserved character nor, unless allowed, a special token's text. {@link StoredIdsRow} checks
+     * a whole content before labelling a shortened copy of it.
+     */
+    boolean acceptsText(String content) {
+        return content.indexOf(SENTINEL_OPEN) < 0 && (specialText == null || specialText.find(content) == null);
+    }
+
     /** The end-of-turn strings recognised after a trained assistant message, eos_token first. */
     public List<String> terminators() {
         return terminators;

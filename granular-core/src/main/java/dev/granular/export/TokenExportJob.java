@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.CorpusReader;
 import dev.granular.io.AtomicFiles;
-import dev.granular.io.BadInputException;
 import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
@@ -60,7 +59,7 @@ import java.util.stream.Stream;
  */
 public final class TokenExportJob {
     /** Examples packed together at most; bounds memory for large exports. */
-    public static final int PACK_WINDOW = 100_000;
+    public static final int PACK_WINDOW = TokenExport.PACK_WINDOW;
     private static final int BATCH = 256;
     private static final int IN_FLIGHT = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,7 +97,8 @@ public final class TokenExportJob {
                 throw new IllegalArgumentException("maxLength, pack and threads must be >= 0 and shardSize >= 1");
             }
             if (pack > 0 && maxLength > pack) {
-                throw new BadInputException("--max-length " + maxLength + " > --pack " + pack + ": an example longer than a packed row fits nowhere");
+                throw new dev.granular.io.InvalidConfigException("${maxLength} " + maxLength + " > ${pack} " + pack
+                        + ": an example longer than a packed row fits nowhere");
             }
         }
 
@@ -112,6 +112,11 @@ public final class TokenExportJob {
 
         int limit() {
             return maxLength > 0 ? maxLength : pack;
+        }
+
+        /** The library export this spec runs with {@code labeler}. */
+        public TokenExport export(Labeler labeler) {
+            return TokenExport.of(labeler).withMaxLength(maxLength).withTruncation(truncation).withPack(pack);
         }
     }
 
@@ -127,16 +132,12 @@ public final class TokenExportJob {
     private TokenExportJob() {
     }
 
-    /** One record's outcome: public so that other engines (granular-spark) label records exactly as an export does. */
-    public sealed interface Outcome permits Example, Skipped {
-    }
-
-    /** A labelled example: its token ids, labels ({@link LossMask#IGNORE} where not trained), trained token count. */
-    public record Example(String id, int[] ids, int[] labels, int trained, boolean truncated) implements Outcome {
-    }
-
-    /** @param dropped too long (vs a degenerate mask) */
-    public record Skipped(String id, String reason, boolean dropped) implements Outcome {
+    /**
+     * A record's outcome ({@link TokenExport#label}, or the row assembled from kept ids).
+     *
+     * @param fromIds assembled from the ids an IN2 run kept ({@link StoredIdsRow})
+     */
+    private record Labelled(TokenExport.Outcome outcome, boolean fromIds) {
     }
 
     public static Result run(Spec spec) {
@@ -145,9 +146,14 @@ public final class TokenExportJob {
 
     /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
     public static Result run(Spec spec, LongConsumer progress) {
+        return run(spec, progress, true);
+    }
+
+    /** As {@link #run(Spec, LongConsumer)}; {@code contextIds}: see {@link #run(Spec, Labeler, LongConsumer, boolean)}. */
+    public static Result run(Spec spec, LongConsumer progress, boolean contextIds) {
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress);
+            return run(spec, new Labeler(template, tokenizer, spec.allowSpecialText()), progress, contextIds);
         }
     }
 
@@ -162,6 +168,15 @@ public final class TokenExportJob {
 
     /** As {@link #run(Spec, Labeler)}, telling {@code progress} how many more records were read. */
     public static Result run(Spec spec, Labeler labeler, LongConsumer progress) {
+        return run(spec, labeler, progress, true);
+    }
+
+    /**
+     * As {@link #run(Spec, Labeler, LongConsumer)}; {@code contextIds} false ignores the context ids
+     * an IN2 run kept in the input's {@code tokens/} ({@code --no-context-ids}), so that every row is
+     * rendered and tokenized whole. The rows are the same either way.
+     */
+    public static Result run(Spec spec, Labeler labeler, LongConsumer progress, boolean contextIds) {
         Instant started = Instant.now();
         // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
         OutputOverlap.check(spec.out(), spec.in());
@@ -187,9 +202,13 @@ public final class TokenExportJob {
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
         dir.clearData();
         Stats st = new Stats();
+        StringBuilder ignoredWhy = new StringBuilder();
+        ContextIds ids = contextIds ? ContextIds.open(spec.in(), labeler.tokenizer().fingerprint(), labeler.template().fingerprint(),
+                (String) identity.get("input_sha256"), ignoredWhy) : null;
+        st.contextIds = ids != null ? "used" : ignoredWhy.isEmpty() ? null : "ignored: " + ignoredWhy;
         StringBuilder rejected = new StringBuilder();
-        try {
-            writeRows(spec, labeler, dir, st, rejected, progress);
+        try (ContextIds closing = ids) {
+            writeRows(spec, labeler, ids, dir, st, rejected, progress);
         } catch (RuntimeException | Error e) {
             // The workers are joined by now (writeRows closes its pool before it returns or throws).
             // An export rewrites its rows: a stopped one leaves none (a fresh folder goes entirely).
@@ -207,6 +226,14 @@ public final class TokenExportJob {
         Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
                 st.byReason);
         Map<String, Object> summary = summary(spec, labeler, result);
+        if (st.contextIds != null) {
+            // Only for an input with kept ids: other exports' summaries stay as they were.
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("sidecar", st.contextIds);
+            c.put("rows_from_ids", st.fromIds);
+            c.put("fallbacks", st.fallbacks);
+            summary.put("context_ids", c);
+        }
         try {
             Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
             int[] lengths = st.exampleLengths.toArray();
@@ -234,43 +261,57 @@ public final class TokenExportJob {
     }
 
     /** Labels every record on a pool of workers and writes the rows in input order; the pool is joined before this returns or throws. */
-    private static void writeRows(Spec spec, Labeler labeler, OutputDirectory dir, Stats st, StringBuilder rejected,
-                                  LongConsumer progress) {
+    private static void writeRows(Spec spec, Labeler labeler, ContextIds contextIds, OutputDirectory dir, Stats st,
+                                  StringBuilder rejected, LongConsumer progress) {
+        long[] verify = contextIds == null ? new long[0] : contextIds.first(VERIFIED_ROWS);
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         List<String> columns = spec.format().columns(spec.pack() > 0);
+        TokenExport export = spec.export(labeler);
         // Closed in reverse order: the pool first, so no worker still labels when the rows and the input close.
         try (Rows rows = spec.fileFormat() == FileFormat.PARQUET
                 ? new ParquetRows(dir.dataDir(), spec.shardSize(), columns, labeler.tokenizer().name())
                 : new JsonlRows(dir.rewriter(), columns);
              Stream<TrainingRecord> in = RecordReader.read(spec.in());
              WorkerPool pool = WorkerPool.platform(threads, "granular-export")) {
-            List<Example> window = new ArrayList<>();
+            List<TokenExport.Example> window = new ArrayList<>();
             // Batches in flight: the next batches are labelled while this thread reads records and writes rows.
-            ArrayDeque<List<Future<Outcome>>> inFlight = new ArrayDeque<>();
+            ArrayDeque<List<Future<Labelled>>> inFlight = new ArrayDeque<>();
             var it = in.iterator();
+            long ordinal = 0;
             while (it.hasNext() || !inFlight.isEmpty()) {
                 if (it.hasNext()) {
-                    List<Future<Outcome>> futures = new ArrayList<>(BATCH);
+                    List<Future<Labelled>> futures = new ArrayList<>(BATCH);
                     while (it.hasNext() && futures.size() < BATCH) {
                         TrainingRecord r = it.next();
-                        futures.add(pool.submit(() -> process(labeler, r, spec)));
+                        ContextIds.Entry entry = contextIds == null ? null : contextIds.get(ordinal);
+                        boolean check = entry != null && Arrays.binarySearch(verify, ordinal) >= 0;
+                        ordinal++;
+                        futures.add(pool.submit(() -> entry == null ? new Labelled(export.label(r), false)
+                                : fromIds(labeler, export, r, spec, entry, check)));
                     }
                     inFlight.addLast(futures);
                     if (inFlight.size() <= IN_FLIGHT && it.hasNext()) {
                         continue;
                     }
                 }
-                for (Future<Outcome> f : inFlight.removeFirst()) {
-                    Outcome o = get(f);
+                for (Future<Labelled> f : inFlight.removeFirst()) {
+                    Labelled l = get(f);
+                    TokenExport.Outcome o = l.outcome();
                     st.records++;
+                    if (contextIds != null && contextIds.get(st.records - 1) != null && !l.fromIds()) {
+                        st.fallbacks++; // made (or refused) by the full path
+                    }
                     progress.accept(1);
                     switch (o) {
-                        case Example e -> {
+                        case TokenExport.Example e -> {
                             st.add(e);
+                            if (l.fromIds()) {
+                                st.fromIds++;
+                            }
                             if (spec.pack() > 0) {
                                 window.add(e);
                                 if (window.size() >= PACK_WINDOW) {
-                                    packAndWrite(window, spec, rows, st);
+                                    packAndWrite(window, export, spec, rows, st);
                                     window.clear();
                                 }
                             } else {
@@ -279,7 +320,7 @@ public final class TokenExportJob {
                                 st.rowLengths.add(e.ids().length);
                             }
                         }
-                        case Skipped sk -> {
+                        case TokenExport.Skipped sk -> {
                             if (sk.dropped()) {
                                 st.dropped++;
                             } else {
@@ -295,7 +336,7 @@ public final class TokenExportJob {
                 }
             }
             if (!window.isEmpty()) {
-                packAndWrite(window, spec, rows, st);
+                packAndWrite(window, export, spec, rows, st);
             }
             rows.finish();
         } catch (IOException e) {
@@ -303,7 +344,7 @@ public final class TokenExportJob {
         }
     }
 
-    private static Outcome get(Future<Outcome> f) {
+    private static Labelled get(Future<Labelled> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -317,82 +358,35 @@ public final class TokenExportJob {
         }
     }
 
-    private static Outcome process(Labeler labeler, TrainingRecord r, Spec spec) {
-        return label(labeler, r, spec.limit(), spec.truncation());
-    }
+    /** Rows whose fast assembly is compared with the full path, in every export that uses kept ids. */
+    private static final int VERIFIED_ROWS = 2;
 
     /**
-     * One record as an export labels it: the per-record step of {@link #run}, for engines that
-     * distribute the records (granular-spark). Thread-safe as the labeler is.
-     *
-     * @param limit longest example in tokens, 0 for none ({@code --max-length}, or {@code --pack} when packing without it)
-     * @throws BadInputException when the record is over {@code limit} and {@code truncation} is {@link Truncation#ERROR}
+     * The row from the kept ids when its seams hold and it fits the limit, else the full path's.
+     * {@code check}: also make it the full way and stop the export if they differ.
      */
-    public static Outcome label(Labeler labeler, TrainingRecord r, int limit, Truncation truncation) {
-        Labeler.Result res = labeler.label(r);
-        if (res instanceof Labeler.Refused refused) {
-            return new Skipped(r.id(), refused.reason(), false);
+    private static Labelled fromIds(Labeler labeler, TokenExport export, TrainingRecord r, Spec spec, ContextIds.Entry entry,
+                                    boolean check) {
+        StoredIdsRow.Row row = StoredIdsRow.assemble(labeler, r, entry);
+        int limit = spec.limit();
+        if (row == null || (limit > 0 && row.ids().length > limit)) {
+            return new Labelled(export.label(r), false);
         }
-        LossMask m = (LossMask) res;
-        boolean truncated = false;
-        if (limit > 0 && m.size() > limit) {
-            switch (truncation) {
-                case ERROR -> throw new BadInputException("record " + r.id() + " has " + m.size() + " tokens > --max-length " + limit
-                        + " (use --truncation drop or left-context to go on)");
-                case DROP -> {
-                    return new Skipped(r.id(), "longer than --max-length " + limit
-                            + (trainedBeyond(m, limit) ? " (truncating would cut trained tokens)" : ""), true);
-                }
-                case LEFT_CONTEXT -> {
-                    Object fitted = LeftContext.fit(labeler, r, m.size(), limit);
-                    if (fitted instanceof Labeler.Refused refused) {
-                        return new Skipped(r.id(), refused.reason().startsWith(m.size() + " tokens")
-                                ? "left-context: cannot fit --max-length " + limit + " without cutting trained text"
-                                : refused.reason(), true);
-                    }
-                    m = ((LeftContext.Fitted) fitted).mask();
-                    truncated = true;
-                }
-            }
+        if (check && (!(labeler.label(r) instanceof LossMask full) || !Arrays.equals(full.ids(), row.ids())
+                || !Arrays.equals(full.labels(), row.labels()))) {
+            throw new IllegalStateException("record " + r.id() + ": the row assembled from the token ids kept in "
+                    + spec.in().get(0).resolve("tokens") + " differs from rendering and tokenizing it; export with "
+                    + "--no-context-ids (and report this)");
         }
-        return new Example(r.id(), m.ids(), m.labels(), m.trainedTokens(), truncated);
+        return new Labelled(new TokenExport.Example(r.id(), row.ids(), row.labels(), row.trained(), false), true);
     }
 
-    private static boolean trainedBeyond(LossMask m, int limit) {
-        for (int i = limit; i < m.size(); i++) {
-            if (m.isTrained(i)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void packAndWrite(List<Example> window, Spec spec, Rows rows, Stats st) throws IOException {
-        int[] lengths = new int[window.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = window.get(i).ids().length;
-        }
-        for (int[] bin : Packing.bestFitDecreasing(lengths, spec.pack())) {
-            int n = 0;
-            for (int i : bin) {
-                n += lengths[i];
-            }
-            int[] ids = new int[n];
-            int[] labels = new int[n];
-            int[] positions = new int[n];
-            int at = 0;
-            for (int i : bin) {
-                Example e = window.get(i);
-                System.arraycopy(e.ids(), 0, ids, at, lengths[i]);
-                System.arraycopy(e.labels(), 0, labels, at, lengths[i]);
-                for (int p = 0; p < lengths[i]; p++) {
-                    positions[at + p] = p;
-                }
-                at += lengths[i];
-            }
-            rows.write(spec.format().row(ids, labels, positions));
+    private static void packAndWrite(List<TokenExport.Example> window, TokenExport export, Spec spec, Rows rows, Stats st)
+            throws IOException {
+        for (TokenRow row : export.pack(window)) {
+            rows.write(row.columns(spec.format()));
             st.rows++;
-            st.rowLengths.add(n);
+            st.rowLengths.add(row.length());
         }
     }
 
@@ -468,8 +462,12 @@ public final class TokenExportJob {
         final Map<String, Long> byReason = new TreeMap<>();
         final IntList exampleLengths = new IntList();
         final IntList rowLengths = new IntList();
+        /** "used", "ignored: why", or null when the input kept no ids. */
+        String contextIds;
+        long fromIds;
+        long fallbacks;
 
-        void add(Example e) {
+        void add(TokenExport.Example e) {
             examples++;
             tokens += e.ids().length;
             trained += e.trained();

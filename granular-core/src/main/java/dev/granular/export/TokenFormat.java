@@ -44,8 +44,8 @@ public enum TokenFormat {
         return List.copyOf(c);
     }
 
-    /** The column values of one row from ids, labels and (when packed) position ids (null when not packed). */
-    public int[][] row(int[] ids, int[] labels, int[] positions) {
+    /** The column values of one row from ids, labels and (when packed) position ids. */
+    int[][] row(int[] ids, int[] labels, int[] positions) {
         int n = ids.length;
         int[][] out = new int[positions == null ? columns.size() : columns.size() + 1][];
         switch (this) {

@@ -11,13 +11,17 @@ final class DatasetCard {
     private DatasetCard() {
     }
 
-    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2Job.CorpusBuild build,
+    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest) {
-        write(dir, spec, config, tokenizer, build, report, manifest, null);
+        write(dir, spec, config, tokenizer, null, build, report, manifest, null);
     }
 
-    /** {@link #write}, with the teacher's spend over every attempt of the run (a Markdown table) when it asked one. */
-    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2Job.CorpusBuild build,
+    /**
+     * {@link #write}, naming the chat template rows are sized with (or null), and with the teacher's
+     * spend over every attempt of the run (a Markdown table) when it asked one.
+     */
+    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer,
+                      dev.granular.template.ChatTemplate chatTemplate, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest, String teacherSpend) {
         StringBuilder md = new StringBuilder();
         md.append("# IN2 long-context training data\n\n");
@@ -39,7 +43,13 @@ final class DatasetCard {
         report.byKind().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         md.append("| context tokens (all examples) | ").append(report.contextTokens()).append(" |\n");
         md.append("| tokenizer | `").append(tokenizer).append("` |\n");
-        md.append("| long contexts | ").append(config.minTokens()).append("–").append(config.maxTokens()).append(" tokens |\n");
+        if (chatTemplate == null) {
+            md.append("| long contexts | ").append(config.minTokens()).append("–").append(config.maxTokens()).append(" tokens |\n");
+        } else {
+            md.append("| chat template | `").append(chatTemplate.source()).append("` (").append(chatTemplate.fingerprint()).append(") |\n");
+            md.append("| long rows | ").append(config.minTokens()).append("–").append(config.maxTokens())
+                    .append(" tokens, rendered with the chat template (`meta.rendered_tokens`) |\n");
+        }
         md.append("| seed | ").append(config.seed()).append(" |\n");
         md.append("| corpus | ").append(spec.corpus().isEmpty() ? "bundled sample (US State of the Union addresses, public domain)"
                 : String.join(", ", spec.corpus().stream().map(Object::toString).toList())).append(" |\n");

@@ -2,6 +2,7 @@ package dev.granular.in2;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
@@ -26,7 +27,7 @@ final class GeneralRows {
     static List<Row> read(List<Path> inputs) {
         List<Row> rows = JsonlInput.readAll(inputs, JsonlInput.Format.of(GeneralRows::parse, row -> null), 0);
         if (rows.isEmpty()) {
-            throw new BadInputException("--general " + JsonlInput.names(inputs) + " has no rows");
+            throw new InvalidConfigException("${general} " + JsonlInput.names(inputs) + " has no rows");
         }
         return rows;
     }

@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,26 +26,26 @@ public record In2Config(long examples, int segmentTokens, int minTokens, int max
 
     public In2Config {
         if (examples < 1) {
-            throw new BadInputException("--examples must be at least 1, got " + examples);
+            throw new InvalidConfigException("${examples} must be at least 1, got " + examples);
         }
         if (segmentTokens < 8) {
-            throw new BadInputException("--segment-tokens must be at least 8, got " + segmentTokens);
+            throw new InvalidConfigException("${segmentTokens} must be at least 8, got " + segmentTokens);
         }
         if (minTokens < 1) {
-            throw new BadInputException("--min-tokens must be at least 1, got " + minTokens);
+            throw new InvalidConfigException("${minTokens} must be at least 1, got " + minTokens);
         }
         if (minTokens > maxTokens) {
-            throw new BadInputException("--min-tokens (" + minTokens + ") is larger than --max-tokens (" + maxTokens + ")");
+            throw new InvalidConfigException("${minTokens} (" + minTokens + ") is larger than ${maxTokens} (" + maxTokens + ")");
         }
         if (maxDocTokens < segmentTokens) {
-            throw new BadInputException("--max-doc-tokens (" + maxDocTokens + ") is smaller than --segment-tokens (" + segmentTokens + ")");
+            throw new InvalidConfigException("${maxDocTokens} (" + maxDocTokens + ") is smaller than ${segmentTokens} (" + segmentTokens + ")");
         }
         if (maxDocTokens > minTokens) {
-            throw new BadInputException("--max-doc-tokens (" + maxDocTokens + ") must not exceed --min-tokens (" + minTokens
+            throw new InvalidConfigException("${maxDocTokens} (" + maxDocTokens + ") must not exceed ${minTokens} (" + minTokens
                     + "): a multi-segment example puts a whole document into one context");
         }
         if (mix == null || template == null) {
-            throw new BadInputException("mix and template are required");
+            throw new InvalidConfigException("${mix} and ${template} are required");
         }
         if (systemMessage != null && systemMessage.isEmpty()) {
             systemMessage = null;
@@ -81,6 +81,32 @@ public record In2Config(long examples, int segmentTokens, int minTokens, int max
 
     public In2Config withTemplate(PromptTemplate t, String system) {
         return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, t, system, seed, qaMix);
+    }
+
+    public In2Config withMinTokens(int min) {
+        return new In2Config(examples, segmentTokens, min, maxTokens, mix, maxDocTokens, template, systemMessage, seed, qaMix);
+    }
+
+    public In2Config withMaxTokens(int max) {
+        return new In2Config(examples, segmentTokens, minTokens, max, mix, maxDocTokens, template, systemMessage, seed, qaMix);
+    }
+
+    public In2Config withSegmentTokens(int n) {
+        return new In2Config(examples, n, minTokens, maxTokens, mix, maxDocTokens, template, systemMessage, seed, qaMix);
+    }
+
+    public In2Config withMaxDocTokens(int n) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, n, template, systemMessage, seed, qaMix);
+    }
+
+    /** Another user-message template; the system message stays. */
+    public In2Config withTemplate(PromptTemplate t) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, t, systemMessage, seed, qaMix);
+    }
+
+    /** A system message for every example, or null (or empty) for none. */
+    public In2Config withSystemMessage(String system) {
+        return new In2Config(examples, segmentTokens, minTokens, maxTokens, mix, maxDocTokens, template, system, seed, qaMix);
     }
 
     public In2Config withSegmentation(int segTokens, int maxDoc) {

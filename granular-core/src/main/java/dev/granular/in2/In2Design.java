@@ -1,6 +1,7 @@
 package dev.granular.in2;
 
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ public final class In2Design {
     static final int TEACHER_CANDIDATES = 8;
     private static final int MAX_FILLER_MISSES = 64;
     private static final int MAX_FILLER_TRIES = 200_000;
+    /** Context tokens added to the minimum when rows are sized in rendered tokens (see assemble). */
+    private static final int SEAM_SLACK = 4;
     /** The first examples of each long kind whose token counts are re-checked by a full tokenization. */
     private static final int VERIFIED_PER_KIND = 2;
 
@@ -41,16 +44,28 @@ public final class In2Design {
     private final int[] ordinals;
     private final long[] counts;
     private final int[] multiDocs;
+    /** Sizes rows in rendered tokens of the target model's chat template; null: contexts in tokens. */
+    private final RenderedRows rows;
 
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general) {
         this(store, tokens, config, general, null);
     }
 
-    /** With {@code teacher} writing the share of questions that {@link In2Config#qaMix()} gives it. */
     In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
               TeacherQuestions teacher) {
+        this(store, tokens, config, general, teacher, null);
+    }
+
+    /**
+     * With {@code teacher} writing the share of questions that {@link In2Config#qaMix()} gives it,
+     * and, when {@code rows} is not null, lengths ({@code --min-tokens}, {@code --max-tokens}, the
+     * drawn target) counted in the rendered row's tokens rather than the context's.
+     */
+    In2Design(SegmentStore store, SegmentTokens tokens, In2Config config, List<GeneralRows.Row> general,
+              TeacherQuestions teacher, RenderedRows rows) {
+        this.rows = rows;
         if (config.qaMix().usesTeacher() && teacher == null) {
-            throw new BadInputException("--qa " + config.qaMix() + " needs a teacher model (--teacher SPEC)");
+            throw new InvalidConfigException("${qaMix} " + config.qaMix() + " needs a teacher model (${teacher})");
         }
         this.teacher = config.qaMix().usesTeacher() ? teacher : null;
         this.store = store;
@@ -58,7 +73,7 @@ public final class In2Design {
         this.config = config;
         this.general = general;
         if (config.examples() > Integer.MAX_VALUE - 8) {
-            throw new BadInputException("--examples is too large for one run: " + config.examples());
+            throw new InvalidConfigException("${examples} is too large for one run: " + config.examples());
         }
         int n = (int) config.examples();
         this.counts = config.mix().counts(n);
@@ -101,13 +116,13 @@ public final class In2Design {
         boolean needsLong = counts[ExampleKind.SINGLE.ordinal()] + counts[ExampleKind.MULTI.ordinal()] > 0;
         long others = store.totalTokens() - store.maxParentTokens();
         if (needsLong && others < config.maxTokens()) {
-            throw new BadInputException("corpus too small to fill the contexts: fillers must come from other documents, and the "
+            throw new InvalidConfigException("corpus too small to fill the contexts: fillers must come from other documents, and the "
                     + "corpus holds only " + others + " tokens outside its largest document, but contexts go up to "
-                    + config.maxTokens() + " tokens (--max-tokens); add text or lower --max-tokens");
+                    + config.maxTokens() + " tokens (${maxTokens}); add text or lower ${maxTokens}");
         }
         if (counts[ExampleKind.MULTI.ordinal()] > 0 && multiDocs.length == 0) {
-            throw new BadInputException("no document of the corpus has two segments, which multi-segment examples need; "
-                    + "add longer documents or set the multi share to 0 in --mix");
+            throw new InvalidConfigException("no document of the corpus has two segments, which multi-segment examples need; "
+                    + "add longer documents or set the multi share to 0 in ${mix}");
         }
     }
 
@@ -131,10 +146,75 @@ public final class In2Design {
     }
 
     /**
+     * How often a repeated question is drawn again before the repeat is accepted (and counted in
+     * the report): a teacher's redraw is a request, a programmatic one costs only time.
+     */
+    private static final int MAX_TEACHER_REDRAWS = 4;
+    private static final int MAX_REDRAWS = 32;
+
+    /**
+     * {@code r} (example {@code i} of this design), or, when its question repeats one in {@code seen}, the
+     * example drawn again ({@link #example(long, int)}, round 1, 2, ...) until its question is new or the
+     * redraws run out; the returned record's question is added to {@code seen}. Call it in index order,
+     * once per example, with the questions of the examples before: which record counts as the repeat then
+     * never depends on timing or threads, and redrawing, not dropping, keeps the counts per kind exact.
+     */
+    public TrainingRecord redrawRepeat(TrainingRecord r, Set<String> seen) {
+        return r.meta().get("question") == null ? r : redrawRepeat(new Generated(r, null, -1, -1), seen).record();
+    }
+
+    /** As {@link #redrawRepeat(TrainingRecord, Set)}, with the context's ids. */
+    Generated redrawRepeat(Generated g, Set<String> seen) {
+        TrainingRecord r = g.record();
+        if (r.meta().get("question") == null) {
+            return g;
+        }
+        long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
+        int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
+        for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
+            g = generated(index, round);
+            r = g.record();
+        }
+        seen.add(TeacherQuestions.normalise(question(r)));
+        return g;
+    }
+
+    private static String question(TrainingRecord r) {
+        return String.valueOf(r.meta().get("question"));
+    }
+
+    /**
+     * An example and, for a long one, its context with its exact ids, which
+     * {@code export --format tokens} can reuse instead of tokenizing the context again.
+     *
+     * @param context the context, or null (short and general examples)
+     * @param message the index of the message holding it
+     * @param start   its UTF-16 offset in that message's content
+     */
+    record Generated(TrainingRecord record, Context context, int message, int start) {
+    }
+
+    /** The context of the long record this thread is making (set by longRecord; the kinds' methods return records). */
+    private static final ThreadLocal<Generated> LAST = new ThreadLocal<>();
+
+    /**
      * Example {@code i}, drawn again: round {@code r > 0} gives another example of the same kind
      * (used when a teacher's question repeats an earlier one; see {@link In2Job}).
      */
     public TrainingRecord example(long i, int round) {
+        return generated(i, round).record();
+    }
+
+    /** As {@link #example(long, int)}, with the context's ids. */
+    Generated generated(long i, int round) {
+        LAST.remove();
+        TrainingRecord r = make(i, round);
+        Generated g = LAST.get();
+        LAST.remove();
+        return g == null ? new Generated(r, null, -1, -1) : new Generated(r, g.context(), g.message(), g.start());
+    }
+
+    private TrainingRecord make(long i, int round) {
         long seed = round == 0 ? mix(config.seed(), i) : mix(mix(config.seed(), i), round);
         SplittableRandom rnd = new SplittableRandom(seed);
         String id = String.format("in2-%08d", i);
@@ -245,14 +325,16 @@ public final class In2Design {
             if (qa.isEmpty()) {
                 continue;
             }
-            Context ctx = assemble(List.of(key), target, rnd);
-            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            RenderedRows.Frame frame = frame(qa.get());
+            Context ctx = assemble(List.of(key), target, rnd, frame == null ? 0 : frame.overhead());
+            int rendered = ctx == null ? -1 : rendered(frame, ctx);
+            if (ctx == null || rendered < 0 || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer);
+            return longRecord(id, ExampleKind.SINGLE, qa.get(), ctx, List.of(key), null, verify, writer, frame, rendered);
         }
         throw writer.exhausted("single-segment");
     }
@@ -277,14 +359,16 @@ public final class In2Design {
             if (qa.isEmpty()) {
                 continue;
             }
-            Context ctx = assemble(keys, target, rnd);
-            if (ctx == null || ctx.tokens() > config.maxTokens() || !qa.get().unambiguousIn(ctx.text())) {
+            RenderedRows.Frame frame = frame(qa.get());
+            Context ctx = assemble(keys, target, rnd, frame == null ? 0 : frame.overhead());
+            int rendered = ctx == null ? -1 : rendered(frame, ctx);
+            if (ctx == null || rendered < 0 || !qa.get().unambiguousIn(ctx.text())) {
                 if (writer.teacher) {
                     writer.rejected.merge("ambiguous", 1L, Long::sum);
                 }
                 continue;
             }
-            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer);
+            return longRecord(id, ExampleKind.MULTI, qa.get(), ctx, keys, keys, verify, writer, frame, rendered);
         }
         throw writer.exhausted("multi-segment");
     }
@@ -298,26 +382,54 @@ public final class In2Design {
         return config.minTokens() + rnd.nextInt(config.maxTokens() - config.minTokens() + 1);
     }
 
+    /** The rendered row around the context for this question, or null when lengths are context tokens. */
+    private RenderedRows.Frame frame(Qa qa) {
+        return rows == null ? null
+                : rows.frame(messages(config.template().fill(RenderedRows.PLACEHOLDER, qa.question()).content(), qa.answer()));
+    }
+
+    /**
+     * The row's length when it is within the lengths, else -1: context tokens at most --max-tokens
+     * (the minimum is the filling's), or the rendered row's tokens within --min-tokens..--max-tokens.
+     */
+    private int rendered(RenderedRows.Frame frame, Context ctx) {
+        if (frame == null) {
+            return ctx.tokens() <= config.maxTokens() ? ctx.tokens() : -1;
+        }
+        int n = rows.length(frame, ctx);
+        return n <= config.maxTokens() && n >= config.minTokens() ? n : -1;
+    }
+
+    Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
+        return assemble(keys, target, rnd, 0);
+    }
+
     /**
      * Fillers from other parents up to {@code target} tokens, then the keys (in their order)
      * at uniformly random slots among them; null when the keys alone exceed the maximum length.
+     * {@code overhead} tokens of the row around the context count against the lengths (0: the
+     * lengths are the context's).
      */
-    Context assemble(List<Integer> keys, int target, SplittableRandom rnd) {
+    Context assemble(List<Integer> keys, int target, SplittableRandom rnd, int overhead) {
+        // The row's own tokens are estimated apart from the context; joined, the seams may save a
+        // token or two, so a few more context tokens keep the row at --min-tokens (the caller checks).
+        int minTokens = overhead == 0 ? config.minTokens() : config.minTokens() - overhead + SEAM_SLACK;
+        int maxTokens = config.maxTokens() - overhead;
         int parent = store.segParent(keys.get(0));
         Set<Integer> used = new HashSet<>(keys);
         int total = 0;
         for (int k : keys) {
             total += store.segTokens(k);
         }
-        if (total > config.maxTokens()) {
+        if (total > maxTokens) {
             return null; // the document alone, with its separators, does not fit: the caller picks another
         }
         List<Integer> fillers = new ArrayList<>();
         int misses = 0;
-        int budget = Math.max(target, config.minTokens());
+        int budget = overhead == 0 ? Math.max(target, config.minTokens()) : Math.max(target - overhead, minTokens);
         // Fill until many draws in a row no longer fit the remaining budget; below the minimum
         // length keep looking (short segments, the ends of documents, fill the last gap).
-        for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < config.minTokens()); tries++) {
+        for (int tries = 0; tries < MAX_FILLER_TRIES && (misses < MAX_FILLER_MISSES || total < minTokens); tries++) {
             int s = rnd.nextInt(store.segments());
             if (store.segParent(s) == parent || used.contains(s)) {
                 misses++;
@@ -361,11 +473,16 @@ public final class In2Design {
     }
 
     private TrainingRecord longRecord(String id, ExampleKind kind, Qa qa, Context ctx, List<Integer> candidates,
-                                      List<Integer> docSegments, boolean verify, Writer writer) {
+                                      List<Integer> docSegments, boolean verify, Writer writer, RenderedRows.Frame frame,
+                                      int rendered) {
         if (verify) {
             verifyTokens(id, ctx);
         }
         PromptTemplate.Filled filled = config.template().fill(ctx.text(), qa.question());
+        List<Message> messages = messages(filled.content(), qa.answer());
+        if (frame != null && verify) {
+            rows.verify(id, messages, frame, ctx.text(), rendered);
+        }
         int contextCp = filled.content().codePointCount(0, filled.contextStart());
         List<Integer> keySlots = new ArrayList<>();
         List<List<Integer>> keySpans = new ArrayList<>();
@@ -392,6 +509,9 @@ public final class In2Design {
         meta.put("qa_kind", qa.kind().wireName());
         meta.put("context_tokens", ctx.tokens());
         meta.put("target_tokens", ctx.target());
+        if (frame != null) {
+            meta.put("rendered_tokens", rendered);
+        }
         meta.put("segments", ctx.segments().length);
         meta.put("key_segments", keySlots);
         meta.put("key_char_spans", keySpans);
@@ -410,7 +530,9 @@ public final class In2Design {
             }
             meta.put("doc_segments", all);
         }
-        return new TrainingRecord(id, messages(filled.content(), qa.answer()), null, meta);
+        TrainingRecord r = new TrainingRecord(id, messages, null, meta);
+        LAST.set(new Generated(r, ctx, config.systemMessage() != null ? 1 : 0, filled.contextStart()));
+        return r;
     }
 
     // ---- short: the document alone
@@ -443,6 +565,9 @@ public final class In2Design {
             meta.put("kind", ExampleKind.SHORT.wireName());
             meta.put("qa_kind", qa.get().kind().wireName());
             meta.put("context_tokens", docTokens);
+            if (rows != null) {
+                meta.put("rendered_tokens", rows.length(frame(qa.get()), doc));
+            }
             meta.put("segments", count);
             meta.put("key_segments", List.of(seg - first));
             meta.put("key_char_spans", List.of(List.of(contextCp + segCp, contextCp + segCp + segText.codePointCount(0, segText.length()))));

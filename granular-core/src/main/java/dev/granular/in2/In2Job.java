@@ -3,9 +3,8 @@ package dev.granular.in2;
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusReader;
-import dev.granular.corpus.Decontaminator;
-import dev.granular.corpus.Document;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
@@ -20,28 +19,25 @@ import dev.granular.teacher.SqliteResponseCache;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
+import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An IN2 run end to end: read and segment the corpus, generate the examples in parallel,
  * write them in order into an {@link OutputDirectory}, then the report, dataset card and
- * manifest. Rerunning the same job into the same directory resumes it.
+ * manifest. Rerunning the same job into the same directory resumes it. The records are those of
+ * {@link In2} (the library entry point, which this runs on), disk to disk.
  *
  * <pre>{@code
  * In2Job.Result r = In2Job.run(new In2Job.Spec(
- *         List.of(Path.of("corpus/")), CorpusOptions.DEFAULT, List.of(), null, "o200k_base",
+ *         List.of(Path.of("corpus/")), CorpusOptions.defaults(), List.of(), null, "o200k_base",
  *         In2Config.DEFAULT.withExamples(500), Path.of("out/in2"), 10_000, false, 4, List.of("in2")),
  *     In2Job.Listener.NONE);
  * }</pre>
@@ -64,16 +60,34 @@ public final class In2Job {
      * @param threads     worker threads (never changes the output)
      * @param commandLine the command line, for the manifest
      * @param teacher     the teacher model for {@code --qa teacher}, or null
+     * @param chatTemplate the target model's chat template ({@code --chat-template}): a .jinja file, a .json file with a
+     *                     {@code chat_template} entry, or {@link #TOKENIZER_TEMPLATE} for the tokenizer directory's own;
+     *                     null for none. When given, lengths count the rendered row's tokens and the context ids are
+     *                     kept for {@code export --format tokens}
      */
     public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                        In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
-                       Teacher teacher) {
+                       Teacher teacher, String chatTemplate) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
             general = general == null ? List.of() : List.copyOf(general);
             commandLine = List.copyOf(commandLine);
             threads = Math.max(1, threads);
+        }
+
+        /** Without a chat template: lengths are context tokens. */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
+                    In2Config config, Path out, int shardSize, boolean overwrite, int threads, List<String> commandLine,
+                    Teacher teacher) {
+            this(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine, teacher,
+                    null);
+        }
+
+        /** With the target model's chat template (see {@link #chatTemplate()}). */
+        public Spec withChatTemplate(String template) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, template);
         }
 
         /** Without a teacher: programmatic questions only. */
@@ -97,6 +111,9 @@ public final class In2Job {
     public record Teacher(ModelSpec model, GenerationParams params, LlmClient.Limits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
     }
+
+    /** {@code --chat-template tokenizer}: the chat template of the {@code --tokenizer} directory. */
+    public static final String TOKENIZER_TEMPLATE = "tokenizer";
 
     /** Progress callbacks; called from worker threads. */
     public interface Listener {
@@ -138,7 +155,7 @@ public final class In2Job {
             return;
         }
         if (spec.teacher() == null) {
-            throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+            throw new dev.granular.io.InvalidConfigException("${qaMix} " + config.qaMix() + " needs ${teacher} SPEC");
         }
         for (Path p : spec.corpus()) {
             if (!java.nio.file.Files.exists(p)) {
@@ -182,8 +199,14 @@ public final class In2Job {
                     + ") is dropped and spread over the other kinds");
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }
+        ChatTemplate chatTemplate = chatTemplate(spec);
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer())) {
             Map<String, Object> inputs = inputs(spec, tokenizer);
+            if (chatTemplate != null) {
+                // Only with a template: runs without one keep their identity (and resume) as before.
+                inputs.put("chat_template", chatTemplate.source());
+                inputs.put("chat_template_fingerprint", chatTemplate.fingerprint());
+            }
             Map<String, Object> identity = new LinkedHashMap<>();
             identity.put("design", config.toJson());
             identity.put("text_field", spec.corpusOptions().textField());
@@ -191,7 +214,7 @@ public final class In2Job {
             identity.put("inputs", inputs);
             if (config.qaMix().usesTeacher()) {
                 if (spec.teacher() == null) {
-                    throw new dev.granular.io.BadInputException("--qa " + config.qaMix() + " needs --teacher SPEC");
+                    throw new dev.granular.io.InvalidConfigException("${qaMix} " + config.qaMix() + " needs ${teacher} SPEC");
                 }
                 identity.put("teacher", Map.of("model", spec.teacher().model().toString(), "params", spec.teacher().params().toJson(),
                         "prompts", TeacherQuestions.sha256(TeacherQuestions.SINGLE_PROMPT + TeacherQuestions.MULTI_PROMPT)));
@@ -209,7 +232,7 @@ public final class In2Job {
             // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
             // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
             try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
-                return generateInto(dir, spec, config, general, tokenizer, inputs, listener, pool, started);
+                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
@@ -218,10 +241,11 @@ public final class In2Job {
     }
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
-                                       Tokenizer tokenizer, Map<String, Object> inputs, Listener listener,
-                                       WorkerPool pool, Instant started) {
+                                       Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
+                                       Listener listener, WorkerPool pool, Instant started) {
         listener.stage("corpus", -1);
-        CorpusBuild build = buildStore(spec, tokenizer, config, dir.workDir().resolve("store"), pool);
+        In2.CorpusBuild build = In2.build(spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions()),
+                tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads());
         CostMeter meter = null;
         LlmClient client = null;
         ResponseCache cache = ResponseCache.NONE;
@@ -239,11 +263,23 @@ public final class In2Job {
             teacher = new TeacherQuestions(client, t.params());
         }
         try {
-            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher);
+            In2Design design = new In2Design(build.store(), build.tokens(), config, general, teacher,
+                    chatTemplate == null ? null : new RenderedRows(chatTemplate, build.tokens()));
             long written;
             long resumeFrom;
+            ContextIdsFile ids = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
+                if (chatTemplate != null) {
+                    // The context ids of every record, or none: a resumed run did not keep those written before.
+                    if (resumeFrom == 0) {
+                        ids = ContextIdsFile.create(dir.dir());
+                    } else {
+                        ContextIdsFile.delete(dir.dir());
+                        listener.warn("resumed run: no token ids are kept in " + dir.dir().resolve(ContextIdsFile.DIR)
+                                + "; export --format tokens renders and tokenizes every row");
+                    }
+                }
                 listener.stage("generate", design.size());
                 if (resumeFrom > 0) {
                     listener.progress(resumeFrom, 0);
@@ -252,12 +288,25 @@ public final class In2Job {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
                     try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
-                                1, listener, seenQuestions(dir));
+                                1, listener, seenQuestions(dir), ids);
                     }
                 } else {
-                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir));
+                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids);
                 }
                 writer.finish();
+            } catch (RuntimeException | Error e) {
+                if (ids != null) {
+                    ids.close();
+                }
+                throw e;
+            }
+            if (ids != null) {
+                Map<String, Object> valid = new LinkedHashMap<>();
+                valid.put("tokenizer", tokenizer.name());
+                valid.put("tokenizer_fingerprint", tokenizer.fingerprint());
+                valid.put("chat_template_fingerprint", chatTemplate.fingerprint());
+                valid.put("records_sha256", CorpusReader.fingerprint(dev.granular.record.RecordReader.dataFiles(List.of(dir.dir()))));
+                ids.finish(valid);
             }
             listener.stage("report", -1);
             In2Report report = In2Report.build(dir, config);
@@ -267,7 +316,7 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), build, report, manifest,
+            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest,
                     meter == null ? null : meter.attemptsTable());
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
@@ -308,6 +357,36 @@ public final class In2Job {
         return seen;
     }
 
+    /** The target model's chat template, loaded as {@code export --format tokens} loads it; null without one. */
+    static ChatTemplate chatTemplate(Spec spec) {
+        return spec.chatTemplate() == null ? null : loadChatTemplate(spec.tokenizer(), spec.chatTemplate());
+    }
+
+    /**
+     * A {@code --chat-template} for {@code in2} and {@code probe}: {@link #TOKENIZER_TEMPLATE} for the
+     * tokenizer folder's own, else a file, read as {@code export --format tokens} reads it
+     * ({@link ChatTemplate#load(Path, Path)}, special tokens from the tokenizer folder).
+     */
+    public static ChatTemplate loadChatTemplate(String tokenizer, String template) {
+        Path tok = Path.of(tokenizer);
+        boolean isPath = java.nio.file.Files.exists(tok);
+        Path dir = !isPath ? null : java.nio.file.Files.isDirectory(tok) ? tok : tok.toAbsolutePath().getParent();
+        boolean own = template.equals(TOKENIZER_TEMPLATE);
+        if (dir == null) {
+            if (own) {
+                throw new dev.granular.io.BadInputException("--chat-template tokenizer needs --tokenizer to be a Hugging Face tokenizer "
+                        + "directory, not " + tokenizer);
+            }
+            Path file = Path.of(template);
+            try {
+                return ChatTemplate.of(java.nio.file.Files.readString(file), Map.of());
+            } catch (java.io.IOException e) {
+                throw new dev.granular.io.BadInputException(file.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
+            }
+        }
+        return ChatTemplate.load(dir, own ? null : Path.of(template));
+    }
+
     private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (spec.corpus().isEmpty()) {
@@ -330,142 +409,33 @@ public final class In2Job {
         return m;
     }
 
-    /** The segmented corpus and what reading it found. */
-    record CorpusBuild(SegmentStore store, SegmentTokens tokens, long documents, long decontaminated,
-                       Map<String, Long> skipped, long segments) {
-    }
-
-    private static CorpusBuild buildStore(Spec spec, Tokenizer tokenizer, In2Config config, Path storeDir, WorkerPool pool) {
-        SegmentTokens tokens = new SegmentTokens(tokenizer);
-        Segmenter segmenter = new Segmenter(config.segmentTokens());
-        DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
-        Decontaminator decon = Decontaminator.fromFiles(spec.exclude(), 10);
-        AtomicLong documents = new AtomicLong();
-        AtomicLong dropped = new AtomicLong();
-        ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight = new ArrayDeque<>();
-        int window = spec.threads() * 4;
-        try (SegmentStoreBuilder builder = new SegmentStoreBuilder(storeDir)) {
-            List<Document> batch = new ArrayList<>();
-            java.util.function.Consumer<Document> onDoc = doc -> {
-                documents.incrementAndGet();
-                batch.add(doc);
-                if (batch.size() >= 16) {
-                    submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
-                    batch.clear();
-                    while (inFlight.size() > window) {
-                        drainOne(inFlight, builder);
-                    }
-                }
-            };
-            Map<String, Long> skipped;
-            if (spec.corpus().isEmpty()) {
-                BundledCorpus.forEach(onDoc);
-                skipped = Map.of();
-            } else {
-                CorpusReader reader = new CorpusReader(spec.corpus(), spec.corpusOptions());
-                reader.forEach(onDoc);
-                skipped = reader.stats().skippedRows();
-            }
-            if (!batch.isEmpty()) {
-                submit(List.copyOf(batch), inFlight, pool, tokens, splitter, segmenter, decon, dropped);
-            }
-            while (!inFlight.isEmpty()) {
-                drainOne(inFlight, builder);
-            }
-            int segments = builder.segments();
-            SegmentStore store = builder.finish();
-            return new CorpusBuild(store, tokens, documents.get(), dropped.get(), skipped, segments);
-        }
-    }
-
-    private static void submit(List<Document> docs, ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight,
-                               WorkerPool pool, SegmentTokens tokens, DocumentSplitter splitter, Segmenter segmenter,
-                               Decontaminator decon, AtomicLong dropped) {
-        for (Document d : docs) {
-            inFlight.add(pool.submit(() -> {
-                if (decon.contaminated(d.text())) {
-                    dropped.incrementAndGet();
-                    return new SegmentStoreBuilder.Prepared(d.id(), List.of());
-                }
-                return SegmentStoreBuilder.prepare(d, tokens, splitter, segmenter);
-            }));
-        }
-    }
-
-    private static void drainOne(ArrayDeque<Future<SegmentStoreBuilder.Prepared>> inFlight, SegmentStoreBuilder builder) {
-        builder.append(await(inFlight.removeFirst()));
-    }
-
-    /**
-     * How often a repeated question is drawn again before the repeat is accepted (and counted in
-     * the report): a teacher's redraw is a request, a programmatic one costs only time.
-     */
-    private static final int MAX_TEACHER_REDRAWS = 4;
-    private static final int MAX_REDRAWS = 32;
-
     /**
      * Generates examples from the writer's start to the end, in parallel, writing them in index
-     * order. A question that repeats one in {@code seen} (or an earlier record's) is drawn again
-     * here, in index order, so which one counts as the repeat never depends on timing or threads.
-     * Redrawing, not dropping, keeps the counts per kind exact.
+     * order; a question that repeats one in {@code seen} (or an earlier record's) is drawn again,
+     * in index order (see {@link In2Design#redrawRepeat}), so the output never depends on timing or threads.
      *
      * @param batch examples per task (1 when each is a teacher request)
+     * @param ids   where the long examples' context ids are kept, or null
      */
     private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
-                                 Listener listener, java.util.Set<String> seen) {
-        ArrayDeque<Future<List<TrainingRecord>>> inFlight = new ArrayDeque<>();
-        long next = writer.start();
+                                 Listener listener, java.util.Set<String> seen, ContextIdsFile ids) {
         long written = 0;
-        while (next < design.size() || !inFlight.isEmpty()) {
-            while (next < design.size() && inFlight.size() < parallel * 4) {
-                long from = next;
-                long to = Math.min(design.size(), from + batch);
-                inFlight.add(pool.submit(() -> {
-                    List<TrainingRecord> records = new ArrayList<>((int) (to - from));
-                    for (long i = from; i < to; i++) {
-                        records.add(design.example(i));
-                    }
-                    return records;
-                }));
-                next = to;
+        var it = In2.ordered(design, writer.start(), seen, pool, parallel, batch);
+        while (it.hasNext()) {
+            In2Design.Generated g = it.next();
+            TrainingRecord r = g.record();
+            if (ids != null && g.context() != null) {
+                ids.add(Long.parseLong(r.id().substring(r.id().indexOf('-') + 1)), g);
             }
-            for (TrainingRecord r : await(inFlight.removeFirst())) {
-                if (r.meta().get("question") != null) {
-                    long index = Long.parseLong(r.id().substring(r.id().indexOf('-') + 1));
-                    int redraws = r.meta().get("teacher") != null ? MAX_TEACHER_REDRAWS : MAX_REDRAWS;
-                    for (int round = 1; round <= redraws && seen.contains(TeacherQuestions.normalise(question(r))); round++) {
-                        r = design.example(index, round);
-                    }
-                    seen.add(TeacherQuestions.normalise(question(r)));
-                }
-                writer.write(RecordJson.toJson(r));
-                written++;
-                listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
-            }
+            writer.write(RecordJson.toJson(r));
+            written++;
+            listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
         }
         return written;
     }
 
-    private static String question(TrainingRecord r) {
-        return String.valueOf(r.meta().get("question"));
-    }
-
-    private static <T> T await(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     private static Map<String, Object> manifest(Spec spec, In2Config config, Tokenizer tokenizer, OutputDirectory dir,
-                                                Map<String, Object> inputs, CorpusBuild build, In2Report report,
+                                                Map<String, Object> inputs, In2.CorpusBuild build, In2Report report,
                                                 Instant started, Instant ended, long resumedFrom) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");

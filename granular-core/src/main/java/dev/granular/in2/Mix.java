@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.report.Numbers;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -24,13 +24,13 @@ public record Mix(Map<ExampleKind, Double> shares) {
         for (ExampleKind k : ExampleKind.values()) {
             double v = shares.getOrDefault(k, 0.0);
             if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new BadInputException("--mix: share of " + k.wireName() + " must be a number >= 0, got " + Numbers.human(v));
+                throw new InvalidConfigException("${mix}: share of " + k.wireName() + " must be a number >= 0, got " + Numbers.human(v));
             }
             m.put(k, v);
         }
         double sum = m.values().stream().mapToDouble(Double::doubleValue).sum();
         if (Math.abs(sum - 1.0) > 1e-6) {
-            throw new BadInputException("--mix: shares must sum to 1, they sum to " + Numbers.human(sum));
+            throw new InvalidConfigException("${mix}: shares must sum to 1, they sum to " + Numbers.human(sum));
         }
         shares = java.util.Collections.unmodifiableMap(m);
     }
@@ -45,22 +45,22 @@ public record Mix(Map<ExampleKind, Double> shares) {
             }
             int eq = p.indexOf('=');
             if (eq < 0) {
-                throw new BadInputException("--mix: expected kind=share, got '" + p + "'");
+                throw new InvalidConfigException("${mix}: expected kind=share, got '" + p + "'");
             }
             String name = p.substring(0, eq).trim();
             ExampleKind kind;
             try {
                 kind = ExampleKind.fromWire(name);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException("--mix: unknown kind '" + name + "' (known: single, multi, short, general)");
+                throw new InvalidConfigException("${mix}: unknown kind '" + name + "' (known: single, multi, short, general)");
             }
             if (m.containsKey(kind)) {
-                throw new BadInputException("--mix: kind '" + name + "' given twice");
+                throw new InvalidConfigException("${mix}: kind '" + name + "' given twice");
             }
             try {
                 m.put(kind, Double.parseDouble(p.substring(eq + 1).trim()));
             } catch (NumberFormatException e) {
-                throw new BadInputException("--mix: share of " + name + " is not a number: '" + p.substring(eq + 1) + "'");
+                throw new InvalidConfigException("${mix}: share of " + name + " is not a number: '" + p.substring(eq + 1) + "'");
             }
         }
         return new Mix(m);
@@ -77,7 +77,7 @@ public record Mix(Map<ExampleKind, Double> shares) {
             return this;
         }
         if (dropped >= 1) {
-            throw new BadInputException("--mix: nothing left once " + kind.wireName() + " is dropped");
+            throw new InvalidConfigException("${mix}: nothing left once " + kind.wireName() + " is dropped");
         }
         Map<ExampleKind, Double> m = new EnumMap<>(ExampleKind.class);
         for (ExampleKind k : ExampleKind.values()) {

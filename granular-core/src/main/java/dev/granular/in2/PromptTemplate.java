@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 
 /**
  * The user message: a text with one {@code {context}} and one {@code {question}} placeholder.
@@ -18,10 +18,10 @@ public record PromptTemplate(String text) {
         for (String p : new String[] {CONTEXT, QUESTION}) {
             int first = text.indexOf(p);
             if (first < 0) {
-                throw new BadInputException("--template must contain " + p + " exactly once; it has none");
+                throw new InvalidConfigException("${template} must contain " + p + " exactly once; it has none");
             }
             if (text.indexOf(p, first + 1) >= 0) {
-                throw new BadInputException("--template must contain " + p + " exactly once; it has several");
+                throw new InvalidConfigException("${template} must contain " + p + " exactly once; it has several");
             }
         }
     }

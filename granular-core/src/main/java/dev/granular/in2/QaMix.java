@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.report.Numbers;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +17,7 @@ public record QaMix(double teacher) {
 
     public QaMix {
         if (!(teacher >= 0 && teacher <= 1)) {
-            throw new BadInputException("--qa: the teacher share must be between 0 and 1, got " + teacher);
+            throw new InvalidConfigException("${qaMix}: the teacher share must be between 0 and 1, got " + teacher);
         }
     }
 
@@ -33,21 +33,21 @@ public record QaMix(double teacher) {
         for (String part : s.split(",")) {
             int eq = part.indexOf('=');
             if (eq < 0) {
-                throw new BadInputException("--qa: expected programmatic, teacher, or teacher=SHARE,programmatic=SHARE; got '" + spec + "'");
+                throw new InvalidConfigException("${qaMix}: expected programmatic, teacher, or teacher=SHARE,programmatic=SHARE; got '" + spec + "'");
             }
             String name = part.substring(0, eq).trim();
             if (!name.equals("teacher") && !name.equals("programmatic")) {
-                throw new BadInputException("--qa: unknown question writer '" + name + "' (teacher or programmatic)");
+                throw new InvalidConfigException("${qaMix}: unknown question writer '" + name + "' (teacher or programmatic)");
             }
             try {
                 shares.put(name, Double.parseDouble(part.substring(eq + 1).trim()));
             } catch (NumberFormatException e) {
-                throw new BadInputException("--qa: share of " + name + " is not a number: '" + part.substring(eq + 1) + "'");
+                throw new InvalidConfigException("${qaMix}: share of " + name + " is not a number: '" + part.substring(eq + 1) + "'");
             }
         }
         double sum = shares.values().stream().mapToDouble(Double::doubleValue).sum();
         if (Math.abs(sum - 1) > 1e-6) {
-            throw new BadInputException("--qa: shares must sum to 1, they sum to " + Numbers.human(sum));
+            throw new InvalidConfigException("${qaMix}: shares must sum to 1, they sum to " + Numbers.human(sum));
         }
         return new QaMix(shares.getOrDefault("teacher", 0.0));
     }

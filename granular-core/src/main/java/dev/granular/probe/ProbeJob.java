@@ -11,6 +11,7 @@ import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.ShardWriter;
 import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
@@ -43,10 +44,21 @@ public final class ProbeJob {
      * @param lengths   needle: haystack lengths in tokens
      * @param depths    needle: depths in percent
      * @param needle    needle: the needle
+     * @param chatTemplate the model's chat template ({@code --chat-template}, as for {@code in2}: a file, or
+     *                  {@code tokenizer} for the tokenizer folder's own), or null: with it, {@code --context-tokens} and
+     *                  the needle lengths count the whole prompt rendered with the generation prompt
      */
     public record Spec(ProbeTask task, Path pieces, List<Path> corpus, CorpusOptions corpusOptions, ProbeConfig config,
                        String tokenizer, List<Integer> lengths, List<Integer> depths, Needle needle, Path out, int shardSize,
-                       boolean overwrite, List<String> commandLine) {
+                       boolean overwrite, List<String> commandLine, String chatTemplate) {
+        /** Without a chat template: lengths are the context's tokens. */
+        public Spec(ProbeTask task, Path pieces, List<Path> corpus, CorpusOptions corpusOptions, ProbeConfig config,
+                    String tokenizer, List<Integer> lengths, List<Integer> depths, Needle needle, Path out, int shardSize,
+                    boolean overwrite, List<String> commandLine) {
+            this(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, null);
+        }
+
         public Spec {
             corpus = List.copyOf(corpus);
             lengths = List.copyOf(lengths);
@@ -88,6 +100,11 @@ public final class ProbeJob {
         identity.put("config", List.of(spec.config().contextTokens(), spec.config().positions(), spec.config().bin(),
                 spec.config().sets(), spec.config().seed(), spec.config().template().text()));
         identity.put("tokenizer", spec.tokenizer());
+        dev.granular.template.ChatTemplate chatTemplate = spec.chatTemplate() == null ? null
+                : dev.granular.in2.In2Job.loadChatTemplate(spec.tokenizer(), spec.chatTemplate());
+        if (chatTemplate != null) {
+            identity.put("chat_template_fingerprint", chatTemplate.fingerprint());
+        }
         identity.put("lengths", spec.lengths());
         identity.put("depths", spec.depths());
         identity.put("needle", spec.needle() == null ? null : List.of(spec.needle().sentence(), spec.needle().question(),
@@ -96,7 +113,8 @@ public final class ProbeJob {
                 java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(spec.pieces()), spec.corpus().stream()).toList());
         try (Tokenizer tok = Tokenizers.load(spec.tokenizer()); ShardWriter w = dir.writer()) {
             TokenCounter counter = new TokenCounter(tok);
-            Result r = spec.task().isVal() ? val(spec, counter, w, progress) : needle(spec, counter, w, progress);
+            PromptLengths prompts = chatTemplate == null ? null : new PromptLengths(chatTemplate, tok);
+            Result r = spec.task().isVal() ? val(spec, counter, prompts, w, progress) : needle(spec, counter, prompts, w, progress);
             w.finish();
             writeCard(spec, dir, r);
             Map<String, Object> m = new LinkedHashMap<>();
@@ -105,6 +123,10 @@ public final class ProbeJob {
             m.put("command_line", spec.commandLine());
             m.put("task", spec.task().id());
             m.put("tokenizer", tok.name());
+            if (chatTemplate != null) {
+                m.put("chat_template", chatTemplate.source());
+                m.put("chat_template_fingerprint", chatTemplate.fingerprint());
+            }
             m.put("fingerprint", dir.fingerprint());
             m.put("counts", summary(spec, r));
             dir.finish(m);
@@ -115,19 +137,47 @@ public final class ProbeJob {
         }
     }
 
-    private static Result val(Spec spec, TokenCounter counter, ShardWriter w, LongConsumer progress) {
+    /** Rebuilds of a set or haystack to fit a rendered prompt; each shrinks the budget by what the prompt overshot. */
+    private static final int MAX_REFITS = 8;
+
+    private static Result val(Spec spec, TokenCounter counter, PromptLengths prompts, ShardWriter w, LongConsumer progress) {
         List<Item> pool = spec.pieces() != null ? Pieces.read(spec.pieces(), spec.task()) : corpusItems(spec);
         long index = 0;
         int swaps = 0;
         List<Integer> tokens = new ArrayList<>();
         for (int s = 0; s < spec.config().sets(); s++) {
             ProbeSet set = ProbeBuilder.build(pool, counter, spec.config(), s);
+            int[] rendered = null;
+            if (prompts != null) {
+                ProbeConfig c = spec.config();
+                for (int refit = 0; ; refit++) {
+                    rendered = new int[set.targets().size()];
+                    int longest = 0;
+                    for (int i = 0; i < rendered.length; i++) {
+                        Item item = set.items().get(set.targets().get(i).item());
+                        rendered[i] = prompts.length(prompts.frame(c.template(), item.question()), set);
+                        longest = Math.max(longest, rendered[i]);
+                    }
+                    if (longest <= spec.config().contextTokens()) {
+                        break;
+                    }
+                    if (refit == MAX_REFITS) {
+                        throw new BadInputException("set " + s + ": prompts rendered with " + prompts.template().source()
+                                + " stay over --context-tokens " + spec.config().contextTokens());
+                    }
+                    c = new ProbeConfig(c.contextTokens() - (longest - spec.config().contextTokens()), c.positions(), c.bin(), c.sets(),
+                            c.seed(), c.template());
+                    set = ProbeBuilder.build(pool, counter, c, s);
+                }
+            }
             swaps += set.swaps();
             tokens.add(set.contextTokens());
             String context = set.context();
-            for (ProbeSet.Target t : set.targets()) {
+            for (int i = 0; i < set.targets().size(); i++) {
+                ProbeSet.Target t = set.targets().get(i);
                 if (index++ >= w.start()) {
-                    w.write(RecordJson.toJson(ProbeRecords.val(spec.task(), set, context, t, spec.config())));
+                    TrainingRecord r = ProbeRecords.val(spec.task(), set, context, t, spec.config());
+                    w.write(RecordJson.toJson(rendered == null ? r : withRendered(r, rendered[i])));
                 }
                 progress.accept(1);
             }
@@ -135,7 +185,13 @@ public final class ProbeJob {
         return new Result(index, swaps, tokens);
     }
 
-    private static Result needle(Spec spec, TokenCounter counter, ShardWriter w, LongConsumer progress) {
+    private static TrainingRecord withRendered(TrainingRecord r, int tokens) {
+        Map<String, Object> meta = new LinkedHashMap<>(r.meta());
+        meta.put("rendered_tokens", tokens);
+        return new TrainingRecord(r.id(), r.messages(), r.tools(), meta);
+    }
+
+    private static Result needle(Spec spec, TokenCounter counter, PromptLengths prompts, ShardWriter w, LongConsumer progress) {
         if (spec.lengths().isEmpty() || spec.depths().isEmpty()) {
             throw new BadInputException("needle needs at least one --lengths value and one --depths value");
         }
@@ -148,9 +204,23 @@ public final class ProbeJob {
                 int length = spec.lengths().get(li);
                 int depth = spec.depths().get(di);
                 NeedleBuilder.Haystack h = NeedleBuilder.build(sentences, spec.needle(), counter, length, depth);
+                int rendered = -1;
+                if (prompts != null) {
+                    PromptLengths.Frame frame = prompts.frame(spec.config().template(), spec.needle().question());
+                    int budget = length;
+                    for (int refit = 0; (rendered = prompts.length(frame, h.context())) > length; refit++) {
+                        if (refit == MAX_REFITS || budget - (rendered - length) < 1) {
+                            throw new BadInputException("needle length " + length + ": the prompt rendered with "
+                                    + prompts.template().source() + " alone is longer");
+                        }
+                        budget -= rendered - length;
+                        h = NeedleBuilder.build(sentences, spec.needle(), counter, budget, depth);
+                    }
+                }
                 tokens.add(h.contextTokens());
                 if (index++ >= w.start()) {
-                    w.write(RecordJson.toJson(ProbeRecords.needle(h, spec.needle(), spec.config().template(), di, li, length, depth)));
+                    TrainingRecord r = ProbeRecords.needle(h, spec.needle(), spec.config().template(), di, li, length, depth);
+                    w.write(RecordJson.toJson(rendered < 0 ? r : withRendered(r, rendered)));
                 }
                 progress.accept(1);
             }

@@ -32,6 +32,34 @@ public final class Tokenizers {
     }
 
     /**
+     * A built-in tiktoken encoding, by name ({@code o200k_base}, {@code cl100k_base}; see {@link #builtinNames()}).
+     *
+     * @throws BadInputException for another name
+     */
+    public static Tokenizer builtin(String name) {
+        for (EncodingType type : BUILTIN) {
+            if (type.getName().equals(name)) {
+                return new TiktokenTokenizer(Registry.INSTANCE.getEncoding(type));
+            }
+        }
+        throw new BadInputException("unknown built-in tokenizer '" + name + "': expected one of "
+                + String.join(", ", builtinNames()));
+    }
+
+    /**
+     * A Hugging Face tokenizer: the path of a {@code tokenizer.json} file or of a directory containing one
+     * (a model's folder). The caller closes it (it holds native memory).
+     *
+     * @throws BadInputException when the path does not exist or holds no valid tokenizer.json
+     */
+    public static Tokenizer huggingFace(Path path) {
+        if (!Files.exists(path)) {
+            throw new BadInputException(path, 0, "no such file or directory (expected a tokenizer.json or a folder holding one)");
+        }
+        return HuggingFaceTokenizerAdapter.open(path);
+    }
+
+    /**
      * The tokenizer for {@code spec}. The caller closes it (a no-op for built-in encodings).
      *
      * @throws BadInputException when {@code spec} is neither a built-in name nor an existing path,

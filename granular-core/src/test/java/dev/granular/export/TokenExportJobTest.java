@@ -259,7 +259,7 @@ class TokenExportJobTest {
         assertThatThrownBy(() -> TokenExportJob.run(spec(in, "err", TokenFormat.TOKENS, 600, Truncation.ERROR, 0,
                 TokenExportJob.FileFormat.JSONL), labeler))
                 .isInstanceOf(BadInputException.class)
-                .hasMessage("record long has " + longTokens + " tokens > --max-length 600 (use --truncation drop or left-context to go on)");
+                .hasMessage("record long has " + longTokens + " tokens > maxLength 600 (use truncation drop or left-context to go on)");
     }
 
     /**
@@ -360,7 +360,7 @@ class TokenExportJobTest {
     @Test
     void packSmallerThanMaxLengthIsRefused() {
         assertThatThrownBy(() -> spec(tmp, "x", TokenFormat.TOKENS, 200, Truncation.ERROR, 100, TokenExportJob.FileFormat.PARQUET))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("--max-length 200 > --pack 100");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("maxLength 200 > pack 100");
     }
 
     @Test

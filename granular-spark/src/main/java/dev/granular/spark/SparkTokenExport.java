@@ -1,7 +1,7 @@
 package dev.granular.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.export.Labeler;
+import dev.granular.export.TokenExport;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;
@@ -53,7 +53,7 @@ import static org.apache.spark.sql.functions.when;
 /**
  * {@code granular spark export}: the token export ({@code export --format tokens|trl-tokens},
  * Parquet, unpacked) as a Spark job. Each record is labelled by the same per-record step as the
- * single-machine export ({@link TokenExportJob#label}), on executors, with the tokenizer and
+ * single-machine export ({@link TokenExport#label}), on executors, with the tokenizer and
  * template files broadcast from the driver ({@link ShippedTokenizer}); the rows are then sorted
  * by where their record was in the input (file, line), so the Parquet rows, read in file-name
  * order, are the single-machine export's rows in the same order, whatever the partitioning.
@@ -169,7 +169,7 @@ public final class SparkTokenExport {
                                   TokenFormat format, int limit, Truncation truncation) {
         List<String> names = List.copyOf(fileNames);
         JavaRDD<Row> labelled = lines.mapPartitions((Iterator<Row> it) -> {
-            Labeler labeler = shipped.value().labeler();
+            TokenExport export = TokenExport.of(shipped.value().labeler()).withMaxLength(limit).withTruncation(truncation);
             return new Iterator<Row>() {
                 @Override
                 public boolean hasNext() {
@@ -189,13 +189,13 @@ public final class SparkTokenExport {
                     values[5] = false;
                     values[6] = 0;
                     TrainingRecord r;
-                    TokenExportJob.Outcome outcome;
+                    TokenExport.Outcome outcome;
                     try {
                         if (text.isBlank()) {
                             throw new BadInputException(names.get(file), line, "blank line (canonical record files have none)");
                         }
                         r = RecordJson.parse(text, names.get(file), line);
-                        outcome = TokenExportJob.label(labeler, r, limit, truncation);
+                        outcome = export.label(r);
                     } catch (BadInputException e) {
                         // Kept as data, not thrown: the driver reports the first bad line in input order, as the
                         // single-machine export does, whichever task meets one first.
@@ -205,13 +205,13 @@ public final class SparkTokenExport {
                     }
                     values[2] = r.id();
                     switch (outcome) {
-                        case TokenExportJob.Example e -> {
+                        case TokenExport.Example e -> {
                             values[5] = e.truncated();
                             values[6] = e.trained();
-                            int[][] row = format.row(e.ids(), e.labels(), null);
+                            int[][] row = e.row().columns(format);
                             System.arraycopy(row, 0, values, KEY.size(), row.length);
                         }
-                        case TokenExportJob.Skipped s -> {
+                        case TokenExport.Skipped s -> {
                             values[3] = s.reason();
                             values[4] = s.dropped();
                         }

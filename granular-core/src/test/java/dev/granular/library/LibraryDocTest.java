@@ -1,0 +1,82 @@
+package dev.granular.library;
+
+import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.Document;
+import dev.granular.export.TokenRow;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.template.Reference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** docs/library.md shows the examples of {@link LibraryExamples} verbatim, and they run. */
+class LibraryDocTest {
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theDocsCodeBlocksAreTheCompiledExamples() throws IOException {
+        String doc = Files.readString(ROOT.resolve("docs/library.md"));
+        List<String> blocks = new ArrayList<>();
+        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(doc);
+        while (m.find()) {
+            blocks.add(m.group(1));
+        }
+        Map<String, String> tagged = tagged(Files.readString(
+                ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
+        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "errors");
+        assertThat(blocks).containsExactlyElementsOf(tagged.values());
+    }
+
+    /** The regions between tag::NAME[] and end::NAME[], without their common indentation. */
+    private static Map<String, String> tagged(String source) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("// tag::(\\w+)\\[]\\n(.*?)\\n\\s*// end::\\1\\[]", Pattern.DOTALL).matcher(source);
+        while (m.find()) {
+            out.put(m.group(1), m.group(2).stripIndent() + "\n");
+        }
+        return out;
+    }
+
+    @Test
+    void theIn2ExampleStreamsTheRecords() {
+        List<String> lines = LibraryExamples.in2ToStream();
+        assertThat(lines).hasSize(20);
+        assertThat(RecordJson.parse(lines.get(0), "example", 1).id()).isEqualTo("in2-00000000");
+    }
+
+    @Test
+    void theDesignExampleRunsOnDocumentsInMemory() {
+        List<Document> docs = new ArrayList<>();
+        BundledCorpus.forEach(docs::add);
+        List<TrainingRecord> records = LibraryExamples.in2ByIndex(docs, tmp.resolve("store"));
+        assertThat(records).hasSize(10).extracting(TrainingRecord::id).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theExportExamplePacksRows() {
+        List<TokenRow> rows = LibraryExamples.tokenExport(Reference.tokenizerDir("qwen3"));
+        assertThat(rows).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.length()).isLessThanOrEqualTo(8192);
+            assertThat(r.positionIds()).isNotNull();
+        });
+    }
+
+    @Test
+    void theErrorExampleNamesTheFields() {
+        assertThat(LibraryExamples.configError()).isEqualTo("minTokens (4096) is larger than maxTokens (2048)");
+    }
+}

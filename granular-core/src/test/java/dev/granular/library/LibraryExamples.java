@@ -1,0 +1,96 @@
+package dev.granular.library;
+
+import dev.granular.corpus.Corpus;
+import dev.granular.corpus.Document;
+import dev.granular.export.TokenExport;
+import dev.granular.export.TokenRow;
+import dev.granular.export.Truncation;
+import dev.granular.in2.In2;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Design;
+import dev.granular.io.InvalidConfigException;
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import dev.granular.template.ChatTemplate;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The examples of docs/library.md: each region between {@code tag::NAME[]} and {@code end::NAME[]} is a code
+ * block of the doc, verbatim ({@link LibraryDocTest} checks it), and each method is run by that test.
+ */
+final class LibraryExamples {
+    private LibraryExamples() {
+    }
+
+    /** IN2 records from the bundled corpus, as JSONL lines. */
+    static List<String> in2ToStream() {
+        // tag::in2[]
+        In2Config config = In2Config.DEFAULT
+                .withExamples(20)
+                .withContext(1024, 2048)   // long-context lengths, tokens
+                .withSeed(7);
+        List<String> lines = new ArrayList<>();
+        try (Tokenizer tokenizer = Tokenizers.builtin("o200k_base");
+             Stream<TrainingRecord> records = In2.of(config).records(Corpus.bundled(), tokenizer)) {
+            records.forEach(r -> lines.add(RecordJson.toJson(r)));   // what `granular in2` writes, line for line
+        }
+        // end::in2[]
+        return lines;
+    }
+
+    /** IN2 over documents held in memory, computed index by index (a Spark task computes a range of them). */
+    static List<TrainingRecord> in2ByIndex(List<Document> documents, Path work) {
+        // tag::design[]
+        In2Config config = In2Config.DEFAULT.withExamples(10).withContext(1024, 2048);
+        List<TrainingRecord> out = new ArrayList<>();
+        try (Tokenizer tokenizer = Tokenizers.builtin("o200k_base")) {
+            In2Design design = In2.of(config).design(Corpus.documents(documents), tokenizer, work);
+            Set<String> seen = new HashSet<>();
+            for (long i = 0; i < design.size(); i++) {
+                TrainingRecord r = design.example(i);     // a pure function of (corpus, config, i): any order, any thread
+                out.add(design.redrawRepeat(r, seen));    // in index order: a repeated question is drawn again
+            }
+        }
+        // end::design[]
+        return out;
+    }
+
+    /** IN2 records labelled and packed for a model's tokenizer and chat template. */
+    static List<TokenRow> tokenExport(Path modelDir) {
+        // tag::export[]
+        In2Config config = In2Config.DEFAULT.withExamples(8).withContext(1024, 2048);
+        List<TokenRow> rows = new ArrayList<>();
+        try (Tokenizer o200k = Tokenizers.builtin("o200k_base");
+             Tokenizer tokenizer = Tokenizers.huggingFace(modelDir);          // a folder with tokenizer.json
+             Stream<TrainingRecord> records = In2.of(config).records(Corpus.bundled(), o200k)) {
+            TokenExport export = TokenExport.of(ChatTemplate.load(modelDir), tokenizer)
+                    .withMaxLength(4096)
+                    .withTruncation(Truncation.DROP)
+                    .withPack(8192);
+            try (Stream<TokenRow> packed = export.rows(records, skipped -> System.err.println(skipped))) {
+                packed.forEach(rows::add);   // row.inputIds(), row.labels() (-100 = no loss), row.positionIds()
+            }
+        }
+        // end::export[]
+        return rows;
+    }
+
+    /** A configuration error names the configuration's fields. */
+    static String configError() {
+        // tag::errors[]
+        try {
+            In2Config.DEFAULT.withContext(4096, 2048);
+        } catch (InvalidConfigException e) {
+            return e.getMessage();   // "minTokens (4096) is larger than maxTokens (2048)"; e.fields(): [minTokens, maxTokens]
+        }
+        // end::errors[]
+        return null;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.granular.probe;
+
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.record.RecordReader;
+import dev.granular.record.TrainingRecord;
+import dev.granular.template.ChatTemplate;
+import dev.granular.template.Reference;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code probe --chat-template}: prompts rendered with Qwen3's template and generation prompt fit the lengths. */
+class ProbeChatTemplateTest {
+    @TempDir
+    Path tmp;
+
+    static void assertPrompts(Path out, Path qwen, int limit, int atLeast) {
+        ChatTemplate template = ChatTemplate.load(qwen);
+        List<TrainingRecord> rs = RecordReader.readAll(out);
+        assertThat(rs).isNotEmpty();
+        try (Tokenizer tok = Tokenizers.load(qwen.toString())) {
+            for (TrainingRecord r : rs) {
+                int full = tok.encode(template.render(r, true)).length;
+                int l = r.meta().containsKey("length") ? ((Number) r.meta().get("length")).intValue() : limit;
+                assertThat(((Number) r.meta().get("rendered_tokens")).intValue()).as(r.id()).isEqualTo(full);
+                assertThat(full).as(r.id()).isBetween(l - atLeast, l);
+            }
+        }
+    }
+
+    @Test
+    void valPromptsFitContextTokens() {
+        Path qwen = Reference.tokenizerDir("qwen3");
+        Path out = tmp.resolve("doc");
+        ProbeJob.run(new ProbeJob.Spec(ProbeTask.DOCUMENT, null, List.of(), CorpusOptions.defaults(),
+                new ProbeConfig(3000, 30, 10, 2, 42, dev.granular.in2.PromptTemplate.DEFAULT), qwen.toString(), List.of(), List.of(),
+                Needle.BUILTIN, out, 100, false, List.of("probe"), "tokenizer"));
+        assertPrompts(out, qwen, 3000, 300);
+    }
+
+    @Test
+    void needlePromptsFitTheirLengths() {
+        Path qwen = Reference.tokenizerDir("qwen3");
+        Path out = tmp.resolve("needle");
+        ProbeJob.run(new ProbeJob.Spec(ProbeTask.NEEDLE, null, List.of(), CorpusOptions.defaults(),
+                new ProbeConfig(2000, 1, 1, 1, 42, dev.granular.in2.PromptTemplate.DEFAULT), qwen.toString(), List.of(1000, 2500),
+                List.of(0, 50, 100), Needle.BUILTIN, out, 100, false, List.of("probe"), "tokenizer"));
+        assertPrompts(out, qwen, 0, 120);
+    }
+}
