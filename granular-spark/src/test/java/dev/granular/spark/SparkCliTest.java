@@ -1,0 +1,46 @@
+package dev.granular.spark;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code granular spark}'s exit codes and messages for usage errors and bad input. */
+class SparkCliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = SparkCli.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void usageErrorsExitWith2NamingTheFlag() {
+        Run r = run("export", "--in", "x.jsonl", "--out", tmp.resolve("o").toString(), "--tokenizer", "t", "--format", "axolotl");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--format: expected tokens or trl-tokens, got 'axolotl'");
+        Run missing = run("export", "--in", "x.jsonl");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("--out").contains("--tokenizer");
+    }
+
+    @Test
+    void aMissingInputExitsWith2NamingIt() {
+        Path absent = tmp.resolve("absent.jsonl");
+        Run r = run("export", "--in", absent.toString(), "--out", tmp.resolve("o").toString(),
+                "--tokenizer", tmp.resolve("t").toString(), "--master", "local[1]");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(absent.toString());
+        assertThat(tmp.resolve("o")).doesNotExist();
+    }
+}
