@@ -171,4 +171,39 @@ class RecipeExamplesTest {
             assertThat(out).doesNotExist();
         }
     }
+    @Test
+    void aTeacherStepRunsThroughTheBatchApiAndSwitchingBatchOffDoesNotRedoIt() throws IOException {
+        try (FakeLlmServer server = FakeLlmServer.start().script(RecipeExamplesTest::reasoning)) {
+            Path tasks = example("data/reasoning-tasks.jsonl");
+            Path recipe = tmp.resolve("batch.yaml");
+            Files.writeString(recipe, """
+                    out: %s
+                    steps:
+                      erased:
+                        command: distill
+                        tasks: %s
+                        teacher: openai:gpt-4o-mini@%s
+                        calibration: 4
+                        no-cache: true
+                        batch: true
+                        batch-poll: 20ms
+                        batch-linger: 100ms
+                    """.formatted(tmp.resolve("r"), tasks, server.baseUrl()));
+            RunCommandTest.Run r = granular("run", recipe.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(server.batches().batchesAccepted()).isPositive();
+            long sent = server.totalRequests();
+            List<String> submitted = server.batches().submittedIds();
+            assertThat(submitted).doesNotHaveDuplicates();
+            JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(tmp.resolve("r/steps/erased/manifest.json").toFile());
+            assertThat(manifest.path("limits").path("batch").asBoolean()).isTrue();
+
+            // The same step without batch: a batch setting never changes the data, so nothing reruns or is paid again.
+            RunCommandTest.Run again = granular("run", recipe.toString(), "--set", "erased.batch=false");
+            assertThat(again.code()).as(again.err()).isZero();
+            assertThat(again.out()).contains("(0 run, 1 unchanged)");
+            assertThat(server.totalRequests()).isEqualTo(sent);
+        }
+    }
 }

@@ -46,10 +46,11 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
     static final Set<String> WRITTEN_PATHS = Set.of("cache");
     /**
      * Options that never change a step's output (the commands leave them out of their own fingerprints too): a
-     * rerun with a larger budget or another rate limit resumes the step instead of redoing it.
+     * rerun with a larger budget or another rate limit resumes the step instead of redoing it, and a step run
+     * with {@code batch: true} (half price, same replies) is the same step as its real-time run.
      */
-    static final Pattern NOT_IN_KEY = Pattern.compile("cache|no-cache|max-cost|threads|api-key-env|.*-api-key-env"
-            + "|(.*-)?(concurrency|rpm|tpm|max-retries|timeout)");
+    static final Pattern NOT_IN_KEY = Pattern.compile("cache|no-cache|max-cost|prices|threads|api-key-env|.*-api-key-env"
+            + "|batch|batch-(poll|linger|size)|(.*-)?(concurrency|rpm|tpm|max-retries|timeout)");
     static final Set<String> TOKEN_FORMATS = Set.of("tokens", "trl-tokens");
     private static final Set<String> TOP = Set.of("out", "model", "sources", "steps", "mix", "deliveries");
     private static final Set<String> MIX_KEYS = Set.of("components", "total", "seed", "validation", "decontaminate", "ngram",
