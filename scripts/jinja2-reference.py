@@ -60,9 +60,19 @@ def main():
     cases = json.load(sys.stdin)
     env = environment()
     results = []
+    compiled = {}  # many cases share a template (scripts/template-parity): compile each text once
     for case in cases:
         try:
-            out = env.from_string(case["template"]).render(**case.get("vars", {}))
+            text = case["template"]
+            if text not in compiled:
+                try:
+                    compiled[text] = env.from_string(text)
+                except Exception as e:
+                    compiled[text] = e
+            template = compiled[text]
+            if isinstance(template, Exception):
+                raise template
+            out = template.render(**case.get("vars", {}))
             results.append({"ok": True, "out": out})
         except RecursionError as e:
             results.append({"ok": False, "error": "RecursionError: " + str(e)})
