@@ -1736,6 +1736,9 @@ final class Interpreter {
                 return new BigDecimal(d).setScale((int) precision, mode).doubleValue();
             }
             case "map" -> {
+                if (!Py.truthy(v)) {
+                    return new ArrayList<>(); // Jinja2's map is a generator behind `if value:`: None, "" or [] give nothing, whatever the arguments
+                }
                 List<Object> items = seq(at, name, v);
                 List<Object> out = new ArrayList<>();
                 if (a.kw.containsKey("attribute")) {
@@ -1761,6 +1764,9 @@ final class Interpreter {
             }
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
+                if (!Py.truthy(v)) {
+                    return out; // as map: Jinja2's select_or_reject yields nothing for a false value (None included)
+                }
                 boolean want = name.equals("select");
                 for (Object item : seq(at, name, v)) {
                     boolean r = a.pos.isEmpty() ? Py.truthy(item) : namedTest(at, a.pos.get(0), item, a.pos.subList(1, a.pos.size()));
@@ -1771,6 +1777,9 @@ final class Interpreter {
                 return out;
             }
             case "selectattr", "rejectattr" -> {
+                if (!Py.truthy(v)) {
+                    return new ArrayList<>(); // as select: nothing for a false value, before any argument check
+                }
                 if (a.pos.isEmpty()) {
                     throw error(at, name + ": expected an attribute name");
                 }
