@@ -144,6 +144,7 @@ class TemplateCorpusParityTest {
         int different = 0;
         Map<String, String> firstDivergence = new LinkedHashMap<>();
         StringBuilder details = new StringBuilder();
+        StringBuilder refusals = new StringBuilder();
         for (int i = 0; i < renderings.size(); i++) {
             Rendering r = renderings.get(i);
             PythonJinja.Result want = expected.get(i);
@@ -161,6 +162,8 @@ class TemplateCorpusParityTest {
             String divergence;
             if (got == null && !want.ok()) {
                 refusedByBoth++;
+                refusals.append(r.template()).append(" / ").append(r.conversation()).append("\n  granular: ").append(error)
+                        .append("\n  Jinja2:   ").append(want.error()).append("\n");
                 continue;
             } else if (got == null) {
                 onlyGranular++;
@@ -191,7 +194,8 @@ class TemplateCorpusParityTest {
         System.out.println(report);
         Path out = Path.of("target");
         if (Files.isDirectory(out)) {
-            Files.writeString(out.resolve("template-parity.txt"), report + "\nAll divergences:\n\n" + details, StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("template-parity.txt"), report + "\nAll divergences:\n\n" + details
+                    + "\nRefused by both (granular's error, then Jinja2's):\n\n" + refusals, StandardCharsets.UTF_8);
         }
         assertThat(firstDivergence).as("templates whose rendering diverges from Python's Jinja2 (see above)").isEmpty();
     }
