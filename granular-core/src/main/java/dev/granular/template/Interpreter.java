@@ -292,6 +292,9 @@ final class Interpreter {
         if (v instanceof Namespace) {
             return "namespace";
         }
+        if (v instanceof Py.Iter it) {
+            return it.type + " (Python prints its memory address; add |list)";
+        }
         if (v instanceof List<?> l) {
             return "list holding a non-printable value" + (l.isEmpty() ? "" : "");
         }
@@ -527,6 +530,9 @@ final class Interpreter {
         if (key instanceof Undefined u) {
             return new Undefined(u.name);   // Jinja2: an undefined key finds nothing (no error until the result is used)
         }
+        if (obj instanceof Py.Iter) {
+            return new Undefined(Py.str(key));   // a generator is not subscriptable: Jinja2 catches the TypeError, reads Undefined
+        }
         if (obj instanceof Map<?, ?> m) {
             Object k = key instanceof Boolean b ? (Object) (b ? 1L : 0L) : key;
             if (m.containsKey(k)) {
@@ -710,7 +716,7 @@ final class Interpreter {
             return a + c;
         }
         if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)
-                && !(l instanceof Py.Range) && !(r instanceof Py.Range)) {
+                && !(l instanceof Py.Range) && !(r instanceof Py.Range) && !(l instanceof Py.Iter) && !(r instanceof Py.Iter)) {
             List<Object> out = new ArrayList<>(a);
             out.addAll(c);
             return l instanceof Tuple ? new Tuple(out.toArray()) : out;
@@ -1584,7 +1590,7 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return (long) Py.length(s);
                 }
-                if (v instanceof List<?> l) {
+                if (v instanceof List<?> l && !(v instanceof Py.Iter)) {
                     return (long) l.size();
                 }
                 if (v instanceof Map<?, ?> m) {
@@ -1603,6 +1609,9 @@ final class Interpreter {
             }
             case "first", "last" -> {
                 a.only();
+                if (name.equals("last") && Py.unmark(v) instanceof Py.Iter it) {
+                    throw error(at, "last: '" + it.type + "' object is not reversible");
+                }
                 List<Object> items = seq(at, name, v);
                 if (items.isEmpty()) {
                     return new Undefined(name);
@@ -1618,9 +1627,14 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return new StringBuilder(s).reverse().toString();
                 }
+                boolean iterator = Py.unmark(v) instanceof Py.Iter;
                 List<Object> items = seq(at, name, v);
                 java.util.Collections.reverse(items);
-                return items;
+                // Jinja2: reversed(value) when Python can (a list: an iterator), else a reversed list (a generator's items)
+                Object u = Py.unmark(v);
+                String type = u instanceof Py.Range ? "range_iterator" : u instanceof Py.Tuple ? "reversed"
+                        : u instanceof Map ? "dict_reversekeyiterator" : "list_reverseiterator";
+                return iterator || !(u instanceof List || u instanceof Map) ? items : new Py.Iter(type, items);
             }
             case "join" -> {
                 a.only("d", "attribute");
@@ -1638,14 +1652,14 @@ final class Interpreter {
             case "items" -> {
                 a.only();
                 if (v instanceof Undefined) {
-                    return new ArrayList<>();
+                    return new Py.Iter("generator", List.of());
                 }
                 if (!(v instanceof Map<?, ?> m)) {
                     throw error(at, "items: can only get item pairs from a mapping, not " + Py.typeName(v));
                 }
                 List<Object> out = new ArrayList<>();
                 m.forEach((k, x) -> out.add(new Tuple(k, x)));
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "tojson" -> {
                 a.only("indent", "ensure_ascii", "separators", "sort_keys");
@@ -1737,7 +1751,7 @@ final class Interpreter {
             }
             case "map" -> {
                 if (!Py.truthy(v)) {
-                    return new ArrayList<>(); // Jinja2's map is a generator behind `if value:`: None, "" or [] give nothing, whatever the arguments
+                    return new Py.Iter("generator", List.of()); // Jinja2's map is a generator behind `if value:`: None, "" or [] give nothing, whatever the arguments
                 }
                 List<Object> items = seq(at, name, v);
                 List<Object> out = new ArrayList<>();
@@ -1748,7 +1762,7 @@ final class Interpreter {
                         Object x = attribute(at, item, a.kw.get("attribute"));
                         out.add(x instanceof Undefined && a.kw.containsKey("default") ? dflt : x);
                     }
-                    return out;
+                    return new Py.Iter("generator", out);
                 }
                 if (a.pos.isEmpty() || !(a.pos.get(0) instanceof String fname)) {
                     throw error(at, "map: expected a filter name or attribute=...");
@@ -1760,12 +1774,12 @@ final class Interpreter {
                 for (Object item : items) {
                     out.add(applyFilter(at, fname, item, rest));
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
                 if (!Py.truthy(v)) {
-                    return out; // as map: Jinja2's select_or_reject yields nothing for a false value (None included)
+                    return new Py.Iter("generator", out); // as map: Jinja2's select_or_reject yields nothing for a false value (None included)
                 }
                 boolean want = name.equals("select");
                 for (Object item : seq(at, name, v)) {
@@ -1774,11 +1788,11 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "selectattr", "rejectattr" -> {
                 if (!Py.truthy(v)) {
-                    return new ArrayList<>(); // as select: nothing for a false value, before any argument check
+                    return new Py.Iter("generator", List.of()); // as select: nothing for a false value, before any argument check
                 }
                 if (a.pos.isEmpty()) {
                     throw error(at, name + ": expected an attribute name");
@@ -1792,7 +1806,7 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "sort" -> {
                 a.only("reverse", "case_sensitive", "attribute");
@@ -1825,7 +1839,7 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "min", "max" -> {
                 a.only("case_sensitive", "attribute");
@@ -1940,7 +1954,7 @@ final class Interpreter {
                     }
                     out.add(tmp);
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "slice" -> {
                 Fill f = fill(a, "slices");
@@ -1966,7 +1980,7 @@ final class Interpreter {
                     }
                     out.add(tmp);
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "wordcount" -> {
                 a.only();
@@ -2366,7 +2380,7 @@ final class Interpreter {
             case "true" -> Boolean.TRUE.equals(v);
             case "false" -> Boolean.FALSE.equals(v);
             case "mapping" -> v instanceof Map;
-            case "sequence" -> v instanceof String || v instanceof List || v instanceof Map;
+            case "sequence" -> v instanceof String || (v instanceof List && !(v instanceof Py.Iter)) || v instanceof Map;
             case "iterable" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable;
             case "escaped" -> v instanceof Py.Markup;
