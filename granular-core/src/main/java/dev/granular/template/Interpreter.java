@@ -1137,15 +1137,15 @@ final class Interpreter {
                     a.only();
                     List<Object> out = new ArrayList<>();
                     d.forEach((k, v) -> out.add(new Tuple(k, v)));
-                    return out;
+                    return new Py.Iter("dict_items", out, true);   // a view, as in Python: no JSON, no index
                 }
                 case "keys" -> {
                     a.only();
-                    return new ArrayList<Object>(d.keySet());
+                    return new Py.Iter("dict_keys", d.keySet(), true);
                 }
                 case "values" -> {
                     a.only();
-                    return new ArrayList<Object>(d.values());
+                    return new Py.Iter("dict_values", d.values(), true);
                 }
                 case "get" -> {
                     a.only("key", "default");
@@ -1590,7 +1590,7 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return (long) Py.length(s);
                 }
-                if (v instanceof List<?> l && !(v instanceof Py.Iter)) {
+                if (v instanceof List<?> l && !(v instanceof Py.Iter it && !it.sized)) {
                     return (long) l.size();
                 }
                 if (v instanceof Map<?, ?> m) {
@@ -1609,7 +1609,7 @@ final class Interpreter {
             }
             case "first", "last" -> {
                 a.only();
-                if (name.equals("last") && Py.unmark(v) instanceof Py.Iter it) {
+                if (name.equals("last") && Py.unmark(v) instanceof Py.Iter it && !it.sized) {
                     throw error(at, "last: '" + it.type + "' object is not reversible");
                 }
                 List<Object> items = seq(at, name, v);
@@ -1627,13 +1627,16 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return new StringBuilder(s).reverse().toString();
                 }
-                boolean iterator = Py.unmark(v) instanceof Py.Iter;
+                boolean iterator = Py.unmark(v) instanceof Py.Iter it && !it.sized;
                 List<Object> items = seq(at, name, v);
                 java.util.Collections.reverse(items);
                 // Jinja2: reversed(value) when Python can (a list: an iterator), else a reversed list (a generator's items)
                 Object u = Py.unmark(v);
                 String type = u instanceof Py.Range ? "range_iterator" : u instanceof Py.Tuple ? "reversed"
-                        : u instanceof Map ? "dict_reversekeyiterator" : "list_reverseiterator";
+                        : u instanceof Map ? "dict_reversekeyiterator" : u instanceof Py.Iter view
+                        ? view.type.replace("dict_", "dict_reverse").replace("items", "itemiterator").replace("keys", "keyiterator")
+                                .replace("values", "valueiterator")
+                        : "list_reverseiterator";
                 return iterator || !(u instanceof List || u instanceof Map) ? items : new Py.Iter(type, items);
             }
             case "join" -> {

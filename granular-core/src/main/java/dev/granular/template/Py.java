@@ -86,14 +86,21 @@ final class Py {
      * {@code list_reverseiterator} (reverse of a list). It iterates like its items, but, as in Python, it
      * is always true, has no len(), no item by index (Jinja2 reads Undefined), equals only itself, is no
      * JSON and prints as a memory address (so granular refuses to print it). Unlike Python's, it can be
-     * iterated more than once.
+     * iterated more than once. A dict view ({@code dict_items}, {@code dict_keys}, {@code dict_values}:
+     * {@code sized}) has a len(), is true when not empty and prints as {@code dict_keys(['a'])}.
      */
     static final class Iter extends ArrayList<Object> {
         final String type;
+        final boolean sized;
 
         Iter(String type, java.util.Collection<?> items) {
+            this(type, items, false);
+        }
+
+        Iter(String type, java.util.Collection<?> items, boolean sized) {
             super(items);
             this.type = type;
+            this.sized = sized;
         }
 
         @Override
@@ -283,7 +290,7 @@ final class Py {
         if (v instanceof String s) {
             return !s.isEmpty();
         }
-        if (v instanceof Iter) {
+        if (v instanceof Iter it && !it.sized) {
             return true;
         }
         if (v instanceof List<?> l) {
@@ -613,6 +620,10 @@ final class Py {
             sb.append("Markup(").append(reprString(m.text())).append(')');
         } else if (v instanceof Range r) {
             sb.append(r.repr());
+        } else if (v instanceof Iter it) {
+            sb.append(it.type).append('(');
+            repr(sb, new ArrayList<>(it), cap);
+            sb.append(')');
         } else if (v instanceof List<?> l) {
             boolean tuple = v instanceof Tuple;
             sb.append(tuple ? '(' : '[');
@@ -650,7 +661,7 @@ final class Py {
                 || v instanceof Undefined || v instanceof Markup) {
             return true;
         }
-        if (v instanceof Iter) {
+        if (v instanceof Iter it && !it.sized) {
             return false;
         }
         if (v instanceof List<?> l) {
