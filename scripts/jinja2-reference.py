@@ -11,6 +11,7 @@ Output (stdout): a JSON list, one per input: {"ok": true, "out": str} or
 {"ok": false, "error": "ExceptionType: message"}. Exit code 0 unless the input is malformed.
 """
 import json
+import os
 import sys
 from datetime import datetime
 
@@ -30,7 +31,9 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
 
 
 def strftime_now(format):
-    return datetime.now().strftime(format)
+    # GRANULAR_JINJA2_NOW (ISO local time) pins the clock, as granular's parity test pins its own
+    pinned = os.environ.get("GRANULAR_JINJA2_NOW")
+    return (datetime.fromisoformat(pinned) if pinned else datetime.now()).strftime(format)
 
 
 class AssistantTracker(Extension):

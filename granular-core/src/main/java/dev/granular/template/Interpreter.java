@@ -28,6 +28,10 @@ import java.util.function.BiFunction;
  */
 final class Interpreter {
 
+    /** What strftime_now formats: the local time; package-private so that a parity test can pin it (as its Python reference). */
+    static volatile java.util.function.Supplier<LocalDateTime> now = LocalDateTime::now;
+
+
     /** The filters of transformers' environment (Jinja2's built-ins plus its tojson), for the {@code filter} test. */
     static final Set<String> FILTERS = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d", "default",
             "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent",
@@ -1082,7 +1086,7 @@ final class Interpreter {
             }
             case "strftime_now" -> {
                 a.only("format");
-                return strftime(at, a.string(0, "format", ""), LocalDateTime.now());
+                return strftime(at, a.string(0, "format", ""), now.get());
             }
             default -> throw error(at, "function '" + name + "' is not supported");
         }

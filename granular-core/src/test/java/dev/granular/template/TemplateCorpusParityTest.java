@@ -46,6 +46,9 @@ class TemplateCorpusParityTest {
     static final Map<String, String> DEFAULT_SPECIAL_TOKENS = Map.of(
             "bos_token", "<s>", "eos_token", "</s>", "unk_token", "<unk>", "pad_token", "<pad>");
 
+    /** The time strftime_now reads on both sides. */
+    static final java.time.LocalDateTime NOW = java.time.LocalDateTime.of(2026, 3, 7, 9, 5, 3);
+
     /** Cases per Python process: keeps each run well inside PythonJinja's timeout. */
     private static final int BATCH = 1500;
 
@@ -132,10 +135,22 @@ class TemplateCorpusParityTest {
             }
         }
 
+        // strftime_now (Llama 3.2, Hunyuan, ...) must read the same time on both sides
         List<PythonJinja.Result> expected = new ArrayList<>();
         for (int from = 0; from < cases.size(); from += BATCH) {
-            expected.addAll(PythonJinja.render(cases.subList(from, Math.min(cases.size(), from + BATCH))));
+            expected.addAll(PythonJinja.render(cases.subList(from, Math.min(cases.size(), from + BATCH)),
+                    Map.of("GRANULAR_JINJA2_NOW", NOW.toString())));
         }
+        java.util.function.Supplier<java.time.LocalDateTime> clock = Interpreter.now;
+        Interpreter.now = () -> NOW;
+        try {
+            compare(corpus, templates, renderings, expected);
+        } finally {
+            Interpreter.now = clock;
+        }
+    }
+
+    private void compare(Path corpus, int templates, List<Rendering> renderings, List<PythonJinja.Result> expected) throws IOException {
 
         int identical = 0;
         int refusedByBoth = 0;
