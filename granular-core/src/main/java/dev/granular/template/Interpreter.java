@@ -73,6 +73,8 @@ final class Interpreter {
         root.vars.put("raise_exception", new Builtin("raise_exception"));
         root.vars.put("strftime_now", new Builtin("strftime_now"));
         root.vars.putAll(vars);
+        // Jinja2 declares `self` (the TemplateReference, for blocks granular refuses) in a template that names it
+        root.vars.put("self", new TemplateRef());
         StringBuilder out = new StringBuilder();
         try {
             in.exec(body, root, out);
@@ -104,6 +106,9 @@ final class Interpreter {
             return new Undefined(name);
         }
     }
+
+    /** Jinja2's {@code self}: with no blocks, every attribute and item of it is undefined. */
+    record TemplateRef() { }
 
     record Builtin(String name) implements PyCallable {
         @Override
@@ -276,6 +281,9 @@ final class Interpreter {
     }
 
     private String print(Node expr, Object v) {
+        if (v instanceof TemplateRef) {
+            return "";   // Python prints <TemplateReference None>; granular prints nothing of its internals (SandboxTest)
+        }
         if (!Py.printable(v)) {
             throw error(expr, "cannot print a " + describe(v) + " (only strings, numbers, booleans, None, lists and dicts of those)");
         }
@@ -295,6 +303,9 @@ final class Interpreter {
         }
         if (v instanceof Namespace) {
             return "namespace";
+        }
+        if (v instanceof TemplateRef) {
+            return "TemplateReference (self)";
         }
         if (v instanceof Py.Iter it) {
             return it.type + " (Python prints its memory address; add |list)";
@@ -580,10 +591,12 @@ final class Interpreter {
         List<Object> items;
         if (obj instanceof String s) {
             items = Py.chars(s);
+        } else if (obj instanceof Py.Iter it) {
+            throw error(at, "'" + it.type + "' object is not subscriptable");
         } else if (obj instanceof List<?> l) {
             items = new ArrayList<>(l);
         } else {
-            throw error(at, "'" + Py.typeName(obj) + "' object is not subscriptable with a slice");
+            throw error(at, "'" + Py.typeName(obj) + "' object is not subscriptable with a slice");   // Jinja2 slices in plain Python
         }
         long len = items.size();
         long st = step == null ? 1 : Py.toLong(step);
