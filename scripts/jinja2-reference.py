@@ -11,6 +11,7 @@ Output (stdout): a JSON list, one per input: {"ok": true, "out": str} or
 {"ok": false, "error": "ExceptionType: message"}. Exit code 0 unless the input is malformed.
 """
 import json
+import os
 import sys
 from datetime import datetime
 
@@ -30,7 +31,9 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
 
 
 def strftime_now(format):
-    return datetime.now().strftime(format)
+    # GRANULAR_JINJA2_NOW (ISO local time) pins the clock, as granular's parity test pins its own
+    pinned = os.environ.get("GRANULAR_JINJA2_NOW")
+    return (datetime.fromisoformat(pinned) if pinned else datetime.now()).strftime(format)
 
 
 class AssistantTracker(Extension):
@@ -60,9 +63,19 @@ def main():
     cases = json.load(sys.stdin)
     env = environment()
     results = []
+    compiled = {}  # many cases share a template (scripts/template-parity): compile each text once
     for case in cases:
         try:
-            out = env.from_string(case["template"]).render(**case.get("vars", {}))
+            text = case["template"]
+            if text not in compiled:
+                try:
+                    compiled[text] = env.from_string(text)
+                except Exception as e:
+                    compiled[text] = e
+            template = compiled[text]
+            if isinstance(template, Exception):
+                raise template
+            out = template.render(**case.get("vars", {}))
             results.append({"ok": True, "out": out})
         except RecursionError as e:
             results.append({"ok": False, "error": "RecursionError: " + str(e)})

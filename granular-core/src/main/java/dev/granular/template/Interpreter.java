@@ -28,6 +28,10 @@ import java.util.function.BiFunction;
  */
 final class Interpreter {
 
+    /** What strftime_now formats: the local time; package-private so that a parity test can pin it (as its Python reference). */
+    static volatile java.util.function.Supplier<LocalDateTime> now = LocalDateTime::now;
+
+
     /** The filters of transformers' environment (Jinja2's built-ins plus its tojson), for the {@code filter} test. */
     static final Set<String> FILTERS = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d", "default",
             "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent",
@@ -69,6 +73,8 @@ final class Interpreter {
         root.vars.put("raise_exception", new Builtin("raise_exception"));
         root.vars.put("strftime_now", new Builtin("strftime_now"));
         root.vars.putAll(vars);
+        // Jinja2 declares `self` (the TemplateReference, for blocks granular refuses) in a template that names it
+        root.vars.put("self", new TemplateRef());
         StringBuilder out = new StringBuilder();
         try {
             in.exec(body, root, out);
@@ -100,6 +106,9 @@ final class Interpreter {
             return new Undefined(name);
         }
     }
+
+    /** Jinja2's {@code self}: with no blocks, every attribute and item of it is undefined. */
+    record TemplateRef() { }
 
     record Builtin(String name) implements PyCallable {
         @Override
@@ -272,6 +281,9 @@ final class Interpreter {
     }
 
     private String print(Node expr, Object v) {
+        if (v instanceof TemplateRef) {
+            return "";   // Python prints <TemplateReference None>; granular prints nothing of its internals (SandboxTest)
+        }
         if (!Py.printable(v)) {
             throw error(expr, "cannot print a " + describe(v) + " (only strings, numbers, booleans, None, lists and dicts of those)");
         }
@@ -291,6 +303,12 @@ final class Interpreter {
         }
         if (v instanceof Namespace) {
             return "namespace";
+        }
+        if (v instanceof TemplateRef) {
+            return "TemplateReference (self)";
+        }
+        if (v instanceof Py.Iter it) {
+            return it.type + " (Python prints its memory address; add |list)";
         }
         if (v instanceof List<?> l) {
             return "list holding a non-printable value" + (l.isEmpty() ? "" : "");
@@ -527,6 +545,9 @@ final class Interpreter {
         if (key instanceof Undefined u) {
             return new Undefined(u.name);   // Jinja2: an undefined key finds nothing (no error until the result is used)
         }
+        if (obj instanceof Py.Iter) {
+            return new Undefined(Py.str(key));   // a generator is not subscriptable: Jinja2 catches the TypeError, reads Undefined
+        }
         if (obj instanceof Map<?, ?> m) {
             Object k = key instanceof Boolean b ? (Object) (b ? 1L : 0L) : key;
             if (m.containsKey(k)) {
@@ -570,10 +591,12 @@ final class Interpreter {
         List<Object> items;
         if (obj instanceof String s) {
             items = Py.chars(s);
+        } else if (obj instanceof Py.Iter it) {
+            throw error(at, "'" + it.type + "' object is not subscriptable");
         } else if (obj instanceof List<?> l) {
             items = new ArrayList<>(l);
         } else {
-            throw error(at, "'" + Py.typeName(obj) + "' object is not subscriptable with a slice");
+            throw error(at, "'" + Py.typeName(obj) + "' object is not subscriptable with a slice");   // Jinja2 slices in plain Python
         }
         long len = items.size();
         long st = step == null ? 1 : Py.toLong(step);
@@ -710,7 +733,7 @@ final class Interpreter {
             return a + c;
         }
         if (op.equals("+") && l instanceof List<?> a && r instanceof List<?> c && (l instanceof Tuple) == (r instanceof Tuple)
-                && !(l instanceof Py.Range) && !(r instanceof Py.Range)) {
+                && !(l instanceof Py.Range) && !(r instanceof Py.Range) && !(l instanceof Py.Iter) && !(r instanceof Py.Iter)) {
             List<Object> out = new ArrayList<>(a);
             out.addAll(c);
             return l instanceof Tuple ? new Tuple(out.toArray()) : out;
@@ -1076,7 +1099,7 @@ final class Interpreter {
             }
             case "strftime_now" -> {
                 a.only("format");
-                return strftime(at, a.string(0, "format", ""), LocalDateTime.now());
+                return strftime(at, a.string(0, "format", ""), now.get());
             }
             default -> throw error(at, "function '" + name + "' is not supported");
         }
@@ -1131,15 +1154,15 @@ final class Interpreter {
                     a.only();
                     List<Object> out = new ArrayList<>();
                     d.forEach((k, v) -> out.add(new Tuple(k, v)));
-                    return out;
+                    return new Py.Iter("dict_items", out, true);   // a view, as in Python: no JSON, no index
                 }
                 case "keys" -> {
                     a.only();
-                    return new ArrayList<Object>(d.keySet());
+                    return new Py.Iter("dict_keys", d.keySet(), true);
                 }
                 case "values" -> {
                     a.only();
-                    return new ArrayList<Object>(d.values());
+                    return new Py.Iter("dict_values", d.values(), true);
                 }
                 case "get" -> {
                     a.only("key", "default");
@@ -1584,7 +1607,7 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return (long) Py.length(s);
                 }
-                if (v instanceof List<?> l) {
+                if (v instanceof List<?> l && !(v instanceof Py.Iter it && !it.sized)) {
                     return (long) l.size();
                 }
                 if (v instanceof Map<?, ?> m) {
@@ -1603,6 +1626,9 @@ final class Interpreter {
             }
             case "first", "last" -> {
                 a.only();
+                if (name.equals("last") && Py.unmark(v) instanceof Py.Iter it && !it.sized) {
+                    throw error(at, "last: '" + it.type + "' object is not reversible");
+                }
                 List<Object> items = seq(at, name, v);
                 if (items.isEmpty()) {
                     return new Undefined(name);
@@ -1618,9 +1644,17 @@ final class Interpreter {
                 if (v instanceof String s) {
                     return new StringBuilder(s).reverse().toString();
                 }
+                boolean iterator = Py.unmark(v) instanceof Py.Iter it && !it.sized;
                 List<Object> items = seq(at, name, v);
                 java.util.Collections.reverse(items);
-                return items;
+                // Jinja2: reversed(value) when Python can (a list: an iterator), else a reversed list (a generator's items)
+                Object u = Py.unmark(v);
+                String type = u instanceof Py.Range ? "range_iterator" : u instanceof Py.Tuple ? "reversed"
+                        : u instanceof Map ? "dict_reversekeyiterator" : u instanceof Py.Iter view
+                        ? view.type.replace("dict_", "dict_reverse").replace("items", "itemiterator").replace("keys", "keyiterator")
+                                .replace("values", "valueiterator")
+                        : "list_reverseiterator";
+                return iterator || !(u instanceof List || u instanceof Map) ? items : new Py.Iter(type, items);
             }
             case "join" -> {
                 a.only("d", "attribute");
@@ -1638,14 +1672,14 @@ final class Interpreter {
             case "items" -> {
                 a.only();
                 if (v instanceof Undefined) {
-                    return new ArrayList<>();
+                    return new Py.Iter("generator", List.of());
                 }
                 if (!(v instanceof Map<?, ?> m)) {
                     throw error(at, "items: can only get item pairs from a mapping, not " + Py.typeName(v));
                 }
                 List<Object> out = new ArrayList<>();
                 m.forEach((k, x) -> out.add(new Tuple(k, x)));
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "tojson" -> {
                 a.only("indent", "ensure_ascii", "separators", "sort_keys");
@@ -1736,6 +1770,9 @@ final class Interpreter {
                 return new BigDecimal(d).setScale((int) precision, mode).doubleValue();
             }
             case "map" -> {
+                if (!Py.truthy(v)) {
+                    return new Py.Iter("generator", List.of()); // Jinja2's map is a generator behind `if value:`: None, "" or [] give nothing, whatever the arguments
+                }
                 List<Object> items = seq(at, name, v);
                 List<Object> out = new ArrayList<>();
                 if (a.kw.containsKey("attribute")) {
@@ -1745,7 +1782,7 @@ final class Interpreter {
                         Object x = attribute(at, item, a.kw.get("attribute"));
                         out.add(x instanceof Undefined && a.kw.containsKey("default") ? dflt : x);
                     }
-                    return out;
+                    return new Py.Iter("generator", out);
                 }
                 if (a.pos.isEmpty() || !(a.pos.get(0) instanceof String fname)) {
                     throw error(at, "map: expected a filter name or attribute=...");
@@ -1757,10 +1794,13 @@ final class Interpreter {
                 for (Object item : items) {
                     out.add(applyFilter(at, fname, item, rest));
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
+                if (!Py.truthy(v)) {
+                    return new Py.Iter("generator", out); // as map: Jinja2's select_or_reject yields nothing for a false value (None included)
+                }
                 boolean want = name.equals("select");
                 for (Object item : seq(at, name, v)) {
                     boolean r = a.pos.isEmpty() ? Py.truthy(item) : namedTest(at, a.pos.get(0), item, a.pos.subList(1, a.pos.size()));
@@ -1768,9 +1808,12 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "selectattr", "rejectattr" -> {
+                if (!Py.truthy(v)) {
+                    return new Py.Iter("generator", List.of()); // as select: nothing for a false value, before any argument check
+                }
                 if (a.pos.isEmpty()) {
                     throw error(at, name + ": expected an attribute name");
                 }
@@ -1783,7 +1826,7 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "sort" -> {
                 a.only("reverse", "case_sensitive", "attribute");
@@ -1816,7 +1859,7 @@ final class Interpreter {
                         out.add(item);
                     }
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "min", "max" -> {
                 a.only("case_sensitive", "attribute");
@@ -1931,7 +1974,7 @@ final class Interpreter {
                     }
                     out.add(tmp);
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "slice" -> {
                 Fill f = fill(a, "slices");
@@ -1957,7 +2000,7 @@ final class Interpreter {
                     }
                     out.add(tmp);
                 }
-                return out;
+                return new Py.Iter("generator", out);
             }
             case "wordcount" -> {
                 a.only();
@@ -2357,7 +2400,7 @@ final class Interpreter {
             case "true" -> Boolean.TRUE.equals(v);
             case "false" -> Boolean.FALSE.equals(v);
             case "mapping" -> v instanceof Map;
-            case "sequence" -> v instanceof String || v instanceof List || v instanceof Map;
+            case "sequence" -> v instanceof String || (v instanceof List && !(v instanceof Py.Iter)) || v instanceof Map;
             case "iterable" -> v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable;
             case "escaped" -> v instanceof Py.Markup;

@@ -80,6 +80,40 @@ final class Py {
     }
 
     /** Python's range: a list of ints that prints as {@code range(0, 3)} and equals only another range. */
+    /**
+     * A Python iterator, which Jinja2's filters return where a template forgets {@code |list}: a
+     * {@code generator} (map, select, reject, selectattr, rejectattr, unique, batch, slice, items) or a
+     * {@code list_reverseiterator} (reverse of a list). It iterates like its items, but, as in Python, it
+     * is always true, has no len(), no item by index (Jinja2 reads Undefined), equals only itself, is no
+     * JSON and prints as a memory address (so granular refuses to print it). Unlike Python's, it can be
+     * iterated more than once. A dict view ({@code dict_items}, {@code dict_keys}, {@code dict_values}:
+     * {@code sized}) has a len(), is true when not empty and prints as {@code dict_keys(['a'])}.
+     */
+    static final class Iter extends ArrayList<Object> {
+        final String type;
+        final boolean sized;
+
+        Iter(String type, java.util.Collection<?> items) {
+            this(type, items, false);
+        }
+
+        Iter(String type, java.util.Collection<?> items, boolean sized) {
+            super(items);
+            this.type = type;
+            this.sized = sized;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+
     static final class Range extends AbstractList<Object> {
         final long start;
         final long stop;
@@ -222,6 +256,9 @@ final class Py {
         if (v instanceof Range) {
             return "range";
         }
+        if (v instanceof Iter it) {
+            return it.type;
+        }
         if (v instanceof List) {
             return "list";
         }
@@ -253,6 +290,9 @@ final class Py {
         if (v instanceof String s) {
             return !s.isEmpty();
         }
+        if (v instanceof Iter it && !it.sized) {
+            return true;
+        }
         if (v instanceof List<?> l) {
             return !l.isEmpty();
         }
@@ -282,6 +322,9 @@ final class Py {
                 return toDouble(a) == toDouble(b);
             }
             return toLong(a) == toLong(b);
+        }
+        if (a instanceof Iter || b instanceof Iter) {
+            return a == b;
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof Range) != (b instanceof Range) || la.size() != lb.size()) {
@@ -552,7 +595,7 @@ final class Py {
 
     /** str() with a size cap: lists and dicts holding many (large) items stop at {@code cap} characters. */
     static String str(Object v, long cap) {
-        return v instanceof String s ? s : v instanceof Markup m ? m.text() : repr(v, cap);
+        return v instanceof String s ? s : v instanceof Markup m ? m.text() : v instanceof Undefined ? "" : repr(v, cap);
     }
 
     /** repr(); a list or dict whose text would pass {@code cap} characters throws {@link TooLarge}. */
@@ -577,6 +620,10 @@ final class Py {
             sb.append("Markup(").append(reprString(m.text())).append(')');
         } else if (v instanceof Range r) {
             sb.append(r.repr());
+        } else if (v instanceof Iter it) {
+            sb.append(it.type).append('(');
+            repr(sb, new ArrayList<>(it), cap);
+            sb.append(')');
         } else if (v instanceof List<?> l) {
             boolean tuple = v instanceof Tuple;
             sb.append(tuple ? '(' : '[');
@@ -603,7 +650,7 @@ final class Py {
             }
             sb.append('}');
         } else if (v instanceof Undefined) {
-            sb.append("");
+            sb.append("Undefined");   // jinja2.Undefined.__repr__: an undefined item of a list prints as [Undefined]
         } else {
             throw new IllegalStateException("cannot print a " + typeName(v));
         }
@@ -613,6 +660,9 @@ final class Py {
         if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String
                 || v instanceof Undefined || v instanceof Markup) {
             return true;
+        }
+        if (v instanceof Iter it && !it.sized) {
+            return false;
         }
         if (v instanceof List<?> l) {
             return l.stream().allMatch(Py::printable);
@@ -723,6 +773,8 @@ final class Py {
             jsonString(sb, m.text());
         } else if (v instanceof Range) {
             throw new IllegalArgumentException("Object of type range is not JSON serializable");
+        } else if (v instanceof Iter it) {
+            throw new IllegalArgumentException("Object of type " + it.type + " is not JSON serializable");
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 sb.append("[]");

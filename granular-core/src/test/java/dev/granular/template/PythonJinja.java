@@ -78,6 +78,11 @@ final class PythonJinja {
     }
 
     static List<Result> render(List<Case> cases) {
+        return render(cases, Map.of());
+    }
+
+    /** Like {@link #render(List)}, with extra environment variables for the script (e.g. GRANULAR_JINJA2_NOW). */
+    static List<Result> render(List<Case> cases, Map<String, String> env) {
         try {
             Path in = Files.createTempFile("granular-jinja2", ".json");
             Path out = Files.createTempFile("granular-jinja2", ".out.json");
@@ -91,8 +96,10 @@ final class PythonJinja {
                     list.add(o);
                 }
                 JSON.writeValue(in.toFile(), list);
-                Process p = new ProcessBuilder("python3", script().toString()).redirectInput(in.toFile())
-                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                ProcessBuilder pb = new ProcessBuilder("python3", script().toString()).redirectInput(in.toFile())
+                        .redirectOutput(out.toFile()).redirectError(err.toFile());
+                pb.environment().putAll(env);
+                Process p = pb.start();
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     throw new AssertionError("scripts/jinja2-reference.py took more than " + TIMEOUT_SECONDS + " s");
