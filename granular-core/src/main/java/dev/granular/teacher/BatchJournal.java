@@ -3,11 +3,8 @@ package dev.granular.teacher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.granular.io.BadInputException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,38 +105,12 @@ final class BatchJournal {
     }
 
     private void scan() throws IOException {
-        long pos = 0;
-        ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        while (true) {
-            chunk.clear();
-            int read = channel.read(chunk, pos);
-            if (read <= 0) {
-                return;
-            }
-            for (int k = 0; k < read; k++) {
-                byte b = chunk.get(k);
-                if (b != '\n') {
-                    line.write(b);
-                    continue;
-                }
-                lines++;
-                JsonNode n;
-                try {
-                    n = OpenAiWire.JSON.readTree(line.toByteArray());
-                } catch (IOException e) {
-                    n = null;
-                }
-                if (n == null || !n.isObject() || !n.path("t").isTextual() || !n.path("batch").isTextual()) {
-                    throw new BadInputException(file, lines, "not a batches journal line (damaged file?); repair or remove "
-                            + "this line, then rerun (a batch whose line is lost would be submitted again)");
-                }
-                apply(n);
-                end = pos + k + 1;
-                line.reset();
-            }
-            pos += read;
-        }
+        end = AppendOnlyJsonLines.scan(channel, file, n -> n.path("t").isTextual() && n.path("batch").isTextual(),
+                "not a batches journal line (damaged file?); repair or remove this line, then rerun (a batch whose line is"
+                        + " lost would be submitted again)", (n, start) -> {
+                    lines++;
+                    apply(n);
+                });
     }
 
     private void apply(JsonNode n) {

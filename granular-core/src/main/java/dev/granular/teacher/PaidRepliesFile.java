@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,43 +85,9 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
     }
 
     private void scan() throws IOException {
-        long pos = 0;
-        long lineNumber = 0;
-        ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        while (true) {
-            chunk.clear();
-            int read = channel.read(chunk, pos);
-            if (read <= 0) {
-                return;
-            }
-            for (int k = 0; k < read; k++) {
-                byte b = chunk.get(k);
-                if (b != '\n') {
-                    line.write(b);
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = JSON.readTree(line.toByteArray());
-                } catch (IOException e) {
-                    n = null;
-                }
-                lineNumber++;
-                if (n == null || !n.isObject() || !n.path("body").isTextual()) {
-                    // A crash mid-write leaves only an unterminated last line (dropped at open, below). A complete
-                    // line that is not a reply is outside damage: truncating here would delete every paid reply
-                    // after it, so refuse and let the user look at it.
-                    throw new BadInputException(file, lineNumber,
-                            "not a paid reply (damaged file?); granular does not truncate a file with complete lines after it:"
-                                    + " repair or remove this line, then rerun");
-                }
-                index(n, end);
-                end = pos + k + 1;
-                line.reset();
-            }
-            pos += read;
-        }
+        end = AppendOnlyJsonLines.scan(channel, file, n -> n.path("body").isTextual(),
+                "not a paid reply (damaged file?); granular does not truncate a file with complete lines after it:"
+                        + " repair or remove this line, then rerun", this::index);
     }
 
     private void index(JsonNode n, long at) {
