@@ -30,7 +30,7 @@ import picocli.CommandLine.ScopeType;
                 "Example:", "  granular in2 --out out/demo"},
         mixinStandardHelpOptions = true,
         versionProvider = Granular.VersionProvider.class,
-        subcommands = {In2Command.class, GenerateCommand.class, DistillCommand.class, EraseCommand.class, SelfCorrectCommand.class, ProbeCommand.class, EvalCommand.class, EvalCompareCommand.class, ExportCommand.class, RunCommand.class, InspectCommand.class, ValidateCommand.class, BenchCommand.class, CostCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {In2Command.class, GenerateCommand.class, DistillCommand.class, EraseCommand.class, SelfCorrectCommand.class, ProbeCommand.class, EvalCommand.class, EvalCompareCommand.class, ExportCommand.class, DedupCommand.class, RunCommand.class, InspectCommand.class, ValidateCommand.class, BenchCommand.class, CostCommand.class, CommandLine.HelpCommand.class})
 public final class Granular implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

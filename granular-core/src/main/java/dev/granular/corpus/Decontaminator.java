@@ -26,9 +26,11 @@ import java.util.function.LongPredicate;
  * 64-bit hashes, a false match needs about 2^32 distinct n-grams on each side before it is
  * likely. The hashes live in a primitive {@link LongHashSet} (8 to 16 bytes per n-gram).
  *
- * <p>Immutable once built, so {@link #contaminated(String)} may be called from several threads.
+ * <p>Immutable once built, so {@link #contaminated(String)} may be called from several threads;
+ * serializable, so that a Spark job can broadcast it to its executors.
  */
-public final class Decontaminator {
+public final class Decontaminator implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     /** The n of IN2's decontamination. */
     public static final int DEFAULT_N = 10;
 

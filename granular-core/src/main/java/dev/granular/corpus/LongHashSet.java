@@ -8,7 +8,8 @@ package dev.granular.corpus;
  * hashes already, so the slot is taken from their bits directly. Zero, the empty-slot marker,
  * is tracked separately.
  */
-final class LongHashSet {
+final class LongHashSet implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private static final int MAX_CAPACITY = 1 << 30;
 
     private long[] table = new long[16];

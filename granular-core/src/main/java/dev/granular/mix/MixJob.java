@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.Decontaminator;
+import dev.granular.dedup.ContentDigest;
+import dev.granular.dedup.Dedup;
+import dev.granular.dedup.DedupConfig;
+import dev.granular.dedup.NearDedupConfig;
+import dev.granular.dedup.NearDuplicates;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.HubCard;
@@ -62,6 +67,10 @@ import java.util.stream.Stream;
  *   NFC-normalised with every run of white space collapsed to one space and trimmed; case is kept. The first row
  *   with a content wins, in component order, then file order; later ones are dropped ({@code removed_duplicates},
  *   counted on the component that lost the row).</li>
+ *   <li><b>Near dedup</b> (only with {@code nearDedup}, recipe {@code near_dedup: 0.8}): a row whose MinHash estimate of
+ *   word-shingle Jaccard similarity to an earlier row (in the same order) reaches the threshold is dropped
+ *   ({@code removed_near_duplicates}; {@link NearDuplicates} has the rule, {@link NearDedupConfig} the settings).
+ *   Off by default, and then mix.json and the fingerprint are as they were without it.</li>
  *   <li><b>Size</b>: a component with a {@code count} takes that many rows; shares are fractions of the final mix.
  *   With shares only, the mix has {@code total} rows when given, else the most rows the shares allow (the component
  *   that runs out first sets it, and mix.json says which). With counts and shares together, the shares (summing to
@@ -169,10 +178,11 @@ public final class MixJob {
      * @param tokenizer        the target tokenizer for the report ({@link Tokenizers#load}); null: o200k_base
      * @param chatTemplate     the chat template file, or the tokenizer folder holding it; null: lengths without one
      * @param recipe           the recipe's text, kept as {@code recipe.yaml} and shown on the card; null: none
+     * @param nearDedup        near-duplicate removal after exact dedup; null: none
      */
     public record Spec(List<Component> components, Long total, long seed, double validation, List<Path> decontaminate,
                        int ngram, String tokenizer, Path chatTemplate, Path out, int shardSize, boolean overwrite,
-                       String recipe) {
+                       String recipe, NearDedupConfig nearDedup) {
         public Spec {
             components = List.copyOf(components);
             decontaminate = List.copyOf(decontaminate);
@@ -196,41 +206,53 @@ public final class MixJob {
             }
         }
 
+        /** A spec without near dedup (the fields before it). */
+        public Spec(List<Component> components, Long total, long seed, double validation, List<Path> decontaminate,
+                    int ngram, String tokenizer, Path chatTemplate, Path out, int shardSize, boolean overwrite, String recipe) {
+            this(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe,
+                    null);
+        }
+
         /** A spec with the defaults: seed 42, 5% validation, no decontamination, 10-grams, o200k_base, shards of 10,000. */
         public static Spec of(List<Component> components, Path out) {
             return new Spec(components, null, 42, 0.05, List.of(), Decontaminator.DEFAULT_N, null, null, out, 10_000, false, null);
         }
 
         public Spec withTotal(Long t) {
-            return new Spec(components, t, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe);
+            return new Spec(components, t, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe, nearDedup);
         }
 
         public Spec withSeed(long s) {
-            return new Spec(components, total, s, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe);
+            return new Spec(components, total, s, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe, nearDedup);
         }
 
         public Spec withValidation(double v) {
-            return new Spec(components, total, seed, v, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe);
+            return new Spec(components, total, seed, v, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe, nearDedup);
         }
 
         public Spec withDecontaminate(List<Path> files) {
-            return new Spec(components, total, seed, validation, files, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe);
+            return new Spec(components, total, seed, validation, files, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe, nearDedup);
         }
 
         public Spec withModel(String tok, Path template) {
-            return new Spec(components, total, seed, validation, decontaminate, ngram, tok, template, out, shardSize, overwrite, recipe);
+            return new Spec(components, total, seed, validation, decontaminate, ngram, tok, template, out, shardSize, overwrite, recipe, nearDedup);
         }
 
         public Spec withShardSize(int n) {
-            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, n, overwrite, recipe);
+            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, n, overwrite, recipe, nearDedup);
         }
 
         public Spec withOverwrite(boolean o) {
-            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, o, recipe);
+            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, o, recipe, nearDedup);
+        }
+
+        /** Near dedup with {@code c} (e.g. {@code NearDedupConfig.DEFAULT.withThreshold(0.8)}); null: none. */
+        public Spec withNearDedup(NearDedupConfig c) {
+            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, recipe, c);
         }
 
         public Spec withRecipe(String text) {
-            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, text);
+            return new Spec(components, total, seed, validation, decontaminate, ngram, tokenizer, chatTemplate, out, shardSize, overwrite, text, nearDedup);
         }
 
         /** The options that change the output (the output directory's fingerprint). */
@@ -254,13 +276,21 @@ public final class MixJob {
             c.put("tokenizer", tokenizer);
             c.put("chat_template", chatTemplate == null ? null : chatTemplate.toString());
             c.put("recipe", recipe);
+            if (nearDedup != null) { // absent when off: the fingerprint of a mix without it is unchanged
+                c.put("near_dedup", DedupConfig.describe(nearDedup));
+            }
             return c;
         }
     }
 
     /** Per component: rows read, removed, available after removals, and taken into each split. */
     public record ComponentCounts(long read, long removedContaminated, long removedDuplicates, long available, long taken,
-                                  long train, long validation) {
+                                  long train, long validation, long removedNearDuplicates) {
+        /** Counts without near dedup. */
+        public ComponentCounts(long read, long removedContaminated, long removedDuplicates, long available, long taken,
+                               long train, long validation) {
+            this(read, removedContaminated, removedDuplicates, available, taken, train, validation, 0);
+        }
     }
 
     /**
@@ -307,7 +337,7 @@ public final class MixJob {
             var n = e.getValue();
             counts.put(e.getKey(), new ComponentCounts(n.path("read").asLong(), n.path("removed_contaminated").asLong(),
                     n.path("removed_duplicates").asLong(), n.path("available").asLong(), n.path("taken").asLong(),
-                    n.path("train").asLong(), n.path("validation").asLong()));
+                    n.path("train").asLong(), n.path("validation").asLong(), n.path("removed_near_duplicates").asLong()));
         });
         return new Result(spec.out(), m.path("train").asLong(), m.path("validation").asLong(), counts,
                 m.path("resolution").asText(), true, Duration.between(started, Instant.now()));
@@ -335,16 +365,17 @@ public final class MixJob {
         Decontaminator decon = Decontaminator.fromFiles(spec.decontaminate(), spec.ngram());
         Path work = dir.workDir().resolve("rows.jsonl");
         Map<String, Kept> kept = new LinkedHashMap<>();
-        Map<String, long[]> removed = new LinkedHashMap<>(); // read, contaminated, duplicates
+        Map<String, long[]> removed = new LinkedHashMap<>(); // read, contaminated, duplicates, near duplicates
+        NearDuplicates near = spec.nearDedup() == null ? null : NearDuplicates.of(spec.nearDedup());
         try {
             Files.createDirectories(work.getParent());
-            Set<Digest> seen = new HashSet<>();
+            Set<ContentDigest> seen = new HashSet<>();
             Set<String> ids = new HashSet<>();
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(work), 1 << 16)) {
                 long offset = 0;
                 for (Component c : spec.components()) {
                     Kept k = new Kept();
-                    long[] counts = new long[3];
+                    long[] counts = new long[4];
                     kept.put(c.name(), k);
                     removed.put(c.name(), counts);
                     for (Path input : c.inputs()) {
@@ -352,12 +383,16 @@ public final class MixJob {
                             for (var it = rows.iterator(); it.hasNext(); ) {
                                 TrainingRecord r = it.next();
                                 counts[0]++;
-                                if (!decon.isEmpty() && contaminated(r, decon)) {
+                                if (Dedup.contaminated(r, decon)) {
                                     counts[1]++;
                                     continue;
                                 }
-                                if (!seen.add(Digest.of(r))) {
+                                if (!seen.add(ContentDigest.of(r))) {
                                     counts[2]++;
+                                    continue;
+                                }
+                                if (near != null && near.add(r) != null) {
+                                    counts[3]++;
                                     continue;
                                 }
                                 TrainingRecord row = relabel(r, c.name(), input);
@@ -434,7 +469,7 @@ public final class MixJob {
             long[] rm = removed.get(c.name());
             long[] sp = bySplit.get(c.name());
             counts.put(c.name(), new ComponentCounts(rm[0], rm[1], rm[2], available.get(c.name()), sizing.counts().get(c.name()),
-                    sp[0], sp[1]));
+                    sp[0], sp[1], rm[3]));
         }
         Result result = new Result(spec.out(), total - validation, validation, counts, sizing.resolution(), false,
                 Duration.between(started, Instant.now()));
@@ -574,9 +609,10 @@ public final class MixJob {
             long have = available.get(c.name());
             if (want > have) {
                 long[] rm = removed.get(c.name());
-                short_.add(String.format(Locale.ROOT, "%s needs %d rows (%s) but has %d (%d read, %d contaminated, %d duplicates removed)",
+                short_.add(String.format(Locale.ROOT, "%s needs %d rows (%s) but has %d (%d read, %d contaminated, %d duplicates%s removed)",
                         c.name(), want, c.count() != null ? "its count" : String.format(Locale.ROOT, "share %.4g of %d", c.share(), total),
-                        have, rm[0], rm[1], rm[2]));
+                        have, rm[0], rm[1], rm[2], rm.length > 3 && spec.nearDedup() != null
+                                ? String.format(Locale.ROOT, ", %d near duplicates", rm[3]) : ""));
             }
         }
         if (!short_.isEmpty()) {
@@ -633,15 +669,6 @@ public final class MixJob {
         return p;
     }
 
-    private static boolean contaminated(TrainingRecord r, Decontaminator d) {
-        for (Message m : r.messages()) {
-            if (d.contaminated(m.content())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static TrainingRecord relabel(TrainingRecord r, String component, Path input) {
         Map<String, Object> meta = new LinkedHashMap<>(r.meta());
         meta.put("component", component);
@@ -651,28 +678,9 @@ public final class MixJob {
         return new TrainingRecord(component + "/" + r.id(), r.messages(), r.tools(), meta);
     }
 
-    /** The normalised content of a row: NFC, white space runs collapsed, trimmed, case kept. */
+    /** The normalised content of a row: NFC, white space runs collapsed, trimmed, case kept ({@link ContentDigest#normalised}). */
     public static String normalised(TrainingRecord r) {
-        StringBuilder sb = new StringBuilder();
-        for (Message m : r.messages()) {
-            sb.append(m.role().wireName()).append('\u0000')
-                    .append(SPACE.matcher(Normalizer.normalize(m.content(), Normalizer.Form.NFC)).replaceAll(" ").strip())
-                    .append('\u0001');
-        }
-        return sb.toString();
-    }
-
-    /** 128 bits of SHA-256 of the normalised content: a false match needs about 2^64 rows. */
-    private record Digest(long hi, long lo) {
-        static Digest of(TrainingRecord r) {
-            try {
-                byte[] h = MessageDigest.getInstance("SHA-256").digest(normalised(r).getBytes(StandardCharsets.UTF_8));
-                ByteBuffer b = ByteBuffer.wrap(h);
-                return new Digest(b.getLong(), b.getLong());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        return ContentDigest.normalised(r);
     }
 
     private static void writeMixJson(OutputDirectory dir, Spec spec, Result r) {
@@ -684,16 +692,25 @@ public final class MixJob {
         root.put("dedup", "messages' roles and contents, NFC, white space collapsed, case kept; first by component order wins");
         root.put("decontaminate", spec.decontaminate().stream().map(Path::toString).toList());
         root.put("ngram", spec.ngram());
+        boolean near = spec.nearDedup() != null;
+        if (near) {
+            root.put("near_dedup", DedupConfig.describe(spec.nearDedup()));
+        }
+        Map<String, Object> nearDups = new LinkedHashMap<>();
         Map<String, Object> dups = new LinkedHashMap<>();
         Map<String, Object> contam = new LinkedHashMap<>();
         Map<String, Object> cs = new LinkedHashMap<>();
         for (Component c : spec.components()) {
             ComponentCounts n = r.components().get(c.name());
             dups.put(c.name(), n.removedDuplicates());
+            nearDups.put(c.name(), n.removedNearDuplicates());
             contam.put(c.name(), n.removedContaminated());
-            cs.put(c.name(), componentJson(c, n));
+            cs.put(c.name(), componentJson(c, n, near));
         }
         root.put("removed_duplicates", dups);
+        if (near) {
+            root.put("removed_near_duplicates", nearDups);
+        }
         root.put("removed_contaminated", contam);
         root.put("components", cs);
         try {
@@ -703,7 +720,7 @@ public final class MixJob {
         }
     }
 
-    private static Map<String, Object> componentJson(Component c, ComponentCounts n) {
+    private static Map<String, Object> componentJson(Component c, ComponentCounts n, boolean near) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("inputs", c.inputs().stream().map(Path::toString).toList());
         if (c.share() != null) {
@@ -714,6 +731,9 @@ public final class MixJob {
         m.put("read", n.read());
         m.put("removed_contaminated", n.removedContaminated());
         m.put("removed_duplicates", n.removedDuplicates());
+        if (near) {
+            m.put("removed_near_duplicates", n.removedNearDuplicates());
+        }
         m.put("available", n.available());
         m.put("taken", n.taken());
         m.put("train", n.train());
@@ -729,7 +749,7 @@ public final class MixJob {
         m.put("resolution", r.resolution());
         Map<String, Object> cs = new LinkedHashMap<>();
         for (Component c : spec.components()) {
-            cs.put(c.name(), componentJson(c, r.components().get(c.name())));
+            cs.put(c.name(), componentJson(c, r.components().get(c.name()), spec.nearDedup() != null));
         }
         m.put("components", cs);
         m.put("size_category", HubCard.sizeCategory(r.train() + r.validation()));

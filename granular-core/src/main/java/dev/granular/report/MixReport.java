@@ -42,6 +42,7 @@ import java.util.stream.Stream;
  * {"removed_duplicates": {"COMPONENT": n, ...}, "removed_contaminated": {"COMPONENT": n, ...}}
  * {"components": {"COMPONENT": {"removed_duplicates": n, "removed_contaminated": n, ...}, ...}}
  * </pre>
+ * and {@code removed_near_duplicates} likewise when the mixer ran near dedup (shown only then).
  * Missing keys mean "not reported" (shown as such, never as 0).
  *
  * <p>Lengths are in the target model's tokens: with a tokenizer and a chat template, the rendered example
@@ -66,7 +67,13 @@ public final class MixReport {
 
     /** One component's numbers. */
     public record ComponentStats(long rows, long tokens, long trainedTokens, long refused, Map<String, Long> rowsBySplit,
-                                 Map<String, Long> sources, int[] lengths, Long removedDuplicates, Long removedContaminated) {
+                                 Map<String, Long> sources, int[] lengths, Long removedDuplicates, Long removedContaminated,
+                                 Long removedNearDuplicates) {
+        /** Stats of a mix without near dedup. */
+        public ComponentStats(long rows, long tokens, long trainedTokens, long refused, Map<String, Long> rowsBySplit,
+                              Map<String, Long> sources, int[] lengths, Long removedDuplicates, Long removedContaminated) {
+            this(rows, tokens, trainedTokens, refused, rowsBySplit, sources, lengths, removedDuplicates, removedContaminated, null);
+        }
     }
 
     private static final class Acc {
@@ -181,14 +188,15 @@ public final class MixReport {
             Acc a = e.getValue();
             long[] rm = removed.get(e.getKey());
             components.put(e.getKey(), new ComponentStats(a.rows, a.tokens, a.trained, a.refused, a.bySplit, a.sources,
-                    Arrays.copyOf(a.lengths, a.n), rm == null || rm[0] < 0 ? null : rm[0], rm == null || rm[1] < 0 ? null : rm[1]));
+                    Arrays.copyOf(a.lengths, a.n), rm == null || rm[0] < 0 ? null : rm[0], rm == null || rm[1] < 0 ? null : rm[1],
+                    rm == null || rm[2] < 0 ? null : rm[2]));
             rows += a.rows;
             tokens += a.tokens;
             trained += a.trained;
         }
         // Components the mixer removed everything from still belong in the report.
         removed.forEach((c, rm) -> components.putIfAbsent(c, new ComponentStats(0, 0, 0, 0, Map.of(), Map.of(), new int[0],
-                rm[0] < 0 ? null : rm[0], rm[1] < 0 ? null : rm[1])));
+                rm[0] < 0 ? null : rm[0], rm[1] < 0 ? null : rm[1], rm[2] < 0 ? null : rm[2])));
         Histogram depthHist = in2Rows == 0 ? null : depth.build();
         Result result = new Result(rows, tokens, trained, components, counting, Duration.between(started, Instant.now()));
         Path reportDir = mixDir.resolve("report");
@@ -272,7 +280,7 @@ public final class MixReport {
         return o instanceof String s && !s.isBlank() ? s : dflt;
     }
 
-    /** Component to {removed_duplicates, removed_contaminated}, -1 where not reported. */
+    /** Component to {removed_duplicates, removed_contaminated, removed_near_duplicates}, -1 where not reported. */
     static Map<String, long[]> removed(Path mixJson) {
         Map<String, long[]> out = new TreeMap<>();
         if (!Files.isRegularFile(mixJson)) {
@@ -286,18 +294,18 @@ public final class MixReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + mixJson, e);
         }
-        String[] keys = {"removed_duplicates", "removed_contaminated"};
+        String[] keys = {"removed_duplicates", "removed_contaminated", "removed_near_duplicates"};
         for (int k = 0; k < keys.length; k++) {
             int kk = k;
             root.path(keys[k]).properties().forEach(e -> {
                 if (e.getValue().isIntegralNumber()) {
-                    out.computeIfAbsent(e.getKey(), c -> new long[] {-1, -1})[kk] = e.getValue().asLong();
+                    out.computeIfAbsent(e.getKey(), c -> new long[] {-1, -1, -1})[kk] = e.getValue().asLong();
                 }
             });
             root.path("components").properties().forEach(e -> {
                 JsonNode v = e.getValue().path(keys[kk]);
                 if (v.isIntegralNumber()) {
-                    out.computeIfAbsent(e.getKey(), c -> new long[] {-1, -1})[kk] = v.asLong();
+                    out.computeIfAbsent(e.getKey(), c -> new long[] {-1, -1, -1})[kk] = v.asLong();
                 }
             });
         }
@@ -339,6 +347,9 @@ public final class MixReport {
             m.put("rendered_as_text", c.refused());
             m.put("removed_duplicates", c.removedDuplicates());
             m.put("removed_contaminated", c.removedContaminated());
+            if (c.removedNearDuplicates() != null) {
+                m.put("removed_near_duplicates", c.removedNearDuplicates());
+            }
             // A corpus component has a source per document: the 100 largest, and how many there are.
             m.put("distinct_sources", c.sources().size());
             Map<String, Long> top = new LinkedHashMap<>();
@@ -401,9 +412,15 @@ public final class MixReport {
             }
             List<String> cats = new ArrayList<>();
             List<Long> vals = new ArrayList<>();
+            boolean near = nearReported(r);
             for (int i = 0; i < all.size(); i++) {
                 cats.add(all.get(i) + " dup");
                 vals.add((long) dup[i]);
+                if (near) {
+                    Long n = r.components().get(all.get(i)).removedNearDuplicates();
+                    cats.add(all.get(i) + " near");
+                    vals.add(n == null ? 0 : n);
+                }
                 cats.add(all.get(i) + " contam");
                 vals.add((long) con[i]);
             }
@@ -423,7 +440,13 @@ public final class MixReport {
         return n == null ? "not reported" : String.format(Locale.ROOT, "%,d", n);
     }
 
+    /** Whether the mixer ran near dedup (then the report shows its counts). */
+    private static boolean nearReported(Result r) {
+        return r.components().values().stream().anyMatch(c -> c.removedNearDuplicates() != null);
+    }
+
     private static String html(Result r, Histogram depth, long in2Rows, boolean removed) {
+        boolean near = nearReported(r);
         StringBuilder h = new StringBuilder("""
                 <!doctype html><html><head><meta charset="utf-8"><title>Mix report</title>
                 <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}
@@ -434,14 +457,15 @@ public final class MixReport {
         h.append(String.format(Locale.ROOT, "<p>%,d rows, %,d tokens, %,d trained (%s). Lengths: %s.</p>%n", r.rows(), r.tokens(),
                 r.trainedTokens(), pct(r.trainedTokens(), r.tokens()), esc(r.counting())));
         h.append("<table><tr><th>component</th><th>rows</th><th>tokens</th><th>token share</th><th>trained tokens</th>"
-                + "<th>trained share</th><th>median length</th><th>max length</th><th>duplicates removed</th><th>contaminated removed</th></tr>\n");
+                + "<th>trained share</th><th>median length</th><th>max length</th><th>duplicates removed</th>"
+                + (near ? "<th>near duplicates removed</th>" : "") + "<th>contaminated removed</th></tr>\n");
         r.components().forEach((n, c) -> {
             int[] l = c.lengths().clone();
             Arrays.sort(l);
             h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td><td>%,d</td><td>%s</td><td>%,d</td><td>%s</td><td>%,d</td>"
-                            + "<td>%,d</td><td>%s</td><td>%s</td></tr>%n", esc(n), c.rows(), c.tokens(), pct(c.tokens(), r.tokens()),
+                            + "<td>%,d</td><td>%s</td>%s<td>%s</td></tr>%n", esc(n), c.rows(), c.tokens(), pct(c.tokens(), r.tokens()),
                     c.trainedTokens(), pct(c.trainedTokens(), r.trainedTokens()), percentile(l, 0.5), l.length == 0 ? 0 : l[l.length - 1],
-                    opt(c.removedDuplicates()), opt(c.removedContaminated())));
+                    opt(c.removedDuplicates()), near ? "<td>" + opt(c.removedNearDuplicates()) + "</td>" : "", opt(c.removedContaminated())));
         });
         h.append("</table>\n");
         if (r.rows() > 0) {

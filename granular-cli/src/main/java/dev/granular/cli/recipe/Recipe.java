@@ -54,7 +54,7 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
     static final Set<String> TOKEN_FORMATS = Set.of("tokens", "trl-tokens");
     private static final Set<String> TOP = Set.of("out", "model", "sources", "steps", "mix", "deliveries");
     private static final Set<String> MIX_KEYS = Set.of("components", "total", "seed", "validation", "decontaminate", "ngram",
-            "shard_size");
+            "shard_size", "near_dedup");
     private static final Pattern REF = Pattern.compile("\\$\\{([^}]*)}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -75,9 +75,13 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                        List<Path> inputs, MixPlan mix, String where) {
     }
 
-    /** The mix's resolved options. */
+    /**
+     * The mix's resolved options.
+     *
+     * @param nearDedup the near-dedup Jaccard threshold ({@code near_dedup: 0.8}); null: off
+     */
     public record MixPlan(List<MixComponent> components, Long total, long seed, double validation, List<Path> decontaminate,
-                          int ngram, int shardSize) {
+                          int ngram, int shardSize, Double nearDedup) {
     }
 
     public record MixComponent(String name, List<Path> inputs, Double share, Long count) {
@@ -593,6 +597,15 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                     error(m.get("validation"), "mix.validation: a fraction (0.05) or a row count (500)");
                 }
             }
+            Double nearDedup = null;
+            YamlNode near = m.get("near_dedup");
+            if (near != null && near.value() != null && !Boolean.FALSE.equals(near.value())) {
+                if (near.value() instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1) {
+                    nearDedup = n.doubleValue();
+                } else {
+                    error(near, "mix.near_dedup: a Jaccard similarity threshold in (0, 1], e.g. 0.8 (or false: off)");
+                }
+            }
             List<Path> decon = new ArrayList<>();
             if (m.get("decontaminate") != null) {
                 for (YamlNode d : m.get("decontaminate").list()) {
@@ -606,7 +619,8 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
                 }
             }
             MixPlan plan = new MixPlan(components, total, seed == null ? 42 : seed, validation, decon,
-                    ngram == null ? Decontaminator.DEFAULT_N : Math.toIntExact(ngram), shard == null ? 10_000 : Math.toIntExact(shard));
+                    ngram == null ? Decontaminator.DEFAULT_N : Math.toIntExact(ngram), shard == null ? 10_000 : Math.toIntExact(shard),
+                    nearDedup);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("mix", node.plain());
             config.put("components", components.stream().map(c -> List.of(c.name(), c.inputs().toString())).toList());

@@ -7,6 +7,7 @@ import dev.granular.cli.Granular;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.io.OutputDirectory;
+import dev.granular.dedup.NearDedupConfig;
 import dev.granular.mix.MixJob;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -241,11 +242,13 @@ public final class RecipeRunner {
                 .map(c -> new MixJob.Component(c.name(), c.inputs(), c.share(), c.count())).toList();
         Path template = recipe.chatTemplate() != null ? Path.of(recipe.chatTemplate()) : defaultTemplate(recipe.tokenizer());
         MixJob.Spec spec = new MixJob.Spec(cs, m.total(), m.seed(), m.validation(), m.decontaminate(), m.ngram(), recipe.tokenizer(),
-                template, u.dir(), m.shardSize(), overwrite, recipeText);
+                template, u.dir(), m.shardSize(), overwrite, recipeText,
+                m.nearDedup() == null ? null : NearDedupConfig.DEFAULT.withThreshold(m.nearDedup()));
         MixJob.Result r = MixJob.run(spec);
         out.printf("mix: %,d train + %,d validation rows in %s (%s)%n", r.train(), r.validation(), u.dir(), r.resolution());
-        r.components().forEach((name, c) -> out.printf("  %-20s %,d taken of %,d read (%,d duplicates, %,d contaminated removed)%n",
-                name, c.taken(), c.read(), c.removedDuplicates(), c.removedContaminated()));
+        r.components().forEach((name, c) -> out.printf("  %-20s %,d taken of %,d read (%,d duplicates, %s%,d contaminated removed)%n",
+                name, c.taken(), c.read(), c.removedDuplicates(),
+                spec.nearDedup() == null ? "" : String.format("%,d near duplicates, ", c.removedNearDuplicates()), c.removedContaminated()));
         out.flush();
         return Granular.OK;
     }
