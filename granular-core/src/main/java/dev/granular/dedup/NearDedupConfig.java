@@ -82,9 +82,12 @@ public record NearDedupConfig(double threshold, int shingle, int permutations, i
         }
 
         /**
-         * The banding (bands x rows at most {@code permutations}) that minimises the area of missed pairs above the
-         * threshold plus the area of candidates below it, equally weighted (as datasketch's MinHashLSH chooses).
-         * Deterministic: a fixed integration grid, ties to the fewer bands.
+         * The banding (bands x rows at most {@code permutations}) that minimises 0.9 x the area of missed pairs above
+         * the threshold plus 0.1 x the area of candidates below it (datasketch's MinHashLSH weighs both 0.5). Every
+         * candidate is verified, so a false candidate costs one signature comparison while a missed pair is a
+         * duplicate left in: recall comes first. For 0.8 and 128 permutations: 14 bands of 9 rows, a pair of
+         * similarity 0.85 becomes a candidate with probability 0.975, one of 0.5 with 0.03. Deterministic: a fixed
+         * integration grid, ties to the fewer bands.
          */
         static Banding optimal(double threshold, int permutations) {
             Banding best = null;
@@ -92,7 +95,7 @@ public record NearDedupConfig(double threshold, int shingle, int permutations, i
             for (int b = 1; b <= permutations; b++) {
                 for (int r = 1; b * r <= permutations; r++) {
                     Banding c = new Banding(b, r);
-                    double error = area(c, 0, threshold, false) + area(c, threshold, 1, true);
+                    double error = 0.1 * area(c, 0, threshold, false) + 0.9 * area(c, threshold, 1, true);
                     if (error < bestError - 1e-12) {
                         bestError = error;
                         best = c;

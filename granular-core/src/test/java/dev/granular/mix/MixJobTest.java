@@ -202,4 +202,46 @@ class MixJobTest {
         assertThatThrownBy(() -> MixJob.run(MixJob.Spec.of(List.of(MixJob.Component.share("b", 1.0, bad)), tmp.resolve("m2"))))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("bad.jsonl:1").hasMessageContaining("robot");
     }
+
+    /** Long answers: the near duplicate of answer i changes one of its 120 words (Jaccard about 0.92). */
+    Path stories(String name, int n, int from, boolean edited) throws IOException {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<String> w = dev.granular.dedup.DedupFixtures.words(from + i, 120);
+            if (edited) {
+                w = dev.granular.dedup.DedupFixtures.edited(w, 1);
+            }
+            rows.add(row(name + i, "general", "Tell story " + (from + i), String.join(" ", w)));
+        }
+        return file(name + ".jsonl", rows);
+    }
+
+    @Test
+    void nearDedupRemovesNearDuplicatesAcrossComponentsOnlyWhenAsked() throws IOException {
+        Path a = stories("a", 20, 0, false);
+        Path b = stories("b", 20, 10, true); // b0..b9 are near duplicates of a10..a19, b10..b19 are new
+        List<MixJob.Component> cs = List.of(MixJob.Component.share("first", 0.5, a), MixJob.Component.share("second", 0.5, b));
+
+        Path off = tmp.resolve("off");
+        MixJob.Result plain = MixJob.run(MixJob.Spec.of(cs, off).withValidation(0));
+        assertThat(plain.components().get("second").available()).isEqualTo(20);
+        String offJson = Files.readString(off.resolve("report/mix.json"));
+        assertThat(offJson).doesNotContain("near");
+        assertThat(Files.readString(off.resolve("report/mix-stats.json"))).doesNotContain("near");
+
+        Path on = tmp.resolve("on");
+        MixJob.Result near = MixJob.run(MixJob.Spec.of(cs, on).withValidation(0)
+                .withNearDedup(dev.granular.dedup.NearDedupConfig.DEFAULT.withThreshold(0.8)));
+        assertThat(near.components().get("first").removedNearDuplicates()).isZero();
+        assertThat(near.components().get("second").removedNearDuplicates()).isEqualTo(10);
+        assertThat(near.components().get("second").available()).isEqualTo(10);
+        JsonNode mixJson = new ObjectMapper().readTree(on.resolve("report/mix.json").toFile());
+        assertThat(mixJson.path("removed_near_duplicates").path("second").asLong()).isEqualTo(10);
+        assertThat(mixJson.path("components").path("second").path("removed_near_duplicates").asLong()).isEqualTo(10);
+        assertThat(mixJson.path("near_dedup").path("threshold").asDouble()).isEqualTo(0.8);
+        JsonNode stats = new ObjectMapper().readTree(on.resolve("report/mix-stats.json").toFile());
+        assertThat(stats.path("components").path("second").path("removed_near_duplicates").asLong()).isEqualTo(10);
+        assertThat(Files.readString(on.resolve("report/index.html"))).contains("near duplicates removed");
+        assertThat(all(on)).extracting(TrainingRecord::id).noneMatch(id -> id.matches("second/b[0-9]"));
+    }
 }
