@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * dev.granular.spark.SparkCli granular-spark.jar export ...} (docs/spark.md). Exit codes as the
  * granular command's: 0 done, 1 failed, 2 bad input or usage.
  */
-@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = SparkCli.Export.class,
+@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = {SparkCli.Export.class, SparkCli.DedupCommand.class},
         header = "granular's CPU-heavy stages as Apache Spark jobs: the same output as the single-machine commands.",
         description = {"Runs in local mode (--master local[*]) by default; on a cluster through spark-submit (docs/spark.md)."})
 public final class SparkCli implements Runnable {
@@ -37,7 +37,7 @@ public final class SparkCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a job: export");
+        throw new ParameterException(spec.commandLine(), "name a job: " + String.join(", ", spec.subcommands().keySet()));
     }
 
     public static void main(String[] args) {
@@ -158,6 +158,103 @@ public final class SparkCli implements Runnable {
                         r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(),
                         r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
                         skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
+                return OK;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    /** {@code granular spark dedup}: {@code granular dedup} (decontamination, exact and near dedup) on Spark. */
+    @Command(name = "dedup", mixinStandardHelpOptions = true,
+            header = "granular dedup as a Spark job: the same kept rows, in the same order, as the same bytes.",
+            description = {
+                    "Decontaminates (--decontaminate), removes exact duplicates and, with --near T, near duplicates (MinHash "
+                            + "estimate of word-shingle Jaccard similarity >= T to an earlier row) over partitions. The output is "
+                            + "'granular dedup''s on the same input whatever the partitioning: data/part-NNNNN.jsonl (the kept rows in "
+                            + "input order), removed.jsonl (what went and why), manifest.json.",
+                    "",
+                    "Example:",
+                    "  granular spark dedup --in out/demo more.jsonl --out out/deduped \\",
+                    "      --near 0.8 --decontaminate eval/test.jsonl",
+                    "Docs: docs/spark.md"})
+    static final class DedupCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--in", required = true, paramLabel = "PATH", arity = "1..*",
+                description = "Canonical records: .jsonl/.jsonl.gz files or directories of them, read in order.")
+        List<Path> in;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (a path the driver can write).")
+        Path out;
+
+        @Option(names = "--near", paramLabel = "T",
+                description = "Also remove near duplicates: estimated Jaccard similarity of word shingles at least T, in (0, 1]. Default: off.")
+        Double near;
+
+        @Option(names = "--shingle", defaultValue = "5", paramLabel = "N", description = "Words per shingle for --near. Default: ${DEFAULT-VALUE}.")
+        int shingle;
+
+        @Option(names = "--permutations", defaultValue = "128", paramLabel = "N",
+                description = "MinHash permutations for --near. Default: ${DEFAULT-VALUE}.")
+        int permutations;
+
+        @Option(names = "--bands", defaultValue = "0", paramLabel = "N",
+                description = "LSH bands for --near; 0 picks them for the threshold. Default: ${DEFAULT-VALUE}.")
+        int bands;
+
+        @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of the MinHash functions. Default: ${DEFAULT-VALUE}.")
+        long seed;
+
+        @Option(names = "--decontaminate", paramLabel = "FILE", arity = "1..*",
+                description = "Evaluation files: rows sharing a word n-gram with them go (read by the driver, broadcast).")
+        List<Path> decontaminate = new ArrayList<>();
+
+        @Option(names = "--ngram", defaultValue = "10", paramLabel = "N", description = "Decontamination n-gram in words. Default: ${DEFAULT-VALUE}.")
+        int ngram;
+
+        @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Rows per data file at most. Default: ${DEFAULT-VALUE}.")
+        int shardSize;
+
+        @Option(names = "--overwrite", description = "Replace the files of another run in --out.")
+        boolean overwrite;
+
+        @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+                description = "Spark master when not set by spark-submit. Default: ${DEFAULT-VALUE}.")
+        String master;
+
+        @Option(names = "--partitions", defaultValue = "0", paramLabel = "N",
+                description = "Partitions to work in (0: Spark's split of the input files). Changes speed only, never the output.")
+        int partitions;
+
+        @Override
+        public Integer call() {
+            if (near != null && !(near > 0 && near <= 1)) {
+                throw new ParameterException(spec.commandLine(), "--near: a Jaccard threshold in (0, 1], got " + near);
+            }
+            if (shingle < 1 || permutations < 1 || permutations > 4096 || bands < 0 || bands > permutations || ngram < 1
+                    || shardSize < 1 || partitions < 0) {
+                throw new ParameterException(spec.commandLine(), "--shingle, --ngram and --shard-size must be >= 1, --permutations in"
+                        + " [1, 4096], --bands in [0, --permutations], --partitions >= 0");
+            }
+            dev.granular.dedup.DedupConfig config = dev.granular.dedup.DedupConfig.DEFAULT.withDecontaminate(decontaminate).withNgram(ngram);
+            if (near != null) {
+                config = config.withNear(new dev.granular.dedup.NearDedupConfig(near, shingle, permutations, bands, seed));
+            }
+            List<String> commandLine = new ArrayList<>(List.of("spark"));
+            commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+            SparkSession.Builder builder = SparkSession.builder().appName("granular spark dedup");
+            if (System.getProperty("spark.master") == null) {
+                builder.master(master);
+            }
+            SparkSession spark = builder.getOrCreate();
+            try {
+                dev.granular.dedup.Dedup.Counts c = SparkDedup.run(spark, new SparkDedup.Spec(dev.granular.dedup.DedupJob.Spec.of(in, out)
+                        .withConfig(config).withShardSize(shardSize).withOverwrite(overwrite).withCommandLine(commandLine), partitions));
+                spec.commandLine().getOut().printf(Locale.ROOT, "spark dedup: %,d of %,d rows kept in %s (%,d duplicates, %,d near duplicates,"
+                        + " %,d contaminated removed; see %s)%n", c.kept(), c.read(), out, c.duplicates(), c.nearDuplicates(),
+                        c.contaminated(), out.resolve("removed.jsonl"));
                 return OK;
             } finally {
                 spark.stop();
