@@ -43,4 +43,14 @@ class SparkCliTest {
         assertThat(r.err()).contains(absent.toString());
         assertThat(tmp.resolve("o")).doesNotExist();
     }
+
+    @Test
+    void dedupRefusesABadThresholdBeforeStartingSpark() {
+        Run r = run("dedup", "--in", "x.jsonl", "--out", tmp.resolve("o").toString(), "--near", "1.5");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--near: a Jaccard threshold in (0, 1], got 1.5");
+        Run none = run();
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("name a job: ").contains("export").contains("dedup");
+    }
 }
