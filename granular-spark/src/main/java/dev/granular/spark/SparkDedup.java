@@ -159,26 +159,32 @@ public final class SparkDedup {
             Dataset<Row> contaminated = rows.filter(col("contaminated"))
                     .select(col("pos"), col("id"), lit(Dedup.Reason.CONTAMINATED.wireName()).as("reason"),
                             lit(null).cast(DataTypes.StringType).as("of"), lit(null).cast(DataTypes.IntegerType).as("same"));
+            // Only narrow columns are shuffled: positions, ids, digests; signatures travel only with candidate pairs.
             Dataset<Row> clean = rows.filter(col("contaminated").equalTo(false));
             Dataset<Row> duplicates = null;
             if (job.config().exact()) {
                 WindowSpec byDigest = Window.partitionBy("hi", "lo").orderBy("pos");
-                Dataset<Row> ranked = clean.select(col("pos"), col("id"), col("sig"),
-                        first("id").over(byDigest).as("first_id"), row_number().over(byDigest).as("rank"));
-                duplicates = ranked.filter(col("rank").gt(1)).select(col("pos"), col("id"),
-                        lit(Dedup.Reason.DUPLICATE.wireName()).as("reason"), col("first_id").as("of"),
-                        lit(null).cast(DataTypes.IntegerType).as("same"));
-                clean = ranked.filter(col("rank").equalTo(1)).select("pos", "id", "sig");
+                duplicates = clean.select(col("pos"), col("id"), first("id").over(byDigest).as("of"),
+                                row_number().over(byDigest).as("rank"))
+                        .filter(col("rank").gt(1))
+                        .select(col("pos"), col("id"), lit(Dedup.Reason.DUPLICATE.wireName()).as("reason"), col("of"),
+                                lit(null).cast(DataTypes.IntegerType).as("same"));
             }
             Dataset<Row> nearDuplicates = null;
             if (minHash != null) {
-                Dataset<Row> matches = spark.createDataFrame(nearMatches(clean, minHash), DataTypes.createStructType(List.of(
+                // Near dedup over all clean rows, exact duplicates included: an exact duplicate has its original's
+                // signature, so it changes no other row's earliest match (its original is earlier and matches too),
+                // and its own verdict is "duplicate", which takes precedence, as in the single-machine order.
+                Dataset<Row> matches = spark.createDataFrame(nearMatches(clean, minHash, job.config().exact()), DataTypes.createStructType(List.of(
                         DataTypes.createStructField("pos", DataTypes.LongType, false),
                         DataTypes.createStructField("of_pos", DataTypes.LongType, false),
                         DataTypes.createStructField("same", DataTypes.IntegerType, false))));
                 Dataset<Row> ids = clean.select(col("pos").as("of_pos"), col("id").as("of"));
                 nearDuplicates = matches.join(clean.select("pos", "id"), "pos").join(ids, "of_pos")
                         .select(col("pos"), col("id"), lit(Dedup.Reason.NEAR_DUPLICATE.wireName()).as("reason"), col("of"), col("same"));
+                if (duplicates != null) {
+                    nearDuplicates = nearDuplicates.join(duplicates.select("pos"), new String[] {"pos"}, "left_anti");
+                }
             }
             Dataset<Row> removed = contaminated;
             if (duplicates != null) {
@@ -187,8 +193,7 @@ public final class SparkDedup {
             if (nearDuplicates != null) {
                 removed = removed.unionByName(nearDuplicates);
             }
-            removed = removed.persist(StorageLevel.MEMORY_AND_DISK());
-            try {
+            {
                 List<Row> gone = removed.orderBy("pos").collectAsList();
                 long read = rows.count();
                 long[] byReason = new long[Dedup.Reason.values().length];
@@ -207,20 +212,29 @@ public final class SparkDedup {
                 if (counts.kept() > 0) { // else no data file, as the single-machine job
                     Path staging = dir.workDir().resolve("spark-rows");
                     OutputDirectory.deleteTree(staging);
-                    // Range-partitioned by pos: partition i holds rows before partition i + 1's, and the writer names
-                    // its files by partition, so the files in name order are the rows in input order.
-                    rows.join(removed.select("pos"), new String[] {"pos"}, "left_anti")
-                            .orderBy("pos").select("json").as(Encoders.STRING())
-                            .write().option("maxRecordsPerFile", job.shardSize())
-                            .text(staging.toAbsolutePath().toUri().toString());
+                    long[] gonePositions = gone.stream().mapToLong(g -> g.getLong(0)).toArray(); // sorted: gone is
+                    Broadcast<long[]> goneShipped = jsc.broadcast(gonePositions);
+                    try {
+                        Dataset<Row> kept = rows.filter((org.apache.spark.api.java.function.FilterFunction<Row>) row ->
+                                java.util.Arrays.binarySearch(goneShipped.value(), row.getLong(0)) < 0);
+                        // Unshuffled, the partitions are the input files' splits in order (textFile, union, mapPartitions
+                        // and filter keep it), and the writer names its files by partition: the rows are in input order.
+                        // After a repartition, sorted back: range partitions in pos order.
+                        if (spec.partitions() > 0) {
+                            kept = kept.orderBy("pos");
+                        }
+                        kept.select("json").as(Encoders.STRING())
+                                .write().option("maxRecordsPerFile", job.shardSize())
+                                .text(staging.toAbsolutePath().toUri().toString());
+                    } finally {
+                        goneShipped.destroy();
+                    }
                     publish(staging, dir);
                 }
                 Path target = dir.dir().resolve("removed.jsonl");
                 AtomicFiles.write(target, removedJsonl.toString());
                 dir.finish(DedupJob.manifest(job, identity, counts, started, dir.fingerprint(), spark.sparkContext().master()));
                 return counts;
-            } finally {
-                removed.unpersist();
             }
         } catch (IOException e) {
             UncheckedIOException u = new UncheckedIOException("cannot write " + job.out(), e);
@@ -277,43 +291,67 @@ public final class SparkDedup {
      * The near duplicates among {@code clean} (pos, id, sig): rows {@code (pos, of_pos, same)}, {@code of_pos} the
      * earliest earlier row sharing a band key with enough equal slots ({@link dev.granular.dedup.NearDuplicates}).
      */
-    static JavaRDD<Row> nearMatches(Dataset<Row> clean, MinHash minHash) {
+    static JavaRDD<Row> nearMatches(Dataset<Row> clean, MinHash minHash, boolean exact) {
         int minEqual = minHash.config().minEqualSlots();
-        JavaPairRDD<Long, Tuple2<Long, int[]>> banded = clean.filter(col("sig").isNotNull()).select("pos", "sig").javaRDD()
+        JavaPairRDD<Long, int[]> sigs = clean.filter(col("sig").isNotNull()).select("pos", "sig").javaRDD()
+                .mapToPair(row -> {
+                    List<Integer> list = row.getList(1);
+                    int[] sig = new int[list.size()];
+                    for (int i = 0; i < sig.length; i++) {
+                        sig[i] = list.get(i);
+                    }
+                    return new Tuple2<>(row.getLong(0), sig);
+                });
+        // Buckets by band key hold (pos, digest) only, 24 bytes a row and band. In a bucket, rows in pos order; with
+        // exact dedup on, a row whose content an earlier member of the bucket has is dropped (it is an exact duplicate,
+        // and its original, earlier, stands for it), so a content repeated k times costs one member, not k^2 pairs.
+        // The rest give their pairs (later, earlier): the candidates the single-machine index finds.
+        JavaPairRDD<Long, Long> pairs = clean.filter(col("sig").isNotNull()).select("pos", "sig", "hi", "lo").javaRDD()
                 .flatMapToPair(row -> {
-                    long pos = row.getLong(0);
                     List<Integer> list = row.getList(1);
                     int[] sig = new int[list.size()];
                     for (int i = 0; i < sig.length; i++) {
                         sig[i] = list.get(i);
                     }
                     long[] keys = minHash.bandKeys(sig);
-                    List<Tuple2<Long, Tuple2<Long, int[]>>> out = new ArrayList<>(keys.length);
+                    Tuple2<Long, Long> member = new Tuple2<>(row.getLong(0), row.getLong(2) * 31 + row.getLong(3));
+                    List<Tuple2<Long, Tuple2<Long, Long>>> out = new ArrayList<>(keys.length);
                     for (long k : keys) {
-                        out.add(new Tuple2<>(k, new Tuple2<>(pos, sig)));
+                        out.add(new Tuple2<>(k, member));
                     }
                     return out.iterator();
-                });
-        return banded.groupByKey().flatMapToPair(bucket -> {
-            List<Tuple2<Long, int[]>> members = new ArrayList<>();
-            bucket._2().forEach(members::add);
-            List<Tuple2<Long, Tuple2<Long, Integer>>> out = new ArrayList<>();
-            if (members.size() < 2) {
-                return out.iterator();
-            }
-            members.sort((x, y) -> Long.compare(x._1(), y._1()));
-            for (int j = 1; j < members.size(); j++) {
-                int[] sj = members.get(j)._2();
-                for (int i = 0; i < j; i++) {
-                    int same = MinHash.equalSlots(members.get(i)._2(), sj);
-                    if (same >= minEqual) {
-                        out.add(new Tuple2<>(members.get(j)._1(), new Tuple2<>(members.get(i)._1(), same)));
-                        break;
+                }).groupByKey().flatMapToPair(bucket -> {
+                    List<Tuple2<Long, Long>> members = new ArrayList<>();
+                    bucket._2().forEach(members::add);
+                    List<Tuple2<Long, Long>> out = new ArrayList<>();
+                    if (members.size() < 2) {
+                        return out.iterator();
                     }
-                }
-            }
-            return out.iterator();
-        }).reduceByKey((x, y) -> x._1() <= y._1() ? x : y)
+                    members.sort((x, y) -> Long.compare(x._1(), y._1()));
+                    List<Long> distinct = new ArrayList<>();
+                    java.util.Set<Long> contents = new java.util.HashSet<>();
+                    for (Tuple2<Long, Long> m : members) {
+                        if (!exact || contents.add(m._2())) {
+                            distinct.add(m._1());
+                        }
+                    }
+                    for (int j = 1; j < distinct.size(); j++) {
+                        for (int i = 0; i < j; i++) {
+                            out.add(new Tuple2<>(distinct.get(j), distinct.get(i)));
+                        }
+                    }
+                    return out.iterator();
+                }).distinct();
+        // Verify each pair by its signatures; the earliest verified earlier row is the match.
+        return pairs.join(sigs)
+                .mapToPair(t -> new Tuple2<>(t._2()._1(), new Tuple2<>(t._1(), t._2()._2())))
+                .join(sigs)
+                .flatMapToPair(t -> {
+                    int same = MinHash.equalSlots(t._2()._2(), t._2()._1()._2());
+                    return same >= minEqual ? List.of(new Tuple2<>(t._2()._1()._1(), new Tuple2<>(t._1(), same))).iterator()
+                            : java.util.Collections.<Tuple2<Long, Tuple2<Long, Integer>>>emptyIterator();
+                })
+                .reduceByKey((x, y) -> x._1() <= y._1() ? x : y)
                 .map(t -> RowFactory.create(t._1(), t._2()._1(), t._2()._2()));
     }
 

@@ -158,6 +158,18 @@ class SparkDedupTest {
     }
 
     @Test
+    void nearDedupWithoutExactDedupFindsExactCopiesAsNearDuplicates() throws IOException {
+        Path in = input(records());
+        DedupConfig config = DedupConfig.DEFAULT.withExact(false).withNearThreshold(0.8);
+        DedupJob.Result local = DedupJob.run(DedupJob.Spec.of(List.of(in), tmp.resolve("local")).withConfig(config));
+        assertThat(local.counts().duplicates()).isZero();
+        Dedup.Counts s = SparkDedup.run(spark, new SparkDedup.Spec(DedupJob.Spec.of(List.of(in), tmp.resolve("spark")).withConfig(config), 3));
+        assertThat(s).isEqualTo(local.counts());
+        assertThat(data(tmp.resolve("spark"))).isEqualTo(data(tmp.resolve("local")));
+        assertThat(Files.readString(tmp.resolve("spark/removed.jsonl"))).isEqualTo(Files.readString(tmp.resolve("local/removed.jsonl")));
+    }
+
+    @Test
     void theFirstBadLineOrRepeatedIdIsReportedAndNothingIsLeft() throws IOException {
         Path in = tmp.resolve("bad.jsonl");
         List<TrainingRecord> rs = records().subList(0, 20);
