@@ -89,8 +89,8 @@ public final class SparkDedup {
                 DataTypes.createStructField("contaminated", DataTypes.BooleanType, false),
                 DataTypes.createStructField("hi", DataTypes.LongType, false),
                 DataTypes.createStructField("lo", DataTypes.LongType, false),
-                DataTypes.createStructField("sig", DataTypes.createArrayType(DataTypes.IntegerType, false), true),
-                DataTypes.createStructField("json", DataTypes.StringType, true)));
+                // The signature as bytes (4 per slot, big-endian): a copy to convert, where an int array is boxed per slot.
+                DataTypes.createStructField("sig", DataTypes.BinaryType, true)));
     }
 
     /** Runs the dedup (see the class comment). */
@@ -215,11 +215,21 @@ public final class SparkDedup {
                     long[] gonePositions = gone.stream().mapToLong(g -> g.getLong(0)).toArray(); // sorted: gone is
                     Broadcast<long[]> goneShipped = jsc.broadcast(gonePositions);
                     try {
-                        Dataset<Row> kept = rows.filter((org.apache.spark.api.java.function.FilterFunction<Row>) row ->
-                                java.util.Arrays.binarySearch(goneShipped.value(), row.getLong(0)) < 0);
-                        // Unshuffled, the partitions are the input files' splits in order (textFile, union, mapPartitions
-                        // and filter keep it), and the writer names its files by partition: the rows are in input order.
-                        // After a repartition, sorted back: range partitions in pos order.
+                        // The kept rows' JSON from the lines again (cheaper than keeping every row's JSON in the cache).
+                        JavaRDD<Row> keptLines = lines.flatMap(line -> {
+                            long pos = ((long) line.getInt(0) << LINE_BITS) | line.getLong(1);
+                            if (java.util.Arrays.binarySearch(goneShipped.value(), pos) >= 0) {
+                                return java.util.Collections.emptyIterator();
+                            }
+                            TrainingRecord r = RecordJson.parse(line.getString(2), names.get(line.getInt(0)), line.getLong(1));
+                            return List.of(RowFactory.create(pos, RecordJson.toJson(r))).iterator();
+                        });
+                        Dataset<Row> kept = spark.createDataFrame(keptLines, DataTypes.createStructType(List.of(
+                                DataTypes.createStructField("pos", DataTypes.LongType, false),
+                                DataTypes.createStructField("json", DataTypes.StringType, false))));
+                        // Unshuffled, the partitions are the input files' splits in order (textFile, union, flatMap keep
+                        // it), and the writer names its files by partition: the rows are in input order. After a
+                        // repartition, sorted back: range partitions in pos order.
                         if (spec.partitions() > 0) {
                             kept = kept.orderBy("pos");
                         }
@@ -277,14 +287,26 @@ public final class SparkDedup {
             }
             r = RecordJson.parse(text, names.get(file), line);
         } catch (BadInputException e) {
-            return RowFactory.create(pos, null, e.getMessage(), false, 0L, 0L, null, null);
+            return RowFactory.create(pos, null, e.getMessage(), false, 0L, 0L, null);
         }
         if (Dedup.contaminated(r, decon)) {
-            return RowFactory.create(pos, r.id(), null, true, 0L, 0L, null, null);
+            return RowFactory.create(pos, r.id(), null, true, 0L, 0L, null);
         }
         ContentDigest d = ContentDigest.of(r);
         int[] sig = minHash == null ? null : minHash.signature(r);
-        return RowFactory.create(pos, r.id(), null, false, d.hi(), d.lo(), sig, RecordJson.toJson(r));
+        return RowFactory.create(pos, r.id(), null, false, d.hi(), d.lo(), sig == null ? null : bytes(sig));
+    }
+
+    private static byte[] bytes(int[] sig) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(sig.length * 4);
+        b.asIntBuffer().put(sig);
+        return b.array();
+    }
+
+    private static int[] ints(byte[] bytes) {
+        int[] sig = new int[bytes.length / 4];
+        java.nio.ByteBuffer.wrap(bytes).asIntBuffer().get(sig);
+        return sig;
     }
 
     /**
@@ -294,26 +316,14 @@ public final class SparkDedup {
     static JavaRDD<Row> nearMatches(Dataset<Row> clean, MinHash minHash, boolean exact) {
         int minEqual = minHash.config().minEqualSlots();
         JavaPairRDD<Long, int[]> sigs = clean.filter(col("sig").isNotNull()).select("pos", "sig").javaRDD()
-                .mapToPair(row -> {
-                    List<Integer> list = row.getList(1);
-                    int[] sig = new int[list.size()];
-                    for (int i = 0; i < sig.length; i++) {
-                        sig[i] = list.get(i);
-                    }
-                    return new Tuple2<>(row.getLong(0), sig);
-                });
+                .mapToPair(row -> new Tuple2<>(row.getLong(0), ints((byte[]) row.get(1))));
         // Buckets by band key hold (pos, digest) only, 24 bytes a row and band. In a bucket, rows in pos order; with
         // exact dedup on, a row whose content an earlier member of the bucket has is dropped (it is an exact duplicate,
         // and its original, earlier, stands for it), so a content repeated k times costs one member, not k^2 pairs.
         // The rest give their pairs (later, earlier): the candidates the single-machine index finds.
         JavaPairRDD<Long, Long> pairs = clean.filter(col("sig").isNotNull()).select("pos", "sig", "hi", "lo").javaRDD()
                 .flatMapToPair(row -> {
-                    List<Integer> list = row.getList(1);
-                    int[] sig = new int[list.size()];
-                    for (int i = 0; i < sig.length; i++) {
-                        sig[i] = list.get(i);
-                    }
-                    long[] keys = minHash.bandKeys(sig);
+                    long[] keys = minHash.bandKeys(ints((byte[]) row.get(1)));
                     Tuple2<Long, Long> member = new Tuple2<>(row.getLong(0), row.getLong(2) * 31 + row.getLong(3));
                     List<Tuple2<Long, Tuple2<Long, Long>>> out = new ArrayList<>(keys.length);
                     for (long k : keys) {
