@@ -56,11 +56,13 @@ import static org.apache.spark.sql.functions.row_number;
  *   <li>per row, on the executors: parse, decontaminate (the {@link Decontaminator} is broadcast), the exact-dedup
  *   digest ({@link ContentDigest}) and the MinHash signature ({@link MinHash});</li>
  *   <li>exact: rows grouped by digest; all but the one of least {@code pos} go, naming it;</li>
- *   <li>near: the remaining rows keyed by each LSH band key ({@link MinHash#bandKey}); within a bucket, rows in
- *   {@code pos} order, each checked against the rows before it (the first with enough equal slots); the least such
- *   earlier row over all buckets is the match. These are the candidate pairs and the verification of
- *   {@link dev.granular.dedup.NearDuplicates}, so the answer is its answer;</li>
- *   <li>the kept rows sorted by {@code pos} and written by the executors; the removed ones collected, in order.</li>
+ *   <li>near: every clean row in one bucket per LSH band key ({@link MinHash#bandKey}), holding positions and
+ *   digests only; a bucket gives its pairs (later, earlier), exact copies counted once; each pair is verified by
+ *   joining both signatures (enough equal slots); the least verified earlier row is the match. These are the
+ *   candidate pairs and the verification of {@link dev.granular.dedup.NearDuplicates}, so the answer is its
+ *   answer;</li>
+ *   <li>the removed rows collected by the driver in {@code pos} order; the kept rows written by the executors
+ *   from the input's splits in order (sorted by {@code pos} after a repartition).</li>
  * </ol>
  */
 public final class SparkDedup {
