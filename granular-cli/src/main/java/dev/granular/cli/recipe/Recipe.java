@@ -2,6 +2,7 @@ package dev.granular.cli.recipe;
 
 import dev.granular.cli.Granular;
 import dev.granular.corpus.Decontaminator;
+import dev.granular.dedup.NearDedupConfig;
 import dev.granular.io.BadInputException;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;
@@ -602,8 +603,10 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
             if (near != null && near.value() != null && !Boolean.FALSE.equals(near.value())) {
                 if (near.value() instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1) {
                     nearDedup = n.doubleValue();
+                } else if (Boolean.TRUE.equals(near.value())) {
+                    nearDedup = NearDedupConfig.DEFAULT.threshold();
                 } else {
-                    error(near, "mix.near_dedup: a Jaccard similarity threshold in (0, 1], e.g. 0.8 (or false: off)");
+                    error(near, "mix.near_dedup: a Jaccard similarity threshold in (0, 1], e.g. 0.8 (true: 0.8; false: off)");
                 }
             }
             List<Path> decon = new ArrayList<>();
