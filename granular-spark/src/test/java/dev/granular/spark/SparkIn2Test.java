@@ -1,0 +1,139 @@
+package dev.granular.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Job;
+import dev.granular.io.BadInputException;
+import dev.granular.template.Reference;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code spark in2} against {@code granular in2} ({@link In2Job}) on the same inputs and seed: the same data
+ * files byte for byte, for one and three tasks per wave and for the documents cut into waves differently. One
+ * SparkSession (local[2]) for the class.
+ */
+class SparkIn2Test {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static SparkSession spark;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("granular-test")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** Small contexts over the bundled corpus: quick, and still every kind of example. */
+    static final In2Config CONFIG = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512).withSeed(7);
+
+    static In2Job.Spec local(In2Config config, String tokenizer, String chatTemplate, Path out) {
+        return new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), null, tokenizer, config, out, 25, false, 2,
+                List.of("in2"), null, chatTemplate);
+    }
+
+    static SparkIn2.Spec spark(In2Config config, String tokenizer, String chatTemplate, Path out) {
+        return new SparkIn2.Spec(List.of(), CorpusOptions.defaults(), tokenizer, chatTemplate, config, out, 25, false, 0,
+                SparkIn2.WAVE_CHARS, List.of("spark", "in2"));
+    }
+
+    @Test
+    void theSameDataFilesAsGranularIn2WhateverThePartitioning() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        // One task per wave, all documents in one wave; then three tasks per wave over waves of ~40K characters.
+        Path one = tmp.resolve("one");
+        In2Job.Result r = SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, one).withPartitions(1));
+        Path three = tmp.resolve("three");
+        SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, three).withPartitions(3).withWaveChars(40_000));
+        assertThat(r.written()).isEqualTo(60);
+        assertThat(dataFiles(local)).hasSize(3);
+        assertSameData(local, one);
+        assertSameData(local, three);
+        JsonNode m = JSON.readTree(three.resolve("manifest.json").toFile());
+        JsonNode l = JSON.readTree(local.resolve("manifest.json").toFile());
+        assertThat(m.path("engine").asText()).isEqualTo("spark");
+        assertThat(m.get("counts")).isEqualTo(l.get("counts"));
+        assertThat(m.get("corpus")).isEqualTo(l.get("corpus"));
+        assertThat(m.get("fingerprint")).isEqualTo(l.get("fingerprint"));
+        assertThat(m.get("shards")).isEqualTo(l.get("shards"));
+        assertThat(Files.readString(three.resolve("README.md"))).isNotEmpty();
+        assertThat(three.resolve("report")).exists();
+    }
+
+    /** Another seed gives other records (the comparison above is not vacuous). */
+    @Test
+    void anotherSeedGivesOtherRecords() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, a).withPartitions(2));
+        SparkIn2.run(spark, spark(CONFIG.withSeed(8), "o200k_base", null, b).withPartitions(2));
+        assertThat(Files.readAllBytes(b.resolve("data/part-00000.jsonl"))).isNotEqualTo(Files.readAllBytes(a.resolve("data/part-00000.jsonl")));
+    }
+
+    /** A Hugging Face tokenizer folder and its chat template travel to the executors; the context ids kept are the same. */
+    @Test
+    void aShippedTokenizerAndChatTemplateGiveTheSameRecordsAndContextIds() throws Exception {
+        String qwen = Reference.tokenizerDir("qwen3").toString();
+        In2Config config = CONFIG.withExamples(30);
+        Path local = tmp.resolve("local");
+        In2Job.run(local(config, qwen, In2Job.TOKENIZER_TEMPLATE, local), In2Job.Listener.NONE);
+        Path sp = tmp.resolve("spark");
+        SparkIn2.run(spark, spark(config, qwen, In2Job.TOKENIZER_TEMPLATE, sp).withPartitions(3).withWaveChars(100_000));
+        assertSameData(local, sp);
+        assertThat(Files.size(local.resolve("tokens/contexts.bin"))).isGreaterThan(1000);
+        assertThat(Files.readAllBytes(sp.resolve("tokens/contexts.bin"))).isEqualTo(Files.readAllBytes(local.resolve("tokens/contexts.bin")));
+        assertThat(JSON.readTree(sp.resolve("tokens/meta.json").toFile()).get("entries"))
+                .isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()).get("entries"));
+    }
+
+    /** A bad corpus row is reported as granular in2 reports it (file:line), and nothing is left as a finished run. */
+    @Test
+    void aBadCorpusRowIsReportedWithItsLine() throws Exception {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, "{\"text\": \"fine\"}\n{\"text\": 3}\n");
+        Path out = tmp.resolve("bad");
+        SparkIn2.Spec spec = new SparkIn2.Spec(List.of(corpus), CorpusOptions.defaults(), "o200k_base", null, CONFIG, out, 25, false, 0,
+                SparkIn2.WAVE_CHARS, List.of("spark", "in2"));
+        assertThatThrownBy(() -> SparkIn2.run(spark, spec)).isInstanceOf(BadInputException.class).hasMessageContaining(corpus + ":2");
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+    }
+
+    static List<Path> dataFiles(Path out) throws IOException {
+        try (Stream<Path> s = Files.list(out.resolve("data"))) {
+            return s.sorted().toList();
+        }
+    }
+
+    static void assertSameData(Path expected, Path actual) throws IOException {
+        List<Path> e = dataFiles(expected);
+        List<Path> a = dataFiles(actual);
+        assertThat(a.stream().map(p -> p.getFileName().toString()).toList())
+                .isEqualTo(e.stream().map(p -> p.getFileName().toString()).toList());
+        for (int i = 0; i < e.size(); i++) {
+            assertThat(Files.readAllBytes(a.get(i))).as(a.get(i).toString()).isEqualTo(Files.readAllBytes(e.get(i)));
+        }
+    }
+}
