@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code granular spark in2}: {@code granular in2} with segmentation and assembly on Spark ({@link SparkIn2}); the
@@ -143,11 +144,15 @@ final class SparkIn2Command implements Callable<Integer> {
                     spec.commandLine().getErr().println("granular: warning: " + message);
                 }
             });
+            String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
+                    .map(e -> e.getKey() + " " + dev.granular.report.Numbers.human(e.getValue())).collect(Collectors.joining(", "));
             if (r.alreadyComplete()) {
-                spec.commandLine().getOut().printf("spark in2: %s is already complete (%s); nothing to do%n", out, r.byKind());
+                spec.commandLine().getOut().printf("spark in2: %s is already complete (%s); nothing to do%n", out, kinds);
             } else {
-                spec.commandLine().getOut().printf(Locale.ROOT, "spark in2: wrote %,d examples (%s) to %s in %.1fs, %,d context tokens%n",
-                        r.written(), r.byKind(), out, r.elapsed().toMillis() / 1000.0, r.contextTokens());
+                double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
+                spec.commandLine().getOut().printf(Locale.ROOT,
+                        "spark in2: wrote %,d examples (%s) to %s in %.1fs%s, %,d context tokens (%,.0f tokens/s)%n",
+                        r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
             }
             return SparkCli.OK;
         } finally {
