@@ -18,7 +18,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import scala.Tuple2;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -323,28 +322,32 @@ public final class SparkIn2 {
             shipped = jsc.broadcast(shipment);
             Broadcast<Shipment> s = shipped;
             // At most one wave in flight: the driver reads the next while the executors prepare this one.
-            ArrayDeque<JavaFutureAction<List<In2Segments.Prepared>>> inFlight = new ArrayDeque<>();
-            List<Tuple2<String, String>> wave = new ArrayList<>();
+            ArrayDeque<Wave> inFlight = new ArrayDeque<>();
+            List<String[]> wave = new ArrayList<>();
             long[] chars = {0};
             long[] documents = {0};
             Runnable flush = () -> {
                 if (wave.isEmpty()) {
                     return;
                 }
-                List<Tuple2<String, String>> docs = List.copyOf(wave);
+                // The documents travel as a broadcast (in blocks, fetched once per executor), not inside the tasks,
+                // which would each carry megabytes; a task gets a range of the wave, cut by characters.
+                String[][] docs = wave.toArray(new String[0][]);
+                Broadcast<String[][]> texts = jsc.broadcast(docs);
+                List<int[]> ranges = ranges(docs, chars[0], tasks());
                 wave.clear();
                 chars[0] = 0;
-                JavaFutureAction<List<In2Segments.Prepared>> f = jsc.parallelize(docs, Math.min(docs.size(), tasks()))
-                        .mapPartitions(prepareTask(s, config))
+                JavaFutureAction<List<In2Segments.Prepared>> f = jsc.parallelize(ranges, ranges.size())
+                        .flatMap(prepareTask(s, config, texts))
                         .collectAsync();
                 while (!inFlight.isEmpty()) {
-                    appendAll(await(inFlight.removeFirst()), writer);
+                    appendAll(inFlight.removeFirst(), writer);
                 }
-                inFlight.add(f);
+                inFlight.add(new Wave(f, texts));
             };
             Map<String, Long> skipped = corpus.forEach(d -> {
                 documents[0]++;
-                wave.add(new Tuple2<>(d.id(), d.text()));
+                wave.add(new String[]{d.id(), d.text()});
                 chars[0] += d.text().length();
                 if (chars[0] >= waveChars) {
                     flush.run();
@@ -352,20 +355,45 @@ public final class SparkIn2 {
             });
             flush.run();
             while (!inFlight.isEmpty()) {
-                appendAll(await(inFlight.removeFirst()), writer);
+                appendAll(inFlight.removeFirst(), writer);
             }
             return new In2Job.Segmented(documents[0], skipped);
         }
 
-        /** A task of the segmentation: its documents (id, text), prepared in their order. Static: captures only its arguments. */
-        private static FlatMapFunction<Iterator<Tuple2<String, String>>, In2Segments.Prepared> prepareTask(Broadcast<Shipment> s,
-                                                                                                         In2Config config) {
-            return it -> {
+        /** A wave of documents being prepared, and the broadcast that carries them. */
+        private record Wave(JavaFutureAction<List<In2Segments.Prepared>> prepared, Broadcast<String[][]> texts) {
+        }
+
+        /** {@code [from, to)} ranges of {@code docs}, in order, of about {@code chars / tasks} characters each. */
+        static List<int[]> ranges(String[][] docs, long chars, int tasks) {
+            List<int[]> out = new ArrayList<>();
+            long share = Math.max(1, (chars + tasks - 1) / tasks);
+            int from = 0;
+            long acc = 0;
+            for (int i = 0; i < docs.length; i++) {
+                acc += docs[i][1].length();
+                // The last range takes the rest: never more ranges than tasks.
+                if ((acc >= share && out.size() < tasks - 1) || i == docs.length - 1) {
+                    out.add(new int[]{from, i + 1});
+                    from = i + 1;
+                    acc = 0;
+                }
+            }
+            return out;
+        }
+
+        /**
+         * A task of the segmentation: the documents (id, text) {@code [r[0], r[1])} of the wave, prepared in their order.
+         * Static: captures only its arguments.
+         */
+        private static FlatMapFunction<int[], In2Segments.Prepared> prepareTask(Broadcast<Shipment> s, In2Config config,
+                                                                              Broadcast<String[][]> texts) {
+            return r -> {
                 In2Segments.Preparer preparer = In2Segments.preparer(Executor.tokenizer(s.value()), config);
-                List<In2Segments.Prepared> out = new ArrayList<>();
-                while (it.hasNext()) {
-                    Tuple2<String, String> d = it.next();
-                    out.add(preparer.prepare(new Document(d._1(), d._2(), d._1())));
+                String[][] docs = texts.value();
+                List<In2Segments.Prepared> out = new ArrayList<>(r[1] - r[0]);
+                for (int i = r[0]; i < r[1]; i++) {
+                    out.add(preparer.prepare(new Document(docs[i][0], docs[i][1], docs[i][0])));
                 }
                 return out.iterator();
             };
@@ -383,8 +411,10 @@ public final class SparkIn2 {
             };
         }
 
-        private static void appendAll(List<In2Segments.Prepared> prepared, In2Segments.Writer writer) {
-            // collect() keeps the partitions' order, and parallelize cut the wave into ranges in order: corpus order.
+        private static void appendAll(Wave wave, In2Segments.Writer writer) {
+            // collect() keeps the partitions' order, and the wave was cut into ranges in order: corpus order.
+            List<In2Segments.Prepared> prepared = await(wave.prepared());
+            wave.texts().destroy();
             for (In2Segments.Prepared p : prepared) {
                 writer.append(p);
             }

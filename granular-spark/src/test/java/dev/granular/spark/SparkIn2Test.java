@@ -130,6 +130,41 @@ class SparkIn2Test {
         assertThat(out.resolve("manifest.json")).doesNotExist();
     }
 
+    /** What travels to the executors: a built-in name alone; a tokenizer file and a template file as bytes, under their names. */
+    @Test
+    void theTokenizerAndTemplateFilesTravelAsBytes() throws Exception {
+        assertThat(SparkIn2.Shipment.of("o200k_base", null).local()).containsExactly("o200k_base", null);
+        Path qwen = Reference.tokenizerDir("qwen3");
+        Path template = tmp.resolve("chatml.jinja");
+        Files.writeString(template, "{% for m in messages %}{{ m.content }}{% endfor %}");
+        SparkIn2.Shipment shipment = SparkIn2.Shipment.of(qwen.resolve("tokenizer.json").toString(), template.toString());
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var o = new java.io.ObjectOutputStream(bytes)) {
+            o.writeObject(shipment);
+        }
+        SparkIn2.Shipment received;
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            received = (SparkIn2.Shipment) in.readObject();
+        }
+        String[] local = received.local();
+        assertThat(Path.of(local[0])).hasFileName("tokenizer.json");
+        assertThat(Path.of(local[0]).startsWith(qwen)).isFalse();
+        assertThat(Files.readAllBytes(Path.of(local[0]))).isEqualTo(Files.readAllBytes(qwen.resolve("tokenizer.json")));
+        assertThat(Files.readString(Path.of(local[1]))).isEqualTo(Files.readString(template));
+        assertThat(received.digest()).isEqualTo(shipment.digest());
+    }
+
+    /** A wave is cut into contiguous ranges, in order, of about equal characters, at most one per task. */
+    @Test
+    void wavesAreCutIntoOrderedRangesByCharacters() {
+        String[][] docs = {{"a", "x".repeat(100)}, {"b", "x".repeat(10)}, {"c", "x".repeat(10)}, {"d", "x".repeat(80)}, {"e", ""}};
+        List<int[]> ranges = SparkIn2.Engine.ranges(docs, 200, 2);
+        assertThat(ranges).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-5");
+        assertThat(SparkIn2.Engine.ranges(docs, 200, 1)).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-5");
+        assertThat(SparkIn2.Engine.ranges(docs, 200, 10)).hasSizeLessThanOrEqualTo(10)
+                .extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-3", "3-4", "4-5");
+    }
+
     static List<Path> dataFiles(Path out) throws IOException {
         try (Stream<Path> s = Files.list(out.resolve("data"))) {
             return s.sorted().toList();
