@@ -47,8 +47,9 @@ import java.util.concurrent.ExecutionException;
  *
  * <ol>
  *   <li>Segmentation: the driver reads the corpus (as {@code granular in2} reads it: document ids, bad rows)
- *   in waves of about {@link Spec#waveChars()} characters; each wave's documents are split, segmented and
- *   tokenized by Spark tasks ({@link In2Segments.Preparer}), collected in corpus order and appended to the
+ *   in waves of about {@link Spec#waveChars()} characters; each wave goes to the executors as a broadcast, and
+ *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer});
+ *   the driver collects them in corpus order and appends them to the
  *   segment store on the driver, while the driver reads the next wave.</li>
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
  *   tokenizer's files (broadcast); the indices are cut into ranges, each task builds the design over its
