@@ -118,6 +118,54 @@ class SparkIn2Test {
                 .isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()).get("entries"));
     }
 
+    /**
+     * A run stopped part-way (here a local engine failing after 40 of 60 examples) is resumed by {@code spark in2}: the
+     * identity is the single-machine run's, and the data files end up as {@code granular in2} writes them at once.
+     */
+    @Test
+    void sparkIn2ResumesAStoppedRun() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        Path out = tmp.resolve("resumed");
+        In2Job.Engine failing = new In2Job.Engine() {
+            Path store;
+
+            @Override
+            public String name() {
+                return "failing";
+            }
+
+            @Override
+            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.in2.In2Segments.Writer writer) {
+                store = writer.dir();
+                java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();
+                var skipped = corpus.forEach(docs::add);
+                try (var tok = dev.granular.tokenize.Tokenizers.load("o200k_base")) {
+                    var preparer = dev.granular.in2.In2Segments.preparer(tok, config);
+                    docs.forEach(d -> writer.append(preparer.prepare(d)));
+                }
+                return new In2Job.Segmented(docs.size(), skipped);
+            }
+
+            @Override
+            public java.util.Iterator<dev.granular.in2.In2Draw> draws(dev.granular.in2.In2Design design, long from) {
+                return java.util.stream.LongStream.range(from, design.size()).mapToObj(i -> {
+                    if (i == 40) {
+                        throw new IllegalStateException("executor lost");
+                    }
+                    return design.draw(i);
+                }).iterator();
+            }
+        };
+        assertThatThrownBy(() -> In2Job.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE, failing))
+                .hasMessageContaining("executor lost");
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+        In2Job.Result r = SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out).withPartitions(3));
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.written()).isEqualTo(20);
+        assertSameData(local, out);
+    }
+
     /** A bad corpus row is reported as granular in2 reports it (file:line), and nothing is left as a finished run. */
     @Test
     void aBadCorpusRowIsReportedWithItsLine() throws Exception {
