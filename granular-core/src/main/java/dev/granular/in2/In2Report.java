@@ -16,9 +16,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The report of an IN2 dataset, computed from the data on disk (so it is the same after a
- * resume as after one uninterrupted run): counts by kind and question kind, context lengths,
- * and how uniformly the key segments are spread over depth.
+ * The report of an IN2 dataset: counts by kind and question kind, context lengths, and how
+ * uniformly the key segments are spread over depth. A fresh run tallies it from the records as it
+ * writes them ({@link Tally}); a resumed run reads every record back from disk ({@link #build}),
+ * so the report is the same either way.
  *
  * <p>Writes {@code report/summary.json}, {@code report/depth.png} and {@code report/lengths.png}.
  */
