@@ -507,6 +507,13 @@ public final class MixReport {
         }
         md.append("The full report, with length distributions, IN2 depth uniformity and what the mixer removed: "
                 + "`report/index.html` (numbers in `report/mix-stats.json`).\n\n");
+        if (nearReported(r)) { // only for mixes made with near dedup: other cards stay as they were
+            md.append("Near duplicates removed by the mixer (MinHash estimate of word-shingle Jaccard similarity to an earlier row at or "
+                    + "above the threshold in `report/mix.json`): ");
+            List<String> parts = new ArrayList<>();
+            r.components().forEach((n, c) -> parts.add(String.format(Locale.ROOT, "%s %s", n, opt(c.removedNearDuplicates()))));
+            md.append(String.join(", ", parts)).append(".\n\n");
+        }
         md.append("## Provenance\n\nEach row's `meta.component` names the recipe component it came from and `meta.source` "
                 + "where that component got it.\n\n| component | source | rows |\n|---|---|---|\n");
         r.components().forEach((n, c) -> {

@@ -242,6 +242,8 @@ class MixJobTest {
         JsonNode stats = new ObjectMapper().readTree(on.resolve("report/mix-stats.json").toFile());
         assertThat(stats.path("components").path("second").path("removed_near_duplicates").asLong()).isEqualTo(10);
         assertThat(Files.readString(on.resolve("report/index.html"))).contains("near duplicates removed");
+        assertThat(Files.readString(on.resolve("README.md"))).contains("Near duplicates removed by the mixer").contains("second 10");
+        assertThat(Files.readString(off.resolve("README.md"))).doesNotContain("Near duplicates");
         assertThat(all(on)).extracting(TrainingRecord::id).noneMatch(id -> id.matches("second/b[0-9]"));
     }
 }
