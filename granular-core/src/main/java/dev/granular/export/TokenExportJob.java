@@ -8,6 +8,7 @@ import dev.granular.io.HubCard;
 import dev.granular.io.OutputDirectory;
 import dev.granular.io.OutputOverlap;
 import dev.granular.io.ShardWriter;
+import dev.granular.parquet.IntListParquetWriter;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
