@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
@@ -114,6 +115,17 @@ class ModulePathTest {
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
         assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe");
+    }
+
+    @Test
+    void theDocsSayWhatIsExported() throws IOException {
+        String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
+        String section = doc.substring(doc.indexOf("## On the module path"));
+        assertThat(section).contains("module granular.example {\n    requires granular.core;\n}");
+        String exportsParagraph = section.substring(section.indexOf("It exports exactly"), section.indexOf("The CLI's"));
+        Set<String> listed = Pattern.compile("`(dev\\.granular\\.[a-z0-9.]+)`").matcher(exportsParagraph)
+                .results().map(r -> r.group(1)).collect(Collectors.toSet());
+        assertThat(listed).isEqualTo(EXPORTED);
     }
 
     @Test
