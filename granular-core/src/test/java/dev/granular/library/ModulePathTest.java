@@ -2,15 +2,8 @@ package dev.granular.library;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.granular.corpus.Corpus;
-import dev.granular.export.TokenExport;
-import dev.granular.export.Truncation;
-import dev.granular.in2.In2;
-import dev.granular.in2.In2Config;
-import dev.granular.record.TrainingRecord;
-import dev.granular.template.ChatTemplate;
-import dev.granular.tokenize.Tokenizer;
-import dev.granular.tokenize.Tokenizers;
+import dev.granular.export.TokenRow;
+import dev.granular.template.Reference;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -36,8 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.spi.ToolProvider;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,15 +43,13 @@ import org.junit.jupiter.api.io.TempDir;
  * fresh JVM with the module path Maven would give it: the modules its {@code requires} reach (granular.core,
  * Jackson, the tokenizers, granular.parquet, ...) on the module path, everything else on the class path;
  * the parquet jars must be there, since they split packages (see granular-parquet/pom.xml). It runs the
- * docs/library.md examples, reads a Parquet corpus through granular.parquet, and must not compile against
+ * docs/library.md examples (the token export with a Hugging Face tokenizer), reads a Parquet corpus through granular.parquet, and must not compile against
  * an internal package.
  */
 class ModulePathTest {
     /** The API packages: what docs/library.md lists under "On the module path". */
     static final Set<String> EXPORTED = Set.of("dev.granular.corpus", "dev.granular.export", "dev.granular.in2",
             "dev.granular.io", "dev.granular.record", "dev.granular.template", "dev.granular.tokenize");
-    private static final String CHATML =
-            "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}";
     private static final String SOURCES = "modulepath/";
 
     @TempDir
@@ -140,12 +132,13 @@ class ModulePathTest {
             s.execute("COPY (SELECT * FROM (VALUES ('p1', 'First document.'), ('p2', 'Second document.')) t(id, text)) TO '"
                     + parquet + "' (FORMAT parquet)");
         }
-        List<String> out = run(classes, parquet);
+        Path model = Reference.tokenizerDir("qwen3");
+        List<String> out = run(classes, parquet, model);
 
         assertThat(out.stream().filter(l -> l.startsWith("in2 ")).map(l -> l.substring(4)).toList())
                 .as("the same records as on the class path").isEqualTo(LibraryExamples.in2ToStream());
         assertThat(out).contains("parquet p1 First document.", "parquet p2 Second document.",
-                "rows " + tokenRowsOnTheClassPath(),
+                rowsOnTheClassPath(model),
                 "error minTokens (4096) is larger than maxTokens (2048)",
                 "module granular.core exports dev.granular.in2=true dev.granular.teacher=false");
     }
@@ -158,16 +151,16 @@ class ModulePathTest {
                 .contains("declared in module granular.core, which does not export it");
     }
 
-    private static long tokenRowsOnTheClassPath() {
-        In2Config config = In2Config.DEFAULT.withExamples(4).withContext(1024, 2048).withSeed(7);
-        try (Tokenizer tokenizer = Tokenizers.builtin("o200k_base");
-             Stream<TrainingRecord> records = In2.of(config).records(Corpus.bundled(), tokenizer)) {
-            TokenExport export = TokenExport.of(ChatTemplate.of(CHATML, Map.of()), tokenizer)
-                    .withMaxLength(4096).withTruncation(Truncation.DROP);
-            try (var rows = export.rows(records, skipped -> { })) {
-                return rows.count();
-            }
+    /** As the consumer's digest: the rows' ids, labels and positions in one number. */
+    private static String rowsOnTheClassPath(Path modelDir) {
+        List<TokenRow> rows = LibraryExamples.tokenExport(modelDir);
+        int h = 1;
+        for (TokenRow r : rows) {
+            h = 31 * h + Arrays.hashCode(r.inputIds());
+            h = 31 * h + Arrays.hashCode(r.labels());
+            h = 31 * h + Arrays.hashCode(r.positionIds());
         }
+        return "rows " + rows.size() + " " + h;
     }
 
     private static Path copySources(String... names) throws IOException {
@@ -198,7 +191,7 @@ class ModulePathTest {
         return status == 0 ? "" : diagnostics + "\n(javac exit status " + status + ")";
     }
 
-    private static List<String> run(Path classes, Path parquet) throws Exception {
+    private static List<String> run(Path classes, Path parquet, Path model) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Path> modules = new ArrayList<>(List.of(classes));
         modules.addAll(modulePath);
@@ -206,7 +199,7 @@ class ModulePathTest {
         Path stderr = tmp.resolve("stderr.txt");
         Process p = new ProcessBuilder(java, "-Xmx1g", "--enable-native-access=ALL-UNNAMED",
                 "--module-path", join(modules), "-classpath", join(classPath),
-                "-m", "granular.example/example.Main", parquet.toString())
+                "-m", "granular.example/example.Main", parquet.toString(), model.toString())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
