@@ -7,7 +7,7 @@ import java.util.Map;
  * format is exact or refused: a record whose loss mask the format cannot carry is never
  * approximated.
  */
-sealed interface Exported permits Exported.Row, Exported.Rejected {
+public sealed interface Exported permits Exported.Row, Exported.Rejected {
 
     /** A row of the target format (a JSON object as a map, insertion order kept). */
     record Row(Map<String, Object> row) implements Exported {
