@@ -106,7 +106,8 @@ class ModulePathTest {
         Set<String> exported = core.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
-        assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe");
+        assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe",
+                "dev.granular.files");
     }
 
     @Test

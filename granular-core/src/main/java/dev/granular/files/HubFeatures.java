@@ -1,4 +1,4 @@
-package dev.granular.io;
+package dev.granular.files;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
