@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * dev.granular.spark.SparkCli granular-spark.jar export ...} (docs/spark.md). Exit codes as the
  * granular command's: 0 done, 1 failed, 2 bad input or usage.
  */
-@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = SparkCli.Export.class,
+@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = {SparkCli.Export.class, SparkIn2Command.class},
         header = "granular's CPU-heavy stages as Apache Spark jobs: the same output as the single-machine commands.",
         description = {"Runs in local mode (--master local[*]) by default; on a cluster through spark-submit (docs/spark.md)."})
 public final class SparkCli implements Runnable {
@@ -37,7 +37,7 @@ public final class SparkCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a job: export");
+        throw new ParameterException(spec.commandLine(), "name a job: " + String.join(", ", spec.subcommands().keySet()));
     }
 
     public static void main(String[] args) {
@@ -52,6 +52,12 @@ public final class SparkCli implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof dev.granular.io.InvalidConfigException ice) {
+                // Configuration fields as the flags that set them: ${minTokens} -> --min-tokens.
+                line.getErr().println("granular: " + ice.message(f -> "--" + f.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)));
+                line.getErr().flush();
+                return BAD_INPUT;
+            }
             if (ex instanceof BadInputException) {
                 line.getErr().println("granular: " + ex.getMessage());
                 line.getErr().flush();
