@@ -2,7 +2,7 @@ package dev.granular.cli;
 
 import dev.granular.in2.In2Benchmarks;
 import dev.granular.in2.In2Config;
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.OutputDirectory;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.io.HubCard;
+import dev.granular.files.HubCard;
 import dev.granular.report.MixReport;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.Reply;

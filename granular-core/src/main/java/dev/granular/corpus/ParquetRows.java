@@ -1,211 +1,53 @@
 package dev.granular.corpus;
 
 import dev.granular.io.BadInputException;
+import dev.granular.parquet.BadParquetFileException;
+import dev.granular.parquet.ParquetTextFile;
 import java.io.IOException;
-import java.lang.reflect.Constructor;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.bytes.ByteBufferAllocator;
-import org.apache.parquet.bytes.HeapByteBufferAllocator;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.compression.CompressionCodecFactory;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.crypto.FileDecryptionProperties;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
-import org.apache.parquet.filter2.compat.FilterCompat;
-import org.apache.parquet.format.converter.ParquetMetadataConverter;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetMetricsCallback;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.MessageColumnIO;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
-import org.apache.parquet.schema.Type;
 
 /**
- * Reads the rows of one Parquet file for {@link CorpusReader}, without Hadoop: a
- * {@link LocalInputFile}, a {@link PlainParquetConfiguration} and the Hadoop-free
- * {@link ParquetCodecs} (see {@link #OPTIONS}); rows are assembled with parquet's example {@link Group} API, reading only
- * the text column and, when there is a usable one, the {@code id} column.
+ * The rows of one Parquet file for {@link CorpusReader}. The Parquet decoding itself is in
+ * granular-parquet ({@link ParquetTextFile}), the only granular jar that touches parquet's classes:
+ * parquet's jars split packages, so the named module granular.core cannot read them (see
+ * granular-parquet/pom.xml). Here: UTF-8 checks, bad-row policy and document ids.
  */
 final class ParquetRows {
-    private static final String ID = "id";
-
-    /**
-     * {@code ParquetReadOptions}' own constructor. Its builder cannot be used: the builder's
-     * constructor always makes parquet's Hadoop {@code CodecFactory}, a class that cannot even be
-     * loaded without Hadoop, before {@code withCodecFactory} could replace it. So the options are
-     * made directly, with the builder's defaults and {@link ParquetCodecs}; the constructor is
-     * package-private, hence the reflection (fine on the class path, where parquet is not a
-     * named module). Tied to parquet-hadoop 1.18; the Parquet tests fail loudly if it changes.
-     */
-    private static final Constructor<ParquetReadOptions> OPTIONS;
-
-    static {
-        try {
-            OPTIONS = ParquetReadOptions.class.getDeclaredConstructor(
-                    boolean.class, boolean.class, boolean.class, boolean.class, boolean.class,
-                    boolean.class, boolean.class, boolean.class, boolean.class,
-                    FilterCompat.Filter.class, ParquetMetadataConverter.MetadataFilter.class,
-                    CompressionCodecFactory.class, ByteBufferAllocator.class, int.class, Map.class,
-                    FileDecryptionProperties.class, ParquetMetricsCallback.class, ParquetConfiguration.class);
-            OPTIONS.setAccessible(true);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private ParquetRows() {
     }
 
     static void read(CorpusReader.Source source, String field, CorpusReader.Pass pass) {
         Path file = source.file();
-        ParquetReadOptions options = readOptions();
-        ParquetFileReader reader;
         try {
-            reader = new ParquetFileReader(new LocalInputFile(file), options);
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(file, "not a readable Parquet file", e);
-        }
-        try (reader) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            PrimitiveType text = textColumn(file, schema, field);
-            PrimitiveType id = idColumn(schema, field);
-            List<Type> columns = new ArrayList<>(List.of(text));
-            if (id != null) {
-                columns.add(id);
-            }
-            MessageType projection = new MessageType(schema.getName(), columns);
-            reader.setRequestedSchema(projection);
-            MessageColumnIO io = new ColumnIOFactory().getColumnIO(projection, schema);
-            long row = 0;
-            for (PageReadStore group = next(reader, file, row); group != null; group = next(reader, file, row)) {
-                RecordReader<Group> records = io.getRecordReader(group, new GroupRecordConverter(projection));
-                for (long i = 0, n = group.getRowCount(); i < n; i++, row++) {
-                    Group record;
-                    try {
-                        record = records.read();
-                    } catch (RuntimeException e) {
-                        throw corrupt(file, "cannot read row " + row, e);
-                    }
-                    readRow(source, field, pass, record, id, row);
-                }
-            }
+            ParquetTextFile.read(file, field, (row, text, id) -> readRow(source, field, pass, row, text, id));
+        } catch (BadParquetFileException e) {
+            throw new BadInputException(file, 0, e.getMessage());
         } catch (IOException e) {
             throw CorpusReader.cannotRead(file, e);
         }
     }
 
     private static void readRow(CorpusReader.Source source, String field, CorpusReader.Pass pass,
-                                Group record, PrimitiveType id, long row) {
+                                long row, ByteBuffer value, String id) {
         String file = source.file().toString();
         String where = "row " + row + ": ";
-        if (record.getFieldRepetitionCount(field) == 0) {
+        if (value == null) {
             pass.bad(CorpusStats.MISSING_FIELD, file, 0, where + "text column \"" + field + "\" is null");
             return;
         }
-        Binary value = record.getBinary(field, 0);
         String text;
         try {
-            text = pass.utf8().decode(value.toByteBuffer());
+            text = pass.utf8().decode(value);
         } catch (StrictUtf8.InvalidUtf8Exception e) {
             pass.bad(CorpusStats.INVALID_UTF8, file, 0, where + "invalid UTF-8 at byte "
                     + (e.offset + 1) + " of column \"" + field + "\"");
             return;
         }
-        String docId = id == null || record.getFieldRepetitionCount(ID) == 0 ? null : idOf(record, id);
+        String docId = id;
         if (docId == null || docId.isEmpty()) {
             docId = source.relative() + "#" + row;
         }
         pass.emit(docId, text, file + "#" + row, file, 0, where);
-    }
-
-    private static String idOf(Group record, PrimitiveType id) {
-        return switch (id.getPrimitiveTypeName()) {
-            case INT32 -> Integer.toString(record.getInteger(ID, 0));
-            case INT64 -> Long.toString(record.getLong(ID, 0));
-            default -> record.getBinary(ID, 0).toStringUsingUTF8();
-        };
-    }
-
-    /** The text column: a top-level, non-repeated BINARY column; anything else fails the file. */
-    private static PrimitiveType textColumn(Path file, MessageType schema, String field) {
-        if (!schema.containsField(field)) {
-            List<String> names = schema.getFields().stream().map(Type::getName).toList();
-            throw new BadInputException(file, 0, "no text column \"" + field + "\"; the file has columns " + names);
-        }
-        Type type = schema.getType(field);
-        if (!type.isPrimitive() || type.isRepetition(Type.Repetition.REPEATED)
-                || type.asPrimitiveType().getPrimitiveTypeName() != PrimitiveTypeName.BINARY) {
-            throw new BadInputException(file, 0, "text column \"" + field + "\" is " + type
-                    + ", not a string column");
-        }
-        return type.asPrimitiveType();
-    }
-
-    /** The {@code id} column when it is a top-level, non-repeated string or integer column; else null. */
-    private static PrimitiveType idColumn(MessageType schema, String field) {
-        if (field.equals(ID) || !schema.containsField(ID)) {
-            return null;
-        }
-        Type type = schema.getType(ID);
-        if (!type.isPrimitive() || type.isRepetition(Type.Repetition.REPEATED)) {
-            return null;
-        }
-        return switch (type.asPrimitiveType().getPrimitiveTypeName()) {
-            case BINARY, INT32, INT64 -> type.asPrimitiveType();
-            default -> null;
-        };
-    }
-
-    /** Read options with parquet's defaults, no filters, and the Hadoop-free codecs. */
-    private static ParquetReadOptions readOptions() {
-        try {
-            return OPTIONS.newInstance(
-                    false, // useSignedStringMinMax
-                    true, // useStatsFilter
-                    true, // useDictionaryFilter
-                    true, // useRecordFilter
-                    true, // useColumnIndexFilter
-                    false, // usePageChecksumVerification
-                    true, // useBloomFilter
-                    false, // useOffHeapDecryptBuffer
-                    false, // useHadoopVectoredIo
-                    FilterCompat.NOOP,
-                    ParquetMetadataConverter.NO_FILTER,
-                    new ParquetCodecs(),
-                    new HeapByteBufferAllocator(),
-                    8 << 20, // maxAllocationSize, parquet's default
-                    new HashMap<String, String>(),
-                    null, // no decryption
-                    null, // no metrics callback
-                    new PlainParquetConfiguration());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot make Parquet read options", e);
-        }
-    }
-
-    private static PageReadStore next(ParquetFileReader reader, Path file, long row) {
-        try {
-            return reader.readNextRowGroup();
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(file, "cannot read the row group starting at row " + row, e);
-        }
-    }
-
-    private static BadInputException corrupt(Path file, String what, Exception e) {
-        String message = e.getMessage();
-        return new BadInputException(file, 0, what + ": " + e.getClass().getSimpleName()
-                + (message == null ? "" : ": " + message));
     }
 }

@@ -1,10 +1,10 @@
 package dev.granular.erasure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.granular.io.AtomicFiles;
-import dev.granular.io.HubCard;
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.AtomicFiles;
+import dev.granular.files.HubCard;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.ShardWriter;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Charts;

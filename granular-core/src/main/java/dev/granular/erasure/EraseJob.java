@@ -1,12 +1,12 @@
 package dev.granular.erasure;
 
 import dev.granular.corpus.CorpusReader;
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
-import dev.granular.io.HubCard;
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.OutputOverlap;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.HubCard;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.OutputOverlap;
+import dev.granular.files.ShardWriter;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.report.Charts;

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * new row. No example is split; each appears in exactly one row. Deterministic (ties by input
  * order).
  */
-public final class Packing {
+final class Packing {
     private Packing() {
     }
 

@@ -46,8 +46,8 @@ final class ContextIdsFile implements AutoCloseable {
         this.dir = dir;
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(META));
-        dev.granular.io.OutputDirectory.claim(dir.resolve(FILE));
-        dev.granular.io.OutputDirectory.claim(dir.resolve(META));
+        dev.granular.files.OutputDirectory.claim(dir.resolve(FILE));
+        dev.granular.files.OutputDirectory.claim(dir.resolve(META));
         this.out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(dir.resolve(FILE)), 1 << 20));
     }
 

@@ -1,8 +1,8 @@
 package dev.granular.in2;
 
-import dev.granular.io.AtomicFiles;
-import dev.granular.io.HubCard;
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.AtomicFiles;
+import dev.granular.files.HubCard;
+import dev.granular.files.OutputDirectory;
 import java.util.Locale;
 import java.util.Map;
 

@@ -5,8 +5,8 @@ import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusReader;
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.ShardWriter;
 import dev.granular.record.RecordJson;
 import dev.granular.teacher.CostMeter;
 import dev.granular.teacher.GenerationParams;
@@ -321,8 +321,9 @@ public final class In2Job {
             In2Report.Tally tally = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
-                // A fresh run tallies its report as it writes; a resumed one reads every record back afterwards.
-                tally = resumeFrom == 0 ? new In2Report.Tally(config) : null;
+                // A fresh run tallies its report as it writes; a resumed one reads every record back afterwards, and so
+                // does an engine's run, whose draws arrive as JSON lines rather than records.
+                tally = resumeFrom == 0 && engine == null ? new In2Report.Tally(config) : null;
                 if (chatTemplate != null) {
                     // The context ids of every record, or none: a resumed run did not keep those written before.
                     if (resumeFrom == 0) {

@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.OutputDirectory;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Charts;

@@ -9,7 +9,7 @@ import java.util.List;
  * sentence contains a fragment, which function contains a snippet, which record has an id):
  * those are kept for evaluation.
  */
-public enum QaKind {
+enum QaKind {
     /** Fine-grained awareness: a number blanked out of a quoted sentence. */
     CLOZE_NUMBER("cloze_number", false),
     /** Fine-grained awareness: a capitalised name blanked out of a quoted sentence. */

@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.io.MappedBlob;
+import dev.granular.files.MappedBlob;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 

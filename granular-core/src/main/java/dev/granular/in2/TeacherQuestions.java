@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * in the given segment(s) (two different segments for a multi-segment question); otherwise it
  * is rejected with a reason that the report counts, and the caller asks for another candidate.
  */
-public final class TeacherQuestions {
+final class TeacherQuestions {
     static final String SINGLE_PROMPT = """
             You write reading-comprehension questions for training a model to use long documents.
             Below is a short passage. Write ONE question that can be answered from this passage alone,

@@ -1,7 +1,7 @@
 package dev.granular.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;

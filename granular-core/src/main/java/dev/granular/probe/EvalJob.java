@@ -1,14 +1,14 @@
 package dev.granular.probe;
 
-import dev.granular.io.HubCard;
+import dev.granular.files.HubCard;
 import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;

@@ -1,6 +1,6 @@
 package dev.granular.probe;
 
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.granular.report;
 
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

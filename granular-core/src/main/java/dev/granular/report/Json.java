@@ -1,6 +1,6 @@
 package dev.granular.report;
 
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;

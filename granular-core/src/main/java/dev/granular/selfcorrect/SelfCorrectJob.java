@@ -2,12 +2,12 @@ package dev.granular.selfcorrect;
 
 import dev.granular.teacher.RowListener;
 import dev.granular.corpus.CorpusReader;
-import dev.granular.io.AtomicFiles;
+import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.OutputOverlap;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.OutputOverlap;
+import dev.granular.files.ShardWriter;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;

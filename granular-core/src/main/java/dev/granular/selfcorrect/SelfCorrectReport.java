@@ -1,8 +1,8 @@
 package dev.granular.selfcorrect;
 
-import dev.granular.io.AtomicFiles;
-import dev.granular.io.HubCard;
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.AtomicFiles;
+import dev.granular.files.HubCard;
+import dev.granular.files.OutputDirectory;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;
 import dev.granular.teacher.CostMeter;

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * <p><b>Two journals, two lifetimes.</b> This file belongs to one run configuration: it is keyed by row
  * index, so it is discarded with the run when the configuration (or the input) changes, under
  * {@code --overwrite}. The replies themselves live in a second file,
- * {@code DIR/.granular/replies.jsonl} ({@link PaidRepliesFile}, {@link dev.granular.io.OutputDirectory#PAID_REPLIES}):
+ * {@code DIR/.granular/replies.jsonl} ({@link PaidRepliesFile}, {@link dev.granular.files.OutputDirectory#PAID_REPLIES}):
  * every billable reply, journalled the moment it arrives with its usage and cost, keyed by request identity
  * ({@link CacheKey}). That file is never deleted by granular, not even by {@code --overwrite} (a folder
  * holding it is never cleared without {@code --overwrite}), so a rerun with another configuration or an

@@ -24,7 +24,7 @@ import java.util.Optional;
  * ({@code batch}: answered through a batch API; absent in older files, read as false).
  *
  * <p>Two uses. Reuse: a valid reply is found again by its request's {@link CacheKey} (the latest line of a key wins),
- * whatever run configuration wrote it. Spend: the lines of one run (its {@link dev.granular.io.OutputDirectory}
+ * whatever run configuration wrote it. Spend: the lines of one run (its {@link dev.granular.files.OutputDirectory}
  * fingerprint) add up to what all its attempts paid, crashes and Ctrl-C included ({@link #spent()}).
  *
  * <p>Memory: 64 bits of each key and the line's offset ({@link OffsetIndex}); bodies are read back from the file,
@@ -191,8 +191,8 @@ public final class PaidRepliesFile implements PaidReplies, AutoCloseable {
     }
 
     /** The paid-replies file of an output folder, for its run. */
-    public static PaidRepliesFile of(dev.granular.io.OutputDirectory dir) {
-        return open(dir.dir().resolve(dev.granular.io.OutputDirectory.PAID_REPLIES), dir.fingerprint(), FileWrites.DIRECT);
+    public static PaidRepliesFile of(dev.granular.files.OutputDirectory dir) {
+        return open(dir.dir().resolve(dev.granular.files.OutputDirectory.PAID_REPLIES), dir.fingerprint(), FileWrites.DIRECT);
     }
 
     /** Lines in the file (all runs). */

@@ -3,7 +3,7 @@ package dev.granular.teacher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.OutputDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.granular.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.OutputDirectory;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.BufferedReader;

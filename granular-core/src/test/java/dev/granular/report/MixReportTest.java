@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.export.Labeler;
 import dev.granular.export.LossMask;
 import dev.granular.io.BadInputException;
-import dev.granular.io.HubCard;
+import dev.granular.files.HubCard;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;

@@ -3,7 +3,7 @@ package dev.granular.teacher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.granular.io.OutputDirectory;
+import dev.granular.files.OutputDirectory;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.Reply;

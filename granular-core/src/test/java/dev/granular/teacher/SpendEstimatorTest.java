@@ -73,7 +73,7 @@ class SpendEstimatorTest {
     void requestsInTheOutputFoldersPaidRepliesAreFreeAndTheFileIsNotTouched() throws Exception {
         ModelSpec gpt = ModelSpec.parse("openai:gpt-4o", null);
         Path out = tmp.resolve("out");
-        Path file = out.resolve(dev.granular.io.OutputDirectory.PAID_REPLIES);
+        Path file = out.resolve(dev.granular.files.OutputDirectory.PAID_REPLIES);
         try (PaidRepliesFile paid = PaidRepliesFile.open(file, "run", FileWrites.DIRECT)) {
             paid.paid(CacheKey.of(gpt, ask("answered", 10)), gpt, new Usage(5, 5), 0.1, "{}");
         }

@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.parquet;
 
 import com.github.luben.zstd.Zstd;
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,6 @@
-package dev.granular.io;
+package dev.granular.files;
+
+import dev.granular.io.BadInputException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

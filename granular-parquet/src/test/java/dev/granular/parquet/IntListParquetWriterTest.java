@@ -1,4 +1,4 @@
-package dev.granular.export;
+package dev.granular.parquet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.granular.io;
+package dev.granular.files;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -28,7 +28,7 @@ import java.util.zip.GZIPInputStream;
  * clash it cannot express (a string in one row, a number in another; an empty object) gives no
  * features: the card then lets {@code datasets} infer, as before.
  */
-public final class HubFeatures {
+final class HubFeatures {
     private static final JsonFactory JSON = new JsonFactory();
 
     private HubFeatures() {

@@ -1,4 +1,6 @@
-package dev.granular.io;
+package dev.granular.files;
+
+import dev.granular.io.BadInputException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

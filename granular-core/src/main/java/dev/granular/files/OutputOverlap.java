@@ -1,4 +1,6 @@
-package dev.granular.io;
+package dev.granular.files;
+
+import dev.granular.io.BadInputException;
 
 import java.io.IOException;
 import java.nio.file.Files;

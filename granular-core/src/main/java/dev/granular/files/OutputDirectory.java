@@ -1,4 +1,6 @@
-package dev.granular.io;
+package dev.granular.files;
+
+import dev.granular.io.BadInputException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,5 @@
-package dev.granular.export;
+package dev.granular.parquet;
 
-import dev.granular.corpus.ParquetCodecs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +23,7 @@ import org.apache.parquet.schema.MessageTypeParser;
  * ParquetCodecs}; row groups are cut by buffered size as parquet-hadoop's own writer does. Values
  * go straight to the column writers with their repetition and definition levels.
  */
-final class IntListParquetWriter implements AutoCloseable {
+public final class IntListParquetWriter implements AutoCloseable {
     private static final long ROW_GROUP_BYTES = 64L * 1024 * 1024;
 
     private final List<String> columns;
@@ -38,7 +37,7 @@ final class IntListParquetWriter implements AutoCloseable {
     private ColumnWriter[] writers;
     private long rows;
 
-    IntListParquetWriter(Path path, List<String> columns, Map<String, String> metadata) throws IOException {
+    public IntListParquetWriter(Path path, List<String> columns, Map<String, String> metadata) throws IOException {
         this.columns = List.copyOf(columns);
         this.metadata = Map.copyOf(metadata);
         StringBuilder s = new StringBuilder("message schema {\n");
@@ -66,7 +65,7 @@ final class IntListParquetWriter implements AutoCloseable {
     }
 
     /** Writes one row: one int list per column, in the order the columns were given. */
-    void write(int[][] values) throws IOException {
+    public void write(int[][] values) throws IOException {
         if (values.length != columns.size()) {
             throw new IllegalArgumentException("expected " + columns.size() + " columns, got " + values.length);
         }

@@ -1,4 +1,4 @@
-package dev.granular.io;
+package dev.granular.files;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

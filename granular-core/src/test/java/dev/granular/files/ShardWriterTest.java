@@ -1,4 +1,4 @@
-package dev.granular.io;
+package dev.granular.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

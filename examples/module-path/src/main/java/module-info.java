@@ -1,0 +1,4 @@
+module granular.example {
+    requires granular.core;
+    exports example;
+}

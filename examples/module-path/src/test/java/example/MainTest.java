@@ -1,0 +1,20 @@
+package example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.granular.in2.In2;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    @Test
+    void runsOnTheModulePath() {
+        Module core = In2.class.getModule();
+        assertEquals("granular.core", core.getName());
+        assertEquals("granular.example", Main.class.getModule().getName());
+        assertTrue(core.isExported("dev.granular.in2"));
+        assertFalse(core.isExported("dev.granular.teacher"));
+        assertEquals(3, Main.in2Lines(3).size());
+    }
+}
