@@ -1,7 +1,7 @@
 package dev.granular.in2;
 
-import dev.granular.io.OutputDirectory;
-import dev.granular.io.ShardWriter;
+import dev.granular.files.OutputDirectory;
+import dev.granular.files.ShardWriter;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
