@@ -195,7 +195,10 @@ public final class SparkTokenExport {
         return spark.createDataFrame(labelRows(lines, fileNames, shipped, format, limit, truncation, 0), labelledSchema(format));
     }
 
-    /** As {@link #label}, as an RDD of rows whose list columns hold {@code int[]}. */
+    /**
+     * As {@link #label}, as an RDD of rows whose list columns hold {@code int[]}; with {@code pack > 0} (the
+     * limit is then {@code maxLength}, else {@code pack}) the list columns are the ids and labels, to be packed.
+     */
     static JavaRDD<Row> labelRows(JavaRDD<Row> lines, List<String> fileNames, Broadcast<ShippedTokenizer> shipped,
                                   TokenFormat format, int maxLength, Truncation truncation, int pack) {
         List<String> names = List.copyOf(fileNames);
@@ -215,7 +218,7 @@ public final class SparkTokenExport {
                     int file = in.getInt(0);
                     long line = in.getLong(1);
                     String text = in.getString(2);
-                    Object[] values = new Object[KEY.size() + format.columns(false).size()];
+                    Object[] values = new Object[KEY.size() + (pack > 0 ? 2 : format.columns(false).size())];
                     values[0] = file;
                     values[1] = line;
                     values[4] = false;
@@ -241,7 +244,8 @@ public final class SparkTokenExport {
                         case TokenExport.Example e -> {
                             values[5] = e.truncated();
                             values[6] = e.trained();
-                            int[][] row = e.row().columns(format);
+                            // To be packed: the ids and labels, all a packed row is made of (a third less to keep than three columns).
+                            int[][] row = pack > 0 ? new int[][]{e.ids(), e.labels()} : e.row().columns(format);
                             System.arraycopy(row, 0, values, KEY.size(), row.length);
                         }
                         case TokenExport.Skipped s -> {
@@ -309,8 +313,6 @@ public final class SparkTokenExport {
         JavaRDD<Row> labelled = null;
         Dataset<Row> meta = null;
         boolean packed = spec.pack() > 0;
-        // Packing needs each example's labels whatever the format (trl-tokens keeps only a mask): label as tokens, convert when packed.
-        TokenFormat labelFormat = packed ? TokenFormat.TOKENS : spec.format();
         try {
             JavaRDD<Row> lines = lines(jsc, files);
             boolean inOrder = spec.partitions() == 0;
@@ -319,7 +321,7 @@ public final class SparkTokenExport {
             }
             // Kept as deserialized rows (spilled to disk when memory runs short): labelling, the costly step, runs once;
             // the checks and counts below read only the small per-record columns.
-            labelled = labelRows(lines, files.stream().map(Path::toString).toList(), broadcast, labelFormat, spec.maxLength(),
+            labelled = labelRows(lines, files.stream().map(Path::toString).toList(), broadcast, spec.format(), spec.maxLength(),
                     spec.truncation(), spec.pack()).persist(StorageLevel.MEMORY_AND_DISK());
             int keys = KEY.size();
             meta = spark.createDataFrame(labelled.map(r -> {
@@ -478,13 +480,12 @@ public final class SparkTokenExport {
      */
     static JavaRDD<Row> packRows(JavaRDD<Row> labelled, Broadcast<PackPlan> plan, Broadcast<ShippedTokenizer> shipped, Spec spec) {
         int keys = KEY.size();
-        int labels = TokenFormat.TOKENS.columns(false).indexOf("labels");
         long rows = plan.value().rows();
         int shards = Math.toIntExact((rows + spec.shardSize() - 1) / spec.shardSize());
         TokenFormat format = spec.format();
         int pack = spec.pack();
         JavaPairRDD<Long, int[][]> placed = labelled.filter(r -> r.isNullAt(3)).mapToPair(r -> new Tuple2<>(
-                plan.value().place(r.getInt(0), r.getLong(1)), new int[][]{(int[]) r.get(keys), (int[]) r.get(keys + labels)}));
+                plan.value().place(r.getInt(0), r.getLong(1)), new int[][]{(int[]) r.get(keys), (int[]) r.get(keys + 1)}));
         return placed.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, spec.shardSize()))
                 .mapPartitions(it -> new PackedRows(it, TokenExport.of(shipped.value().labeler()).withPack(pack), format));
     }
