@@ -53,6 +53,12 @@ public final class SparkCli implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof dev.granular.io.InvalidConfigException ice) {
+                // A record over --max-length with --truncation error: name the flags, as granular export does.
+                line.getErr().println("granular: " + ice.message(SparkCli::flag));
+                line.getErr().flush();
+                return BAD_INPUT;
+            }
             if (ex instanceof BadInputException) {
                 line.getErr().println("granular: " + ex.getMessage());
                 line.getErr().flush();
@@ -71,6 +77,11 @@ public final class SparkCli implements Runnable {
             return BAD_INPUT;
         });
         return cl;
+    }
+
+    /** The flag of a configuration field: {@code maxLength} → {@code --max-length}. */
+    static String flag(String field) {
+        return "--" + field.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
     /** {@code granular spark export}: {@code export --format tokens|trl-tokens} (Parquet or JSONL, packed or not) on Spark. */

@@ -9,6 +9,7 @@ import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
 import dev.granular.io.AtomicFiles;
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.io.OutputDirectory;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
@@ -79,6 +80,8 @@ import static org.apache.spark.sql.functions.when;
 public final class SparkTokenExport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Columns of the labelled rows before the format's own: where the record was and what became of it. */
+    /** Leads the {@code error} of a record refused by the configuration (the message is then an {@link InvalidConfigException} template). */
+    static final String CONFIG_ERROR = "config: ";
     private static final List<String> KEY = List.of("file", "line", "id", "skip_reason", "dropped", "truncated", "trained", "error");
 
     /**
@@ -186,7 +189,8 @@ public final class SparkTokenExport {
     /**
      * Labels the lines of {@link #lines} (one canonical record each) on the executors: rows of
      * {@code file, line, id, skip_reason, dropped, truncated, trained, error} and the format's columns
-     * (null when the record was skipped). {@code error} is the message of a bad line (then {@code id} is empty).
+     * (null when the record was skipped). {@code error} is the message of a bad line, or {@link #CONFIG_ERROR} and
+     * the template of a record over the limit with {@code Truncation.ERROR} (then {@code id} is empty).
      *
      * @param fileNames the files' names for error messages, by index
      */
@@ -236,7 +240,10 @@ public final class SparkTokenExport {
                         // Kept as data, not thrown: the driver reports the first bad line in input order, as the
                         // single-machine export does, whichever task meets one first.
                         values[2] = "";
-                        values[7] = e.getMessage();
+                        // A record over the limit with Truncation.ERROR keeps its template, so that the driver throws it
+                        // again as an InvalidConfigException and the CLI names the flags (--max-length), as granular export.
+                        values[7] = e instanceof InvalidConfigException ice ? CONFIG_ERROR + ice.message(f -> "${" + f + "}")
+                                : e.getMessage();
                         return RowFactory.create(values);
                     }
                     values[2] = r.id();
@@ -334,7 +341,9 @@ public final class SparkTokenExport {
             }), metaSchema()).persist(StorageLevel.MEMORY_AND_DISK());
             List<Row> bad = meta.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
             if (!bad.isEmpty()) {
-                throw new BadInputException(bad.getFirst().getString(0));
+                String error = bad.getFirst().getString(0);
+                throw error.startsWith(CONFIG_ERROR) ? new InvalidConfigException(error.substring(CONFIG_ERROR.length()))
+                        : new BadInputException(error);
             }
             refuseDuplicateIds(meta, files);
             Row totals = meta.agg(

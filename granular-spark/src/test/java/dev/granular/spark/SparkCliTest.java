@@ -49,6 +49,12 @@ class SparkCliTest {
         assertThat(tmp.resolve("o")).doesNotExist();
     }
 
+    @Test
+    void configurationFieldsAreShownAsTheirFlags() {
+        assertThat(SparkCli.flag("maxLength")).isEqualTo("--max-length");
+        assertThat(SparkCli.flag("truncation")).isEqualTo("--truncation");
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -323,6 +323,19 @@ class SparkTokenExportTest {
     }
 
     @Test
+    void aRecordOverTheLimitWithTruncationErrorIsAConfigurationErrorNamingTheField() throws Exception {
+        Path in = writeInput(records());
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS, out, qwenDir, null,
+                120, Truncation.ERROR, 256, TokenExportJob.FileFormat.PARQUET, 10, 2, false, false, List.of("spark", "export"))))
+                .isInstanceOfSatisfying(dev.granular.io.InvalidConfigException.class, e -> {
+                    assertThat(e.fields()).containsExactly("maxLength", "truncation");
+                    assertThat(e.message(SparkCli::flag)).startsWith("record long0 has ").contains("> --max-length 120");
+                });
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void aBadLineIsReportedWithItsFileAndLineAndLeavesNoRows() throws Exception {
         Path in = writeInput(records());
         Path bad = in.resolve("data/part-00001.jsonl");
