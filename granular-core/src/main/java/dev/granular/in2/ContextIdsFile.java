@@ -74,26 +74,45 @@ final class ContextIdsFile implements AutoCloseable {
 
     /** Appends the context of record number {@code ordinal}. */
     void add(long ordinal, In2Design.Generated g) {
+        addEncoded(encode(ordinal, g));
+    }
+
+    /**
+     * The entry {@link #add} writes for record number {@code ordinal}, or null when there is none: computed
+     * where the record is made (a Spark task), appended in order where the file is written.
+     */
+    static byte[] encode(long ordinal, In2Design.Generated g) {
         Context c = g.context();
+        if (c == null) {
+            return null;
+        }
         int n = c.segments().length;
         if (n < 2) {
-            return; // one segment: nothing between the seams, the export renders it whole
+            return null; // one segment: nothing between the seams, the export renders it whole
+        }
+        int[] ids = c.ids();
+        // In bulk: an int at a time through a stream costs more than making the context.
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * (9 + ids.length)); // big-endian, as DataOutputStream
+        bytes.putInt(Math.toIntExact(ordinal));
+        bytes.putInt(g.message());
+        bytes.putInt(g.start());
+        bytes.putInt(c.text().length());
+        bytes.putInt(c.charStarts()[1]);
+        bytes.putInt(c.charStarts()[n - 1]);
+        bytes.putInt(c.tokenStarts()[1]);
+        bytes.putInt(c.tokenStarts()[n - 1]);
+        bytes.putInt(ids.length);
+        bytes.asIntBuffer().put(ids);
+        return bytes.array();
+    }
+
+    /** Appends an entry of {@link #encode} (null: nothing). */
+    void addEncoded(byte[] entry) {
+        if (entry == null) {
+            return;
         }
         try {
-            out.writeInt(Math.toIntExact(ordinal));
-            out.writeInt(g.message());
-            out.writeInt(g.start());
-            out.writeInt(c.text().length());
-            out.writeInt(c.charStarts()[1]);
-            out.writeInt(c.charStarts()[n - 1]);
-            out.writeInt(c.tokenStarts()[1]);
-            out.writeInt(c.tokenStarts()[n - 1]);
-            int[] ids = c.ids();
-            out.writeInt(ids.length);
-            // In bulk: an int at a time through the stream costs more than making the context.
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * ids.length);
-            bytes.asIntBuffer().put(ids);
-            out.write(bytes.array());
+            out.write(entry);
             entries++;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);

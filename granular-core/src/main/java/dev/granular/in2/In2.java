@@ -128,6 +128,22 @@ public final class In2 {
     }
 
     /**
+     * The design over a segment store already written in {@code storeDir} ({@link #design} or
+     * {@link In2Segments.Writer}, here or on another machine, with the same configuration's segmentation):
+     * what a distributed job's workers call, each with its own copy of the store. The tokenizer must be the
+     * one the store was made with, and stay open while the design is used.
+     *
+     * @throws dev.granular.io.BadInputException when the store or the configuration cannot give the examples
+     */
+    public In2Design openDesign(Path storeDir, Tokenizer tokenizer) {
+        In2Config effective = effectiveConfig();
+        List<GeneralRows.Row> rows = general.isEmpty() ? List.of() : GeneralRows.read(general);
+        SegmentTokens tokens = new SegmentTokens(tokenizer);
+        return new In2Design(SegmentStore.open(storeDir), tokens, effective, rows, null,
+                chatTemplate == null ? null : new RenderedRows(chatTemplate, tokens));
+    }
+
+    /**
      * Every example, in order, as {@code granular in2} writes them. The corpus is segmented now (errors are
      * thrown here); the examples are generated as the stream is consumed. Close the stream (try-with-resources)
      * to stop the workers and delete the temporary segment store; the tokenizer must stay open until then.

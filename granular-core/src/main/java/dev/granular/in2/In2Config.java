@@ -19,7 +19,7 @@ import java.util.Map;
  * @param qaMix         who writes the questions: programmatic rules, a teacher model, or a mixture
  */
 public record In2Config(long examples, int segmentTokens, int minTokens, int maxTokens, Mix mix, int maxDocTokens,
-                        PromptTemplate template, String systemMessage, long seed, QaMix qaMix) {
+                        PromptTemplate template, String systemMessage, long seed, QaMix qaMix) implements java.io.Serializable {
 
     public static final In2Config DEFAULT = new In2Config(1000, 128, 4096, 32768, Mix.DEFAULT, 1024,
             PromptTemplate.DEFAULT, null, 42);

@@ -126,6 +126,20 @@ public final class In2Design {
         }
     }
 
+    /** The configuration the design runs (the general share dropped when there are no general rows). */
+    public In2Config config() {
+        return config;
+    }
+
+    /**
+     * The first draw of example {@code i} ({@code example(i, 0)}), ready to ship: a distributed job computes
+     * these for ranges of indices anywhere, then one pass in index order keeps each draw or, when its question
+     * repeats an earlier one, draws it again ({@link In2Job#run(In2Job.Spec, In2Job.Listener, In2Job.Engine)}).
+     */
+    public In2Draw draw(long i) {
+        return In2Draw.of(i, generated(i, 0));
+    }
+
     public long size() {
         return kinds.length;
     }

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -138,6 +139,42 @@ public final class In2Job {
                          Map<String, Long> byKind, long contextTokens, Duration elapsed, Map<String, Object> summary) {
     }
 
+    /**
+     * Where the CPU-heavy stages run when not on this JVM's threads: a distributed engine (granular-spark's
+     * {@code SparkIn2}) segments the corpus and draws the examples on other machines, and the run keeps the
+     * rest as it is (output directory and its identity, resume, index order, repeated questions drawn again,
+     * report, card, manifest), so its data files are those of a local run with the same inputs. Programmatic
+     * questions only; no {@code exclude}.
+     */
+    public interface Engine {
+        /** Its name, for the manifest ({@code "engine"}). */
+        String name();
+
+        /**
+         * Prepares the documents of {@code corpus} ({@link In2Segments#preparer}) and appends them to {@code store}
+         * in corpus order.
+         */
+        Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer store);
+
+        /**
+         * {@code design.draw(i)} for {@code i} from {@code from} to {@code design.size()}, in index order,
+         * computed anywhere (over the store {@link #segment} wrote, with {@code design.config()}).
+         */
+        Iterator<In2Draw> draws(In2Design design, long from);
+    }
+
+    /**
+     * What {@link Engine#segment} read.
+     *
+     * @param documents   corpus documents read
+     * @param skippedRows rows skipped under {@code --on-bad-row skip}, by reason
+     */
+    public record Segmented(long documents, Map<String, Long> skippedRows) {
+        public Segmented {
+            skippedRows = Map.copyOf(skippedRows);
+        }
+    }
+
     private In2Job() {
     }
 
@@ -189,6 +226,17 @@ public final class In2Job {
     }
 
     public static Result run(Spec spec, Listener listener) {
+        return run(spec, listener, null);
+    }
+
+    /**
+     * As {@link #run(Spec, Listener)}, the corpus segmented and the examples drawn by {@code engine} (null: here,
+     * on {@code spec.threads()} threads).
+     */
+    public static Result run(Spec spec, Listener listener, Engine engine) {
+        if (engine != null && (spec.config().qaMix().usesTeacher() || !spec.exclude().isEmpty())) {
+            throw new IllegalArgumentException("the " + engine.name() + " engine runs programmatic questions without exclude files");
+        }
         Instant started = Instant.now();
         In2Config config = spec.config();
         List<GeneralRows.Row> general = List.of();
@@ -232,7 +280,7 @@ public final class In2Job {
             // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
             // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
             try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
-                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started);
+                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started, engine);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
@@ -242,10 +290,12 @@ public final class In2Job {
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
                                        Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
-                                       Listener listener, WorkerPool pool, Instant started) {
+                                       Listener listener, WorkerPool pool, Instant started, Engine engine) {
         listener.stage("corpus", -1);
-        In2.CorpusBuild build = In2.build(spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions()),
-                tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads());
+        Corpus corpus = spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
+        In2.CorpusBuild build = engine == null
+                ? In2.build(corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads())
+                : segment(engine, corpus, tokenizer, config, dir.workDir().resolve("store"));
         CostMeter meter = null;
         LlmClient client = null;
         ResponseCache cache = ResponseCache.NONE;
@@ -290,6 +340,8 @@ public final class In2Job {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
                                 1, listener, seenQuestions(dir), ids);
                     }
+                } else if (engine != null) {
+                    written = generate(engine, design, writer, listener, seenQuestions(dir), ids);
                 } else {
                     written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids);
                 }
@@ -313,6 +365,9 @@ public final class In2Job {
             Instant ended = Instant.now();
             Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
                     resumeFrom);
+            if (engine != null) {
+                manifest.put("engine", engine.name());
+            }
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
@@ -430,6 +485,59 @@ public final class In2Job {
             writer.write(RecordJson.toJson(r));
             written++;
             listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
+        }
+        return written;
+    }
+
+    /** The corpus segmented by {@code engine} into a store at {@code storeDir}. */
+    private static In2.CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, Path storeDir) {
+        try (In2Segments.Writer writer = In2Segments.writer(storeDir)) {
+            Segmented s = engine.segment(corpus, config, writer);
+            int segments = writer.segments();
+            SegmentStore store = writer.finish();
+            return new In2.CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), 0, s.skippedRows(), segments);
+        }
+    }
+
+    /**
+     * As the local {@code generate}, from {@code engine}'s first draws: each is written as it came unless its
+     * question repeats an earlier one, and then drawn again here ({@link In2Design#redrawRepeat}), in index order.
+     */
+    private static long generate(Engine engine, In2Design design, ShardWriter writer, Listener listener, java.util.Set<String> seen,
+                                 ContextIdsFile ids) {
+        long written = 0;
+        long next = writer.start();
+        var it = engine.draws(design, next);
+        while (it.hasNext()) {
+            In2Draw d = it.next();
+            if (d.index() != next) {
+                throw new IllegalStateException("the " + engine.name() + " engine gave example " + d.index() + " where " + next
+                        + " was due");
+            }
+            long tokens;
+            if (d.question() != null && seen.contains(d.question())) {
+                In2Design.Generated g = design.redrawRepeat(design.generated(d.index(), 0), seen);
+                if (ids != null && g.context() != null) {
+                    ids.add(d.index(), g);
+                }
+                writer.write(RecordJson.toJson(g.record()));
+                tokens = g.record().meta().get("context_tokens") instanceof Number n ? n.longValue() : 0;
+            } else {
+                if (d.question() != null) {
+                    seen.add(d.question());
+                }
+                if (ids != null) {
+                    ids.addEncoded(d.contextIds());
+                }
+                writer.write(d.json());
+                tokens = d.contextTokens();
+            }
+            next++;
+            written++;
+            listener.progress(1, tokens);
+        }
+        if (next != design.size()) {
+            throw new IllegalStateException("the " + engine.name() + " engine stopped at example " + next + " of " + design.size());
         }
         return written;
     }

@@ -15,7 +15,7 @@ import java.util.Map;
  * long[] n = m.counts(1000);   // [630, 170, 100, 100], always summing to 1000
  * }</pre>
  */
-public record Mix(Map<ExampleKind, Double> shares) {
+public record Mix(Map<ExampleKind, Double> shares) implements java.io.Serializable {
     /** The paper's mixture, rounded: 63% single, 17% multi, 10% short, 10% general. */
     public static final Mix DEFAULT = parse("single=0.63,multi=0.17,short=0.10,general=0.10");
 

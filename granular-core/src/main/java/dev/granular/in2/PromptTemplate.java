@@ -5,7 +5,7 @@ import dev.granular.io.InvalidConfigException;
 /**
  * The user message: a text with one {@code {context}} and one {@code {question}} placeholder.
  */
-public record PromptTemplate(String text) {
+public record PromptTemplate(String text) implements java.io.Serializable {
     /** Ours: asks for an answer from the text, with the question after the context as in IN2. */
     public static final PromptTemplate DEFAULT = new PromptTemplate(
             "Read the text below and answer the question that follows it, using only what the text says.\n\n"

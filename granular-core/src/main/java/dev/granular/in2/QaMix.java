@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  *
  * @param teacher the share of examples whose question a teacher writes, in [0, 1]
  */
-public record QaMix(double teacher) {
+public record QaMix(double teacher) implements java.io.Serializable {
     public static final QaMix PROGRAMMATIC = new QaMix(0);
 
     public QaMix {

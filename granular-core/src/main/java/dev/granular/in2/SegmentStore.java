@@ -44,6 +44,28 @@ final class SegmentStore {
         this.maxParentTokens = maxParentTokens;
     }
 
+    /**
+     * Maps a store that {@link SegmentStoreBuilder} wrote earlier (or elsewhere: a distributed job ships the
+     * files to its workers), its totals read back from the documents' index.
+     */
+    static SegmentStore open(Path dir) {
+        SegmentStore counted = new SegmentStore(dir, 0, 0);
+        long total = 0;
+        long maxParent = 0;
+        long parentTokens = 0;
+        int parent = -1;
+        for (int d = 0; d < counted.docs(); d++) {
+            if (counted.docParent(d) != parent) {
+                parent = counted.docParent(d);
+                parentTokens = 0;
+            }
+            parentTokens += counted.docTokens(d);
+            total += counted.docTokens(d);
+            maxParent = Math.max(maxParent, parentTokens);
+        }
+        return new SegmentStore(dir, total, maxParent);
+    }
+
     int segments() {
         return segmentCount;
     }

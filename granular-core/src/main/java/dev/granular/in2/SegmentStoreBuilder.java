@@ -21,15 +21,15 @@ import java.util.List;
  */
 final class SegmentStoreBuilder implements AutoCloseable {
     /** One pseudo-document, ready to store. */
-    record PreparedDoc(String text, List<PreparedSegment> segments) {
+    record PreparedDoc(String text, List<PreparedSegment> segments) implements java.io.Serializable {
     }
 
     /** A segment: UTF-16 range inside its doc's text, its unit ids and whether it starts a sentence. */
-    record PreparedSegment(int begin, int end, int[] unitIds, boolean startsSentence) {
+    record PreparedSegment(int begin, int end, int[] unitIds, boolean startsSentence) implements java.io.Serializable {
     }
 
     /** A parent document, split and segmented. */
-    record Prepared(String parentId, List<PreparedDoc> docs) {
+    record Prepared(String parentId, List<PreparedDoc> docs) implements java.io.Serializable {
     }
 
     private final Path dir;

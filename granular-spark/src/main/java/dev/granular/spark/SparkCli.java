@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  * dev.granular.spark.SparkCli granular-spark.jar export ...} (docs/spark.md). Exit codes as the
  * granular command's: 0 done, 1 failed, 2 bad input or usage.
  */
-@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = SparkCli.Export.class,
+@Command(name = "granular spark", mixinStandardHelpOptions = true, subcommands = {SparkCli.Export.class, SparkIn2Command.class},
         header = "granular's CPU-heavy stages as Apache Spark jobs: the same output as the single-machine commands.",
         description = {"Runs in local mode (--master local[*]) by default; on a cluster through spark-submit (docs/spark.md)."})
 public final class SparkCli implements Runnable {
@@ -38,7 +38,7 @@ public final class SparkCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a job: export");
+        throw new ParameterException(spec.commandLine(), "name a job: " + String.join(", ", spec.subcommands().keySet()));
     }
 
     public static void main(String[] args) {
@@ -54,7 +54,7 @@ public final class SparkCli implements Runnable {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof dev.granular.io.InvalidConfigException ice) {
-                // A record over --max-length with --truncation error: name the flags, as granular export does.
+                // Configuration fields as the flags that set them: ${maxLength} -> --max-length, as granular export does.
                 line.getErr().println("granular: " + ice.message(SparkCli::flag));
                 line.getErr().flush();
                 return BAD_INPUT;

@@ -1,0 +1,59 @@
+package dev.granular.in2;
+
+import dev.granular.record.RecordJson;
+import dev.granular.record.TrainingRecord;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The first draw of one example ({@link In2Design#draw}), as a distributed job ships it back to where the
+ * dataset is written: the record's JSON line exactly as {@code granular in2} writes it, its normalised
+ * question (which decides, in index order, whether the example is drawn again: {@link In2Design#redrawRepeat}),
+ * and its context's token ids for {@code --chat-template}'s {@code tokens/} folder. Serializable, opaque.
+ */
+public final class In2Draw implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final long index;
+    /** UTF-8: Java serialization copies a byte array, where it encodes a String a character at a time. */
+    private final byte[] json;
+    private final String question;
+    private final long contextTokens;
+    private final byte[] contextIds;
+
+    private In2Draw(long index, byte[] json, String question, long contextTokens, byte[] contextIds) {
+        this.index = index;
+        this.json = json;
+        this.question = question;
+        this.contextTokens = contextTokens;
+        this.contextIds = contextIds;
+    }
+
+    static In2Draw of(long index, In2Design.Generated g) {
+        TrainingRecord r = g.record();
+        Object q = r.meta().get("question");
+        return new In2Draw(index, RecordJson.toJson(r).getBytes(StandardCharsets.UTF_8), q == null ? null : TeacherQuestions.normalise(String.valueOf(q)),
+                r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0, ContextIdsFile.encode(index, g));
+    }
+
+    /** The example's index. */
+    public long index() {
+        return index;
+    }
+
+    /** The record as one JSON line (no newline). */
+    public String json() {
+        return new String(json, StandardCharsets.UTF_8);
+    }
+
+    String question() {
+        return question;
+    }
+
+    long contextTokens() {
+        return contextTokens;
+    }
+
+    byte[] contextIds() {
+        return contextIds;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.granular.in2;
+
+import dev.granular.corpus.Corpus;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Document;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link In2Job.Engine}: a run whose documents are prepared out of order and whose examples are drawn over a
+ * copy of the store (as a distributed engine does) writes the same data files, byte for byte, as a local run.
+ */
+class In2EngineTest {
+    @TempDir
+    Path dir;
+
+    /** Prepares documents in reverse order, then appends them in corpus order; draws over its own copy of the store. */
+    static final class ScrambledEngine implements In2Job.Engine {
+        final String tokenizer;
+        final Path copy;
+        final AtomicInteger drawn = new AtomicInteger();
+        Path store;
+
+        ScrambledEngine(String tokenizer, Path copy) {
+            this.tokenizer = tokenizer;
+            this.copy = copy;
+        }
+
+        @Override
+        public String name() {
+            return "test";
+        }
+
+        @Override
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
+            List<Document> docs = new ArrayList<>();
+            var skipped = corpus.forEach(docs::add);
+            List<In2Segments.Prepared> prepared = new ArrayList<>();
+            try (Tokenizer tok = Tokenizers.load(tokenizer)) {
+                In2Segments.Preparer preparer = In2Segments.preparer(tok, config);
+                for (Document d : docs.reversed()) {
+                    prepared.add(preparer.prepare(d));
+                }
+            }
+            Collections.reverse(prepared);
+            prepared.forEach(writer::append);
+            store = writer.dir();
+            return new In2Job.Segmented(docs.size(), skipped);
+        }
+
+        @Override
+        public Iterator<In2Draw> draws(In2Design design, long from) {
+            try (Stream<Path> files = Files.list(store)) {
+                Files.createDirectories(copy);
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            List<In2Draw> draws = new ArrayList<>();
+            try (Tokenizer tok = Tokenizers.load(tokenizer)) {
+                In2 in2 = In2.of(design.config());
+                if (chatTemplate != null) {
+                    in2 = in2.withChatTemplate(In2Job.loadChatTemplate(tokenizer, chatTemplate));
+                }
+                In2Design remote = in2.openDesign(copy, tok);
+                for (long i = design.size() - 1; i >= from; i--) {
+                    draws.add(remote.draw(i));
+                }
+            }
+            draws.sort(Comparator.comparingLong(In2Draw::index));
+            drawn.set(draws.size());
+            return draws.iterator();
+        }
+
+        String chatTemplate;
+    }
+
+    static In2Job.Spec spec(In2Config config, String tokenizer, Path out) {
+        return new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), null, tokenizer, config, out, 25, false, 2,
+                List.of("in2"));
+    }
+
+    @Test
+    void anEngineWritesTheLocalRunsDataFiles() throws Exception {
+        In2Config config = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512);
+        In2Job.run(spec(config, "o200k_base", dir.resolve("local")), In2Job.Listener.NONE);
+        ScrambledEngine engine = new ScrambledEngine("o200k_base", dir.resolve("copy"));
+        In2Job.Result r = In2Job.run(spec(config, "o200k_base", dir.resolve("engine")), In2Job.Listener.NONE, engine);
+        assertThat(r.written()).isEqualTo(60);
+        assertThat(engine.drawn.get()).isEqualTo(60);
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
+        var local = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("local/manifest.json").toFile());
+        var remote = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("engine/manifest.json").toFile());
+        assertThat(remote.get("counts")).isEqualTo(local.get("counts"));
+        assertThat(remote.get("corpus")).isEqualTo(local.get("corpus"));
+        assertThat(remote.get("fingerprint")).isEqualTo(local.get("fingerprint"));
+        assertThat(remote.path("engine").asText()).isEqualTo("test");
+        assertThat(local.has("engine")).isFalse();
+    }
+
+    /** With --chat-template, the kept context ids (tokens/contexts.bin) too. */
+    @Test
+    void anEngineKeepsTheSameContextIds() throws Exception {
+        String qwen = In2Fixtures.tokenizerDir("qwen3").toString();
+        In2Config config = In2Config.DEFAULT.withExamples(30).withContext(1024, 4096).withSegmentation(128, 512);
+        In2Job.run(spec(config, qwen, dir.resolve("local")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        ScrambledEngine engine = new ScrambledEngine(qwen, dir.resolve("copy"));
+        engine.chatTemplate = In2Job.TOKENIZER_TEMPLATE;
+        In2Job.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE, engine);
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
+        assertThat(Files.size(dir.resolve("local/tokens/contexts.bin"))).isGreaterThan(1000);
+        assertThat(Files.readAllBytes(dir.resolve("engine/tokens/contexts.bin")))
+                .isEqualTo(Files.readAllBytes(dir.resolve("local/tokens/contexts.bin")));
+    }
+
+    static void assertSameFiles(Path a, Path b, String sub) throws IOException {
+        List<String> names;
+        try (Stream<Path> s = Files.list(a.resolve(sub))) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        try (Stream<Path> s = Files.list(b.resolve(sub))) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(names);
+        }
+        assertThat(names).isNotEmpty();
+        for (String n : names) {
+            assertThat(Files.readAllBytes(b.resolve(sub).resolve(n))).as(n).isEqualTo(Files.readAllBytes(a.resolve(sub).resolve(n)));
+        }
+    }
+}

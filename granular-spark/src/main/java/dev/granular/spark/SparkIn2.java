@@ -1,0 +1,515 @@
+package dev.granular.spark;
+
+import dev.granular.corpus.Corpus;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Document;
+import dev.granular.in2.In2;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Design;
+import dev.granular.in2.In2Draw;
+import dev.granular.in2.In2Job;
+import dev.granular.in2.In2Segments;
+import dev.granular.io.BadInputException;
+import dev.granular.tokenize.Tokenizer;
+import dev.granular.tokenize.Tokenizers;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code granular spark in2}: the IN2 run ({@link In2Job}) with its two CPU-heavy stages on Spark, through
+ * {@link In2Job.Engine}, so that everything else (output directory, resume, report, dataset card, manifest)
+ * is the single-machine command's own code and the data files are byte for byte those of
+ * {@code granular in2} with the same inputs and seed, whatever the partitioning.
+ *
+ * <ol>
+ *   <li>Segmentation: the driver reads the corpus (as {@code granular in2} reads it: document ids, bad rows)
+ *   in waves of about {@link Spec#waveChars()} characters; each wave goes to the executors as a broadcast, and
+ *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer});
+ *   the driver collects them in corpus order and appends them to the
+ *   segment store on the driver, while the driver reads the next wave.</li>
+ *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
+ *   tokenizer's files (broadcast); the indices are cut into ranges, each task builds the design over its
+ *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
+ *   ({@link In2Design#draw}); the driver takes the draws in index order (two waves of tasks in flight),
+ *   draws an example again when its question repeats an earlier one (rare, on the driver), and writes
+ *   the shards.</li>
+ * </ol>
+ *
+ * <pre>{@code
+ * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
+ *     In2Job.Result r = SparkIn2.run(spark, SparkIn2.Spec.of(List.of(Path.of("corpus/")), In2Config.DEFAULT.withExamples(5_000),
+ *             Path.of("out/in2")).withTokenizer("models/qwen3", "tokenizer"));
+ * }
+ * }</pre>
+ */
+public final class SparkIn2 {
+    /** Characters of corpus text per segmentation wave (about 128 MB of Java strings). */
+    static final long WAVE_CHARS = 64L << 20;
+    /** Examples per assembly task: an IN2 example is a few milliseconds to some tens of them. */
+    static final int EXAMPLES_PER_TASK = 32;
+
+    /**
+     * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions, no exclude or
+     * general files; the general share is spread over the other kinds, as {@code granular in2} does without --general).
+     *
+     * @param corpus       corpus files or folders; empty for the bundled sample corpus
+     * @param tokenizer    a built-in tokenizer name or a Hugging Face tokenizer directory or tokenizer.json
+     * @param chatTemplate {@code in2 --chat-template}: a file, {@link In2Job#TOKENIZER_TEMPLATE}, or null
+     * @param partitions   tasks per wave (segmentation and assembly); 0 for twice Spark's default parallelism.
+     *                     Changes speed only, never the output
+     * @param waveChars    corpus characters per segmentation wave
+     * @param commandLine  the command line, for the manifest
+     */
+    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, String tokenizer, String chatTemplate, In2Config config,
+                       Path out, int shardSize, boolean overwrite, int partitions, long waveChars, List<String> commandLine) {
+        public Spec {
+            corpus = List.copyOf(corpus);
+            commandLine = List.copyOf(commandLine);
+            if (shardSize < 1 || partitions < 0 || waveChars < 1) {
+                throw new IllegalArgumentException("shardSize and waveChars must be >= 1, partitions >= 0");
+            }
+        }
+
+        /** {@code corpus} (empty: the bundled one) with the defaults of {@code granular in2}: o200k_base, no chat template. */
+        public static Spec of(List<Path> corpus, In2Config config, Path out) {
+            return new Spec(corpus, CorpusOptions.defaults(), "o200k_base", null, config, out, 10_000, false, 0, WAVE_CHARS,
+                    List.of("spark", "in2"));
+        }
+
+        public Spec withTokenizer(String tokenizer, String chatTemplate) {
+            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions, waveChars,
+                    commandLine);
+        }
+
+        public Spec withPartitions(int n) {
+            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, n, waveChars, commandLine);
+        }
+
+        public Spec withWaveChars(long n) {
+            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions, n, commandLine);
+        }
+
+        public Spec withOverwrite(boolean o) {
+            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, o, partitions, waveChars, commandLine);
+        }
+
+        In2Job.Spec jobSpec() {
+            return new In2Job.Spec(corpus, corpusOptions, List.of(), List.of(), tokenizer, config, out, shardSize, overwrite, 1,
+                    commandLine, null, chatTemplate);
+        }
+    }
+
+    private SparkIn2() {
+    }
+
+    /**
+     * Runs IN2 into {@code spec.out()} (written by the driver with java.nio, as {@code granular in2} writes it).
+     *
+     * @throws BadInputException for a bad corpus row, configuration or tokenizer, as {@code granular in2} reports it
+     */
+    public static In2Job.Result run(SparkSession spark, Spec spec) {
+        return run(spark, spec, In2Job.Listener.NONE);
+    }
+
+    /** As {@link #run(SparkSession, Spec)}, with progress reported to {@code listener}. */
+    public static In2Job.Result run(SparkSession spark, Spec spec, In2Job.Listener listener) {
+        Engine engine = new Engine(JavaSparkContext.fromSparkContext(spark.sparkContext()), Shipment.of(spec.tokenizer(), spec.chatTemplate()),
+                spec.partitions(), spec.waveChars());
+        try {
+            return In2Job.run(spec.jobSpec(), listener, engine);
+        } catch (RuntimeException e) {
+            // A bad input met in a task reaches the driver wrapped in a SparkException: report it as itself.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BadInputException bad) {
+                    throw bad;
+                }
+            }
+            throw e;
+        } finally {
+            engine.close();
+        }
+    }
+
+    /**
+     * The tokenizer as the executors load it: a built-in name, or the bytes of the files granular reads from a
+     * Hugging Face tokenizer folder (and the {@code --chat-template} file), written once per executor to a local folder.
+     *
+     * @param builtin      a built-in tokenizer name, or null
+     * @param files        relative path to content ({@link ShippedTokenizer#read}'s files)
+     * @param tokenizerPath the tokenizer's path relative to that folder ("" for the folder itself)
+     * @param chatTemplate null, {@link In2Job#TOKENIZER_TEMPLATE}, or the template file's relative path
+     */
+    record Shipment(String builtin, Map<String, byte[]> files, String tokenizerPath, String chatTemplate) implements Serializable {
+        private static final Map<String, Path> LOCAL = new ConcurrentHashMap<>();
+
+        static Shipment of(String tokenizer, String chatTemplate) {
+            boolean own = In2Job.TOKENIZER_TEMPLATE.equals(chatTemplate);
+            Path templateFile = chatTemplate == null || own ? null : Path.of(chatTemplate);
+            if (Tokenizers.builtinNames().contains(tokenizer)) {
+                if (templateFile == null) {
+                    return new Shipment(tokenizer, Map.of(), null, chatTemplate);
+                }
+                String template = "given-chat-template/" + templateFile.getFileName();
+                try {
+                    return new Shipment(tokenizer, Map.of(template, Files.readAllBytes(templateFile)), null, template);
+                } catch (IOException e) {
+                    throw new BadInputException(templateFile.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
+                }
+            }
+            Path path = Path.of(tokenizer);
+            if (!Files.exists(path)) {
+                Tokenizers.load(tokenizer); // the error granular in2 gives
+            }
+            boolean dir = Files.isDirectory(path);
+            Path folder = dir ? path : path.toAbsolutePath().getParent();
+            String rel = dir ? "" : path.getFileName().toString();
+            if (!dir && !rel.equals("tokenizer.json")) {
+                // A tokenizer file of another name travels alone (with the template file, if any).
+                Map<String, byte[]> files = new TreeMap<>();
+                String template = own ? chatTemplate : null;
+                try {
+                    files.put(rel, Files.readAllBytes(path));
+                    if (templateFile != null) {
+                        template = "given-chat-template/" + templateFile.getFileName();
+                        files.put(template, Files.readAllBytes(templateFile));
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + path, e);
+                }
+                return new Shipment(null, files, rel, template);
+            }
+            ShippedTokenizer t = ShippedTokenizer.read(folder, templateFile, false);
+            return new Shipment(null, t.files(), rel, own ? chatTemplate : t.templateFile());
+        }
+
+        /** The tokenizer spec and chat template spec on this machine: [tokenizer, template or null]. */
+        String[] local() {
+            if (files.isEmpty()) {
+                return new String[]{builtin, chatTemplate};
+            }
+            Path dir = LOCAL.computeIfAbsent(digest(), d -> {
+                try {
+                    Path tmp = Files.createTempDirectory("granular-in2-tokenizer-" + d.substring(0, 12) + "-");
+                    for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                        Path p = tmp.resolve(e.getKey());
+                        Files.createDirectories(p.getParent());
+                        Files.write(p, e.getValue());
+                    }
+                    return tmp;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the shipped tokenizer to a local folder", e);
+                }
+            });
+            String template = chatTemplate == null || chatTemplate.equals(In2Job.TOKENIZER_TEMPLATE) ? chatTemplate
+                    : dir.resolve(chatTemplate).toString();
+            return new String[]{builtin != null ? builtin : dir.resolve(tokenizerPath).toString(), template};
+        }
+
+        String digest() {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
+                    md.update((e.getKey() + "\0" + e.getValue().length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update(e.getValue());
+                }
+                md.update(String.valueOf(builtin).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** What a task needs besides its indices: shipped once per run as a broadcast. */
+    record Job(String runId, Shipment shipment, In2Config config) implements Serializable {
+    }
+
+    /** Per executor JVM: open tokenizers by shipment, and the design of the current run. */
+    static final class Executor {
+        private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
+        private static final Map<String, In2Design> DESIGNS = new ConcurrentHashMap<>();
+
+        static Tokenizer tokenizer(Shipment s) {
+            // Open for the life of the executor: later tasks and stages reuse it (a tokenizer is thread-safe).
+            return TOKENIZERS.computeIfAbsent(s.digest(), d -> Tokenizers.load(s.local()[0]));
+        }
+
+        static In2Design design(Job job) {
+            return DESIGNS.computeIfAbsent(job.runId(), id -> {
+                String[] local = job.shipment().local();
+                In2 in2 = In2.of(job.config());
+                if (local[1] != null) {
+                    in2 = in2.withChatTemplate(In2Job.loadChatTemplate(local[0], local[1]));
+                }
+                return in2.openDesign(localStore(id), tokenizer(job.shipment()));
+            });
+        }
+
+        /** The shipped store files under their own names in a local folder (links to SparkFiles' copies). */
+        private static Path localStore(String runId) {
+            try {
+                Path dir = Files.createTempDirectory("granular-in2-store-");
+                for (String name : STORE_FILES) {
+                    Files.createSymbolicLink(dir.resolve(name), Path.of(SparkFiles.get(runId + "-" + name)).toAbsolutePath());
+                }
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot link the shipped segment store", e);
+            }
+        }
+
+        static void forget(String runId) {
+            DESIGNS.remove(runId);
+        }
+    }
+
+    /** The files of a segment store ({@code SegmentStoreBuilder}). */
+    static final List<String> STORE_FILES = List.of("text.bin", "ids.bin", "segments.idx", "docs.idx", "parents.bin", "parents.idx");
+
+    /** {@link In2Job.Engine} on Spark. */
+    static final class Engine implements In2Job.Engine, AutoCloseable {
+        private final JavaSparkContext jsc;
+        private final Shipment shipment;
+        private final int partitions;
+        private final long waveChars;
+        private final String runId = UUID.randomUUID().toString();
+        private Broadcast<Shipment> shipped;
+        private Broadcast<Job> job;
+        private Path store;
+
+        Engine(JavaSparkContext jsc, Shipment shipment, int partitions, long waveChars) {
+            this.jsc = jsc;
+            this.shipment = shipment;
+            this.partitions = partitions;
+            this.waveChars = waveChars;
+        }
+
+        @Override
+        public String name() {
+            return "spark";
+        }
+
+        private int tasks() {
+            return partitions > 0 ? partitions : 2 * jsc.defaultParallelism();
+        }
+
+        @Override
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
+            store = writer.dir();
+            shipped = jsc.broadcast(shipment);
+            Broadcast<Shipment> s = shipped;
+            // At most one wave in flight: the driver reads the next while the executors prepare this one.
+            ArrayDeque<Wave> inFlight = new ArrayDeque<>();
+            List<String[]> wave = new ArrayList<>();
+            long[] chars = {0};
+            long[] documents = {0};
+            Runnable flush = () -> {
+                if (wave.isEmpty()) {
+                    return;
+                }
+                // The documents travel as a broadcast (in blocks, fetched once per executor), not inside the tasks,
+                // which would each carry megabytes; a task gets a range of the wave, cut by characters.
+                String[][] docs = wave.toArray(new String[0][]);
+                Broadcast<String[][]> texts = jsc.broadcast(docs);
+                List<int[]> ranges = ranges(docs, chars[0], tasks());
+                wave.clear();
+                chars[0] = 0;
+                JavaFutureAction<List<In2Segments.Prepared>> f = jsc.parallelize(ranges, ranges.size())
+                        .flatMap(prepareTask(s, config, texts))
+                        .collectAsync();
+                while (!inFlight.isEmpty()) {
+                    appendAll(inFlight.removeFirst(), writer);
+                }
+                inFlight.add(new Wave(f, texts));
+            };
+            Map<String, Long> skipped = corpus.forEach(d -> {
+                documents[0]++;
+                wave.add(new String[]{d.id(), d.text()});
+                chars[0] += d.text().length();
+                if (chars[0] >= waveChars) {
+                    flush.run();
+                }
+            });
+            flush.run();
+            while (!inFlight.isEmpty()) {
+                appendAll(inFlight.removeFirst(), writer);
+            }
+            return new In2Job.Segmented(documents[0], skipped);
+        }
+
+        /** A wave of documents being prepared, and the broadcast that carries them. */
+        private record Wave(JavaFutureAction<List<In2Segments.Prepared>> prepared, Broadcast<String[][]> texts) {
+        }
+
+        /** {@code [from, to)} ranges of {@code docs}, in order, of about {@code chars / tasks} characters each. */
+        static List<int[]> ranges(String[][] docs, long chars, int tasks) {
+            List<int[]> out = new ArrayList<>();
+            long share = Math.max(1, (chars + tasks - 1) / tasks);
+            int from = 0;
+            long acc = 0;
+            for (int i = 0; i < docs.length; i++) {
+                acc += docs[i][1].length();
+                // The last range takes the rest: never more ranges than tasks.
+                if ((acc >= share && out.size() < tasks - 1) || i == docs.length - 1) {
+                    out.add(new int[]{from, i + 1});
+                    from = i + 1;
+                    acc = 0;
+                }
+            }
+            return out;
+        }
+
+        /**
+         * A task of the segmentation: the documents (id, text) {@code [r[0], r[1])} of the wave, prepared in their order.
+         * Static: captures only its arguments.
+         */
+        private static FlatMapFunction<int[], In2Segments.Prepared> prepareTask(Broadcast<Shipment> s, In2Config config,
+                                                                              Broadcast<String[][]> texts) {
+            return r -> {
+                In2Segments.Preparer preparer = In2Segments.preparer(Executor.tokenizer(s.value()), config);
+                String[][] docs = texts.value();
+                List<In2Segments.Prepared> out = new ArrayList<>(r[1] - r[0]);
+                for (int i = r[0]; i < r[1]; i++) {
+                    out.add(preparer.prepare(new Document(docs[i][0], docs[i][1], docs[i][0])));
+                }
+                return out.iterator();
+            };
+        }
+
+        /** A task of the assembly: the first draws of the indices {@code [r[0], r[1])}. */
+        private static FlatMapFunction<long[], In2Draw> drawTask(Broadcast<Job> j) {
+            return r -> {
+                In2Design d = Executor.design(j.value());
+                List<In2Draw> out = new ArrayList<>((int) (r[1] - r[0]));
+                for (long i = r[0]; i < r[1]; i++) {
+                    out.add(d.draw(i));
+                }
+                return out.iterator();
+            };
+        }
+
+        private static void appendAll(Wave wave, In2Segments.Writer writer) {
+            // collect() keeps the partitions' order, and the wave was cut into ranges in order: corpus order.
+            List<In2Segments.Prepared> prepared = await(wave.prepared());
+            wave.texts().destroy();
+            for (In2Segments.Prepared p : prepared) {
+                writer.append(p);
+            }
+        }
+
+        @Override
+        public Iterator<In2Draw> draws(In2Design design, long from) {
+            shipStore();
+            job = jsc.broadcast(new Job(runId, shipment, design.config()));
+            Broadcast<Job> j = job;
+            long size = design.size();
+            int perWave = tasks();
+            return new Iterator<>() {
+                private final ArrayDeque<JavaFutureAction<List<In2Draw>>> inFlight = new ArrayDeque<>();
+                private Iterator<In2Draw> current = Collections.emptyIterator();
+                private long next = from;
+
+                @Override
+                public boolean hasNext() {
+                    while (!current.hasNext()) {
+                        // Two waves of tasks in flight: the executors draw the next while the driver writes this one.
+                        while (next < size && inFlight.size() < 2) {
+                            List<long[]> ranges = new ArrayList<>();
+                            for (int t = 0; t < perWave && next < size; t++) {
+                                long hi = Math.min(size, next + EXAMPLES_PER_TASK);
+                                ranges.add(new long[]{next, hi});
+                                next = hi;
+                            }
+                            inFlight.add(jsc.parallelize(ranges, ranges.size()).flatMap(drawTask(j)).collectAsync());
+                        }
+                        if (inFlight.isEmpty()) {
+                            return false;
+                        }
+                        current = await(inFlight.removeFirst()).iterator();
+                    }
+                    return true;
+                }
+
+                @Override
+                public In2Draw next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    return current.next();
+                }
+            };
+        }
+
+        /**
+         * Adds the store's files to the job under names of this run ({@code SparkContext.addFile} takes files,
+         * not folders, on a cluster, and a name once per application): links in the store's folder, which the
+         * output directory's clean-up deletes.
+         */
+        private void shipStore() {
+            try {
+                Path staged = store.resolveSibling("spark-" + runId);
+                Files.createDirectories(staged);
+                for (String name : STORE_FILES) {
+                    Path link = staged.resolve(runId + "-" + name);
+                    try {
+                        Files.createLink(link, store.resolve(name));
+                    } catch (UnsupportedOperationException | IOException e) {
+                        Files.copy(store.resolve(name), link);
+                    }
+                    jsc.sc().addFile(link.toAbsolutePath().toUri().toString());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot stage the segment store for the executors", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            Executor.forget(runId); // the driver's JVM is an executor in local mode
+            if (shipped != null) {
+                shipped.destroy();
+            }
+            if (job != null) {
+                job.destroy();
+            }
+        }
+    }
+
+    static <T> T await(JavaFutureAction<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

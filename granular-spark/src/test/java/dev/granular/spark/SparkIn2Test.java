@@ -1,0 +1,231 @@
+package dev.granular.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Job;
+import dev.granular.io.BadInputException;
+import dev.granular.template.Reference;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code spark in2} against {@code granular in2} ({@link In2Job}) on the same inputs and seed: the same data
+ * files byte for byte, for one and three tasks per wave and for the documents cut into waves differently. One
+ * SparkSession (local[2]) for the class.
+ */
+class SparkIn2Test {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static SparkSession spark;
+
+    @TempDir
+    Path tmp;
+
+    /** The first documents of the bundled corpus (about 50K tokens) as a JSONL corpus: enough for 1K-4K contexts, quick to tokenize. */
+    static Path corpus;
+
+    @BeforeAll
+    static void start() throws IOException {
+        corpus = Files.createTempFile("granular-spark-in2-", ".jsonl");
+        StringBuilder sb = new StringBuilder();
+        int[] n = {0};
+        dev.granular.corpus.Corpus.bundled().forEach(d -> {
+            if (n[0]++ < 8) {
+                sb.append(JSON.createObjectNode().put("text", d.text())).append('\n');
+            }
+        });
+        Files.writeString(corpus, sb);
+        spark = SparkSession.builder().master("local[2]").appName("granular-test")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        spark.stop();
+        Files.deleteIfExists(corpus);
+    }
+
+    /** Small contexts over the bundled corpus: quick, and still every kind of example. */
+    static final In2Config CONFIG = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512).withSeed(7);
+
+    static In2Job.Spec local(In2Config config, String tokenizer, String chatTemplate, Path out) {
+        return new In2Job.Spec(List.of(corpus), CorpusOptions.defaults(), List.of(), null, tokenizer, config, out, 25, false, 2,
+                List.of("in2"), null, chatTemplate);
+    }
+
+    static SparkIn2.Spec spark(In2Config config, String tokenizer, String chatTemplate, Path out) {
+        return new SparkIn2.Spec(List.of(corpus), CorpusOptions.defaults(), tokenizer, chatTemplate, config, out, 25, false, 0,
+                SparkIn2.WAVE_CHARS, List.of("spark", "in2"));
+    }
+
+    @Test
+    void theSameDataFilesAsGranularIn2WhateverThePartitioning() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        // The redraw of a repeated question (on the driver) is part of what is compared.
+        StringBuilder all = new StringBuilder();
+        for (Path f : dataFiles(local)) {
+            all.append(Files.readString(f));
+        }
+        assertThat(all.toString()).contains("\"duplicate\"");
+        // One task per wave, all documents in one wave; then three tasks per wave over waves of ~40K characters.
+        Path one = tmp.resolve("one");
+        In2Job.Result r = SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, one).withPartitions(1));
+        Path three = tmp.resolve("three");
+        SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, three).withPartitions(3).withWaveChars(40_000));
+        assertThat(r.written()).isEqualTo(60);
+        assertThat(dataFiles(local)).hasSize(3);
+        assertSameData(local, one);
+        assertSameData(local, three);
+        JsonNode m = JSON.readTree(three.resolve("manifest.json").toFile());
+        JsonNode l = JSON.readTree(local.resolve("manifest.json").toFile());
+        assertThat(m.path("engine").asText()).isEqualTo("spark");
+        assertThat(m.get("counts")).isEqualTo(l.get("counts"));
+        assertThat(m.get("corpus")).isEqualTo(l.get("corpus"));
+        assertThat(m.get("fingerprint")).isEqualTo(l.get("fingerprint"));
+        assertThat(m.get("shards")).isEqualTo(l.get("shards"));
+        assertThat(Files.readString(three.resolve("README.md"))).isNotEmpty();
+        assertThat(three.resolve("report")).exists();
+    }
+
+    /** A Hugging Face tokenizer folder and its chat template travel to the executors; the context ids kept are the same. */
+    @Test
+    void aShippedTokenizerAndChatTemplateGiveTheSameRecordsAndContextIds() throws Exception {
+        String qwen = Reference.tokenizerDir("qwen3").toString();
+        In2Config config = CONFIG.withExamples(30);
+        Path local = tmp.resolve("local");
+        In2Job.run(local(config, qwen, In2Job.TOKENIZER_TEMPLATE, local), In2Job.Listener.NONE);
+        Path sp = tmp.resolve("spark");
+        SparkIn2.run(spark, spark(config, qwen, In2Job.TOKENIZER_TEMPLATE, sp).withPartitions(3).withWaveChars(100_000));
+        assertSameData(local, sp);
+        assertThat(Files.size(local.resolve("tokens/contexts.bin"))).isGreaterThan(1000);
+        assertThat(Files.readAllBytes(sp.resolve("tokens/contexts.bin"))).isEqualTo(Files.readAllBytes(local.resolve("tokens/contexts.bin")));
+        assertThat(JSON.readTree(sp.resolve("tokens/meta.json").toFile()).get("entries"))
+                .isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()).get("entries"));
+    }
+
+    /**
+     * A run stopped part-way (here a local engine failing after 40 of 60 examples) is resumed by {@code spark in2}: the
+     * identity is the single-machine run's, and the data files end up as {@code granular in2} writes them at once.
+     */
+    @Test
+    void sparkIn2ResumesAStoppedRun() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        Path out = tmp.resolve("resumed");
+        In2Job.Engine failing = new In2Job.Engine() {
+            Path store;
+
+            @Override
+            public String name() {
+                return "failing";
+            }
+
+            @Override
+            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.in2.In2Segments.Writer writer) {
+                store = writer.dir();
+                java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();
+                var skipped = corpus.forEach(docs::add);
+                try (var tok = dev.granular.tokenize.Tokenizers.load("o200k_base")) {
+                    var preparer = dev.granular.in2.In2Segments.preparer(tok, config);
+                    docs.forEach(d -> writer.append(preparer.prepare(d)));
+                }
+                return new In2Job.Segmented(docs.size(), skipped);
+            }
+
+            @Override
+            public java.util.Iterator<dev.granular.in2.In2Draw> draws(dev.granular.in2.In2Design design, long from) {
+                return java.util.stream.LongStream.range(from, design.size()).mapToObj(i -> {
+                    if (i == 40) {
+                        throw new IllegalStateException("executor lost");
+                    }
+                    return design.draw(i);
+                }).iterator();
+            }
+        };
+        assertThatThrownBy(() -> In2Job.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE, failing))
+                .hasMessageContaining("executor lost");
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+        In2Job.Result r = SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out).withPartitions(3));
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.written()).isEqualTo(20);
+        assertSameData(local, out);
+    }
+
+    /** A bad corpus row is reported as granular in2 reports it (file:line), and nothing is left as a finished run. */
+    @Test
+    void aBadCorpusRowIsReportedWithItsLine() throws Exception {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, "{\"text\": \"fine\"}\n{\"text\": 3}\n");
+        Path out = tmp.resolve("bad");
+        SparkIn2.Spec spec = new SparkIn2.Spec(List.of(corpus), CorpusOptions.defaults(), "o200k_base", null, CONFIG, out, 25, false, 0,
+                SparkIn2.WAVE_CHARS, List.of("spark", "in2"));
+        assertThatThrownBy(() -> SparkIn2.run(spark, spec)).isInstanceOf(BadInputException.class).hasMessageContaining(corpus + ":2");
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+    }
+
+    /** What travels to the executors: a built-in name alone; a tokenizer file and a template file as bytes, under their names. */
+    @Test
+    void theTokenizerAndTemplateFilesTravelAsBytes() throws Exception {
+        assertThat(SparkIn2.Shipment.of("o200k_base", null).local()).containsExactly("o200k_base", null);
+        Path qwen = Reference.tokenizerDir("qwen3");
+        Path template = tmp.resolve("chatml.jinja");
+        Files.writeString(template, "{% for m in messages %}{{ m.content }}{% endfor %}");
+        SparkIn2.Shipment shipment = SparkIn2.Shipment.of(qwen.resolve("tokenizer.json").toString(), template.toString());
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var o = new java.io.ObjectOutputStream(bytes)) {
+            o.writeObject(shipment);
+        }
+        SparkIn2.Shipment received;
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            received = (SparkIn2.Shipment) in.readObject();
+        }
+        String[] local = received.local();
+        assertThat(Path.of(local[0])).hasFileName("tokenizer.json");
+        assertThat(Path.of(local[0]).startsWith(qwen)).isFalse();
+        assertThat(Files.readAllBytes(Path.of(local[0]))).isEqualTo(Files.readAllBytes(qwen.resolve("tokenizer.json")));
+        assertThat(Files.readString(Path.of(local[1]))).isEqualTo(Files.readString(template));
+        assertThat(received.digest()).isEqualTo(shipment.digest());
+    }
+
+    /** A wave is cut into contiguous ranges, in order, of about equal characters, at most one per task. */
+    @Test
+    void wavesAreCutIntoOrderedRangesByCharacters() {
+        String[][] docs = {{"a", "x".repeat(100)}, {"b", "x".repeat(10)}, {"c", "x".repeat(10)}, {"d", "x".repeat(80)}, {"e", ""}};
+        List<int[]> ranges = SparkIn2.Engine.ranges(docs, 200, 2);
+        assertThat(ranges).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-5");
+        assertThat(SparkIn2.Engine.ranges(docs, 200, 1)).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-5");
+        assertThat(SparkIn2.Engine.ranges(docs, 200, 10)).hasSizeLessThanOrEqualTo(10)
+                .extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-3", "3-4", "4-5");
+    }
+
+    static List<Path> dataFiles(Path out) throws IOException {
+        try (Stream<Path> s = Files.list(out.resolve("data"))) {
+            return s.sorted().toList();
+        }
+    }
+
+    static void assertSameData(Path expected, Path actual) throws IOException {
+        List<Path> e = dataFiles(expected);
+        List<Path> a = dataFiles(actual);
+        assertThat(a.stream().map(p -> p.getFileName().toString()).toList())
+                .isEqualTo(e.stream().map(p -> p.getFileName().toString()).toList());
+        for (int i = 0; i < e.size(); i++) {
+            assertThat(Files.readAllBytes(a.get(i))).as(a.get(i).toString()).isEqualTo(Files.readAllBytes(e.get(i)));
+        }
+    }
+}
