@@ -59,11 +59,14 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * {@code granular spark export}: the token export ({@code export --format tokens|trl-tokens},
- * Parquet, unpacked) as a Spark job. Each record is labelled by the same per-record step as the
- * single-machine export ({@link TokenExport#label}), on executors, with the tokenizer and
- * template files broadcast from the driver ({@link ShippedTokenizer}); the rows are then sorted
- * by where their record was in the input (file, line), so the Parquet rows, read in file-name
- * order, are the single-machine export's rows in the same order, whatever the partitioning.
+ * Parquet or JSONL, packed or not) as a Spark job. Each record is labelled by the same per-record
+ * step as the single-machine export ({@link TokenExport#label}), on executors, with the tokenizer
+ * and template files broadcast from the driver ({@link ShippedTokenizer}); the rows are then sorted
+ * by where their record was in the input (file, line), so the rows, read in file-name order, are
+ * the single-machine export's rows in the same order, whatever the partitioning. Packed, the driver
+ * plans the rows from the lengths in input order with core's planner ({@link PackPlan}) and the
+ * executors assemble them into the single-machine export's shards. The report and the card are
+ * written by {@link TokenExportJob#writeReportAndCard}, as the single-machine export's.
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
