@@ -318,8 +318,11 @@ public final class In2Job {
             long written;
             long resumeFrom;
             ContextIdsFile ids = null;
+            In2Report.Tally tally = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
+                // A fresh run tallies its report as it writes; a resumed one reads every record back afterwards.
+                tally = resumeFrom == 0 ? new In2Report.Tally(config) : null;
                 if (chatTemplate != null) {
                     // The context ids of every record, or none: a resumed run did not keep those written before.
                     if (resumeFrom == 0) {
@@ -338,12 +341,12 @@ public final class In2Job {
                     // Teacher calls block on the network: run examples on virtual threads, as many as the teacher may serve.
                     try (WorkerPool vpool = WorkerPool.virtual()) {
                         written = generate(design, writer, vpool, Math.max(spec.threads(), spec.teacher().limits().concurrency()),
-                                1, listener, seenQuestions(dir), ids);
+                                1, listener, seenQuestions(dir), ids, tally);
                     }
                 } else if (engine != null) {
                     written = generate(engine, design, writer, listener, seenQuestions(dir), ids);
                 } else {
-                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids);
+                    written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids, tally);
                 }
                 writer.finish();
             } catch (RuntimeException | Error e) {
@@ -361,7 +364,7 @@ public final class In2Job {
                 ids.finish(valid);
             }
             listener.stage("report", -1);
-            In2Report report = In2Report.build(dir, config);
+            In2Report report = tally != null ? tally.write(dir) : In2Report.build(dir, config);
             Instant ended = Instant.now();
             Map<String, Object> manifest = manifest(spec, config, tokenizer, dir, inputs, build, report, started, ended,
                     resumeFrom);
@@ -471,9 +474,10 @@ public final class In2Job {
      *
      * @param batch examples per task (1 when each is a teacher request)
      * @param ids   where the long examples' context ids are kept, or null
+     * @param tally the report's counts, given every record written, or null
      */
     private static long generate(In2Design design, ShardWriter writer, WorkerPool pool, int parallel, int batch,
-                                 Listener listener, java.util.Set<String> seen, ContextIdsFile ids) {
+                                 Listener listener, java.util.Set<String> seen, ContextIdsFile ids, In2Report.Tally tally) {
         long written = 0;
         var it = In2.ordered(design, writer.start(), seen, pool, parallel, batch);
         while (it.hasNext()) {
@@ -483,6 +487,9 @@ public final class In2Job {
                 ids.add(Long.parseLong(r.id().substring(r.id().indexOf('-') + 1)), g);
             }
             writer.write(RecordJson.toJson(r));
+            if (tally != null) {
+                tally.add(r);
+            }
             written++;
             listener.progress(1, r.meta().get("context_tokens") instanceof Number n ? n.longValue() : 0);
         }

@@ -4,6 +4,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
@@ -219,7 +220,7 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
         if (vocabulary == null) {
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(json);
+                root = treeOf(json);
             } catch (IOException e) {
                 // DJL parsed the same bytes, so this does not happen; were it to, the tokenizer's
                 // own spans would serve and no special token would be known.
@@ -237,6 +238,17 @@ final class HuggingFaceTokenizerAdapter implements Tokenizer {
             json = null;
         }
         return vocabulary;
+    }
+
+    /**
+     * {@code tokenizer.json} as a tree, without canonicalising its field names: Jackson interns every
+     * name it reads, and the vocabulary's 150K token strings are names (Qwen), which made reading the
+     * tree most of the cost of a token export's tokenizer setup.
+     */
+    static JsonNode treeOf(byte[] json) throws IOException {
+        JsonFactory factory = JsonFactory.builder().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build();
+        return new ObjectMapper(factory).readTree(json);
     }
 
     /** Spans as the Rust tokenizer reports them (one Java object per token through JNI). */
