@@ -226,27 +226,16 @@ public final class TokenExportJob {
         }
         Result result = new Result(st.records, st.examples, st.rows, st.tokens, st.trained, st.truncated, st.dropped, st.rejected,
                 st.byReason);
-        Map<String, Object> summary = summary(spec, labeler, result);
+        Map<String, Object> extra = new LinkedHashMap<>();
         if (st.contextIds != null) {
             // Only for an input with kept ids: other exports' summaries stay as they were.
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("sidecar", st.contextIds);
             c.put("rows_from_ids", st.fromIds);
             c.put("fallbacks", st.fallbacks);
-            summary.put("context_ids", c);
+            extra.put("context_ids", c);
         }
-        try {
-            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
-            int[] lengths = st.exampleLengths.toArray();
-            int top = Math.max(1, Arrays.stream(lengths).max().orElse(1));
-            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Example length (" + labeler.tokenizer().name() + ")",
-                    "tokens", "examples", Histogram.of(0, top + 1, 50, Arrays.stream(lengths).asDoubleStream().toArray()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), result.rows(),
-                List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
-                .withSplits(Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).withFeaturesOf(dir.dir()).card(card(spec, labeler, result)));
+        Map<String, Object> summary = writeReportAndCard(spec, labeler, dir, result, st.exampleLengths.toArray(), extra);
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("tool", "granular");
         manifest.put("command", "export");
@@ -391,6 +380,62 @@ public final class TokenExportJob {
         }
     }
 
+    /**
+     * Writes what an export writes once its rows are in {@code dir}: {@code report/summary.json},
+     * {@code report/lengths.png} (the example lengths) and the dataset card {@code README.md} (front matter
+     * that makes {@code datasets.load_dataset(DIR)} read exactly the data files). Returns the summary, which
+     * the manifest carries as its counts. Public so that granular-spark's export writes the very same files.
+     *
+     * @param exampleLengths the length in tokens of every example, in input order
+     * @param extraSummary   entries appended to the summary (may be empty)
+     */
+    public static Map<String, Object> writeReportAndCard(Spec spec, Labeler labeler, OutputDirectory dir, Result result,
+                                                         int[] exampleLengths, Map<String, Object> extraSummary) {
+        Map<String, Object> summary = summary(spec, labeler, result);
+        summary.putAll(extraSummary);
+        try {
+            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary);
+            int top = Math.max(1, Arrays.stream(exampleLengths).max().orElse(1));
+            Charts.histogramPng(dir.reportDir().resolve("lengths.png"), "Example length (" + labeler.tokenizer().name() + ")",
+                    "tokens", "examples", Histogram.of(0, top + 1, 50, Arrays.stream(exampleLengths).asDoubleStream().toArray()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("granular export: " + spec.format().wireName(), result.rows(),
+                List.of("text-generation"), "sft", "pre-tokenized", spec.format().wireName())
+                .withSplits(Map.of("train", spec.fileFormat() == FileFormat.PARQUET ? HubCard.PARQUET_SHARDS : HubCard.JSONL_SHARDS)).withFeaturesOf(dir.dir()).card(card(spec, labeler, result)));
+        return summary;
+    }
+
+    /**
+     * One row as a line of {@code --tokens-format jsonl} (no newline): {@code {"input_ids":[...],...}} with
+     * {@code columns} in order. Public so that granular-spark writes byte-identical lines.
+     */
+    public static String jsonLine(List<String> columns, int[][] row) {
+        StringBuilder sb = new StringBuilder();
+        appendJsonLine(sb, columns, row);
+        return sb.toString();
+    }
+
+    private static void appendJsonLine(StringBuilder sb, List<String> columns, int[][] row) {
+        sb.append('{');
+        for (int c = 0; c < columns.size(); c++) {
+            if (c > 0) {
+                sb.append(',');
+            }
+            sb.append('"').append(columns.get(c)).append("\":[");
+            int[] v = row[c];
+            for (int i = 0; i < v.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                sb.append(v[i]);
+            }
+            sb.append(']');
+        }
+        sb.append('}');
+    }
+
     private static Map<String, Object> summary(Spec spec, Labeler labeler, Result r) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("format", spec.format().wireName());
@@ -519,22 +564,8 @@ public final class TokenExportJob {
         @Override
         public void write(int[][] row) {
             sb.setLength(0);
-            sb.append('{');
-            for (int c = 0; c < columns.size(); c++) {
-                if (c > 0) {
-                    sb.append(',');
-                }
-                sb.append('"').append(columns.get(c)).append("\":[");
-                int[] v = row[c];
-                for (int i = 0; i < v.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    sb.append(v[i]);
-                }
-                sb.append(']');
-            }
-            writer.write(sb.append('}').toString());
+            appendJsonLine(sb, columns, row);
+            writer.write(sb.toString());
         }
 
         @Override

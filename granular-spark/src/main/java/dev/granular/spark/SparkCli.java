@@ -1,5 +1,6 @@
 package dev.granular.spark;
 
+import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;
 import dev.granular.io.BadInputException;
@@ -54,8 +55,8 @@ public final class SparkCli implements Runnable {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof dev.granular.io.InvalidConfigException ice) {
-                // Configuration fields as the flags that set them: ${minTokens} -> --min-tokens.
-                line.getErr().println("granular: " + ice.message(f -> "--" + f.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)));
+                // Configuration fields as the flags that set them: ${maxLength} -> --max-length, as granular export does.
+                line.getErr().println("granular: " + ice.message(SparkCli::flag));
                 line.getErr().flush();
                 return BAD_INPUT;
             }
@@ -79,18 +80,26 @@ public final class SparkCli implements Runnable {
         return cl;
     }
 
-    /** {@code granular spark export}: {@code export --format tokens|trl-tokens} (Parquet, unpacked) on Spark. */
+    /** The flag of a configuration field: {@code maxLength} → {@code --max-length}. */
+    static String flag(String field) {
+        return "--" + field.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code granular spark export}: {@code export --format tokens|trl-tokens} (Parquet or JSONL, packed or not) on Spark. */
     @Command(name = "export", mixinStandardHelpOptions = true,
-            header = "The token export (export --format tokens|trl-tokens, Parquet) as a Spark job: the same rows in the same order.",
+            header = "The token export (export --format tokens|trl-tokens) as a Spark job: the same rows in the same order.",
             description = {
                     "Records are labelled on the executors with --tokenizer's files, which the driver broadcasts; the rows are sorted "
                             + "back into input order, so the output equals 'granular export --format tokens' on the same input, "
-                            + "whatever the partitioning. Not (yet) here: --pack, --tokens-format jsonl.",
+                            + "whatever the partitioning. With --pack N the driver plans the packed rows from the examples' "
+                            + "lengths with the single-machine planner (best-fit decreasing per window of 100,000 examples) and "
+                            + "the executors assemble them: the same packed rows, in the same data files. The output folder "
+                            + "has the same report/, README.md card and manifest, and loads with datasets.load_dataset(DIR).",
                     "",
                     "Example:",
                     "  granular spark export --in out/demo --format tokens \\",
                     "      --tokenizer models/qwen3 --max-length 8192 \\",
-                    "      --truncation left-context --out out/demo-tokens",
+                    "      --truncation left-context --pack 8192 --out out/demo-tokens",
                     "Docs: docs/spark.md"})
     static final class Export implements Callable<Integer> {
         @Spec
@@ -112,12 +121,20 @@ public final class SparkCli implements Runnable {
         @Option(names = "--chat-template", paramLabel = "FILE", description = "Render with this chat template instead of --tokenizer's.")
         Path chatTemplate;
 
-        @Option(names = "--max-length", defaultValue = "0", paramLabel = "N", description = "Longest example in tokens (0: no limit).")
+        @Option(names = "--max-length", defaultValue = "0", paramLabel = "N", description = "Longest example in tokens (0: no limit; with --pack, the row size).")
         int maxLength;
 
         @Option(names = "--truncation", defaultValue = "error", paramLabel = "MODE",
                 description = "error, drop or left-context, for an example over --max-length. Default: ${DEFAULT-VALUE}.")
         String truncation;
+
+        @Option(names = "--pack", defaultValue = "0", paramLabel = "N",
+                description = "Pack examples into rows of at most N tokens (best-fit decreasing, as granular export); 0: one example per row.")
+        int pack;
+
+        @Option(names = "--tokens-format", defaultValue = "parquet", paramLabel = "parquet|jsonl",
+                description = "Row files: parquet (data/part-NNNNN.parquet) or jsonl (data/part-NNNNN.jsonl). Default: ${DEFAULT-VALUE}.")
+        String tokensFormat;
 
         @Option(names = "--shard-size", defaultValue = "10000", paramLabel = "N", description = "Rows per data file at most. Default: ${DEFAULT-VALUE}.")
         int shardSize;
@@ -146,8 +163,17 @@ public final class SparkCli implements Runnable {
             if (t == null) {
                 throw new ParameterException(spec.commandLine(), "--truncation: expected error, drop or left-context, got '" + truncation + "'");
             }
-            if (maxLength < 0 || partitions < 0 || shardSize < 1) {
-                throw new ParameterException(spec.commandLine(), "--max-length and --partitions must be >= 0, --shard-size >= 1");
+            TokenExportJob.FileFormat ff = switch (tokensFormat.toLowerCase(Locale.ROOT)) {
+                case "parquet" -> TokenExportJob.FileFormat.PARQUET;
+                case "jsonl" -> TokenExportJob.FileFormat.JSONL;
+                default -> throw new ParameterException(spec.commandLine(), "--tokens-format: expected parquet or jsonl, got '" + tokensFormat + "'");
+            };
+            if (maxLength < 0 || pack < 0 || partitions < 0 || shardSize < 1) {
+                throw new ParameterException(spec.commandLine(), "--max-length, --pack and --partitions must be >= 0, --shard-size >= 1");
+            }
+            if (pack > 0 && maxLength > pack) {
+                throw new ParameterException(spec.commandLine(), "--max-length " + maxLength + " > --pack " + pack
+                        + ": an example longer than a packed row fits nowhere");
             }
             List<String> commandLine = new ArrayList<>(List.of("spark"));
             commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
@@ -159,7 +185,7 @@ public final class SparkCli implements Runnable {
             SparkSession spark = builder.getOrCreate();
             try {
                 SparkTokenExport.Result r = SparkTokenExport.run(spark, new SparkTokenExport.Spec(in, f, out, tokenizer, chatTemplate,
-                        maxLength, t, shardSize, partitions, allowSpecialText, overwrite, commandLine));
+                        maxLength, t, pack, ff, shardSize, partitions, allowSpecialText, overwrite, commandLine));
                 long skipped = r.dropped() + r.rejected();
                 spec.commandLine().getOut().printf(Locale.ROOT, "spark export: %,d of %,d records as %s to %s (%,d rows, %,d tokens%s)%s%n",
                         r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(),

@@ -1,13 +1,16 @@
 package dev.granular.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.export.Labeler;
 import dev.granular.export.TokenExport;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
+import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
 import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.files.OutputDirectory;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
@@ -15,11 +18,14 @@ import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -27,6 +33,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,11 +59,14 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * {@code granular spark export}: the token export ({@code export --format tokens|trl-tokens},
- * Parquet, unpacked) as a Spark job. Each record is labelled by the same per-record step as the
- * single-machine export ({@link TokenExport#label}), on executors, with the tokenizer and
- * template files broadcast from the driver ({@link ShippedTokenizer}); the rows are then sorted
- * by where their record was in the input (file, line), so the Parquet rows, read in file-name
- * order, are the single-machine export's rows in the same order, whatever the partitioning.
+ * Parquet or JSONL, packed or not) as a Spark job. Each record is labelled by the same per-record
+ * step as the single-machine export ({@link TokenExport#label}), on executors, with the tokenizer
+ * and template files broadcast from the driver ({@link ShippedTokenizer}); the rows are then sorted
+ * by where their record was in the input (file, line), so the rows, read in file-name order, are
+ * the single-machine export's rows in the same order, whatever the partitioning. Packed, the driver
+ * plans the rows from the lengths in input order with core's planner ({@link PackPlan}) and the
+ * executors assemble them into the single-machine export's shards. The report and the card are
+ * written by {@link TokenExportJob#writeReportAndCard}, as the single-machine export's.
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
@@ -73,26 +83,48 @@ import static org.apache.spark.sql.functions.when;
 public final class SparkTokenExport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Columns of the labelled rows before the format's own: where the record was and what became of it. */
+    /** Leads the {@code error} of a record refused by the configuration (the message is then an {@link InvalidConfigException} template). */
+    static final String CONFIG_ERROR = "config: ";
     private static final List<String> KEY = List.of("file", "line", "id", "skip_reason", "dropped", "truncated", "trained", "error");
 
     /**
-     * What to export: {@link TokenExportJob.Spec}'s fields that apply (no packing, Parquet only).
+     * What to export: {@link TokenExportJob.Spec}'s fields that apply (all but threads).
      *
+     * @param pack       row capacity in tokens for packing, 0 for one example per row (as {@code export --pack})
+     * @param fileFormat Parquet or JSONL rows ({@code --tokens-format})
      * @param partitions how many partitions to label the records in; 0 for Spark's split of the input files
      */
     public record Spec(List<Path> in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength,
-                       Truncation truncation, int shardSize, int partitions, boolean allowSpecialText, boolean overwrite,
-                       List<String> commandLine) {
+                       Truncation truncation, int pack, TokenExportJob.FileFormat fileFormat, int shardSize, int partitions,
+                       boolean allowSpecialText, boolean overwrite, List<String> commandLine) {
         public Spec {
             in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
-            if (maxLength < 0 || shardSize < 1 || partitions < 0) {
-                throw new IllegalArgumentException("maxLength and partitions must be >= 0 and shardSize >= 1");
+            java.util.Objects.requireNonNull(fileFormat, "fileFormat");
+            if (maxLength < 0 || pack < 0 || shardSize < 1 || partitions < 0) {
+                throw new IllegalArgumentException("maxLength, pack and partitions must be >= 0 and shardSize >= 1");
             }
+            if (pack > 0 && maxLength > pack) {
+                throw new IllegalArgumentException("maxLength " + maxLength + " > pack " + pack + ": an example longer than a packed row fits nowhere");
+            }
+        }
+
+        /** Unpacked Parquet rows. */
+        public Spec(List<Path> in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength,
+                    Truncation truncation, int shardSize, int partitions, boolean allowSpecialText, boolean overwrite,
+                    List<String> commandLine) {
+            this(in, format, out, tokenizer, chatTemplate, maxLength, truncation, 0, TokenExportJob.FileFormat.PARQUET, shardSize,
+                    partitions, allowSpecialText, overwrite, commandLine);
+        }
+
+        /** The single-machine export of the same rows (for its report and card). */
+        TokenExportJob.Spec singleMachine() {
+            return new TokenExportJob.Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize,
+                    0, allowSpecialText, overwrite, commandLine);
         }
     }
 
-    /** What an export did; the same counts as {@link TokenExportJob.Result} without packing. */
+    /** What an export did; the same counts as {@link TokenExportJob.Result}. */
     public record Result(long records, long examples, long rows, long tokens, long trainedTokens, long truncated, long dropped,
                          long rejected) {
     }
@@ -102,8 +134,13 @@ public final class SparkTokenExport {
 
     /** The Parquet columns of {@code format} (unpacked): nullable lists of nullable int32, as the single-machine writer's. */
     public static StructType schema(TokenFormat format) {
+        return schema(format, false);
+    }
+
+    /** As {@link #schema(TokenFormat)}, with {@code position_ids} when {@code packed}. */
+    public static StructType schema(TokenFormat format, boolean packed) {
         List<StructField> fields = new ArrayList<>();
-        for (String c : format.columns(false)) {
+        for (String c : format.columns(packed)) {
             fields.add(DataTypes.createStructField(c, DataTypes.createArrayType(DataTypes.IntegerType, true), true));
         }
         return DataTypes.createStructType(fields);
@@ -155,21 +192,27 @@ public final class SparkTokenExport {
     /**
      * Labels the lines of {@link #lines} (one canonical record each) on the executors: rows of
      * {@code file, line, id, skip_reason, dropped, truncated, trained, error} and the format's columns
-     * (null when the record was skipped). {@code error} is the message of a bad line (then {@code id} is empty).
+     * (null when the record was skipped). {@code error} is the message of a bad line, or {@link #CONFIG_ERROR} and
+     * the template of a record over the limit with {@code Truncation.ERROR} (then {@code id} is empty).
      *
      * @param fileNames the files' names for error messages, by index
      */
     public static Dataset<Row> label(SparkSession spark, JavaRDD<Row> lines, List<String> fileNames, Broadcast<ShippedTokenizer> shipped,
                                      TokenFormat format, int limit, Truncation truncation) {
-        return spark.createDataFrame(labelRows(lines, fileNames, shipped, format, limit, truncation), labelledSchema(format));
+        return spark.createDataFrame(labelRows(lines, fileNames, shipped, format, limit, truncation, 0), labelledSchema(format));
     }
 
-    /** As {@link #label}, as an RDD of rows whose list columns hold {@code int[]}. */
+    /**
+     * As {@link #label}, as an RDD of rows whose list columns hold {@code int[]}; with {@code pack > 0} (the
+     * limit is then {@code maxLength}, else {@code pack}) the list columns are the ids and labels, to be packed.
+     */
     static JavaRDD<Row> labelRows(JavaRDD<Row> lines, List<String> fileNames, Broadcast<ShippedTokenizer> shipped,
-                                  TokenFormat format, int limit, Truncation truncation) {
+                                  TokenFormat format, int maxLength, Truncation truncation, int pack) {
         List<String> names = List.copyOf(fileNames);
         JavaRDD<Row> labelled = lines.mapPartitions((Iterator<Row> it) -> {
-            TokenExport export = TokenExport.of(shipped.value().labeler()).withMaxLength(limit).withTruncation(truncation);
+            // As TokenExportJob.Spec.export: the limit is --max-length, else --pack.
+            TokenExport export = TokenExport.of(shipped.value().labeler()).withMaxLength(maxLength).withTruncation(truncation)
+                    .withPack(pack);
             return new Iterator<Row>() {
                 @Override
                 public boolean hasNext() {
@@ -182,7 +225,7 @@ public final class SparkTokenExport {
                     int file = in.getInt(0);
                     long line = in.getLong(1);
                     String text = in.getString(2);
-                    Object[] values = new Object[KEY.size() + format.columns(false).size()];
+                    Object[] values = new Object[KEY.size() + (pack > 0 ? 2 : format.columns(false).size())];
                     values[0] = file;
                     values[1] = line;
                     values[4] = false;
@@ -200,7 +243,10 @@ public final class SparkTokenExport {
                         // Kept as data, not thrown: the driver reports the first bad line in input order, as the
                         // single-machine export does, whichever task meets one first.
                         values[2] = "";
-                        values[7] = e.getMessage();
+                        // A record over the limit with Truncation.ERROR keeps its template, so that the driver throws it
+                        // again as an InvalidConfigException and the CLI names the flags (--max-length), as granular export.
+                        values[7] = e instanceof InvalidConfigException ice ? CONFIG_ERROR + ice.message(f -> "${" + f + "}")
+                                : e.getMessage();
                         return RowFactory.create(values);
                     }
                     values[2] = r.id();
@@ -208,7 +254,8 @@ public final class SparkTokenExport {
                         case TokenExport.Example e -> {
                             values[5] = e.truncated();
                             values[6] = e.trained();
-                            int[][] row = e.row().columns(format);
+                            // To be packed: the ids and labels, all a packed row is made of (a third less to keep than three columns).
+                            int[][] row = pack > 0 ? new int[][]{e.ids(), e.labels()} : e.row().columns(format);
                             System.arraycopy(row, 0, values, KEY.size(), row.length);
                         }
                         case TokenExport.Skipped s -> {
@@ -241,23 +288,28 @@ public final class SparkTokenExport {
         Instant started = Instant.now();
         List<Path> files = RecordReader.dataFiles(spec.in());
         ShippedTokenizer shipped = ShippedTokenizer.read(spec.tokenizer(), spec.chatTemplate(), spec.allowSpecialText());
-        // The driver loads the same files for the manifest's identity (and to fail early on a bad template).
+        // The driver loads the same files for the manifest's identity, the report and the card (and to fail early on a bad template).
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
-        Map<String, Object> identity = new LinkedHashMap<>();
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            identity.put("format", spec.format().wireName());
-            identity.put("input", JsonlInput.manifestValue(spec.in()));
-            identity.put("input_sha256", dev.granular.corpus.CorpusReader.fingerprint(files));
-            identity.put("tokenizer", tokenizer.name());
-            identity.put("tokenizer_fingerprint", tokenizer.fingerprint());
-            identity.put("chat_template_fingerprint", template.fingerprint());
-            identity.put("allow_special_text", spec.allowSpecialText());
-            identity.put("max_length", spec.maxLength());
-            identity.put("truncation", spec.truncation().wireName());
-            identity.put("pack", 0);
-            identity.put("file_format", "parquet");
-            identity.put("engine", "spark");
+            return doRun(spark, spec, files, shipped, new Labeler(template, tokenizer, spec.allowSpecialText()), started);
         }
+    }
+
+    private static Result doRun(SparkSession spark, Spec spec, List<Path> files, ShippedTokenizer shipped, Labeler driverLabeler,
+                                Instant started) {
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("format", spec.format().wireName());
+        identity.put("input", JsonlInput.manifestValue(spec.in()));
+        identity.put("input_sha256", dev.granular.corpus.CorpusReader.fingerprint(files));
+        identity.put("tokenizer", driverLabeler.tokenizer().name());
+        identity.put("tokenizer_fingerprint", driverLabeler.tokenizer().fingerprint());
+        identity.put("chat_template_fingerprint", driverLabeler.template().fingerprint());
+        identity.put("allow_special_text", spec.allowSpecialText());
+        identity.put("max_length", spec.maxLength());
+        identity.put("truncation", spec.truncation().wireName());
+        identity.put("pack", spec.pack());
+        identity.put("file_format", spec.fileFormat().wireName());
+        identity.put("engine", "spark");
         List<Path> inputs = new ArrayList<>(spec.in());
         inputs.add(spec.tokenizer());
         if (spec.chatTemplate() != null) {
@@ -267,8 +319,10 @@ public final class SparkTokenExport {
         dir.clearData();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<ShippedTokenizer> broadcast = jsc.broadcast(shipped);
+        Broadcast<PackPlan> planned = null;
         JavaRDD<Row> labelled = null;
         Dataset<Row> meta = null;
+        boolean packed = spec.pack() > 0;
         try {
             JavaRDD<Row> lines = lines(jsc, files);
             boolean inOrder = spec.partitions() == 0;
@@ -278,7 +332,7 @@ public final class SparkTokenExport {
             // Kept as deserialized rows (spilled to disk when memory runs short): labelling, the costly step, runs once;
             // the checks and counts below read only the small per-record columns.
             labelled = labelRows(lines, files.stream().map(Path::toString).toList(), broadcast, spec.format(), spec.maxLength(),
-                    spec.truncation()).persist(StorageLevel.MEMORY_AND_DISK());
+                    spec.truncation(), spec.pack()).persist(StorageLevel.MEMORY_AND_DISK());
             int keys = KEY.size();
             meta = spark.createDataFrame(labelled.map(r -> {
                 Object[] v = new Object[keys + 1];
@@ -290,7 +344,9 @@ public final class SparkTokenExport {
             }), metaSchema()).persist(StorageLevel.MEMORY_AND_DISK());
             List<Row> bad = meta.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
             if (!bad.isEmpty()) {
-                throw new BadInputException(bad.getFirst().getString(0));
+                String error = bad.getFirst().getString(0);
+                throw error.startsWith(CONFIG_ERROR) ? new InvalidConfigException(error.substring(CONFIG_ERROR.length()))
+                        : new BadInputException(error);
             }
             refuseDuplicateIds(meta, files);
             Row totals = meta.agg(
@@ -308,9 +364,18 @@ public final class SparkTokenExport {
             long dropped = records == 0 ? 0 : totals.getLong(5);
             List<Row> skipped = meta.filter(col("skip_reason").isNotNull()).select("file", "line", "id", "skip_reason")
                     .orderBy("file", "line").collectAsList();
+            ExampleLengths lengths = ExampleLengths.collect(meta, (int) examples);
             Path staging = dir.workDir().resolve("spark-rows");
             OutputDirectory.deleteTree(staging);
-            if (examples > 0) { // else no data file at all, as the single-machine export (Spark would write an empty one)
+            long rows = examples;
+            if (examples > 0 && packed) {
+                PackPlan plan = PackPlan.of(files.size(), lengths.file(), lengths.line(), lengths.tokens(), spec.pack(),
+                        TokenExport.PACK_WINDOW);
+                rows = plan.rows();
+                planned = jsc.broadcast(plan);
+                writeRows(spark.createDataFrame(packRows(labelled, planned, broadcast, spec), schema(spec.format(), true)), spec, staging);
+                publish(staging, dir, spec.fileFormat());
+            } else if (examples > 0) { // else no data file at all, as the single-machine export (Spark would write an empty one)
                 int width = spec.format().columns(false).size();
                 JavaRDD<Row> exampleRows = labelled.filter(r -> r.isNullAt(3)).map(r -> {
                     Object[] v = new Object[2 + width];
@@ -333,16 +398,10 @@ public final class SparkTokenExport {
                     rowsDf = rowsDf.orderBy("file", "line");
                 }
                 Column[] columns = spec.format().columns(false).stream().map(c -> col(c)).toArray(Column[]::new);
-                rowsDf.select(columns)
-                        .write()
-                        .option("compression", "zstd")
-                        // as the single-machine writer: a dictionary of token ids costs a hash per value for little gain after ZSTD
-                        .option("parquet.enable.dictionary", "false")
-                        .option("maxRecordsPerFile", spec.shardSize())
-                        .parquet(staging.toAbsolutePath().toUri().toString());
-                publish(staging, dir);
+                writeRows(rowsDf.select(columns), spec, staging);
+                publish(staging, dir, spec.fileFormat());
             }
-            long rows = examples;
+            Map<String, Long> byReason = new TreeMap<>();
             if (!skipped.isEmpty()) {
                 StringBuilder sb = new StringBuilder();
                 for (Row s : skipped) {
@@ -350,28 +409,25 @@ public final class SparkTokenExport {
                     line.put("id", s.getString(2));
                     line.put("reason", s.getString(3));
                     sb.append(JSON.writeValueAsString(line)).append('\n');
+                    byReason.merge(s.getString(3), 1L, Long::sum);
                 }
                 AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), sb.toString());
             }
             Result result = new Result(records, examples, rows, tokens, trained, truncated, dropped, records - examples - dropped);
-            Map<String, Object> counts = new LinkedHashMap<>();
-            counts.put("records", result.records());
-            counts.put("examples", result.examples());
-            counts.put("rows", result.rows());
-            counts.put("tokens", result.tokens());
-            counts.put("trained_tokens", result.trainedTokens());
-            counts.put("truncated", result.truncated());
-            counts.put("dropped", result.dropped());
-            counts.put("rejected", result.rejected());
+            // The report and the card are the single-machine export's own (TokenExportJob writes them with the same call).
+            Map<String, Object> summary = TokenExportJob.writeReportAndCard(spec.singleMachine(), driverLabeler, dir,
+                    new TokenExportJob.Result(result.records(), result.examples(), result.rows(), result.tokens(),
+                            result.trainedTokens(), result.truncated(), result.dropped(), result.rejected(), byReason),
+                    lengths.tokens(), Map.of());
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("tool", "granular");
             manifest.put("command", "spark export");
             manifest.put("command_line", spec.commandLine());
             manifest.putAll(identity);
-            manifest.put("chat_template", template.source());
+            manifest.put("chat_template", driverLabeler.template().source());
             manifest.put("spark_master", spark.sparkContext().master());
             manifest.put("fingerprint", dir.fingerprint());
-            manifest.put("counts", counts);
+            manifest.put("counts", summary);
             manifest.put("started", started.toString());
             manifest.put("ended", Instant.now().toString());
             dir.finish(manifest);
@@ -396,7 +452,167 @@ public final class SparkTokenExport {
                 labelled.unpersist();
             }
             broadcast.destroy();
+            if (planned != null) {
+                planned.destroy();
+            }
         }
+    }
+
+    /**
+     * The examples' lengths in input order, with where each came from (for the packing plan and the
+     * length histogram). Streamed to the driver partition by partition: 16 bytes per example.
+     */
+    private record ExampleLengths(int[] file, long[] line, int[] tokens) {
+        static ExampleLengths collect(Dataset<Row> meta, int examples) {
+            int[] file = new int[examples];
+            long[] line = new long[examples];
+            int[] tokens = new int[examples];
+            int n = 0;
+            Iterator<Row> it = meta.filter(col("skip_reason").isNull()).select("file", "line", "tokens").orderBy("file", "line")
+                    .toLocalIterator();
+            while (it.hasNext()) {
+                Row r = it.next();
+                file[n] = r.getInt(0);
+                line[n] = r.getLong(1);
+                tokens[n] = r.getInt(2);
+                n++;
+            }
+            if (n != examples) {
+                throw new IllegalStateException(n + " example lengths for " + examples + " examples");
+            }
+            return new ExampleLengths(file, line, tokens);
+        }
+    }
+
+    /**
+     * The packed rows, in order: every example goes to its place in the plan (one shuffle of the token ids),
+     * partitioned so that partition {@code i} holds exactly the rows of the single-machine export's shard
+     * {@code i} ({@code shardSize} rows each, the last fewer), sorted by place; each partition then joins its
+     * runs of examples of one row. Rows of the format's packed columns (int[] values).
+     */
+    static JavaRDD<Row> packRows(JavaRDD<Row> labelled, Broadcast<PackPlan> plan, Broadcast<ShippedTokenizer> shipped, Spec spec) {
+        int keys = KEY.size();
+        long rows = plan.value().rows();
+        int shards = Math.toIntExact((rows + spec.shardSize() - 1) / spec.shardSize());
+        TokenFormat format = spec.format();
+        int pack = spec.pack();
+        JavaPairRDD<Long, int[][]> placed = labelled.filter(r -> r.isNullAt(3)).mapToPair(r -> new Tuple2<>(
+                plan.value().place(r.getInt(0), r.getLong(1)), new int[][]{(int[]) r.get(keys), (int[]) r.get(keys + 1)}));
+        return placed.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, spec.shardSize()))
+                .mapPartitions(it -> new PackedRows(it, TokenExport.of(shipped.value().labeler()).withPack(pack), format));
+    }
+
+    /** Partition {@code i}: the rows {@code [i * shardSize, (i + 1) * shardSize)}, by the row of a {@link PackPlan} place. */
+    static final class ShardPartitioner extends Partitioner {
+        private final int shards;
+        private final int shardSize;
+
+        ShardPartitioner(int shards, int shardSize) {
+            this.shards = shards;
+            this.shardSize = shardSize;
+        }
+
+        @Override
+        public int numPartitions() {
+            return shards;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return Math.toIntExact(PackPlan.row((Long) key) / shardSize);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ShardPartitioner p && p.shards == shards && p.shardSize == shardSize;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * shards + shardSize;
+        }
+    }
+
+    /**
+     * Joins sorted (place, {ids, labels}) pairs into packed rows. A row's examples come in the order the
+     * planner put them in (longest first, ties in input order); {@link TokenExport#pack} run on just them puts
+     * them all in one row in that same order (each fits, as they fitted together), so the row's token ids,
+     * labels and position ids are made by the single-machine export's own code.
+     */
+    private static final class PackedRows implements Iterator<Row> {
+        private final Iterator<Tuple2<Long, int[][]>> in;
+        private final TokenExport export;
+        private final TokenFormat format;
+        private Tuple2<Long, int[][]> next;
+
+        PackedRows(Iterator<Tuple2<Long, int[][]>> in, TokenExport export, TokenFormat format) {
+            this.in = in;
+            this.export = export;
+            this.format = format;
+            this.next = in.hasNext() ? in.next() : null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next != null;
+        }
+
+        @Override
+        public Row next() {
+            if (next == null) {
+                throw new java.util.NoSuchElementException();
+            }
+            long row = PackPlan.row(next._1());
+            List<TokenExport.Example> bin = new ArrayList<>();
+            while (next != null && PackPlan.row(next._1()) == row) {
+                if ((int) (long) next._1() != bin.size()) {
+                    throw new IllegalStateException("row " + row + ": example " + bin.size() + " missing");
+                }
+                bin.add(new TokenExport.Example("", next._2()[0], next._2()[1], 0, false));
+                next = in.hasNext() ? in.next() : null;
+            }
+            List<TokenRow> packed = export.pack(bin);
+            if (packed.size() != 1) {
+                throw new IllegalStateException("row " + row + ": its " + bin.size() + " examples do not fit one row");
+            }
+            return RowFactory.create((Object[]) packed.getFirst().columns(format));
+        }
+    }
+
+    /**
+     * Writes {@code rows} (the format's columns, in order) into {@code staging} as Parquet, or as the lines of
+     * {@code --tokens-format jsonl} ({@link TokenExportJob#jsonLine}), at most {@code shardSize} rows a file.
+     */
+    private static void writeRows(Dataset<Row> rows, Spec spec, Path staging) {
+        String to = staging.toAbsolutePath().toUri().toString();
+        if (spec.fileFormat() == TokenExportJob.FileFormat.JSONL) {
+            List<String> columns = List.of(rows.columns());
+            JavaRDD<String> text = rows.javaRDD().map(r -> {
+                int[][] values = new int[columns.size()][];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = ints(r.getList(i));
+                }
+                return TokenExportJob.jsonLine(columns, values);
+            });
+            rows.sparkSession().createDataset(text.rdd(), Encoders.STRING()).write()
+                    .option("maxRecordsPerFile", spec.shardSize())
+                    .text(to);
+            return;
+        }
+        rows.write()
+                .option("compression", "zstd")
+                // as the single-machine writer: a dictionary of token ids costs a hash per value for little gain after ZSTD
+                .option("parquet.enable.dictionary", "false")
+                .option("maxRecordsPerFile", spec.shardSize())
+                .parquet(to);
+    }
+
+    private static int[] ints(List<Integer> l) {
+        int[] a = new int[l.size()];
+        for (int k = 0; k < a.length; k++) {
+            a[k] = l.get(k);
+        }
+        return a;
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -426,16 +642,17 @@ public final class SparkTokenExport {
         }
     }
 
-    /** Moves Spark's part files, in name (= row) order, to data/part-NNNNN.parquet. */
-    private static void publish(Path staging, OutputDirectory dir) throws IOException {
+    /** Moves Spark's part files, in name (= row) order, to data/part-NNNNN.parquet (or .jsonl). */
+    private static void publish(Path staging, OutputDirectory dir, TokenExportJob.FileFormat fileFormat) throws IOException {
+        String from = fileFormat == TokenExportJob.FileFormat.PARQUET ? ".parquet" : ".txt";
         List<Path> parts;
         try (Stream<Path> s = Files.list(staging)) {
-            parts = s.filter(p -> p.getFileName().toString().startsWith("part-") && p.getFileName().toString().endsWith(".parquet"))
+            parts = s.filter(p -> p.getFileName().toString().startsWith("part-") && p.getFileName().toString().endsWith(from))
                     .sorted().toList();
         }
         int shard = 0;
         for (Path p : parts) {
-            Path target = dir.dataDir().resolve(String.format(Locale.ROOT, "part-%05d.parquet", shard++));
+            Path target = dir.dataDir().resolve(String.format(Locale.ROOT, "part-%05d.%s", shard++, fileFormat.wireName()));
             OutputDirectory.claim(target);
             AtomicFiles.move(p, target);
         }

@@ -35,6 +35,33 @@ class SparkCliTest {
     }
 
     @Test
+    void packAndTokensFormatUsageErrorsExitWith2NamingTheFlag() {
+        String[] common = {"export", "--in", "x.jsonl", "--out", tmp.resolve("o").toString(), "--tokenizer", "t"};
+        Run format = run(concat(common, "--tokens-format", "csv"));
+        assertThat(format.code()).isEqualTo(2);
+        assertThat(format.err()).contains("--tokens-format: expected parquet or jsonl, got 'csv'");
+        Run longer = run(concat(common, "--pack", "1024", "--max-length", "2048"));
+        assertThat(longer.code()).isEqualTo(2);
+        assertThat(longer.err()).contains("--max-length 2048 > --pack 1024");
+        Run negative = run(concat(common, "--pack", "-1"));
+        assertThat(negative.code()).isEqualTo(2);
+        assertThat(negative.err()).contains("--pack");
+        assertThat(tmp.resolve("o")).doesNotExist();
+    }
+
+    @Test
+    void configurationFieldsAreShownAsTheirFlags() {
+        assertThat(SparkCli.flag("maxLength")).isEqualTo("--max-length");
+        assertThat(SparkCli.flag("truncation")).isEqualTo("--truncation");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void aMissingInputExitsWith2NamingIt() {
         Path absent = tmp.resolve("absent.jsonl");
         Run r = run("export", "--in", absent.toString(), "--out", tmp.resolve("o").toString(),

@@ -14,6 +14,7 @@ import dev.granular.record.TrainingRecord;
 import dev.granular.template.Reference;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,6 +168,171 @@ class SparkTokenExportTest {
             assertThat(manifest.get("engine").asText()).isEqualTo("spark");
             assertThat(out.resolve(".granular/work")).doesNotExist();
         }
+    }
+
+    /** Rows of all Parquet shards as {@link #duck}, each led by its file's name: the rows and how they are split into files. */
+    static List<List<String>> duckByFile(Path out, List<String> columns) throws SQLException {
+        List<List<String>> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT parse_filename(filename) AS f, " + String.join(", ", columns) + " FROM read_parquet('"
+                     + out.resolve("data").toAbsolutePath() + "/*.parquet', filename = true) ORDER BY filename, file_row_number")) {
+            while (rs.next()) {
+                List<String> row = new ArrayList<>(List.of(rs.getString("f")));
+                for (String col : columns) {
+                    row.add(java.util.Arrays.toString((Object[]) rs.getArray(col).getArray()));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static List<String> dataFiles(Path out) throws IOException {
+        try (Stream<Path> s = Files.list(out.resolve("data"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** The card, with the Spark run's command line put back as the single-machine one (the only words that differ). */
+    static String card(Path out) throws IOException {
+        return Files.readString(out.resolve("README.md")).replace("`granular spark export", "`granular export");
+    }
+
+    static TokenExportJob.Result single(Path in, Path out, TokenFormat format, int pack, TokenExportJob.FileFormat fileFormat, int shardSize) {
+        return TokenExportJob.run(new TokenExportJob.Spec(List.of(in), format, out, qwenDir, null, 120, Truncation.LEFT_CONTEXT, pack,
+                fileFormat, shardSize, 2, false, false, List.of("export")));
+    }
+
+    static SparkTokenExport.Result spark(Path in, Path out, TokenFormat format, int pack, TokenExportJob.FileFormat fileFormat, int shardSize,
+                                         int partitions) {
+        return SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), format, out, qwenDir, null, 120, Truncation.LEFT_CONTEXT,
+                pack, fileFormat, shardSize, partitions, false, false, List.of("spark", "export")));
+    }
+
+    @Test
+    void packedRowsFilesReportAndCardAsTheSingleMachineExportWhateverThePartitioning() throws Exception {
+        Path in = writeInput(records());
+        Path single = tmp.resolve("single");
+        TokenExportJob.Result expected = single(in, single, TokenFormat.TOKENS, 256, TokenExportJob.FileFormat.PARQUET, 4);
+        List<String> columns = TokenFormat.TOKENS.columns(true);
+        List<List<String>> want = duckByFile(single, columns);
+        assertThat(expected.rows()).as("examples share rows").isLessThan(expected.examples() / 2);
+        assertThat(dataFiles(single)).as("several shards").hasSizeGreaterThan(2);
+        JsonNode summary = JSON.readTree(single.resolve("report/summary.json").toFile());
+
+        for (int partitions : new int[]{0, 1, 3}) {
+            Path out = tmp.resolve("spark-" + partitions);
+            SparkTokenExport.Result got = spark(in, out, TokenFormat.TOKENS, 256, TokenExportJob.FileFormat.PARQUET, 4, partitions);
+            assertThat(dataFiles(out)).as("files with %d partitions", partitions).isEqualTo(dataFiles(single));
+            assertThat(duckByFile(out, columns)).as("rows with %d partitions", partitions).isEqualTo(want);
+            assertThat(parquetSchema(out)).isEqualTo(parquetSchema(single));
+            assertThat(List.of(got.records(), got.examples(), got.rows(), got.tokens(), got.trainedTokens(), got.truncated(), got.dropped(),
+                    got.rejected()))
+                    .isEqualTo(List.of(expected.records(), expected.examples(), expected.rows(), expected.tokens(), expected.trainedTokens(),
+                            expected.truncated(), expected.dropped(), expected.rejected()));
+            assertThat(JSON.readTree(out.resolve("report/summary.json").toFile())).isEqualTo(summary);
+            assertThat(card(out)).isEqualTo(card(single));
+            assertThat(out.resolve("report/lengths.png")).isNotEmptyFile();
+            assertThat(Files.readString(out.resolve("rejected.jsonl"))).isEqualTo(Files.readString(single.resolve("rejected.jsonl")));
+            JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
+            assertThat(manifest.get("pack").asInt()).isEqualTo(256);
+            assertThat(manifest.get("counts")).isEqualTo(summary);
+            assertThat(out.resolve(".granular/work")).doesNotExist();
+        }
+    }
+
+    @Test
+    void jsonlRowsAreByteForByteTheSingleMachineExportsPackedOrNot() throws Exception {
+        Path in = writeInput(records());
+        Path single = tmp.resolve("single-packed");
+        single(in, single, TokenFormat.TRL_TOKENS, 200, TokenExportJob.FileFormat.JSONL, 3);
+        Path out = tmp.resolve("spark-packed");
+        spark(in, out, TokenFormat.TRL_TOKENS, 200, TokenExportJob.FileFormat.JSONL, 3, 3);
+        assertThat(dataFiles(out)).isEqualTo(dataFiles(single)).allMatch(f -> f.endsWith(".jsonl")).hasSizeGreaterThan(2);
+        for (String f : dataFiles(single)) {
+            assertThat(Files.readString(out.resolve("data").resolve(f))).as(f).isEqualTo(Files.readString(single.resolve("data").resolve(f)));
+        }
+        assertThat(Files.readString(out.resolve("data").resolve(dataFiles(out).getFirst()))).contains("\"position_ids\":[0,");
+        assertThat(card(out)).isEqualTo(card(single)).contains("data/part-*.jsonl");
+
+        // Unpacked, the rows are the same too; only their split into files may differ (a Spark task writes its own files).
+        Path singleRows = tmp.resolve("single-rows");
+        single(in, singleRows, TokenFormat.TRL_TOKENS, 0, TokenExportJob.FileFormat.JSONL, 10);
+        Path rows = tmp.resolve("spark-rows");
+        spark(in, rows, TokenFormat.TRL_TOKENS, 0, TokenExportJob.FileFormat.JSONL, 10, 3);
+        assertThat(allLines(rows)).isEqualTo(allLines(singleRows)).isNotEmpty();
+        assertThat(card(rows)).isEqualTo(card(singleRows));
+    }
+
+    static List<String> allLines(Path out) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String f : dataFiles(out)) {
+            lines.addAll(Files.readAllLines(out.resolve("data").resolve(f)));
+        }
+        return lines;
+    }
+
+    /** The Python with Hugging Face datasets (GRANULAR_HF_PYTHON, else the repository's .hf-venv made by scripts/hf-venv), or null. */
+    static Path hfPython() {
+        String env = System.getenv("GRANULAR_HF_PYTHON");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        Path root = repoRoot();
+        Path venv = root == null ? null : root.resolve(".hf-venv/bin/python");
+        return venv != null && Files.isExecutable(venv) ? venv : null;
+    }
+
+    static Path repoRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("scripts/hf_load_check.py"))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** As HuggingFaceLoadTest for the single-machine commands: the Spark output folders load with datasets.load_dataset(DIR). */
+    @Test
+    void theOutputLoadsWithHuggingFaceDatasets() throws Exception {
+        Path python = hfPython();
+        Assumptions.assumeTrue(python != null, "no Python with Hugging Face datasets: set GRANULAR_HF_PYTHON or run scripts/hf-venv");
+        Path in = writeInput(records());
+        Path parquet = tmp.resolve("hf-parquet");
+        SparkTokenExport.Result packed = spark(in, parquet, TokenFormat.TOKENS, 256, TokenExportJob.FileFormat.PARQUET, 4, 3);
+        Path jsonl = tmp.resolve("hf-jsonl");
+        SparkTokenExport.Result rows = spark(in, jsonl, TokenFormat.TRL_TOKENS, 0, TokenExportJob.FileFormat.JSONL, 10, 0);
+        Process proc = new ProcessBuilder(python.toString(), repoRoot().resolve("scripts/hf_load_check.py").toString(),
+                parquet.toString(), jsonl.toString()).redirectErrorStream(true).start();
+        String output = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(proc.exitValue()).as(output).isZero();
+        Map<String, JsonNode> byDir = new java.util.HashMap<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode n = JSON.readTree(line);
+                byDir.put(n.path("dir").asText(), n);
+            }
+        }
+        assertThat(byDir.get(parquet.toString()).path("splits").path("train").asLong()).isEqualTo(packed.rows());
+        assertThat(byDir.get(parquet.toString()).path("columns").path("train")).extracting(JsonNode::asText)
+                .containsExactly("input_ids", "attention_mask", "labels", "position_ids");
+        assertThat(byDir.get(jsonl.toString()).path("splits").path("train").asLong()).isEqualTo(rows.rows());
+        assertThat(byDir.get(jsonl.toString()).path("columns").path("train")).extracting(JsonNode::asText)
+                .containsExactly("input_ids", "completion_mask");
+    }
+
+    @Test
+    void aRecordOverTheLimitWithTruncationErrorIsAConfigurationErrorNamingTheField() throws Exception {
+        Path in = writeInput(records());
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS, out, qwenDir, null,
+                120, Truncation.ERROR, 256, TokenExportJob.FileFormat.PARQUET, 10, 2, false, false, List.of("spark", "export"))))
+                .isInstanceOfSatisfying(dev.granular.io.InvalidConfigException.class, e -> {
+                    assertThat(e.fields()).containsExactly("maxLength", "truncation");
+                    assertThat(e.message(SparkCli::flag)).startsWith("record long0 has ").contains("> --max-length 120");
+                });
+        assertThat(out).doesNotExist();
     }
 
     @Test
