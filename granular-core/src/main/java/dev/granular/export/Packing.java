@@ -12,9 +12,10 @@ import java.util.TreeMap;
  * Best-fit decreasing bin packing of examples into rows of at most {@code capacity} tokens:
  * longest example first, each into the open row with the least room that still fits it, else a
  * new row. No example is split; each appears in exactly one row. Deterministic (ties by input
- * order).
+ * order). Public because a distributed export (granular-spark's PackPlan) must plan the same rows as
+ * {@code export --pack}: the plan is this one function of the lengths, wherever it runs.
  */
-final class Packing {
+public final class Packing {
     private Packing() {
     }
 
