@@ -1,8 +1,8 @@
 package dev.granular.cli;
 
+import dev.granular.files.OutputDirectory;
 import dev.granular.in2.In2Benchmarks;
 import dev.granular.in2.In2Config;
-import dev.granular.files.OutputDirectory;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;
@@ -257,11 +257,11 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws IOException {
             Path work = Files.createTempDirectory("granular-bench");
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            dev.granular.export.TokenExportBenchmark.Figures f;
+            dev.granular.bench.TokenExportBenchmark.Figures f;
             try {
                 f = in != null
-                        ? dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, in, rounds, n, work)
-                        : dev.granular.export.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
+                        ? dev.granular.bench.TokenExportBenchmark.run(tokenizer, chatTemplate, in, rounds, n, work)
+                        : dev.granular.bench.TokenExportBenchmark.run(tokenizer, chatTemplate, records, rounds, n, work);
             } finally {
                 OutputDirectory.deleteTree(work);
             }

@@ -5,7 +5,7 @@ import static dev.granular.cli.ChatTemplateFixtures.qwen3;
 import static dev.granular.cli.In2Fixtures.granular;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.granular.export.TokenExportBenchmark;
+import dev.granular.bench.TokenExportBenchmark;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;

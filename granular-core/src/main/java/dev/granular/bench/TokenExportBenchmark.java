@@ -1,7 +1,11 @@
-package dev.granular.export;
+package dev.granular.bench;
 
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
+import dev.granular.export.Labeler;
+import dev.granular.export.TokenExportJob;
+import dev.granular.export.TokenFormat;
+import dev.granular.export.Truncation;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
