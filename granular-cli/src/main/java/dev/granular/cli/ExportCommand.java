@@ -1,10 +1,10 @@
 package dev.granular.cli;
 
 import dev.granular.export.ExportFormat;
-import dev.granular.export.ExportJob;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;
+import dev.granular.export.job.ExportJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.granular.cli;
 
-import dev.granular.export.Inspector;
 import dev.granular.export.Labeler;
 import dev.granular.export.LossMask;
+import dev.granular.export.job.Inspector;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputOverlap;
 import dev.granular.io.BadInputException;

@@ -1,5 +1,6 @@
 package dev.granular.export;
 
+import dev.granular.export.job.Inspector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.granular.record.Message;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.granular.export.ExportFormat;
-import dev.granular.export.ExportJob;
+import dev.granular.export.job.ExportJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

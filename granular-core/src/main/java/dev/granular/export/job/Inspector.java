@@ -1,5 +1,7 @@
-package dev.granular.export;
+package dev.granular.export.job;
 
+import dev.granular.export.Labeler;
+import dev.granular.export.LossMask;
 import dev.granular.record.TrainingRecord;
 import java.util.List;
 import java.util.Locale;

@@ -1,8 +1,10 @@
-package dev.granular.export;
+package dev.granular.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.CorpusReader;
+import dev.granular.export.ExportFormat;
+import dev.granular.export.Exported;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
