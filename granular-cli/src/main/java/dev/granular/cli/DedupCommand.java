@@ -2,8 +2,8 @@ package dev.granular.cli;
 
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
-import dev.granular.dedup.DedupJob;
 import dev.granular.dedup.NearDedupConfig;
+import dev.granular.dedup.job.DedupJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,8 +1,10 @@
-package dev.granular.dedup;
+package dev.granular.dedup.job;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusReader;
+import dev.granular.dedup.Dedup;
+import dev.granular.dedup.DedupConfig;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
