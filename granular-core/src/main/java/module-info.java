@@ -1,7 +1,8 @@
 /**
  * granular's library: records, corpora, tokenizers, chat templates, the IN2 design, the token export and
  * dedup (see docs/library.md, docs/dedup.md). Only the API packages are exported; the CLI's machinery
- * (teacher, erasure, selfcorrect, probe, judge, mix, report, concurrent, ...) is not.
+ * (teacher, erasure, selfcorrect, probe, judge, mix, report, concurrent, ...) is not, nor are the file
+ * jobs and readers behind the API's commands (corpus.reader, export.job, dedup.job, bench).
  *
  * <p>Why no qualified exports ({@code exports dev.granular.teacher to granular.cli}): the CLI and
  * granular-spark run on the class path, where this descriptor is ignored and every public type is

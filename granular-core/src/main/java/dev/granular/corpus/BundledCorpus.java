@@ -1,5 +1,8 @@
 package dev.granular.corpus;
 
+import dev.granular.corpus.reader.CorpusReader;
+import dev.granular.corpus.reader.StrictUtf8;
+import dev.granular.corpus.reader.Texts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.granular.corpus;
 
+import dev.granular.corpus.reader.CorpusReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

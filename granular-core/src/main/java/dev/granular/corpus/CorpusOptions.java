@@ -3,7 +3,7 @@ package dev.granular.corpus;
 import java.util.Objects;
 
 /**
- * How a {@link CorpusReader} reads its files.
+ * How {@link Corpus#files(java.util.List, CorpusOptions)} reads its files.
  *
  * @param textField the JSONL field / Parquet column that holds a document's text
  * @param onBadRow  what to do with a bad row; whole-file problems (a missing, unreadable or

@@ -1,6 +1,9 @@
 package dev.granular.corpus;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.granular.corpus.reader.CorpusReader;
+import dev.granular.corpus.reader.StrictUtf8;
+import dev.granular.corpus.reader.Texts;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import java.io.IOException;

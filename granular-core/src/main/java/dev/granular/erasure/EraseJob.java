@@ -1,12 +1,12 @@
 package dev.granular.erasure;
 
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
-import dev.granular.io.BadInputException;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
+import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.report.Charts;

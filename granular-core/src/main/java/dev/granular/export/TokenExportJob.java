@@ -2,7 +2,7 @@ package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;

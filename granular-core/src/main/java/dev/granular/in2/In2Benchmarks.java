@@ -2,8 +2,8 @@ package dev.granular.in2;
 
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.CorpusReader;
 import dev.granular.corpus.Document;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.tokenize.Tokenizer;
 import java.io.BufferedWriter;
 import java.io.IOException;

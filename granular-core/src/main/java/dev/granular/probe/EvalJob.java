@@ -1,14 +1,13 @@
 package dev.granular.probe;
 
-import dev.granular.files.HubCard;
-import dev.granular.teacher.RowListener;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
-import dev.granular.io.BadInputException;
+import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
+import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
@@ -34,6 +33,7 @@ import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
 import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.RowListener;
 import dev.granular.teacher.SqliteResponseCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;

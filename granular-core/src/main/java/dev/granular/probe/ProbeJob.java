@@ -2,14 +2,14 @@ package dev.granular.probe;
 
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.CorpusReader;
 import dev.granular.corpus.Document;
-import dev.granular.in2.PromptTemplate;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
-import dev.granular.io.BadInputException;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
+import dev.granular.in2.PromptTemplate;
+import dev.granular.io.BadInputException;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;

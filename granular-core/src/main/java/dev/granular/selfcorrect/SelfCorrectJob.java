@@ -1,17 +1,16 @@
 package dev.granular.selfcorrect;
 
-import dev.granular.teacher.RowListener;
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
-import dev.granular.io.BadInputException;
-import dev.granular.record.JsonlInput;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
+import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;
 import dev.granular.judge.Verdict;
+import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
@@ -23,6 +22,7 @@ import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.PaidRepliesFile;
 import dev.granular.teacher.PriceTable;
 import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.RowListener;
 import dev.granular.teacher.SqliteResponseCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
 package dev.granular.corpus;
 
+import dev.granular.corpus.reader.CorpusReader;
+import dev.granular.corpus.reader.CorpusStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -8,8 +8,8 @@ import dev.granular.export.TokenFormat;
 import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
 import dev.granular.files.AtomicFiles;
-import dev.granular.io.BadInputException;
 import dev.granular.files.OutputDirectory;
+import dev.granular.io.BadInputException;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.RecordJson;
@@ -300,7 +300,7 @@ public final class SparkTokenExport {
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
         identity.put("input", JsonlInput.manifestValue(spec.in()));
-        identity.put("input_sha256", dev.granular.corpus.CorpusReader.fingerprint(files));
+        identity.put("input_sha256", dev.granular.corpus.reader.CorpusReader.fingerprint(files));
         identity.put("tokenizer", driverLabeler.tokenizer().name());
         identity.put("tokenizer_fingerprint", driverLabeler.tokenizer().fingerprint());
         identity.put("chat_template_fingerprint", driverLabeler.template().fingerprint());

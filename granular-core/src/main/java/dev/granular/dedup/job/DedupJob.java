@@ -2,7 +2,7 @@ package dev.granular.dedup.job;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.files.AtomicFiles;

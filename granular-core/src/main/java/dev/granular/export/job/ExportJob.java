@@ -2,7 +2,7 @@ package dev.granular.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.granular.corpus.CorpusReader;
+import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.export.ExportFormat;
 import dev.granular.export.Exported;
 import dev.granular.files.AtomicFiles;

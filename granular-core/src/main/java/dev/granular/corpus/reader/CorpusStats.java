@@ -1,5 +1,7 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
+import dev.granular.corpus.BadRowPolicy;
+import dev.granular.corpus.reader.CorpusReader;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
 /** The minimal text normalisation every reader applies. */
-final class Texts {
+public final class Texts {
     private Texts() {
     }
 
@@ -9,7 +9,7 @@ final class Texts {
      * Strips one leading byte-order mark (U+FEFF) and turns {@code \r\n} and lone {@code \r}
      * into {@code \n}. Nothing else changes: no trimming, no Unicode normalisation.
      */
-    static String normalize(String text) {
+    public static String normalize(String text) {
         String s = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
         if (s.indexOf('\r') < 0) {
             return s;
@@ -18,7 +18,7 @@ final class Texts {
     }
 
     /** The lower-case extension a reader recognises ({@code jsonl.gz} counts as one), or "". */
-    static String extension(String fileName) {
+    public static String extension(String fileName) {
         String lower = fileName.toLowerCase(java.util.Locale.ROOT);
         if (lower.endsWith(".jsonl.gz")) {
             return "jsonl.gz";

@@ -1,5 +1,8 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
+import dev.granular.corpus.reader.CorpusReader;
+import dev.granular.corpus.reader.CorpusStats;
+import dev.granular.corpus.reader.StrictUtf8;
 import dev.granular.io.BadInputException;
 import dev.granular.parquet.BadParquetFileException;
 import dev.granular.parquet.ParquetTextFile;

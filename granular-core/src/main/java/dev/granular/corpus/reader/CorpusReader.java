@@ -1,10 +1,16 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.granular.corpus.BadRowPolicy;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Document;
+import dev.granular.corpus.reader.ByteLines;
+import dev.granular.corpus.reader.StrictUtf8;
+import dev.granular.corpus.reader.Texts;
 import dev.granular.io.BadInputException;
 import dev.granular.record.JsonlInput;
 import dev.granular.record.Message;
@@ -207,7 +213,7 @@ public final class CorpusReader {
         return String.join("/", parts);
     }
 
-    static BadInputException cannotRead(Path file, IOException e) {
+    public static BadInputException cannotRead(Path file, IOException e) {
         return new BadInputException(file, 0, "cannot read: " + describe(e));
     }
 
@@ -380,11 +386,11 @@ public final class CorpusReader {
     }
 
     /** Streams a SHA-256 over (relative path, size, content) entries. */
-    static final class Fingerprint {
+    public static final class Fingerprint {
         private final MessageDigest sha;
         private final byte[] buffer = new byte[1 << 16];
 
-        Fingerprint() {
+        public Fingerprint() {
             try {
                 sha = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
@@ -392,7 +398,7 @@ public final class CorpusReader {
             }
         }
 
-        void add(String relative, long size, InputStream content) throws IOException {
+        public void add(String relative, long size, InputStream content) throws IOException {
             sha.update(relative.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
             sha.update(ByteBuffer.allocate(Long.BYTES).putLong(size).array());
@@ -402,7 +408,7 @@ public final class CorpusReader {
             }
         }
 
-        String hex() {
+        public String hex() {
             return HexFormat.of().formatHex(sha.digest());
         }
     }

@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
 import java.io.IOException;
 import java.io.InputStream;

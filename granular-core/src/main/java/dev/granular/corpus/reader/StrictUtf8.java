@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
  * Decodes UTF-8 strictly (malformed or unmappable input is an error, never replaced) and
  * says at which byte the first bad sequence starts. One instance per thread.
  */
-final class StrictUtf8 {
+public final class StrictUtf8 {
     /** Raised for bytes that are not valid UTF-8; {@link #offset} is where the bad sequence starts. */
-    static final class InvalidUtf8Exception extends Exception {
-        final long offset;
+    public static final class InvalidUtf8Exception extends Exception {
+        public final long offset;
 
         InvalidUtf8Exception(long offset) {
             super("invalid UTF-8 at byte offset " + offset, null, false, false);
@@ -27,12 +27,12 @@ final class StrictUtf8 {
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     /** Decodes {@code bytes[0, length)}. */
-    String decode(byte[] bytes, int length) throws InvalidUtf8Exception {
+    public String decode(byte[] bytes, int length) throws InvalidUtf8Exception {
         return decode(ByteBuffer.wrap(bytes, 0, length));
     }
 
     /** Decodes the remaining bytes of {@code in}; offsets count from its position. */
-    String decode(ByteBuffer in) throws InvalidUtf8Exception {
+    public String decode(ByteBuffer in) throws InvalidUtf8Exception {
         int start = in.position();
         CharBuffer out = CharBuffer.allocate(in.remaining());
         decoder.reset();
@@ -47,7 +47,7 @@ final class StrictUtf8 {
     }
 
     /** The 1-based line that byte {@code offset} of {@code bytes} lies on. */
-    static long lineOf(byte[] bytes, long offset) {
+    public static long lineOf(byte[] bytes, long offset) {
         long line = 1;
         for (int i = 0; i < offset && i < bytes.length; i++) {
             if (bytes[i] == '\n') {
