@@ -1,7 +1,7 @@
 package dev.granular.cli;
 
+import dev.granular.bench.In2Benchmarks;
 import dev.granular.files.OutputDirectory;
-import dev.granular.in2.In2Benchmarks;
 import dev.granular.in2.In2Config;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;

@@ -1,9 +1,9 @@
-package dev.granular.in2;
+package dev.granular.bench;
 
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Document;
 import dev.granular.corpus.reader.CorpusReader;
+import dev.granular.in2.In2Config;
 import dev.granular.tokenize.Tokenizer;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -18,13 +18,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
- * The measurements behind BENCHMARKS.md, runnable as {@code granular bench ...}.
- * Each reports a ratio against a baseline run side by side in the same process.
+ * The IN2 measurements behind BENCHMARKS.md, runnable as {@code granular bench ...}.
+ * Each reports a ratio against a baseline run side by side in the same process. What they measure is
+ * package-private in {@code dev.granular.in2}; {@link In2Internals} reaches it.
  */
 public final class In2Benchmarks {
+    private static final In2Internals IN2 = In2Internals.load();
+
     private In2Benchmarks() {
     }
 
@@ -50,8 +52,7 @@ public final class In2Benchmarks {
      * {@code rounds} alternating rounds (best round kept, to damp machine noise).
      */
     public static AssemblyResult assembly(Tokenizer tokenizer, In2Config config, int contexts, int rounds, Path workDir) {
-        SegmentTokens tokens = new SegmentTokens(tokenizer);
-        SegmentStore store = buildStore(BundledCorpus::forEach, tokens, config, workDir);
+        In2Internals.Store store = IN2.segment(BundledCorpus::forEach, tokenizer, config, workDir);
         SplittableRandom rnd = new SplittableRandom(config.seed());
         List<List<Integer>> orders = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
@@ -61,11 +62,11 @@ public final class In2Benchmarks {
             int total = 0;
             while (true) {
                 int s = rnd.nextInt(store.segments());
-                if (total + store.segTokens(s) > target) {
+                if (total + store.segmentTokens(s) > target) {
                     break;
                 }
                 order.add(s);
-                total += store.segTokens(s);
+                total += store.segmentTokens(s);
             }
             orders.add(order);
             targets.add(target);
@@ -79,22 +80,14 @@ public final class In2Benchmarks {
             List<int[]> slices = new ArrayList<>(contexts);
             long n = 0;
             for (int c = 0; c < contexts; c++) {
-                Context ctx = Context.of(orders.get(c), store, tokens, targets.get(c));
-                slices.add(ctx.ids());
-                n += ctx.ids().length;
+                int[] ids = store.sliceIds(orders.get(c), targets.get(c));
+                slices.add(ids);
+                n += ids.length;
             }
             long t1 = System.nanoTime();
             List<int[]> baseline = new ArrayList<>(contexts);
             for (int c = 0; c < contexts; c++) {
-                StringBuilder sb = new StringBuilder();
-                List<Integer> order = orders.get(c);
-                for (int i = 0; i < order.size(); i++) {
-                    if (i > 0) {
-                        sb.append(SegmentTokens.SEP);
-                    }
-                    sb.append(store.segText(order.get(i)));
-                }
-                baseline.add(tokens.midText(sb.toString()));
+                baseline.add(store.textIds(orders.get(c)));
             }
             long t2 = System.nanoTime();
             for (int c = 0; c < contexts; c++) {
@@ -118,8 +111,7 @@ public final class In2Benchmarks {
         }
         long t0 = System.nanoTime();
         CorpusReader reader = new CorpusReader(corpus, CorpusOptions.defaults());
-        SegmentTokens tokens = new SegmentTokens(tokenizer);
-        SegmentStore store = buildStore(reader::forEach, tokens, config, workDir);
+        In2Internals.Store store = IN2.segment(reader::forEach, tokenizer, config, workDir);
         double secs = (System.nanoTime() - t0) / 1e9;
         long peak = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -131,16 +123,6 @@ public final class In2Benchmarks {
                 Runtime.getRuntime().maxMemory(), secs);
     }
 
-    private static SegmentStore buildStore(Consumer<Consumer<Document>> source, SegmentTokens tokens, In2Config config,
-                                           Path workDir) {
-        Segmenter segmenter = new Segmenter(config.segmentTokens());
-        DocumentSplitter splitter = new DocumentSplitter(config.maxDocTokens());
-        try (SegmentStoreBuilder b = new SegmentStoreBuilder(workDir)) {
-            source.accept(d -> b.append(SegmentStoreBuilder.prepare(d, tokens, splitter, segmenter)));
-            return b.finish();
-        }
-    }
-
     /**
      * Writes a synthetic JSONL corpus of about {@code bytes} bytes: documents of 20–60
      * sentences drawn at random from the bundled corpus (so text is real prose but no two
@@ -148,7 +130,7 @@ public final class In2Benchmarks {
      */
     public static long makeCorpus(Path out, long bytes, long seed) {
         List<String> sentences = new ArrayList<>();
-        BundledCorpus.forEach(d -> sentences.addAll(Sentences.all(d.text()).stream().map(s -> s.of(d.text())).toList()));
+        BundledCorpus.forEach(d -> sentences.addAll(IN2.sentences(d.text())));
         SplittableRandom rnd = new SplittableRandom(seed);
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         long written = 0;
