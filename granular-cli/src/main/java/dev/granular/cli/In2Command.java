@@ -142,6 +142,36 @@ public final class In2Command implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        In2Job.Spec jobSpec = jobSpec();
+        if (dryRun.on()) {
+            try (var estimator = DryRunOptions.estimator(spend, out)) {
+                In2Job.estimate(jobSpec, estimator);
+                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
+            }
+        }
+
+        PrintStream err = System.err;
+        CliListener listener = new CliListener(err, jobSpec.config().examples());
+        In2Job.Result r;
+        try {
+            r = In2Job.run(jobSpec, listener);
+        } finally {
+            listener.close();
+        }
+        String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> e.getKey() + " " + dev.granular.report.Numbers.human(e.getValue())).collect(Collectors.joining(", "));
+        if (r.alreadyComplete()) {
+            spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
+        } else {
+            double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
+            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %,d examples (%s) to %s in %.1fs%s, %,d context tokens (%,.0f tokens/s)%n",
+                    r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
+        }
+        return Granular.OK;
+    }
+
+    /** The options as the library's run: {@link In2Job.Spec#of} with a wither per option (the defaults are the same). */
+    In2Job.Spec jobSpec() throws IOException {
         dev.granular.in2.QaMix qaMix = dev.granular.in2.QaMix.parse(qa);
         In2Job.Teacher teacher = null;
         if (qaMix.usesTeacher()) {
@@ -173,7 +203,6 @@ public final class In2Command implements Callable<Integer> {
         }
         In2Config config = new In2Config(examples, segmentTokens, minTokens, maxTokens, Mix.parse(mix), maxDocTokens, tpl,
                 systemMessage, seed, qaMix);
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         // The arguments after "granular": originalArgs() are the whole command line's, "in2" included,
         // unless this command runs on its own.
         List<String> commandLine = new ArrayList<>();
@@ -181,33 +210,17 @@ public final class In2Command implements Callable<Integer> {
             commandLine.add("in2");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        In2Job.Spec jobSpec = new In2Job.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, config,
-                out, shardSize, overwrite, nThreads, commandLine, teacher, chatTemplate);
-        if (dryRun.on()) {
-            try (var estimator = DryRunOptions.estimator(spend, out)) {
-                In2Job.estimate(jobSpec, estimator);
-                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
-            }
-        }
-
-        PrintStream err = System.err;
-        CliListener listener = new CliListener(err, config.examples());
-        In2Job.Result r;
-        try {
-            r = In2Job.run(jobSpec, listener);
-        } finally {
-            listener.close();
-        }
-        String kinds = r.byKind().entrySet().stream().filter(e -> e.getValue() > 0)
-                .map(e -> e.getKey() + " " + dev.granular.report.Numbers.human(e.getValue())).collect(Collectors.joining(", "));
-        if (r.alreadyComplete()) {
-            spec.commandLine().getOut().printf("in2: %s is already complete (%s); nothing to do%n", out, kinds);
-        } else {
-            double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
-            spec.commandLine().getOut().printf(Locale.ROOT, "in2: wrote %,d examples (%s) to %s in %.1fs%s, %,d context tokens (%,.0f tokens/s)%n",
-                    r.examples(), kinds, out, secs, r.resumed() ? " (resumed)" : "", r.contextTokens(), r.contextTokens() / secs);
-        }
-        return Granular.OK;
+        In2Job.Spec job = In2Job.Spec.of(corpus, config, out)
+                .withCorpusOptions(new CorpusOptions(textField, policy))
+                .withExclude(exclude)
+                .withGeneral(general)
+                .withTokenizer(tokenizer)
+                .withShardSize(shardSize)
+                .withOverwrite(overwrite)
+                .withCommandLine(commandLine)
+                .withTeacher(teacher)
+                .withChatTemplate(chatTemplate);
+        return threads == null ? job : job.withThreads(threads); // Spec.of's default: a thread per core
     }
 
     /** Shows stages and a progress bar on a terminal; warnings always. */

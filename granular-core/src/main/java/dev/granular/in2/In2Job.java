@@ -37,9 +37,9 @@ import java.util.Map;
  * {@link In2} (the library entry point, which this runs on), disk to disk.
  *
  * <pre>{@code
- * In2Job.Result r = In2Job.run(new In2Job.Spec(
- *         List.of(Path.of("corpus/")), CorpusOptions.defaults(), List.of(), null, "o200k_base",
- *         In2Config.DEFAULT.withExamples(500), Path.of("out/in2"), 10_000, false, 4, List.of("in2")),
+ * In2Job.Result r = In2Job.run(In2Job.Spec.of(List.of(Path.of("corpus/")), In2Config.DEFAULT.withExamples(500), Path.of("out/in2"))
+ *         .withTokenizer("models/qwen3")
+ *         .withThreads(4),
  *     In2Job.Listener.NONE);
  * }</pre>
  */
@@ -85,7 +85,78 @@ public final class In2Job {
                     null);
         }
 
-        /** With the target model's chat template (see {@link #chatTemplate()}). */
+        /**
+         * {@code corpus} (empty: the bundled sample corpus) into {@code out} with the defaults of {@code granular in2}:
+         * text field {@code text} and bad rows failing ({@link CorpusOptions#defaults()}), no exclude or general files,
+         * {@code o200k_base}, shards of 10,000 records, no overwrite, a thread per core, no teacher, no chat template.
+         * The command line the manifest records is {@code ["in2"]}; the CLI gives its own ({@link #withCommandLine}).
+         */
+        public static Spec of(List<Path> corpus, In2Config config, Path out) {
+            return new Spec(corpus, CorpusOptions.defaults(), List.of(), List.of(), "o200k_base", config, out, 10_000, false,
+                    Runtime.getRuntime().availableProcessors(), List.of("in2"), null, null);
+        }
+
+        /** How to read the corpus ({@code --text-field}, {@code --on-bad-row}). */
+        public Spec withCorpusOptions(CorpusOptions options) {
+            return new Spec(corpus, options, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** Decontamination files ({@code --exclude}). */
+        public Spec withExclude(List<Path> files) {
+            return new Spec(corpus, corpusOptions, files, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** General instruction rows for the {@code general} share ({@code --general}). */
+        public Spec withGeneral(List<Path> files) {
+            return new Spec(corpus, corpusOptions, exclude, files, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** A tokenizer spec for {@link Tokenizers#load} ({@code --tokenizer}). */
+        public Spec withTokenizer(String spec) {
+            return new Spec(corpus, corpusOptions, exclude, general, spec, config, out, shardSize, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** The design's configuration. */
+        public Spec withConfig(In2Config c) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, c, out, shardSize, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** Records per shard ({@code --shard-size}). */
+        public Spec withShardSize(int n) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, n, overwrite, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean o) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, o, threads, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** Worker threads ({@code --threads}); never changes the output. */
+        public Spec withThreads(int n) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, n, commandLine,
+                    teacher, chatTemplate);
+        }
+
+        /** The command line the manifest records. */
+        public Spec withCommandLine(List<String> line) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, line,
+                    teacher, chatTemplate);
+        }
+
+        /** The teacher for {@code --qa teacher} (null: none). */
+        public Spec withTeacher(Teacher t) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
+                    t, chatTemplate);
+        }
+
+        /** With the target model's chat template (see {@link #chatTemplate()}); null for none. */
         public Spec withChatTemplate(String template) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, threads, commandLine,
                     teacher, template);

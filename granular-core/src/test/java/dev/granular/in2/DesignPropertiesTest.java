@@ -1,7 +1,6 @@
 package dev.granular.in2;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.io.BadInputException;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
@@ -134,8 +133,7 @@ class DesignPropertiesTest {
         Map<Integer, Path> outs = new TreeMap<>();
         for (int threads : new int[] {1, 3}) {
             Path out = dir.resolve("dedupe-" + threads);
-            In2Job.run(new In2Job.Spec(List.of(corpusDir), CorpusOptions.defaults(), List.of(), null,
-                    "o200k_base", cfg, out, 150, false, threads, List.of("in2")), In2Job.Listener.NONE);
+            In2Job.run(In2Job.Spec.of(List.of(corpusDir), cfg, out).withShardSize(150).withThreads(threads), In2Job.Listener.NONE);
             outs.put(threads, out);
         }
         for (String shard : List.of("part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl")) {

@@ -1,7 +1,6 @@
 package dev.granular.in2;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
@@ -27,8 +26,7 @@ class In2ChatTemplateTest {
     Path dir;
 
     static In2Job.Spec spec(In2Config config, String tokenizer, Path out) {
-        return new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), null, tokenizer, config, out, 10_000, false, 2,
-                List.of("in2"));
+        return In2Job.Spec.of(List.of(), config, out).withTokenizer(tokenizer).withThreads(2);
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.granular.library;
 
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.Corpus;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Document;
 import dev.granular.in2.In2;
 import dev.granular.in2.In2Config;
@@ -54,8 +53,8 @@ class In2LibraryTest {
         Path qwen = Reference.tokenizerDir("qwen3");
         In2Config config = CONFIG.withExamples(30);
         Path out = tmp.resolve("templated");
-        In2Job.run(new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), List.of(), qwen.toString(), config, out,
-                1000, false, 2, List.of("in2")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        In2Job.run(In2Job.Spec.of(List.of(), config, out).withTokenizer(qwen.toString()).withChatTemplate(In2Job.TOKENIZER_TEMPLATE)
+                .withShardSize(1000).withThreads(2), In2Job.Listener.NONE);
         List<String> job = Files.readAllLines(out.resolve("data/part-00000.jsonl")).stream().filter(l -> !l.isBlank()).toList();
         List<String> plain;
         List<String> templated;
@@ -129,8 +128,7 @@ class In2LibraryTest {
 
     private List<String> runJob(In2Config config, int threads) throws IOException {
         Path out = tmp.resolve("job");
-        In2Job.run(new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(), List.of(), "o200k_base", config, out,
-                25, false, threads, List.of("in2")), In2Job.Listener.NONE);
+        In2Job.run(In2Job.Spec.of(List.of(), config, out).withShardSize(25).withThreads(threads), In2Job.Listener.NONE);
         List<String> lines = new ArrayList<>();
         try (Stream<Path> files = Files.list(out.resolve("data"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList()) {
