@@ -144,6 +144,21 @@ public final class ExportCommand implements Callable<Integer> {
     }
 
     private Integer tokens(TokenFormat f, List<String> commandLine) {
+        TokenExportJob.Spec job = tokenSpec(f, commandLine);
+        TokenExportJob.Result r;
+        try (Progress progress = Progress.start("export", 0, System.err, true)) {
+            r = TokenExportJob.run(job, n -> progress.step(n, 0), !noContextIds);
+        }
+        long skipped = r.dropped() + r.rejected();
+        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",
+                r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),
+                r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
+                skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
+        return Granular.OK;
+    }
+
+    /** The token options as the library's export: {@link TokenExportJob.Spec#of} with a wither per option (the defaults are the same). */
+    TokenExportJob.Spec tokenSpec(TokenFormat f, List<String> commandLine) {
         if (tokenizer == null) {
             throw new ParameterException(spec.commandLine(), "--format " + f.wireName()
                     + " needs --tokenizer DIR (a Hugging Face tokenizer directory, with its chat template or --chat-template FILE)");
@@ -160,16 +175,17 @@ public final class ExportCommand implements Callable<Integer> {
         if (maxLength < 0 || pack < 0 || threads < 0 || shardSize < 1) {
             throw new ParameterException(spec.commandLine(), "--max-length, --pack and --threads must be >= 0, --shard-size >= 1");
         }
-        TokenExportJob.Result r;
-        try (Progress progress = Progress.start("export", 0, System.err, true)) {
-            r = TokenExportJob.run(new TokenExportJob.Spec(in, f, out, tokenizer, chatTemplate, maxLength, t, pack, ff, shardSize,
-                    threads, allowSpecialText, overwrite, commandLine), n -> progress.step(n, 0), !noContextIds);
-        }
-        long skipped = r.dropped() + r.rejected();
-        spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s (%,d rows, %,d tokens, %.1f%% trained%s)%s%n",
-                r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(), 100 * r.trainedFraction(),
-                r.truncated() > 0 ? ", " + r.truncated() + " shortened" : "",
-                skipped > 0 ? "; " + r.dropped() + " dropped, " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
-        return Granular.OK;
+        return TokenExportJob.Spec.of(in, out, tokenizer)
+                .withFormat(f)
+                .withChatTemplate(chatTemplate)
+                .withMaxLength(maxLength)
+                .withTruncation(t)
+                .withPack(pack)
+                .withFileFormat(ff)
+                .withShardSize(shardSize)
+                .withThreads(threads)
+                .withAllowSpecialText(allowSpecialText)
+                .withOverwrite(overwrite)
+                .withCommandLine(commandLine);
     }
 }

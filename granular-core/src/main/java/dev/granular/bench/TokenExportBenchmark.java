@@ -4,8 +4,6 @@ import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.export.Labeler;
 import dev.granular.export.TokenExportJob;
-import dev.granular.export.TokenFormat;
-import dev.granular.export.Truncation;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
@@ -124,9 +122,9 @@ public final class TokenExportBenchmark {
                     long rawTokens = encodeAll(pool, tokenizer, texts);
                     double rs = (System.nanoTime() - t0) / 1e9;
                     t0 = System.nanoTime();
-                    TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, work.resolve("out"),
-                            tokenizerDir, chatTemplate, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, threads, false, true,
-                            List.of("bench", "tokens-export")), labeler);
+                    TokenExportJob.Result r = TokenExportJob.run(TokenExportJob.Spec.of(in, work.resolve("out"), tokenizerDir)
+                            .withChatTemplate(chatTemplate).withThreads(threads).withOverwrite(true)
+                            .withCommandLine(List.of("bench", "tokens-export")), labeler);
                     double es = (System.nanoTime() - t0) / 1e9;
                     if (r.tokens() != rawTokens || r.examples() != records.size()) {
                         throw new IllegalStateException("export wrote " + r.tokens() + " tokens of " + r.examples()

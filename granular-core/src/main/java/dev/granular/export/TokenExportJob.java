@@ -43,9 +43,9 @@ import java.util.stream.Stream;
  * pre-tokenized rows (Parquet by default, or JSONL), optionally packed.
  *
  * <pre>{@code
- * TokenExportJob.Result r = TokenExportJob.run(new TokenExportJob.Spec(Path.of("out/in2"), TokenFormat.TOKENS,
- *         Path.of("out/in2-tokens"), Path.of("models/qwen3"), null, 4096, Truncation.LEFT_CONTEXT, 0,
- *         TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, false, List.of("export")));
+ * TokenExportJob.Result r = TokenExportJob.run(TokenExportJob.Spec.of(Path.of("out/in2"), Path.of("out/in2-tokens"), Path.of("models/qwen3"))
+ *         .withMaxLength(4096)
+ *         .withTruncation(Truncation.LEFT_CONTEXT));
  * }</pre>
  *
  * <p>Records are labelled on a pool of threads, in batches, and written in input order, so the
@@ -109,6 +109,88 @@ public final class TokenExportJob {
                     List<String> commandLine) {
             this(List.of(in), format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
                     allowSpecialText, overwrite, commandLine);
+        }
+
+        /**
+         * {@code in} to {@code out}, tokenized with the Hugging Face tokenizer directory {@code tokenizer} and its own chat
+         * template, with the defaults of {@code granular export --format tokens}: no length limit ({@link Truncation#ERROR}
+         * if one is set), no packing, Parquet files of 10,000 rows, a thread per core, special text refused, no overwrite.
+         * The command line the manifest records is {@code ["export"]}; the CLI gives its own ({@link #withCommandLine}).
+         */
+        public static Spec of(List<Path> in, Path out, Path tokenizer) {
+            return new Spec(in, TokenFormat.TOKENS, out, tokenizer, null, 0, Truncation.ERROR, 0, FileFormat.PARQUET, 10_000, 0,
+                    false, false, List.of("export"));
+        }
+
+        /** One input. */
+        public static Spec of(Path in, Path out, Path tokenizer) {
+            return of(List.of(in), out, tokenizer);
+        }
+
+        /** The row columns ({@code --format tokens|trl-tokens}). */
+        public Spec withFormat(TokenFormat f) {
+            return new Spec(in, f, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** A template file that replaces the tokenizer directory's ({@code --chat-template}); null for the directory's own. */
+        public Spec withChatTemplate(Path template) {
+            return new Spec(in, format, out, tokenizer, template, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Longest example in tokens, 0 for no limit ({@code --max-length}). */
+        public Spec withMaxLength(int n) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, n, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** What to do with an example over the limit ({@code --truncation}). */
+        public Spec withTruncation(Truncation t) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, t, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Row capacity in tokens for packing, 0 for one example per row ({@code --pack}); at least the max length. */
+        public Spec withPack(int n) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, n, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Parquet or JSONL rows ({@code --tokens-format}). */
+        public Spec withFileFormat(FileFormat f) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, f, shardSize, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Rows per data file ({@code --shard-size}). */
+        public Spec withShardSize(int n) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, n, threads,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Labelling threads, 0 for the available processors ({@code --threads}); never changes the rows. */
+        public Spec withThreads(int n) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, n,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** Label records whose text spells a special token instead of refusing them ({@code --allow-special-text}). */
+        public Spec withAllowSpecialText(boolean allow) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allow, overwrite, commandLine);
+        }
+
+        /** Replace a different export in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean o) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, o, commandLine);
+        }
+
+        /** The command line the manifest records. */
+        public Spec withCommandLine(List<String> line) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, threads,
+                    allowSpecialText, overwrite, line);
         }
 
         int limit() {

@@ -2,7 +2,6 @@ package dev.granular.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
 import dev.granular.template.Reference;
@@ -92,15 +91,15 @@ class ContextIdsExportTest {
         Path out = dir.resolve("in2-" + name);
         In2Config config = In2Config.DEFAULT.withExamples(40).withContext(1024, 4096).withSegmentation(64, 512)
                 .withTemplate(dev.granular.in2.PromptTemplate.DEFAULT, name.equals("qwen3") ? "You answer from the text." : null);
-        In2Job.run(new In2Job.Spec(List.of(corpus()), CorpusOptions.defaults(), List.of(), null, tokenizer.toString(), config, out,
-                15, false, 2, List.of("in2")).withChatTemplate(template == null ? In2Job.TOKENIZER_TEMPLATE : template.toString()),
+        In2Job.run(In2Job.Spec.of(List.of(corpus()), config, out).withTokenizer(tokenizer.toString())
+                .withChatTemplate(template == null ? In2Job.TOKENIZER_TEMPLATE : template.toString()).withShardSize(15).withThreads(2),
                 In2Job.Listener.NONE);
         return out;
     }
 
     static TokenExportJob.Spec export(Path in, Path out, Path tokenizer, Path template) {
-        return new TokenExportJob.Spec(in, TokenFormat.TOKENS, out, tokenizer, template, 0, Truncation.ERROR, 0,
-                TokenExportJob.FileFormat.JSONL, 7, 2, false, false, List.of("export"));
+        return TokenExportJob.Spec.of(in, out, tokenizer).withChatTemplate(template).withFileFormat(TokenExportJob.FileFormat.JSONL)
+                .withShardSize(7).withThreads(2);
     }
 
     static JsonNode summary(Path out) throws IOException {
@@ -163,8 +162,8 @@ class ContextIdsExportTest {
         }
         Path in = dir.resolve("in2-special");
         In2Config config = In2Config.DEFAULT.withExamples(40).withContext(1024, 4096).withSegmentation(64, 512);
-        In2Job.run(new In2Job.Spec(List.of(corpus), CorpusOptions.defaults(), List.of(), null, qwen.toString(), config, in,
-                100, false, 2, List.of("in2")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        In2Job.run(In2Job.Spec.of(List.of(corpus), config, in).withTokenizer(qwen.toString()).withChatTemplate(In2Job.TOKENIZER_TEMPLATE)
+                .withShardSize(100).withThreads(2), In2Job.Listener.NONE);
         Path fast = dir.resolve("special-fast");
         Path full = dir.resolve("special-full");
         TokenExportJob.Result a = TokenExportJob.run(export(in, fast, qwen, null), n -> { }, true);

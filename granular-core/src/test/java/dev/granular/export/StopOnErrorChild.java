@@ -1,7 +1,6 @@
 package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
 import dev.granular.io.BadInputException;
@@ -105,8 +104,8 @@ public final class StopOnErrorChild {
         Files.write(corpus, lines);
         Path out = work.resolve("out-" + run);
         long t0 = System.nanoTime();
-        int exit = exitCode(() -> In2Job.run(new In2Job.Spec(List.of(corpus), CorpusOptions.defaults(), List.of(), null, tokenizer.toString(),
-                In2Config.DEFAULT.withExamples(4), out, 16, false, threads, List.of("in2")), In2Job.Listener.NONE));
+        int exit = exitCode(() -> In2Job.run(In2Job.Spec.of(List.of(corpus), In2Config.DEFAULT.withExamples(4), out)
+                .withTokenizer(tokenizer.toString()).withShardSize(16).withThreads(threads), In2Job.Listener.NONE));
         boolean clean = !Files.exists(out);
         boolean good = exit == 2 && clean;
         System.err.printf("run %d: in2, %d threads, bad line at document %d: exit %d, %s  (%d ms)%s%n", run, threads, stopAt, exit,
@@ -115,8 +114,8 @@ public final class StopOnErrorChild {
     }
 
     private static int exitCode(Path in, Path out, Path tokenizer, Truncation t, TokenExportJob.FileFormat ff, int threads) {
-        return exitCode(() -> TokenExportJob.run(new TokenExportJob.Spec(in, TokenFormat.TOKENS, out, tokenizer, null, MAX_LENGTH, t, 0, ff,
-                16, threads, false, false, List.of("export"))));
+        return exitCode(() -> TokenExportJob.run(TokenExportJob.Spec.of(in, out, tokenizer).withMaxLength(MAX_LENGTH).withTruncation(t)
+                .withFileFormat(ff).withShardSize(16).withThreads(threads)));
     }
 
     /** Exit code the CLI maps the outcome of {@code job} to. */

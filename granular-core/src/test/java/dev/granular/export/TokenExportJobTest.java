@@ -96,7 +96,8 @@ class TokenExportJobTest {
     }
 
     TokenExportJob.Spec spec(Path in, String out, TokenFormat f, int maxLength, Truncation t, int pack, TokenExportJob.FileFormat ff) {
-        return new TokenExportJob.Spec(in, f, tmp.resolve(out), qwenDir, null, maxLength, t, pack, ff, 3, 2, false, false, List.of("export"));
+        return TokenExportJob.Spec.of(in, tmp.resolve(out), qwenDir).withFormat(f).withMaxLength(maxLength).withTruncation(t)
+                .withPack(pack).withFileFormat(ff).withShardSize(3).withThreads(2);
     }
 
     static LossMask mask(TrainingRecord r) {
@@ -368,8 +369,9 @@ class TokenExportJobTest {
         Path in = writeInput(records().subList(0, 2));
         Path mine = tmp.resolve("mine.jinja");
         Files.writeString(mine, "{% for m in messages %}{{ m.role }}: {{ m.content }}<|im_end|>\n{% endfor %}");
-        TokenExportJob.Spec withFile = new TokenExportJob.Spec(in, TokenFormat.TOKENS, tmp.resolve("o"), qwenDir, mine, 0,
-                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, false, List.of("export"));
+        TokenExportJob.Spec withDir = TokenExportJob.Spec.of(in, tmp.resolve("o"), qwenDir)
+                .withFileFormat(TokenExportJob.FileFormat.JSONL).withShardSize(10).withThreads(1);
+        TokenExportJob.Spec withFile = withDir.withChatTemplate(mine);
         TokenExportJob.run(withFile);
         JsonNode manifest = JSON.readTree(tmp.resolve("o/manifest.json").toFile());
         String fingerprint = ChatTemplate.load(qwenDir, mine).fingerprint();
@@ -383,8 +385,6 @@ class TokenExportJobTest {
                 + "assistant: Paris.<|im_end|>\n");
 
         // The directory's own template into the same --out: another configuration, refused without overwrite.
-        TokenExportJob.Spec withDir = new TokenExportJob.Spec(in, TokenFormat.TOKENS, tmp.resolve("o"), qwenDir, null, 0,
-                Truncation.ERROR, 0, TokenExportJob.FileFormat.JSONL, 10, 1, false, false, List.of("export"));
         assertThatThrownBy(() -> TokenExportJob.run(withDir)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("holds a run with a different configuration");
         TokenExportJob.run(withFile); // the same template again: the same export

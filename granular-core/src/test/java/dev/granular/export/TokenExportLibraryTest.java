@@ -61,8 +61,8 @@ class TokenExportLibraryTest {
 
     private TokenExportJob.Spec spec(Path in, String out, TokenFormat f, int maxLength, Truncation t, int pack,
                                      TokenExportJob.FileFormat ff) {
-        return new TokenExportJob.Spec(in, f, tmp.resolve(out), qwenDir, null, maxLength, t, pack, ff, 3, 2, false, false,
-                List.of("export"));
+        return TokenExportJob.Spec.of(in, tmp.resolve(out), qwenDir).withFormat(f).withMaxLength(maxLength).withTruncation(t)
+                .withPack(pack).withFileFormat(ff).withShardSize(3).withThreads(2);
     }
 
     private List<List<int[]>> jobRows(String out, TokenFormat format, int maxLength, Truncation t, int pack) throws Exception {
