@@ -37,7 +37,7 @@ class LibraryDocTest {
         }
         Map<String, String> tagged = tagged(Files.readString(
                 ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
-        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "errors");
+        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "errors");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
     }
 
@@ -73,6 +73,16 @@ class LibraryDocTest {
             assertThat(r.length()).isLessThanOrEqualTo(8192);
             assertThat(r.positionIds()).isNotNull();
         });
+    }
+
+    @Test
+    void theFilesExampleWritesAnIn2FolderAndItsTokenExport() {
+        String summary = LibraryExamples.in2ToFiles(Reference.tokenizerDir("qwen3"), tmp);
+        assertThat(summary).startsWith("in2 8, tokens 8 ");
+        assertThat(tmp.resolve("in2/manifest.json")).isRegularFile();
+        assertThat(tmp.resolve("in2/tokens")).as("the context ids in2 --chat-template keeps").isDirectory();
+        assertThat(tmp.resolve("tokens/manifest.json")).isRegularFile();
+        assertThat(tmp.resolve("tokens/data/part-00000.parquet")).isRegularFile();
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.granular.library;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.Document;
 import dev.granular.export.TokenExport;
+import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
 import dev.granular.in2.In2;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
+import dev.granular.in2.In2Job;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
@@ -80,6 +82,26 @@ final class LibraryExamples {
         }
         // end::export[]
         return rows;
+    }
+
+    /**
+     * IN2 into an output folder, then its token export into another, as {@code granular in2} and
+     * {@code granular export --format tokens} write them; "in2 EXAMPLES, tokens RECORDS ROWS TOKENS".
+     */
+    static String in2ToFiles(Path modelDir, Path work) {
+        // tag::files[]
+        In2Config config = In2Config.DEFAULT.withExamples(8).withContext(1024, 2048);
+        In2Job.Result in2 = In2Job.run(In2Job.Spec.of(List.of(), config, work.resolve("in2"))   // List.of(): the bundled corpus
+                        .withTokenizer(modelDir.toString())
+                        .withChatTemplate(In2Job.TOKENIZER_TEMPLATE)   // lengths in the model's rendered tokens
+                        .withThreads(2),
+                In2Job.Listener.NONE);
+        TokenExportJob.Result tokens = TokenExportJob.run(TokenExportJob.Spec.of(in2.out(), work.resolve("tokens"), modelDir)
+                .withMaxLength(4096)
+                .withTruncation(Truncation.DROP)
+                .withPack(8192));
+        // end::files[]
+        return "in2 " + in2.examples() + ", tokens " + tokens.records() + " " + tokens.rows() + " " + tokens.tokens();
     }
 
     /** A configuration error names the configuration's fields. */

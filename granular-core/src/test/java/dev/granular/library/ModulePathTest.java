@@ -58,6 +58,7 @@ class ModulePathTest {
     private static List<Path> modulePath;
     private static List<Path> classPath;
     private static ModuleDescriptor core;
+    private static Path coreLocation;
 
     @BeforeAll
     static void splitTheTestClassPath() {
@@ -86,6 +87,7 @@ class ModulePathTest {
         assertThat(descriptors).as("granular-core's classes (target/classes with module-info.class)")
                 .containsKey("granular.core");
         core = descriptors.get("granular.core");
+        coreLocation = modules.get("granular.core");
         // Maven's rule (plexus-java): the modules reachable through `requires` from the user's module go on
         // the module path; an automatic module requires nothing, so what it uses stays on the class path.
         Set<String> reached = new LinkedHashSet<>();
@@ -108,6 +110,42 @@ class ModulePathTest {
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
         assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe",
                 "dev.granular.files");
+    }
+
+    /**
+     * A benchmark or a CLI file job is not API; the jobs left in exported packages are the disk-to-disk API that
+     * docs/library.md shows ("Output folders"). Exporting is per package, so a public type there is public to everyone.
+     */
+    @Test
+    void theExportedPackagesHoldNoBenchmarkAndOnlyTheDocumentedJobs() throws IOException, ClassNotFoundException {
+        List<String> types = publicTypesOfExportedPackages();
+        assertThat(types).as("public top-level types in exported packages").hasSizeGreaterThan(40)
+                .contains("dev.granular.in2.In2", "dev.granular.export.TokenExport")
+                .noneMatch(t -> t.contains("Bench"));
+        assertThat(types.stream().filter(t -> t.endsWith("Job")))
+                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob");
+        String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
+        String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
+        assertThat(files).contains("`In2Job`", "`TokenExportJob`");
+    }
+
+    /** The public top-level types of the exported packages, from granular-core's classes. */
+    private static List<String> publicTypesOfExportedPackages() throws IOException, ClassNotFoundException {
+        ModuleReference ref = ModuleFinder.of(coreLocation).find("granular.core").orElseThrow();
+        List<String> names;
+        try (var reader = ref.open(); Stream<String> entries = reader.list()) {
+            names = entries.filter(e -> e.endsWith(".class") && !e.contains("$") && !e.equals("module-info.class"))
+                    .map(e -> e.substring(0, e.length() - ".class".length()).replace('/', '.'))
+                    .filter(n -> EXPORTED.contains(n.substring(0, n.lastIndexOf('.'))))
+                    .sorted().toList();
+        }
+        List<String> types = new ArrayList<>();
+        for (String n : names) {
+            if (java.lang.reflect.Modifier.isPublic(Class.forName(n, false, ModulePathTest.class.getClassLoader()).getModifiers())) {
+                types.add(n);
+            }
+        }
+        return types;
     }
 
     @Test
@@ -134,12 +172,13 @@ class ModulePathTest {
                     + parquet + "' (FORMAT parquet)");
         }
         Path model = Reference.tokenizerDir("qwen3");
-        List<String> out = run(classes, parquet, model);
+        List<String> out = run(classes, parquet, model, tmp.resolve("files-module"));
 
         assertThat(out.stream().filter(l -> l.startsWith("in2 ")).map(l -> l.substring(4)).toList())
                 .as("the same records as on the class path").isEqualTo(LibraryExamples.in2ToStream());
         assertThat(out).contains("parquet p1 First document.", "parquet p2 Second document.",
                 rowsOnTheClassPath(model),
+                "files " + LibraryExamples.in2ToFiles(model, tmp.resolve("files-classpath")),
                 "error minTokens (4096) is larger than maxTokens (2048)",
                 "module granular.core exports dev.granular.in2=true dev.granular.teacher=false");
     }
@@ -192,7 +231,7 @@ class ModulePathTest {
         return status == 0 ? "" : diagnostics + "\n(javac exit status " + status + ")";
     }
 
-    private static List<String> run(Path classes, Path parquet, Path model) throws Exception {
+    private static List<String> run(Path classes, Path parquet, Path model, Path work) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Path> modules = new ArrayList<>(List.of(classes));
         modules.addAll(modulePath);
@@ -200,7 +239,7 @@ class ModulePathTest {
         Path stderr = tmp.resolve("stderr.txt");
         Process p = new ProcessBuilder(java, "-Xmx1g", "--enable-native-access=ALL-UNNAMED",
                 "--module-path", join(modules), "-classpath", join(classPath),
-                "-m", "granular.example/example.Main", parquet.toString(), model.toString())
+                "-m", "granular.example/example.Main", parquet.toString(), model.toString(), work.toString())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
