@@ -50,11 +50,12 @@ import java.util.concurrent.ExecutionException;
  * <ol>
  *   <li>Segmentation: the driver reads the corpus (as {@code granular in2} reads it: document ids, bad rows)
  *   in waves of about {@link Spec#waveChars()} characters; each wave goes to the executors as a broadcast, and
- *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer});
+ *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer}, which
+ *   drops those the broadcast {@link Decontaminator} of {@code --exclude} finds contaminated);
  *   the driver collects them in corpus order and appends them to the
  *   segment store on the driver, while the driver reads the next wave.</li>
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
- *   tokenizer's files (broadcast); the indices are cut into ranges, each task builds the design over its
+ *   tokenizer's files and the design's {@code --general} rows (broadcast); the indices are cut into ranges, each task builds the design over its
  *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
  *   ({@link In2Design#draw}); the driver takes the draws in index order (two waves of tasks in flight),
  *   draws an example again when its question repeats an earlier one (rare, on the driver), and writes
