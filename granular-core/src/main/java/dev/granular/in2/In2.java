@@ -136,10 +136,20 @@ public final class In2 {
      * @throws dev.granular.io.BadInputException when the store or the configuration cannot give the examples
      */
     public In2Design openDesign(Path storeDir, Tokenizer tokenizer) {
-        In2Config effective = effectiveConfig();
-        List<GeneralRows.Row> rows = general.isEmpty() ? List.of() : GeneralRows.read(general);
+        return openDesign(storeDir, tokenizer, In2General.read(general));
+    }
+
+    /**
+     * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@link In2General#read},
+     * shipped) in place of {@link #withGeneral}'s files, which a worker may not be able to read: the design a
+     * driver's {@link In2Design#general()} and {@link In2Design#config()} were taken from, drawn anywhere. With
+     * {@link In2General#NONE}, the general share is dropped and spread over the other kinds.
+     */
+    public In2Design openDesign(Path storeDir, Tokenizer tokenizer, In2General general) {
+        In2Config effective = general.isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0
+                ? config.withMix(config.mix().without(ExampleKind.GENERAL)) : config;
         SegmentTokens tokens = new SegmentTokens(tokenizer);
-        return new In2Design(SegmentStore.open(storeDir), tokens, effective, rows, null,
+        return new In2Design(SegmentStore.open(storeDir), tokens, effective, general.rows(), null,
                 chatTemplate == null ? null : new RenderedRows(chatTemplate, tokens));
     }
 

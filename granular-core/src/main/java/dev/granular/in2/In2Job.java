@@ -4,6 +4,7 @@ import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.BundledCorpus;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Decontaminator;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
@@ -215,21 +216,26 @@ public final class In2Job {
      * {@code SparkIn2}) segments the corpus and draws the examples on other machines, and the run keeps the
      * rest as it is (output directory and its identity, resume, index order, repeated questions drawn again,
      * report, card, manifest), so its data files are those of a local run with the same inputs. Programmatic
-     * questions only; no {@code exclude}.
+     * questions only. The run reads the exclude files ({@link Decontaminator}) and the general rows itself, so a
+     * bad file is reported as a local run reports it; the engine ships them: the decontaminator to its
+     * preparers ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)}), the design's
+     * {@link In2Design#general()} to its draws ({@link In2#openDesign(Path, Tokenizer, In2General)}).
      */
     public interface Engine {
         /** Its name, for the manifest ({@code "engine"}). */
         String name();
 
         /**
-         * Prepares the documents of {@code corpus} ({@link In2Segments#preparer}) and appends them to {@code store}
-         * in corpus order.
+         * Prepares the documents of {@code corpus} ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)},
+         * with {@code exclude}, which finds nothing without exclude files) and appends them to {@code store} in
+         * corpus order, the excluded ones too (the store counts them).
          */
-        Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer store);
+        Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer store);
 
         /**
          * {@code design.draw(i)} for {@code i} from {@code from} to {@code design.size()}, in index order,
-         * computed anywhere (over the store {@link #segment} wrote, with {@code design.config()}).
+         * computed anywhere (over the store {@link #segment} wrote, with {@code design.config()} and
+         * {@code design.general()}).
          */
         Iterator<In2Draw> draws(In2Design design, long from);
     }
@@ -305,8 +311,8 @@ public final class In2Job {
      * on {@code spec.threads()} threads).
      */
     public static Result run(Spec spec, Listener listener, Engine engine) {
-        if (engine != null && (spec.config().qaMix().usesTeacher() || !spec.exclude().isEmpty())) {
-            throw new IllegalArgumentException("the " + engine.name() + " engine runs programmatic questions without exclude files");
+        if (engine != null && spec.config().qaMix().usesTeacher()) {
+            throw new IllegalArgumentException("the " + engine.name() + " engine runs programmatic questions only");
         }
         Instant started = Instant.now();
         In2Config config = spec.config();
@@ -366,7 +372,7 @@ public final class In2Job {
         Corpus corpus = spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
         In2.CorpusBuild build = engine == null
                 ? In2.build(corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads())
-                : segment(engine, corpus, tokenizer, config, dir.workDir().resolve("store"));
+                : segment(engine, corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"));
         CostMeter meter = null;
         LlmClient client = null;
         ResponseCache cache = ResponseCache.NONE;
@@ -568,13 +574,19 @@ public final class In2Job {
         return written;
     }
 
-    /** The corpus segmented by {@code engine} into a store at {@code storeDir}. */
-    private static In2.CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, Path storeDir) {
+    /**
+     * The corpus segmented by {@code engine} into a store at {@code storeDir}, decontaminated against {@code exclude}
+     * (read here, as {@link In2#build} reads it: a bad file is reported before any document is read).
+     */
+    private static In2.CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, List<Path> exclude,
+                                           Path storeDir) {
+        Decontaminator decon = Decontaminator.fromFiles(exclude, Decontaminator.DEFAULT_N);
         try (In2Segments.Writer writer = In2Segments.writer(storeDir)) {
-            Segmented s = engine.segment(corpus, config, writer);
+            Segmented s = engine.segment(corpus, config, decon, writer);
             int segments = writer.segments();
+            long excluded = writer.excluded();
             SegmentStore store = writer.finish();
-            return new In2.CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), 0, s.skippedRows(), segments);
+            return new In2.CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), excluded, s.skippedRows(), segments);
         }
     }
 

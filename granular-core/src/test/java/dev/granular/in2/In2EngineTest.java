@@ -2,6 +2,7 @@ package dev.granular.in2;
 
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
@@ -47,12 +48,12 @@ class In2EngineTest {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
             List<Document> docs = new ArrayList<>();
             var skipped = corpus.forEach(docs::add);
             List<In2Segments.Prepared> prepared = new ArrayList<>();
             try (Tokenizer tok = Tokenizers.load(tokenizer)) {
-                In2Segments.Preparer preparer = In2Segments.preparer(tok, config);
+                In2Segments.Preparer preparer = In2Segments.preparer(tok, config, exclude);
                 for (Document d : docs.reversed()) {
                     prepared.add(preparer.prepare(d));
                 }
@@ -79,7 +80,7 @@ class In2EngineTest {
                 if (chatTemplate != null) {
                     in2 = in2.withChatTemplate(In2Job.loadChatTemplate(tokenizer, chatTemplate));
                 }
-                In2Design remote = in2.openDesign(copy, tok);
+                In2Design remote = in2.openDesign(copy, tok, ship(design.general()));
                 for (long i = design.size() - 1; i >= from; i--) {
                     draws.add(remote.draw(i));
                 }
@@ -90,6 +91,21 @@ class In2EngineTest {
         }
 
         String chatTemplate;
+    }
+
+    /** {@code general} as a worker receives it: serialized and read back. */
+    static In2General ship(In2General general) {
+        try {
+            var bytes = new java.io.ByteArrayOutputStream();
+            try (var o = new java.io.ObjectOutputStream(bytes)) {
+                o.writeObject(general);
+            }
+            try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                return (In2General) in.readObject();
+            }
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static In2Job.Spec spec(In2Config config, String tokenizer, Path out) {
@@ -113,6 +129,66 @@ class In2EngineTest {
         assertThat(remote.get("fingerprint")).isEqualTo(local.get("fingerprint"));
         assertThat(remote.path("engine").asText()).isEqualTo("test");
         assertThat(local.has("engine")).isFalse();
+    }
+
+    /**
+     * With exclude files and general rows: the engine's preparers drop the same documents (counted as the local run
+     * counts them) and its draws, over the general rows shipped, copy the same rows.
+     */
+    @Test
+    void anEngineDecontaminatesAndDrawsGeneralRowsAsALocalRun() throws Exception {
+        Path eval = dir.resolve("eval.txt");
+        Files.writeString(eval, quoteOfBundledDocument(2));
+        Path general = generalRows(dir.resolve("general.jsonl"));
+        In2Config config = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512);
+        In2Job.Spec local = new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(eval), List.of(general), "o200k_base", config,
+                dir.resolve("local"), 25, false, 2, List.of("in2"));
+        In2Job.run(local, In2Job.Listener.NONE);
+        ScrambledEngine engine = new ScrambledEngine("o200k_base", dir.resolve("copy"));
+        In2Job.Spec remote = new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(eval), List.of(general), "o200k_base", config,
+                dir.resolve("engine"), 25, false, 2, List.of("in2"));
+        In2Job.run(remote, In2Job.Listener.NONE, engine);
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var l = json.readTree(dir.resolve("local/manifest.json").toFile());
+        var e = json.readTree(dir.resolve("engine/manifest.json").toFile());
+        assertThat(l.path("corpus").path("decontaminated").asLong()).isEqualTo(1);
+        assertThat(e.get("corpus")).isEqualTo(l.get("corpus"));
+        assertThat(e.get("counts")).isEqualTo(l.get("counts"));
+        assertThat(l.path("counts").path("by_kind").path("general").asLong()).isPositive();
+    }
+
+    /** General rows read back from their serialized form write the same JSON, whatever their form. */
+    @Test
+    void generalRowsTravelIntact() throws Exception {
+        In2General rows = In2General.read(List.of(generalRows(dir.resolve("general.jsonl"))));
+        In2General shipped = ship(rows);
+        assertThat(shipped.size()).isEqualTo(rows.size()).isEqualTo(3);
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(shipped.rows().get(i)).isEqualTo(rows.rows().get(i));
+        }
+        assertThat(ship(In2General.NONE)).isSameAs(In2General.NONE);
+    }
+
+    /** Twelve words from the middle of the bundled corpus's document {@code n}: a 10-gram shared with it. */
+    static String quoteOfBundledDocument(int n) {
+        List<String> texts = new ArrayList<>();
+        Corpus.bundled().forEach(d -> texts.add(d.text()));
+        String[] words = texts.get(n).split("\\s+");
+        return String.join(" ", java.util.Arrays.asList(words).subList(words.length / 2, words.length / 2 + 12));
+    }
+
+    /** General rows in every form --general takes: a canonical record, messages with and without train flags. */
+    static Path generalRows(Path file) throws IOException {
+        Files.writeString(file, String.join("\n",
+                "{\"id\":\"g1\",\"messages\":[{\"role\":\"user\",\"content\":\"Name a prime.\",\"train\":false},"
+                        + "{\"role\":\"assistant\",\"content\":\"7\",\"train\":true}],\"meta\":{\"design\":\"chat\",\"k\":1}}",
+                "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Caf\u00e9?\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"Oui \\\"\u00e9\\\"\",\"train\":false},"
+                        + "{\"role\":\"user\",\"content\":\"Again\"},{\"role\":\"assistant\",\"content\":\"Yes\"}]}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\",\"train\":true},{\"role\":\"assistant\",\"content\":\"Hello\"}]}",
+                ""));
+        return file;
     }
 
     /** With --chat-template, the kept context ids (tokens/contexts.bin) too. */

@@ -2,11 +2,13 @@ package dev.granular.spark;
 
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
+import dev.granular.corpus.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.in2.In2;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
 import dev.granular.in2.In2Draw;
+import dev.granular.in2.In2General;
 import dev.granular.in2.In2Job;
 import dev.granular.in2.In2Segments;
 import dev.granular.io.BadInputException;
@@ -48,11 +50,12 @@ import java.util.concurrent.ExecutionException;
  * <ol>
  *   <li>Segmentation: the driver reads the corpus (as {@code granular in2} reads it: document ids, bad rows)
  *   in waves of about {@link Spec#waveChars()} characters; each wave goes to the executors as a broadcast, and
- *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer});
+ *   tasks of about equal characters split, segment and tokenize its documents ({@link In2Segments.Preparer}, which
+ *   drops those the broadcast {@link Decontaminator} of {@code --exclude} finds contaminated);
  *   the driver collects them in corpus order and appends them to the
  *   segment store on the driver, while the driver reads the next wave.</li>
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
- *   tokenizer's files (broadcast); the indices are cut into ranges, each task builds the design over its
+ *   tokenizer's files and the design's {@code --general} rows (broadcast); the indices are cut into ranges, each task builds the design over its
  *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
  *   ({@link In2Design#draw}); the driver takes the draws in index order (two waves of tasks in flight),
  *   draws an example again when its question repeats an earlier one (rare, on the driver), and writes
@@ -73,10 +76,13 @@ public final class SparkIn2 {
     static final int EXAMPLES_PER_TASK = 32;
 
     /**
-     * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions, no exclude or
-     * general files; the general share is spread over the other kinds, as {@code granular in2} does without --general).
+     * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions).
      *
      * @param corpus       corpus files or folders; empty for the bundled sample corpus
+     * @param exclude      {@code in2 --exclude}: evaluation files, read by the driver; documents sharing a word 10-gram
+     *                     with them are dropped (on the executors, by the broadcast {@link Decontaminator})
+     * @param general      {@code in2 --general}: general instruction rows for the general share, read by the driver and
+     *                     shipped with the job; empty: the general share is spread over the other kinds
      * @param tokenizer    a built-in tokenizer name or a Hugging Face tokenizer directory or tokenizer.json
      * @param chatTemplate {@code in2 --chat-template}: a file, {@link In2Job#TOKENIZER_TEMPLATE}, or null
      * @param partitions   tasks per wave (segmentation and assembly); 0 for twice Spark's default parallelism.
@@ -84,14 +90,24 @@ public final class SparkIn2 {
      * @param waveChars    corpus characters per segmentation wave
      * @param commandLine  the command line, for the manifest
      */
-    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, String tokenizer, String chatTemplate, In2Config config,
-                       Path out, int shardSize, boolean overwrite, int partitions, long waveChars, List<String> commandLine) {
+    public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
+                       String chatTemplate, In2Config config, Path out, int shardSize, boolean overwrite, int partitions,
+                       long waveChars, List<String> commandLine) {
         public Spec {
             corpus = List.copyOf(corpus);
+            exclude = List.copyOf(exclude);
+            general = List.copyOf(general);
             commandLine = List.copyOf(commandLine);
             if (shardSize < 1 || partitions < 0 || waveChars < 1) {
                 throw new IllegalArgumentException("shardSize and waveChars must be >= 1, partitions >= 0");
             }
+        }
+
+        /** Without exclude or general files (the form of the first releases). */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, String tokenizer, String chatTemplate, In2Config config,
+                    Path out, int shardSize, boolean overwrite, int partitions, long waveChars, List<String> commandLine) {
+            this(corpus, corpusOptions, List.of(), List.of(), tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine);
         }
 
         /** {@code corpus} (empty: the bundled one) with the defaults of {@code granular in2}: o200k_base, no chat template. */
@@ -101,24 +117,39 @@ public final class SparkIn2 {
         }
 
         public Spec withTokenizer(String tokenizer, String chatTemplate) {
-            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions, waveChars,
-                    commandLine);
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine);
+        }
+
+        /** Decontaminated against these evaluation files, as {@code in2 --exclude} (empty: none). */
+        public Spec withExclude(List<Path> files) {
+            return new Spec(corpus, corpusOptions, files, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine);
+        }
+
+        /** With general instruction rows for the general share, as {@code in2 --general} (empty: none). */
+        public Spec withGeneral(List<Path> files) {
+            return new Spec(corpus, corpusOptions, exclude, files, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine);
         }
 
         public Spec withPartitions(int n) {
-            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, n, waveChars, commandLine);
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, n,
+                    waveChars, commandLine);
         }
 
         public Spec withWaveChars(long n) {
-            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions, n, commandLine);
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    n, commandLine);
         }
 
         public Spec withOverwrite(boolean o) {
-            return new Spec(corpus, corpusOptions, tokenizer, chatTemplate, config, out, shardSize, o, partitions, waveChars, commandLine);
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, o, partitions,
+                    waveChars, commandLine);
         }
 
         In2Job.Spec jobSpec() {
-            return new In2Job.Spec(corpus, corpusOptions, List.of(), List.of(), tokenizer, config, out, shardSize, overwrite, 1,
+            return new In2Job.Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, 1,
                     commandLine, null, chatTemplate);
         }
     }
@@ -244,8 +275,11 @@ public final class SparkIn2 {
         }
     }
 
-    /** What a task needs besides its indices: shipped once per run as a broadcast. */
-    record Job(String runId, Shipment shipment, In2Config config) implements Serializable {
+    /**
+     * What a task needs besides its indices: shipped once per run as a broadcast. {@code config} and {@code general}
+     * are the driver's design's, so the executors' designs are the one {@link In2Job} built.
+     */
+    record Job(String runId, Shipment shipment, In2Config config, In2General general) implements Serializable {
     }
 
     /** Per executor JVM: open tokenizers by shipment, and the design of the current run. */
@@ -265,7 +299,7 @@ public final class SparkIn2 {
                 if (local[1] != null) {
                     in2 = in2.withChatTemplate(In2Job.loadChatTemplate(local[0], local[1]));
                 }
-                return in2.openDesign(localStore(id), tokenizer(job.shipment()));
+                return in2.openDesign(localStore(id), tokenizer(job.shipment()), job.general());
             });
         }
 
@@ -298,6 +332,7 @@ public final class SparkIn2 {
         private final long waveChars;
         private final String runId = UUID.randomUUID().toString();
         private Broadcast<Shipment> shipped;
+        private Broadcast<Decontaminator> exclude;
         private Broadcast<Job> job;
         private Path store;
 
@@ -318,10 +353,13 @@ public final class SparkIn2 {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator decontaminator, In2Segments.Writer writer) {
             store = writer.dir();
             shipped = jsc.broadcast(shipment);
             Broadcast<Shipment> s = shipped;
+            // The evaluation n-grams (8 to 16 bytes each), fetched once per executor; empty without --exclude.
+            exclude = jsc.broadcast(decontaminator);
+            Broadcast<Decontaminator> x = exclude;
             // At most one wave in flight: the driver reads the next while the executors prepare this one.
             ArrayDeque<Wave> inFlight = new ArrayDeque<>();
             List<String[]> wave = new ArrayList<>();
@@ -339,7 +377,7 @@ public final class SparkIn2 {
                 wave.clear();
                 chars[0] = 0;
                 JavaFutureAction<List<In2Segments.Prepared>> f = jsc.parallelize(ranges, ranges.size())
-                        .flatMap(prepareTask(s, config, texts))
+                        .flatMap(prepareTask(s, config, x, texts))
                         .collectAsync();
                 while (!inFlight.isEmpty()) {
                     appendAll(inFlight.removeFirst(), writer);
@@ -384,13 +422,15 @@ public final class SparkIn2 {
         }
 
         /**
-         * A task of the segmentation: the documents (id, text) {@code [r[0], r[1])} of the wave, prepared in their order.
-         * Static: captures only its arguments.
+         * A task of the segmentation: the documents (id, text) {@code [r[0], r[1])} of the wave, prepared in their order
+         * (a contaminated one as an excluded, empty one, which the driver's writer counts). Static: captures only its
+         * arguments.
          */
         private static FlatMapFunction<int[], In2Segments.Prepared> prepareTask(Broadcast<Shipment> s, In2Config config,
+                                                                              Broadcast<Decontaminator> exclude,
                                                                               Broadcast<String[][]> texts) {
             return r -> {
-                In2Segments.Preparer preparer = In2Segments.preparer(Executor.tokenizer(s.value()), config);
+                In2Segments.Preparer preparer = In2Segments.preparer(Executor.tokenizer(s.value()), config, exclude.value());
                 String[][] docs = texts.value();
                 List<In2Segments.Prepared> out = new ArrayList<>(r[1] - r[0]);
                 for (int i = r[0]; i < r[1]; i++) {
@@ -424,7 +464,7 @@ public final class SparkIn2 {
         @Override
         public Iterator<In2Draw> draws(In2Design design, long from) {
             shipStore();
-            job = jsc.broadcast(new Job(runId, shipment, design.config()));
+            job = jsc.broadcast(new Job(runId, shipment, design.config(), design.general()));
             Broadcast<Job> j = job;
             long size = design.size();
             int perWave = tasks();
@@ -492,6 +532,9 @@ public final class SparkIn2 {
             Executor.forget(runId); // the driver's JVM is an executor in local mode
             if (shipped != null) {
                 shipped.destroy();
+            }
+            if (exclude != null) {
+                exclude.destroy();
             }
             if (job != null) {
                 job.destroy();

@@ -26,14 +26,14 @@ import java.util.stream.Collectors;
 
 /**
  * {@code granular spark in2}: {@code granular in2} with segmentation and assembly on Spark ({@link SparkIn2}); the
- * options are {@code in2}'s, less those of the teacher, --exclude and --general, plus --master and --partitions.
+ * options are {@code in2}'s, less those of the teacher, --threads and --dry-run, plus --master and --partitions.
  */
 @Command(name = "in2", mixinStandardHelpOptions = true,
         header = "IN2 (granular in2) with corpus segmentation and example assembly as Spark jobs: the same records, byte for byte.",
         description = {
                 "The driver reads the corpus and writes the output directory as 'granular in2' does; Spark tasks segment and tokenize "
                         + "the documents and assemble the examples. Same seed and inputs: the same data files as 'granular in2', "
-                        + "whatever the partitioning. Programmatic questions only (no --qa teacher, --exclude, --general).",
+                        + "whatever the partitioning. Programmatic questions only (no --qa teacher).",
                 "",
                 "Example:",
                 "  granular spark in2 --corpus news/ --examples 50000 \\",
@@ -71,8 +71,18 @@ final class SparkIn2Command implements Callable<Integer> {
     int maxTokens;
 
     @Option(names = "--mix", paramLabel = "SPEC", defaultValue = "single=0.63,multi=0.17,short=0.10,general=0.10",
-            description = "Shares of each kind; without --general (not on Spark) the general share is spread over the others. Default: ${DEFAULT-VALUE}.")
+            description = "Shares of each kind; without --general the general share is spread over the others. Default: ${DEFAULT-VALUE}.")
     String mix;
+
+    @Option(names = "--general", paramLabel = "PATH", arity = "1..*",
+            description = "General instruction rows (canonical records or {\"messages\": [...]}) for the general share: "
+                    + "JSONL files, folders of them or another command's output folder, read by the driver and shipped with the job.")
+    List<Path> general = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "FILE", arity = "1..*",
+            description = "Evaluation data to decontaminate against, read by the driver: corpus documents sharing a word 10-gram "
+                    + "with it are not used (checked on the executors).")
+    List<Path> exclude = new ArrayList<>();
 
     @Option(names = "--max-doc-tokens", paramLabel = "N", defaultValue = "1024",
             description = "Longer documents are split into pseudo-documents. Default: ${DEFAULT-VALUE}.")
@@ -129,8 +139,8 @@ final class SparkIn2Command implements Callable<Integer> {
                 systemMessage, seed, QaMix.PROGRAMMATIC);
         List<String> commandLine = new ArrayList<>(List.of("spark"));
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        SparkIn2.Spec job = new SparkIn2.Spec(corpus, new CorpusOptions(textField, policy), tokenizer, chatTemplate, config, out,
-                shardSize, overwrite, partitions, SparkIn2.WAVE_CHARS, commandLine);
+        SparkIn2.Spec job = new SparkIn2.Spec(corpus, new CorpusOptions(textField, policy), exclude, general, tokenizer, chatTemplate,
+                config, out, shardSize, overwrite, partitions, SparkIn2.WAVE_CHARS, commandLine);
         SparkSession.Builder builder = SparkSession.builder().appName("granular spark in2");
         // spark-submit sets spark.master; --master applies when run directly (the launcher, tests).
         if (System.getProperty("spark.master") == null) {

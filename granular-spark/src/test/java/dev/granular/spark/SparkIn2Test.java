@@ -102,6 +102,80 @@ class SparkIn2Test {
         assertThat(three.resolve("report")).exists();
     }
 
+    /**
+     * {@code --exclude}, {@code --general} and both: the same data files, corpus figures (the dropped document counted),
+     * counts and report as {@code granular in2} with the same files, for one task per wave and for three over waves of
+     * ~40K characters.
+     */
+    @Test
+    void excludeAndGeneralGiveGranularIn2sOutput() throws Exception {
+        Path eval = tmp.resolve("eval.txt");
+        Files.writeString(eval, quoteOfCorpusDocument(2));
+        Path general = generalRows(tmp.resolve("general.jsonl"));
+        record Case(String name, List<Path> exclude, List<Path> general) {
+        }
+        for (Case c : List.of(new Case("exclude", List.of(eval), List.of()), new Case("general", List.of(), List.of(general)),
+                new Case("both", List.of(eval), List.of(general)))) {
+            Path local = tmp.resolve(c.name() + "-local");
+            In2Job.Spec l = local(CONFIG, "o200k_base", null, local);
+            In2Job.run(new In2Job.Spec(l.corpus(), l.corpusOptions(), c.exclude(), c.general(), l.tokenizer(), l.config(), l.out(),
+                    l.shardSize(), false, l.threads(), l.commandLine()), In2Job.Listener.NONE);
+            JsonNode lm = JSON.readTree(local.resolve("manifest.json").toFile());
+            assertThat(lm.path("corpus").path("decontaminated").asLong()).as(c.name()).isEqualTo(c.exclude().isEmpty() ? 0 : 1);
+            assertThat(lm.path("counts").path("by_kind").path("general").asLong()).as(c.name())
+                    .isEqualTo(c.general().isEmpty() ? 0 : 6);
+            for (int tasks : new int[]{1, 3}) {
+                Path out = tmp.resolve(c.name() + "-" + tasks);
+                SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out).withExclude(c.exclude()).withGeneral(c.general())
+                        .withPartitions(tasks).withWaveChars(tasks == 1 ? SparkIn2.WAVE_CHARS : 40_000));
+                assertSameData(local, out);
+                JsonNode m = JSON.readTree(out.resolve("manifest.json").toFile());
+                for (String field : List.of("corpus", "counts", "inputs", "fingerprint", "shards")) {
+                    assertThat(m.get(field)).as(c.name() + " " + tasks + " " + field).isEqualTo(lm.get(field));
+                }
+                assertThat(Files.readString(out.resolve("report/summary.json"))).as(c.name() + " " + tasks)
+                        .isEqualTo(Files.readString(local.resolve("report/summary.json")));
+            }
+        }
+    }
+
+    /** A bad --exclude or --general file stops the run as granular in2 stops it: file:line, nothing left as a finished run. */
+    @Test
+    void aBadExcludeOrGeneralFileIsReportedWithItsLine() throws Exception {
+        Path eval = tmp.resolve("eval.jsonl");
+        Files.writeString(eval, "{\"q\": \"fine\"}\n{\"q\": \n");
+        Path out = tmp.resolve("bad-exclude");
+        assertThatThrownBy(() -> SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out).withExclude(List.of(eval))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining(eval + ":2");
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+        Path general = tmp.resolve("general.jsonl");
+        Files.writeString(general, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n{\"messages\": []}\n");
+        Path out2 = tmp.resolve("bad-general");
+        assertThatThrownBy(() -> SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out2).withGeneral(List.of(general))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining(general + ":2");
+        assertThat(out2.resolve("manifest.json")).doesNotExist();
+    }
+
+    /** Twelve words from the middle of the test corpus's document {@code n}: a 10-gram shared with it alone. */
+    static String quoteOfCorpusDocument(int n) throws IOException {
+        String text = JSON.readTree(Files.readAllLines(corpus).get(n)).path("text").asText();
+        String[] words = text.split("\\s+");
+        return String.join(" ", java.util.Arrays.asList(words).subList(words.length / 2, words.length / 2 + 12));
+    }
+
+    /** General rows in the forms --general takes: a canonical record, messages with and without train flags. */
+    static Path generalRows(Path file) throws IOException {
+        Files.writeString(file, String.join("\n",
+                "{\"id\":\"g1\",\"messages\":[{\"role\":\"user\",\"content\":\"Name a prime.\",\"train\":false},"
+                        + "{\"role\":\"assistant\",\"content\":\"7\",\"train\":true}],\"meta\":{\"design\":\"chat\"}}",
+                "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Caf\u00e9?\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"Oui \\\"\u00e9\\\"\",\"train\":false},"
+                        + "{\"role\":\"user\",\"content\":\"Again\"},{\"role\":\"assistant\",\"content\":\"Yes\"}]}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\",\"train\":true},{\"role\":\"assistant\",\"content\":\"Hello\"}]}",
+                ""));
+        return file;
+    }
+
     /** A Hugging Face tokenizer folder and its chat template travel to the executors; the context ids kept are the same. */
     @Test
     void aShippedTokenizerAndChatTemplateGiveTheSameRecordsAndContextIds() throws Exception {
@@ -136,7 +210,8 @@ class SparkIn2Test {
             }
 
             @Override
-            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.in2.In2Segments.Writer writer) {
+            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.Decontaminator exclude,
+                                              dev.granular.in2.In2Segments.Writer writer) {
                 store = writer.dir();
                 java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();
                 var skipped = corpus.forEach(docs::add);
