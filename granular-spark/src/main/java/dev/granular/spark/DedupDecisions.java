@@ -92,6 +92,10 @@ final class DedupDecisions implements AutoCloseable {
                 }
             });
             rows = spark.createDataFrame(prepared, rowSchema()).persist(StorageLevel.MEMORY_AND_DISK());
+            List<Row> bad = rows.filter(col("error").isNotNull()).orderBy("pos").select("error").limit(1).collectAsList();
+            if (!bad.isEmpty()) {
+                throw new BadInputException(bad.getFirst().getString(0));
+            }
             if (places.frame()) {
                 List<Row> repeated = rows.groupBy("pos").agg(count(lit(1)).as("n")).filter(col("n").gt(1)).orderBy("pos").limit(1)
                         .collectAsList();
@@ -99,10 +103,6 @@ final class DedupDecisions implements AutoCloseable {
                     long at = repeated.getFirst().getLong(0);
                     throw places.error(0, at, "the order value " + at + " is repeated: each record needs its own place in the order");
                 }
-            }
-            List<Row> bad = rows.filter(col("error").isNotNull()).orderBy("pos").select("error").limit(1).collectAsList();
-            if (!bad.isEmpty()) {
-                throw new BadInputException(bad.getFirst().getString(0));
             }
             refuseDuplicateIds(rows, places);
             return new DedupDecisions(rows, removed(spark, rows, config, minHash), decon, near == null ? 1 : near.permutations());
@@ -189,6 +189,9 @@ final class DedupDecisions implements AutoCloseable {
         long pos = ((long) file << LINE_BITS) | line;
         TrainingRecord r;
         try {
+            if (text == null) {
+                throw new BadInputException(where); // a DataFrame's record that could not be read (RecordFrame#lines)
+            }
             if (text.isBlank()) {
                 throw where != null ? new BadInputException(where, 0, "blank record (expected a JSON object)")
                         : new BadInputException(names.get(file), line, "blank line (canonical record files have none)");

@@ -83,14 +83,14 @@ final class LabelledRecords implements AutoCloseable {
             return RowFactory.create(v);
         }), SparkTokenExport.metaSchema()).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            if (places.frame()) {
-                refuseRepeatedOrder(meta, places);
-            }
             List<Row> bad = meta.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
             if (!bad.isEmpty()) {
                 String error = bad.getFirst().getString(0);
                 throw error.startsWith(SparkTokenExport.CONFIG_ERROR)
                         ? new InvalidConfigException(error.substring(SparkTokenExport.CONFIG_ERROR.length())) : new BadInputException(error);
+            }
+            if (places.frame()) {
+                refuseRepeatedOrder(meta, places);
             }
             refuseDuplicateIds(meta, places);
             Row totals = meta.agg(

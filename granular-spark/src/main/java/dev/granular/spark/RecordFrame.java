@@ -99,6 +99,7 @@ public record RecordFrame(Dataset<Row> frame, String order) {
     /**
      * As {@link SparkTokenExport#lines}: rows {@code (file int = 0, line long = the order value, text string, where
      * string)}, text one record's JSON, where what an error message names ("row n=17 (id "r3")"). Made on the executors.
+     * A record with a null order value has text null and the whole error message in where.
      */
     JavaRDD<Row> lines(Dataset<Row> ordered) {
         String orderName = orderColumn();
@@ -118,8 +119,17 @@ public record RecordFrame(Dataset<Row> frame, String order) {
         return picked.javaRDD().map(r -> {
             String idHint = structs && names.contains("id") && schema.apply("id").dataType().equals(DataTypes.StringType)
                     && !r.isNullAt(first + fields.indexOf("id")) ? " (id \"" + r.getString(first + fields.indexOf("id")) + "\")" : "";
+            // A record without a place is reported as data too (text null, where the message), placed first: an
+            // exception thrown here would reach the driver as Spark's "task failed" text, not as the error it is.
+            if (r.isNullAt(0) && corrupt && !r.isNullAt(1)) {
+                // Spark's JSON reader could not read the line, order column included: all there is to name is its text.
+                String line = r.getString(1);
+                return RowFactory.create(0, Long.MIN_VALUE, null, "a record Spark's JSON reader could not read (" + CORRUPT + "): "
+                        + (line.length() > 200 ? line.substring(0, 200) + "..." : line));
+            }
             if (r.isNullAt(0)) {
-                throw new BadInputException("a row" + idHint + " has no order: the order column '" + orderName + "' is null");
+                return RowFactory.create(0, Long.MIN_VALUE, null, "a record" + idHint + " has no place in the order: its '" + orderName
+                        + "' is null");
             }
             long at = ((Number) r.get(0)).longValue();
             String where = places.at(0, at) + idHint;

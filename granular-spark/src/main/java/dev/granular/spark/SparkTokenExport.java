@@ -345,6 +345,9 @@ public final class SparkTokenExport {
                     try {
                         // A record of a DataFrame names its row (RecordFrame.lines), a line of a file its file and line.
                         String where = in.size() > 3 ? in.getString(3) : null;
+                        if (text == null) {
+                            throw new BadInputException(where);
+                        }
                         if (text.isBlank()) {
                             throw where != null ? new BadInputException(where, 0, "blank record (expected a JSON object)")
                                     : new BadInputException(names.get(file), line, "blank line (canonical record files have none)");

@@ -215,6 +215,22 @@ class SparkFramesTest {
         assertThatThrownBy(() -> SparkDedup.dedup(spark, RecordFrame.of(texts).withOrder("n"), DedupConfig.DEFAULT))
                 .isInstanceOf(BadInputException.class).hasMessageStartingWith("row n=75: ");
 
+        // A line spark.read().json could not read: with the frame's own order it is parsed again and named by row; with
+        // an order column it has none (the line was not read), so its text names it.
+        List<String> corrupt = new ArrayList<>(numbered(records));
+        corrupt.set(4, "{\"n\": 45, \"id\": \"cut");
+        Dataset<Row> json = spark.read().json(spark.createDataset(corrupt, Encoders.STRING())).coalesce(1);
+        assertThatThrownBy(() -> SparkTokenExport.tokens(spark, RecordFrame.of(json), spec))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("row 4 (monotonically_increasing_id): ");
+        assertThatThrownBy(() -> SparkDedup.dedup(spark, RecordFrame.of(json).withOrder("n"), DedupConfig.DEFAULT))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("a record Spark's JSON reader could not read (_corrupt_record): {\"n\": 45, \"id\": \"cut");
+
+        Dataset<Row> noOrder = texts(records, 2).withColumn("n", org.apache.spark.sql.functions.when(
+                org.apache.spark.sql.functions.col("n").equalTo(65L), null).otherwise(org.apache.spark.sql.functions.col("n")));
+        assertThatThrownBy(() -> SparkTokenExport.tokens(spark, RecordFrame.of(noOrder).withOrder("n"), spec))
+                .isInstanceOf(BadInputException.class).hasMessage("a record has no place in the order: its 'n' is null");
+
         List<TrainingRecord> repeated = new ArrayList<>(records);
         repeated.set(9, records.get(2));
         assertThatThrownBy(() -> SparkTokenExport.tokens(spark, RecordFrame.of(structs(numbered(repeated), 2)).withOrder("n"), spec))
