@@ -184,8 +184,10 @@ public final class SparkCli implements Runnable {
             }
             SparkSession spark = builder.getOrCreate();
             try {
-                SparkTokenExport.Result r = SparkTokenExport.run(spark, new SparkTokenExport.Spec(in, f, out, tokenizer, chatTemplate,
-                        maxLength, t, pack, ff, shardSize, partitions, allowSpecialText, overwrite, commandLine));
+                SparkTokenExport.Result r = SparkTokenExport.run(spark, SparkTokenExport.Spec.of(in, out, tokenizer).withFormat(f)
+                        .withChatTemplate(chatTemplate).withMaxLength(maxLength).withTruncation(t).withPack(pack).withFileFormat(ff)
+                        .withShardSize(shardSize).withPartitions(partitions).withAllowSpecialText(allowSpecialText)
+                        .withOverwrite(overwrite).withCommandLine(commandLine));
                 long skipped = r.dropped() + r.rejected();
                 spec.commandLine().getOut().printf(Locale.ROOT, "spark export: %,d of %,d records as %s to %s (%,d rows, %,d tokens%s)%s%n",
                         r.examples(), r.records(), f.wireName(), out, r.rows(), r.tokens(),

@@ -32,7 +32,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 import java.io.IOException;
@@ -46,16 +45,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 /**
  * {@code granular spark export}: the token export ({@code export --format tokens|trl-tokens},
@@ -70,11 +62,14 @@ import static org.apache.spark.sql.functions.when;
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
- *     SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(Path.of("out/in2")), TokenFormat.TOKENS,
- *             Path.of("out/in2-tokens"), Path.of("models/qwen3"), null, 4096, Truncation.LEFT_CONTEXT, 10_000, 0,
- *             false, false, List.of("spark", "export")));
+ *     SparkTokenExport.run(spark, SparkTokenExport.Spec.of(List.of(Path.of("out/in2")), Path.of("out/in2-tokens"),
+ *             Path.of("models/qwen3")).withMaxLength(4096).withTruncation(Truncation.LEFT_CONTEXT));
  * }
  * }</pre>
+ *
+ * <p>{@link #tokens} does the same for a DataFrame of records ({@link RecordFrame}), giving the rows as a DataFrame
+ * ({@link TokenFrame}), which it can write as this export's folder. Both share the labelling and the checks
+ * ({@link LabelledRecords}).
  *
  * <p>The output directory is granular's ({@link OutputDirectory}: manifest last, rejected.jsonl
  * for the records left out, --overwrite rules), so {@code --out} must be a path the driver
@@ -82,14 +77,22 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class SparkTokenExport {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Columns of the labelled rows before the format's own: where the record was and what became of it. */
     /** Leads the {@code error} of a record refused by the configuration (the message is then an {@link InvalidConfigException} template). */
     static final String CONFIG_ERROR = "config: ";
-    private static final List<String> KEY = List.of("file", "line", "id", "skip_reason", "dropped", "truncated", "trained", "error");
+    /** Columns of the labelled rows before the format's own: where the record was and what became of it. */
+    static final List<String> KEY = List.of("file", "line", "id", "skip_reason", "dropped", "truncated", "trained", "error");
 
     /**
-     * What to export: {@link TokenExportJob.Spec}'s fields that apply (all but threads).
+     * What to export: {@link TokenExportJob.Spec}'s fields that apply (all but threads). Build it with
+     * {@link #of(List, Path, Path)} and the withers; the canonical constructor stays for old callers.
      *
+     * <pre>{@code
+     * SparkTokenExport.Spec.of(List.of(Path.of("out/demo")), Path.of("out/demo-packed"), Path.of("models/qwen3"))
+     *         .withMaxLength(8192).withTruncation(Truncation.LEFT_CONTEXT).withPack(8192)
+     * }</pre>
+     *
+     * @param in         record files or folders ({@code --in}); empty for a spec of {@link SparkTokenExport#tokens} (DataFrames)
+     * @param out        the output folder ({@code --out}); null for a spec of {@link SparkTokenExport#tokens} until written
      * @param pack       row capacity in tokens for packing, 0 for one example per row (as {@code export --pack})
      * @param fileFormat Parquet or JSONL rows ({@code --tokens-format})
      * @param partitions how many partitions to label the records in; 0 for Spark's split of the input files
@@ -97,9 +100,15 @@ public final class SparkTokenExport {
     public record Spec(List<Path> in, TokenFormat format, Path out, Path tokenizer, Path chatTemplate, int maxLength,
                        Truncation truncation, int pack, TokenExportJob.FileFormat fileFormat, int shardSize, int partitions,
                        boolean allowSpecialText, boolean overwrite, List<String> commandLine) {
+        /** Rows per data file by default, as {@code --shard-size}. */
+        public static final int SHARD_SIZE = 10_000;
+
         public Spec {
             in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
+            java.util.Objects.requireNonNull(format, "format");
+            java.util.Objects.requireNonNull(tokenizer, "tokenizer");
+            java.util.Objects.requireNonNull(truncation, "truncation");
             java.util.Objects.requireNonNull(fileFormat, "fileFormat");
             if (maxLength < 0 || pack < 0 || shardSize < 1 || partitions < 0) {
                 throw new IllegalArgumentException("maxLength, pack and partitions must be >= 0 and shardSize >= 1");
@@ -115,6 +124,93 @@ public final class SparkTokenExport {
                     List<String> commandLine) {
             this(in, format, out, tokenizer, chatTemplate, maxLength, truncation, 0, TokenExportJob.FileFormat.PARQUET, shardSize,
                     partitions, allowSpecialText, overwrite, commandLine);
+        }
+
+        /**
+         * The defaults of {@code granular spark export --in IN --out OUT --tokenizer TOKENIZER}: {@code tokens}, the
+         * tokenizer's chat template, no length limit ({@link Truncation#ERROR} when one is set), unpacked Parquet,
+         * {@link #SHARD_SIZE} rows a file, Spark's split of the input, command line {@code spark export}.
+         */
+        public static Spec of(List<Path> in, Path out, Path tokenizer) {
+            return new Spec(in, TokenFormat.TOKENS, out, tokenizer, null, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET,
+                    SHARD_SIZE, 0, false, false, List.of("spark", "export"));
+        }
+
+        /** For {@link SparkTokenExport#tokens}: no input files (the records are a DataFrame) and no folder yet. */
+        public static Spec of(Path tokenizer) {
+            return of(List.of(), null, tokenizer);
+        }
+
+        public Spec withIn(List<Path> v) {
+            return new Spec(v, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withFormat(TokenFormat v) {
+            return new Spec(in, v, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withOut(Path v) {
+            return new Spec(in, format, v, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withTokenizer(Path v) {
+            return new Spec(in, format, out, v, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        /** {@code --chat-template}: render with this file instead of the tokenizer's template (null: the tokenizer's). */
+        public Spec withChatTemplate(Path v) {
+            return new Spec(in, format, out, tokenizer, v, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withMaxLength(int v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, v, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withTruncation(Truncation v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, v, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withPack(int v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, v, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withFileFormat(TokenExportJob.FileFormat v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, v, shardSize, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withShardSize(int v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, v, partitions,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withPartitions(int v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, v,
+                    allowSpecialText, overwrite, commandLine);
+        }
+
+        public Spec withAllowSpecialText(boolean v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    v, overwrite, commandLine);
+        }
+
+        public Spec withOverwrite(boolean v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, v, commandLine);
+        }
+
+        /** The command line the card and the manifest quote (without the leading {@code granular}). */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(in, format, out, tokenizer, chatTemplate, maxLength, truncation, pack, fileFormat, shardSize, partitions,
+                    allowSpecialText, overwrite, v);
         }
 
         /** The single-machine export of the same rows (for its report and card). */
@@ -146,14 +242,27 @@ public final class SparkTokenExport {
         return DataTypes.createStructType(fields);
     }
 
-    /** The per-record columns ({@link #KEY}) and the example's length in tokens. */
-    private static StructType metaSchema() {
+    /**
+     * The per-record columns ({@link #KEY}), the example's length in tokens, and a hash of the record's place and
+     * outcome (its token ids, or why it was left out), for a DataFrame's fingerprint.
+     */
+    static StructType metaSchema() {
         List<StructField> fields = new ArrayList<>(List.of(labelledSchema(TokenFormat.TOKENS).fields()).subList(0, KEY.size()));
         fields.add(DataTypes.createStructField("tokens", DataTypes.IntegerType, false));
+        fields.add(DataTypes.createStructField("hash", DataTypes.LongType, false));
         return DataTypes.createStructType(fields);
     }
 
-    private static StructType labelledSchema(TokenFormat format) {
+    /** Packed rows: {@code row} (its index in the export's order), {@code ids} (its examples'), the format's packed columns. */
+    static StructType packedSchema(TokenFormat format) {
+        List<StructField> fields = new ArrayList<>(List.of(
+                DataTypes.createStructField("row", DataTypes.LongType, false),
+                DataTypes.createStructField("ids", DataTypes.createArrayType(DataTypes.StringType, false), false)));
+        fields.addAll(List.of(schema(format, true).fields()));
+        return DataTypes.createStructType(fields);
+    }
+
+    static StructType labelledSchema(TokenFormat format) {
         List<StructField> fields = new ArrayList<>(List.of(
                 DataTypes.createStructField("file", DataTypes.IntegerType, false),
                 DataTypes.createStructField("line", DataTypes.LongType, false),
@@ -234,10 +343,16 @@ public final class SparkTokenExport {
                     TrainingRecord r;
                     TokenExport.Outcome outcome;
                     try {
-                        if (text.isBlank()) {
-                            throw new BadInputException(names.get(file), line, "blank line (canonical record files have none)");
+                        // A record of a DataFrame names its row (RecordFrame.lines), a line of a file its file and line.
+                        String where = in.size() > 3 ? in.getString(3) : null;
+                        if (text == null) {
+                            throw new BadInputException(where);
                         }
-                        r = RecordJson.parse(text, names.get(file), line);
+                        if (text.isBlank()) {
+                            throw where != null ? new BadInputException(where, 0, "blank record (expected a JSON object)")
+                                    : new BadInputException(names.get(file), line, "blank line (canonical record files have none)");
+                        }
+                        r = where != null ? RecordJson.parse(text, where, 0) : RecordJson.parse(text, names.get(file), line);
                         outcome = export.label(r);
                     } catch (BadInputException e) {
                         // Kept as data, not thrown: the driver reports the first bad line in input order, as the
@@ -274,13 +389,44 @@ public final class SparkTokenExport {
         try {
             return doRun(spark, spec);
         } catch (RuntimeException e) {
-            // A bad line found on an executor reaches the driver wrapped in a SparkException: report it as itself.
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof BadInputException bad) {
-                    throw bad;
-                }
+            throw reported(e);
+        }
+    }
+
+    /** A bad line found on an executor reaches the driver wrapped in a SparkException: report it as itself. */
+    static RuntimeException reported(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BadInputException bad) {
+                return bad;
             }
-            throw e;
+        }
+        return e;
+    }
+
+    /**
+     * Labels the records of a DataFrame ({@link RecordFrame}: struct columns or JSON text, and the order that stands
+     * for the input order) as {@link #run} labels the lines of files: the same per-record step, the same checks (the
+     * bad record and the repeated id reported are the first in the order, named by row), the same counts, and packed
+     * with {@code spec.pack()} the same rows as the file export of the records in that order. Eager: the records are
+     * labelled (once, cached) and checked before it returns; {@link TokenFrame#close} frees the cache.
+     *
+     * <pre>{@code
+     * try (TokenFrame tokens = SparkTokenExport.tokens(spark, RecordFrame.of(spark.read().json("out/demo/data")).withOrder("n"),
+     *         SparkTokenExport.Spec.of(Path.of("models/qwen3")).withMaxLength(8192).withTruncation(Truncation.LEFT_CONTEXT))) {
+     *     tokens.rows().show();                          // n, id, input_ids, attention_mask, labels
+     *     tokens.write(Path.of("out/demo-tokens"));      // data/, README.md, report/, rejected.jsonl, manifest.json
+     * }
+     * }</pre>
+     *
+     * @param spec the labelling options ({@code in} is not read; file format, shard size and overwrite are
+     *             {@link TokenFrame#write}'s)
+     * @throws BadInputException the first bad record or repeated id or order value in the order, naming its row
+     */
+    public static TokenFrame tokens(SparkSession spark, RecordFrame records, Spec spec) {
+        try {
+            return TokenFrame.label(spark, records, spec);
+        } catch (RuntimeException e) {
+            throw reported(e);
         }
     }
 
@@ -291,134 +437,117 @@ public final class SparkTokenExport {
         // The driver loads the same files for the manifest's identity, the report and the card (and to fail early on a bad template).
         ChatTemplate template = ChatTemplate.load(spec.tokenizer(), spec.chatTemplate());
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer().toString())) {
-            return doRun(spark, spec, files, shipped, new Labeler(template, tokenizer, spec.allowSpecialText()), started);
+            Labeler driverLabeler = new Labeler(template, tokenizer, spec.allowSpecialText());
+            Map<String, Object> identity = identity(spec, driverLabeler, JsonlInput.manifestValue(spec.in()), "input_sha256",
+                    dev.granular.corpus.reader.CorpusReader.fingerprint(files));
+            OutputDirectory dir = open(spec, spec.out(), identity);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Broadcast<ShippedTokenizer> broadcast = jsc.broadcast(shipped);
+            LabelledRecords labelled = null;
+            try {
+                JavaRDD<Row> lines = lines(jsc, files);
+                boolean inOrder = spec.partitions() == 0;
+                if (!inOrder) {
+                    lines = lines.repartition(spec.partitions());
+                }
+                labelled = LabelledRecords.of(spark, lines, Places.files(files.stream().map(Path::toString).toList()), broadcast, spec);
+                return write(spark, labelled, inOrder, spec, dir, driverLabeler, identity, started);
+            } catch (RuntimeException | Error e) {
+                throw abandon(dir, e);
+            } finally {
+                if (labelled != null) {
+                    labelled.close();
+                }
+                broadcast.destroy();
+            }
         }
     }
 
-    private static Result doRun(SparkSession spark, Spec spec, List<Path> files, ShippedTokenizer shipped, Labeler driverLabeler,
-                                Instant started) {
+    /**
+     * The manifest's identity of an export: the options, the input as {@code input}, and its fingerprint under
+     * {@code digestKey}. The keys keep their order, and with it the fingerprint of the file export's folders.
+     */
+    static Map<String, Object> identity(Spec spec, Labeler labeler, Object input, String digestKey, Object digest) {
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("format", spec.format().wireName());
-        identity.put("input", JsonlInput.manifestValue(spec.in()));
-        identity.put("input_sha256", dev.granular.corpus.reader.CorpusReader.fingerprint(files));
-        identity.put("tokenizer", driverLabeler.tokenizer().name());
-        identity.put("tokenizer_fingerprint", driverLabeler.tokenizer().fingerprint());
-        identity.put("chat_template_fingerprint", driverLabeler.template().fingerprint());
+        identity.put("input", input);
+        identity.put(digestKey, digest);
+        identity.put("tokenizer", labeler.tokenizer().name());
+        identity.put("tokenizer_fingerprint", labeler.tokenizer().fingerprint());
+        identity.put("chat_template_fingerprint", labeler.template().fingerprint());
         identity.put("allow_special_text", spec.allowSpecialText());
         identity.put("max_length", spec.maxLength());
         identity.put("truncation", spec.truncation().wireName());
         identity.put("pack", spec.pack());
         identity.put("file_format", spec.fileFormat().wireName());
         identity.put("engine", "spark");
+        return identity;
+    }
+
+    /** Opens {@code out} as granular's output folder for {@code spec}'s export (no input may hold it) and empties its data. */
+    static OutputDirectory open(Spec spec, Path out, Map<String, Object> identity) {
         List<Path> inputs = new ArrayList<>(spec.in());
         inputs.add(spec.tokenizer());
         if (spec.chatTemplate() != null) {
             inputs.add(spec.chatTemplate());
         }
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(), inputs);
+        OutputDirectory dir = OutputDirectory.open(out, "export", identity, spec.shardSize(), spec.overwrite(), inputs);
         dir.clearData();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<ShippedTokenizer> broadcast = jsc.broadcast(shipped);
-        Broadcast<PackPlan> planned = null;
-        JavaRDD<Row> labelled = null;
-        Dataset<Row> meta = null;
-        boolean packed = spec.pack() > 0;
+        return dir;
+    }
+
+    /** A failed write leaves nothing half-written; the folder is released with the reported cause. Rethrows errors. */
+    static RuntimeException abandon(OutputDirectory dir, Throwable e) {
         try {
-            JavaRDD<Row> lines = lines(jsc, files);
-            boolean inOrder = spec.partitions() == 0;
-            if (!inOrder) {
-                lines = lines.repartition(spec.partitions());
-            }
-            // Kept as deserialized rows (spilled to disk when memory runs short): labelling, the costly step, runs once;
-            // the checks and counts below read only the small per-record columns.
-            labelled = labelRows(lines, files.stream().map(Path::toString).toList(), broadcast, spec.format(), spec.maxLength(),
-                    spec.truncation(), spec.pack()).persist(StorageLevel.MEMORY_AND_DISK());
-            int keys = KEY.size();
-            meta = spark.createDataFrame(labelled.map(r -> {
-                Object[] v = new Object[keys + 1];
-                for (int i = 0; i < keys; i++) {
-                    v[i] = r.get(i);
-                }
-                v[keys] = r.isNullAt(keys) ? 0 : ((int[]) r.get(keys)).length;
-                return RowFactory.create(v);
-            }), metaSchema()).persist(StorageLevel.MEMORY_AND_DISK());
-            List<Row> bad = meta.filter(col("error").isNotNull()).orderBy("file", "line").select("error").limit(1).collectAsList();
-            if (!bad.isEmpty()) {
-                String error = bad.getFirst().getString(0);
-                throw error.startsWith(CONFIG_ERROR) ? new InvalidConfigException(error.substring(CONFIG_ERROR.length()))
-                        : new BadInputException(error);
-            }
-            refuseDuplicateIds(meta, files);
-            Row totals = meta.agg(
-                    count(lit(1)),
-                    sum(when(col("skip_reason").isNull(), 1).otherwise(0)),
-                    sum(col("tokens")),
-                    sum(col("trained")),
-                    sum(when(col("truncated"), 1).otherwise(0)),
-                    sum(when(col("dropped"), 1).otherwise(0))).first();
-            long records = totals.getLong(0);
-            long examples = records == 0 ? 0 : totals.getLong(1);
-            long tokens = records == 0 ? 0 : totals.getLong(2);
-            long trained = records == 0 ? 0 : totals.getLong(3);
-            long truncated = records == 0 ? 0 : totals.getLong(4);
-            long dropped = records == 0 ? 0 : totals.getLong(5);
-            List<Row> skipped = meta.filter(col("skip_reason").isNotNull()).select("file", "line", "id", "skip_reason")
-                    .orderBy("file", "line").collectAsList();
-            ExampleLengths lengths = ExampleLengths.collect(meta, (int) examples);
+            dir.clearData();
+        } catch (RuntimeException cleanup) {
+            e.addSuppressed(cleanup);
+        }
+        dir.abandon(unwrap(e));
+        if (e instanceof Error err) {
+            throw err;
+        }
+        return (RuntimeException) e;
+    }
+
+    /**
+     * Writes labelled records into {@code dir} as the single-machine export writes them: the rows in order (sorted
+     * back by (file, line) unless {@code inOrder}), rejected.jsonl, the report, the card, the manifest last.
+     */
+    static Result write(SparkSession spark, LabelledRecords labelled, boolean inOrder, Spec spec, OutputDirectory dir,
+                        Labeler driverLabeler, Map<String, Object> identity, Instant started) {
+        try {
             Path staging = dir.workDir().resolve("spark-rows");
             OutputDirectory.deleteTree(staging);
-            long rows = examples;
-            if (examples > 0 && packed) {
-                PackPlan plan = PackPlan.of(files.size(), lengths.file(), lengths.line(), lengths.tokens(), spec.pack(),
-                        TokenExport.PACK_WINDOW);
-                rows = plan.rows();
-                planned = jsc.broadcast(plan);
-                writeRows(spark.createDataFrame(packRows(labelled, planned, broadcast, spec), schema(spec.format(), true)), spec, staging);
-                publish(staging, dir, spec.fileFormat());
-            } else if (examples > 0) { // else no data file at all, as the single-machine export (Spark would write an empty one)
-                int width = spec.format().columns(false).size();
-                JavaRDD<Row> exampleRows = labelled.filter(r -> r.isNullAt(3)).map(r -> {
-                    Object[] v = new Object[2 + width];
-                    v[0] = r.get(0);
-                    v[1] = r.get(1);
-                    for (int i = 0; i < width; i++) {
-                        v[2 + i] = r.get(keys + i);
-                    }
-                    return RowFactory.create(v);
-                });
-                List<StructField> fields = new ArrayList<>(List.of(
-                        DataTypes.createStructField("file", DataTypes.IntegerType, false),
-                        DataTypes.createStructField("line", DataTypes.LongType, false)));
-                fields.addAll(List.of(schema(spec.format()).fields()));
-                Dataset<Row> rowsDf = spark.createDataFrame(exampleRows, DataTypes.createStructType(fields));
+            Result result = labelled.result();
+            if (result.examples() > 0) { // else no data file at all, as the single-machine export (Spark would write an empty one)
+                boolean packed = spec.pack() > 0;
+                Column[] columns = spec.format().columns(packed).stream().map(c -> col(c)).toArray(Column[]::new);
+                Dataset<Row> rows = packed ? labelled.packed(spark) : labelled.examples(spark);
                 // Unshuffled, the partitions are the input files' splits in order (textFile, union, mapPartitions and
                 // filter keep it), and the writer names its files by partition: the rows are already in input order.
-                // After a repartition they are sorted back by (file, line).
-                if (!inOrder) {
-                    rowsDf = rowsDf.orderBy("file", "line");
+                // After a repartition they are sorted back by (file, line). Packed rows come one shard a partition, in order.
+                if (!packed && !inOrder) {
+                    rows = rows.orderBy("file", "line");
                 }
-                Column[] columns = spec.format().columns(false).stream().map(c -> col(c)).toArray(Column[]::new);
-                writeRows(rowsDf.select(columns), spec, staging);
+                writeRows(rows.select(columns), spec, staging);
                 publish(staging, dir, spec.fileFormat());
             }
-            Map<String, Long> byReason = new TreeMap<>();
-            if (!skipped.isEmpty()) {
+            if (!labelled.skipped().isEmpty()) {
                 StringBuilder sb = new StringBuilder();
-                for (Row s : skipped) {
+                for (Row s : labelled.skipped()) {
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("id", s.getString(2));
                     line.put("reason", s.getString(3));
                     sb.append(JSON.writeValueAsString(line)).append('\n');
-                    byReason.merge(s.getString(3), 1L, Long::sum);
                 }
                 AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), sb.toString());
             }
-            Result result = new Result(records, examples, rows, tokens, trained, truncated, dropped, records - examples - dropped);
             // The report and the card are the single-machine export's own (TokenExportJob writes them with the same call).
             Map<String, Object> summary = TokenExportJob.writeReportAndCard(spec.singleMachine(), driverLabeler, dir,
                     new TokenExportJob.Result(result.records(), result.examples(), result.rows(), result.tokens(),
-                            result.trainedTokens(), result.truncated(), result.dropped(), result.rejected(), byReason),
-                    lengths.tokens(), Map.of());
+                            result.trainedTokens(), result.truncated(), result.dropped(), result.rejected(), labelled.rejectedByReason()),
+                    labelled.lengths(), Map.of());
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("tool", "granular");
             manifest.put("command", "spark export");
@@ -433,54 +562,7 @@ public final class SparkTokenExport {
             dir.finish(manifest);
             return result;
         } catch (IOException e) {
-            UncheckedIOException u = new UncheckedIOException("cannot write " + spec.out(), e);
-            dir.abandon(u);
-            throw u;
-        } catch (RuntimeException | Error e) {
-            try {
-                dir.clearData();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            dir.abandon(unwrap(e));
-            throw e;
-        } finally {
-            if (meta != null) {
-                meta.unpersist();
-            }
-            if (labelled != null) {
-                labelled.unpersist();
-            }
-            broadcast.destroy();
-            if (planned != null) {
-                planned.destroy();
-            }
-        }
-    }
-
-    /**
-     * The examples' lengths in input order, with where each came from (for the packing plan and the
-     * length histogram). Streamed to the driver partition by partition: 16 bytes per example.
-     */
-    private record ExampleLengths(int[] file, long[] line, int[] tokens) {
-        static ExampleLengths collect(Dataset<Row> meta, int examples) {
-            int[] file = new int[examples];
-            long[] line = new long[examples];
-            int[] tokens = new int[examples];
-            int n = 0;
-            Iterator<Row> it = meta.filter(col("skip_reason").isNull()).select("file", "line", "tokens").orderBy("file", "line")
-                    .toLocalIterator();
-            while (it.hasNext()) {
-                Row r = it.next();
-                file[n] = r.getInt(0);
-                line[n] = r.getLong(1);
-                tokens[n] = r.getInt(2);
-                n++;
-            }
-            if (n != examples) {
-                throw new IllegalStateException(n + " example lengths for " + examples + " examples");
-            }
-            return new ExampleLengths(file, line, tokens);
+            throw new UncheckedIOException("cannot write " + dir.dir(), e);
         }
     }
 
@@ -488,7 +570,8 @@ public final class SparkTokenExport {
      * The packed rows, in order: every example goes to its place in the plan (one shuffle of the token ids),
      * partitioned so that partition {@code i} holds exactly the rows of the single-machine export's shard
      * {@code i} ({@code shardSize} rows each, the last fewer), sorted by place; each partition then joins its
-     * runs of examples of one row. Rows of the format's packed columns (int[] values).
+     * runs of examples of one row. Rows of {@link #packedSchema}: the row's index, its examples' ids, the format's
+     * packed columns (int[] values).
      */
     static JavaRDD<Row> packRows(JavaRDD<Row> labelled, Broadcast<PackPlan> plan, Broadcast<ShippedTokenizer> shipped, Spec spec) {
         int keys = KEY.size();
@@ -496,8 +579,9 @@ public final class SparkTokenExport {
         int shards = Math.toIntExact((rows + spec.shardSize() - 1) / spec.shardSize());
         TokenFormat format = spec.format();
         int pack = spec.pack();
-        JavaPairRDD<Long, int[][]> placed = labelled.filter(r -> r.isNullAt(3)).mapToPair(r -> new Tuple2<>(
-                plan.value().place(r.getInt(0), r.getLong(1)), new int[][]{(int[]) r.get(keys), (int[]) r.get(keys + 1)}));
+        JavaPairRDD<Long, Tuple2<String, int[][]>> placed = labelled.filter(r -> r.isNullAt(3)).mapToPair(r -> new Tuple2<>(
+                plan.value().place(r.getInt(0), r.getLong(1)),
+                new Tuple2<>(r.getString(2), new int[][]{(int[]) r.get(keys), (int[]) r.get(keys + 1)})));
         return placed.repartitionAndSortWithinPartitions(new ShardPartitioner(shards, spec.shardSize()))
                 .mapPartitions(it -> new PackedRows(it, TokenExport.of(shipped.value().labeler()).withPack(pack), format));
     }
@@ -540,12 +624,12 @@ public final class SparkTokenExport {
      * labels and position ids are made by the single-machine export's own code.
      */
     private static final class PackedRows implements Iterator<Row> {
-        private final Iterator<Tuple2<Long, int[][]>> in;
+        private final Iterator<Tuple2<Long, Tuple2<String, int[][]>>> in;
         private final TokenExport export;
         private final TokenFormat format;
-        private Tuple2<Long, int[][]> next;
+        private Tuple2<Long, Tuple2<String, int[][]>> next;
 
-        PackedRows(Iterator<Tuple2<Long, int[][]>> in, TokenExport export, TokenFormat format) {
+        PackedRows(Iterator<Tuple2<Long, Tuple2<String, int[][]>>> in, TokenExport export, TokenFormat format) {
             this.in = in;
             this.export = export;
             this.format = format;
@@ -564,18 +648,25 @@ public final class SparkTokenExport {
             }
             long row = PackPlan.row(next._1());
             List<TokenExport.Example> bin = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
             while (next != null && PackPlan.row(next._1()) == row) {
                 if ((int) (long) next._1() != bin.size()) {
                     throw new IllegalStateException("row " + row + ": example " + bin.size() + " missing");
                 }
-                bin.add(new TokenExport.Example("", next._2()[0], next._2()[1], 0, false));
+                ids.add(next._2()._1());
+                bin.add(new TokenExport.Example("", next._2()._2()[0], next._2()._2()[1], 0, false));
                 next = in.hasNext() ? in.next() : null;
             }
             List<TokenRow> packed = export.pack(bin);
             if (packed.size() != 1) {
                 throw new IllegalStateException("row " + row + ": its " + bin.size() + " examples do not fit one row");
             }
-            return RowFactory.create((Object[]) packed.getFirst().columns(format));
+            int[][] columns = packed.getFirst().columns(format);
+            Object[] values = new Object[2 + columns.length];
+            values[0] = row;
+            values[1] = ids.toArray(String[]::new);
+            System.arraycopy(columns, 0, values, 2, columns.length);
+            return RowFactory.create(values);
         }
     }
 
@@ -583,7 +674,7 @@ public final class SparkTokenExport {
      * Writes {@code rows} (the format's columns, in order) into {@code staging} as Parquet, or as the lines of
      * {@code --tokens-format jsonl} ({@link TokenExportJob#jsonLine}), at most {@code shardSize} rows a file.
      */
-    private static void writeRows(Dataset<Row> rows, Spec spec, Path staging) {
+    static void writeRows(Dataset<Row> rows, Spec spec, Path staging) {
         String to = staging.toAbsolutePath().toUri().toString();
         if (spec.fileFormat() == TokenExportJob.FileFormat.JSONL) {
             List<String> columns = List.of(rows.columns());
@@ -615,7 +706,7 @@ public final class SparkTokenExport {
         return a;
     }
 
-    private static Throwable unwrap(Throwable e) {
+    static Throwable unwrap(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BadInputException) {
                 return t;
@@ -624,26 +715,8 @@ public final class SparkTokenExport {
         return e;
     }
 
-    /** Ids are unique across all inputs, as the single-machine reader requires: the second occurrence is the error. */
-    private static void refuseDuplicateIds(Dataset<Row> meta, List<Path> files) {
-        List<Row> dups = meta.groupBy("id")
-                .agg(count(lit(1)).as("n"), min(struct(col("file"), col("line"))).as("first"))
-                .filter(col("n").gt(1))
-                .orderBy(col("first.file"), col("first.line"))
-                .limit(1)
-                .collectAsList();
-        if (!dups.isEmpty()) {
-            String id = dups.getFirst().getString(0);
-            Row first = dups.getFirst().getStruct(2);
-            Row second = meta.filter(col("id").equalTo(id))
-                    .orderBy("file", "line").select("file", "line").limit(2).collectAsList().get(1);
-            throw new BadInputException(files.get(second.getInt(0)).toString(), second.getLong(1), "duplicate id '" + id
-                    + "' (first at " + files.get(first.getInt(0)) + ":" + first.getLong(1) + ")");
-        }
-    }
-
     /** Moves Spark's part files, in name (= row) order, to data/part-NNNNN.parquet (or .jsonl). */
-    private static void publish(Path staging, OutputDirectory dir, TokenExportJob.FileFormat fileFormat) throws IOException {
+    static void publish(Path staging, OutputDirectory dir, TokenExportJob.FileFormat fileFormat) throws IOException {
         String from = fileFormat == TokenExportJob.FileFormat.PARQUET ? ".parquet" : ".txt";
         List<Path> parts;
         try (Stream<Path> s = Files.list(staging)) {

@@ -155,8 +155,8 @@ class SparkTokenExportTest {
 
         for (int partitions : new int[]{0, 1, 3}) { // 0: the files' own splits, unshuffled
             Path out = tmp.resolve("spark-" + partitions);
-            SparkTokenExport.Result got = SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS, out,
-                    qwenDir, null, 120, Truncation.LEFT_CONTEXT, 10, partitions, false, false, List.of("spark", "export")));
+            SparkTokenExport.Result got = SparkTokenExport.run(spark, SparkTokenExport.Spec.of(List.of(in), out, qwenDir)
+                    .withMaxLength(120).withTruncation(Truncation.LEFT_CONTEXT).withShardSize(10).withPartitions(partitions));
             assertThat(duck(out, columns)).as("rows with %d partitions", partitions).isEqualTo(want);
             assertThat(parquetSchema(out)).isEqualTo(parquetSchema(single));
             assertThat(List.of(got.records(), got.examples(), got.rows(), got.tokens(), got.trainedTokens(), got.truncated(), got.dropped(),
@@ -205,8 +205,9 @@ class SparkTokenExportTest {
 
     static SparkTokenExport.Result spark(Path in, Path out, TokenFormat format, int pack, TokenExportJob.FileFormat fileFormat, int shardSize,
                                          int partitions) {
-        return SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), format, out, qwenDir, null, 120, Truncation.LEFT_CONTEXT,
-                pack, fileFormat, shardSize, partitions, false, false, List.of("spark", "export")));
+        return SparkTokenExport.run(spark, SparkTokenExport.Spec.of(List.of(in), out, qwenDir).withFormat(format).withMaxLength(120)
+                .withTruncation(Truncation.LEFT_CONTEXT).withPack(pack).withFileFormat(fileFormat).withShardSize(shardSize)
+                .withPartitions(partitions));
     }
 
     @Test
@@ -323,11 +324,28 @@ class SparkTokenExportTest {
     }
 
     @Test
+    void theWithersBuildTheCanonicalSpecAndOfHasTheCliDefaults() {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        SparkTokenExport.Spec canonical = new SparkTokenExport.Spec(List.of(in), TokenFormat.TRL_TOKENS, out, qwenDir, tmp.resolve("t.jinja"),
+                100, Truncation.DROP, 200, TokenExportJob.FileFormat.JSONL, 7, 3, true, true, List.of("spark", "export", "--x"));
+        assertThat(SparkTokenExport.Spec.of(List.of(in), out, qwenDir).withFormat(TokenFormat.TRL_TOKENS)
+                .withChatTemplate(tmp.resolve("t.jinja")).withMaxLength(100).withTruncation(Truncation.DROP).withPack(200)
+                .withFileFormat(TokenExportJob.FileFormat.JSONL).withShardSize(7).withPartitions(3).withAllowSpecialText(true)
+                .withOverwrite(true).withCommandLine(List.of("spark", "export", "--x"))).isEqualTo(canonical);
+        assertThat(SparkTokenExport.Spec.of(List.of(in), out, qwenDir)).isEqualTo(new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS,
+                out, qwenDir, null, 0, Truncation.ERROR, 0, TokenExportJob.FileFormat.PARQUET, 10_000, 0, false, false,
+                List.of("spark", "export")));
+        assertThatThrownBy(() -> SparkTokenExport.Spec.of(List.of(in), out, qwenDir).withPack(100).withMaxLength(200))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLength 200 > pack 100");
+    }
+
+    @Test
     void aRecordOverTheLimitWithTruncationErrorIsAConfigurationErrorNamingTheField() throws Exception {
         Path in = writeInput(records());
         Path out = tmp.resolve("out");
-        assertThatThrownBy(() -> SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS, out, qwenDir, null,
-                120, Truncation.ERROR, 256, TokenExportJob.FileFormat.PARQUET, 10, 2, false, false, List.of("spark", "export"))))
+        assertThatThrownBy(() -> SparkTokenExport.run(spark, SparkTokenExport.Spec.of(List.of(in), out, qwenDir)
+                .withMaxLength(120).withTruncation(Truncation.ERROR).withPack(256).withShardSize(10).withPartitions(2)))
                 .isInstanceOfSatisfying(dev.granular.io.InvalidConfigException.class, e -> {
                     assertThat(e.fields()).containsExactly("maxLength", "truncation");
                     assertThat(e.message(SparkCli::flag)).startsWith("record long0 has ").contains("> --max-length 120");
@@ -343,8 +361,8 @@ class SparkTokenExportTest {
         lines.set(2, "{\"id\": \"broken\"");
         Files.write(bad, lines);
         Path out = tmp.resolve("out");
-        assertThatThrownBy(() -> SparkTokenExport.run(spark, new SparkTokenExport.Spec(List.of(in), TokenFormat.TOKENS, out, qwenDir, null,
-                0, Truncation.ERROR, 10, 2, false, false, List.of("spark", "export"))))
+        assertThatThrownBy(() -> SparkTokenExport.run(spark, SparkTokenExport.Spec.of(List.of(in), out, qwenDir)
+                .withShardSize(10).withPartitions(2)))
                 .isInstanceOf(BadInputException.class)
                 .hasMessageContaining(bad + ":3");
         assertThat(out).doesNotExist();
