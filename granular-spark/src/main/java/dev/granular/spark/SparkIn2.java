@@ -4,6 +4,7 @@ import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Document;
 import dev.granular.in2.In2;
+import dev.granular.in2.In2Assembly;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
 import dev.granular.in2.In2Draw;
@@ -12,12 +13,24 @@ import dev.granular.in2.In2Segments;
 import dev.granular.io.BadInputException;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
+import org.apache.spark.Partition;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.rdd.PartitionCoalescer;
+import org.apache.spark.rdd.PartitionGroup;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.Option;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -29,6 +42,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -71,6 +85,11 @@ public final class SparkIn2 {
     static final long WAVE_CHARS = 64L << 20;
     /** Examples per assembly task: an IN2 example is a few milliseconds to some tens of them. */
     static final int EXAMPLES_PER_TASK = 32;
+    /**
+     * Assembly tasks per core in a wave (rounded up to whole shards): the draws a wave keeps on the executors, and
+     * how often the driver publishes shards.
+     */
+    static final int TASKS_PER_WAVE = 16;
 
     /**
      * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions, no exclude or
@@ -152,6 +171,34 @@ public final class SparkIn2 {
         } finally {
             engine.close();
         }
+    }
+
+    /**
+     * The examples of {@code spec} as a DataFrame, for pipelines of your own: runs (or resumes, or finds finished)
+     * {@code spec} as {@link #run(SparkSession, Spec)} does, then reads its data files. One row per example:
+     * {@code index} (long: the example's index, its line in the data files counted from 0), {@code id}, and
+     * {@code record} (the JSON line exactly as in {@code data/}). In no set order: sort by {@code index} for the
+     * files' order.
+     */
+    public static Dataset<Row> examples(SparkSession spark, Spec spec) {
+        run(spark, spec);
+        return examples(spark, spec.out());
+    }
+
+    /**
+     * The examples of the finished IN2 run in {@code out} ({@code granular in2} or {@code spark in2}) as a DataFrame:
+     * as {@link #examples(SparkSession, Spec)}.
+     *
+     * @throws BadInputException when {@code out} holds no finished run
+     */
+    public static Dataset<Row> examples(SparkSession spark, Path out) {
+        if (!Files.isRegularFile(out.resolve("manifest.json"))) {
+            throw new BadInputException(out.toString(), 0, "holds no finished IN2 run (no manifest.json)");
+        }
+        Column id = functions.get_json_object(functions.col("value"), "$.id");
+        return spark.read().text(out.resolve("data").resolve("part-*.jsonl").toAbsolutePath().toUri().toString())
+                .select(functions.substring_index(id, "-", -1).cast("long").as("index"), id.as("id"),
+                        functions.col("value").as("record"));
     }
 
     /**
@@ -308,6 +355,15 @@ public final class SparkIn2 {
             this.waveChars = waveChars;
         }
 
+        /** Examples per assembly wave (rounded up to whole shards); 0 for {@link #TASKS_PER_WAVE} tasks per core. */
+        private long examplesPerWave;
+
+        /** With waves of {@code n} examples (rounded up to whole shards): for tests of several waves on little data. */
+        Engine examplesPerWave(long n) {
+            this.examplesPerWave = n;
+            return this;
+        }
+
         @Override
         public String name() {
             return "spark";
@@ -462,6 +518,105 @@ public final class SparkIn2 {
                     return current.next();
                 }
             };
+        }
+
+        /**
+         * The assembly on the executors: in waves of whole shards, the executors draw and keep (persisted) the
+         * first draws; only their keys (index, normalised question) come here, in index order, to decide the
+         * rare redraws ({@link In2Assembly#decide}); then one task per shard writes its rows, with the redrawn
+         * examples in place, into the staging folder, and the driver moves the shards into place in order.
+         */
+        @Override
+        public void assemble(In2Design design, In2Assembly assembly) {
+            shipStore();
+            job = jsc.broadcast(new Job(runId, shipment, design.config()));
+            List<long[]> pieces = assembly.pieces();
+            long perWave = examplesPerWave > 0 ? examplesPerWave : (long) tasks() * EXAMPLES_PER_TASK * TASKS_PER_WAVE;
+            for (int p = 0; p < pieces.size(); ) {
+                // Whole pieces (shards) per wave, at least one: what the executors keep at a time, and how often the driver publishes.
+                int q = p;
+                long n = 0;
+                do {
+                    n += pieces.get(q)[1] - pieces.get(q)[0];
+                    q++;
+                } while (q < pieces.size() && n + pieces.get(q)[1] - pieces.get(q)[0] <= perWave);
+                assembleWave(design, assembly, pieces.subList(p, q));
+                p = q;
+            }
+        }
+
+        private void assembleWave(In2Design design, In2Assembly assembly, List<long[]> pieces) {
+            // Tasks of EXAMPLES_PER_TASK examples, none across a piece: each piece is a run of whole partitions.
+            List<long[]> ranges = new ArrayList<>();
+            int[] firstRange = new int[pieces.size() + 1];
+            for (int k = 0; k < pieces.size(); k++) {
+                firstRange[k] = ranges.size();
+                for (long lo = pieces.get(k)[0]; lo < pieces.get(k)[1]; lo += EXAMPLES_PER_TASK) {
+                    ranges.add(new long[]{lo, Math.min(pieces.get(k)[1], lo + EXAMPLES_PER_TASK)});
+                }
+            }
+            firstRange[pieces.size()] = ranges.size();
+            JavaRDD<In2Draw> draws = jsc.parallelize(ranges, ranges.size()).flatMap(drawTask(job))
+                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+            Broadcast<Map<Long, In2Draw>> redrawn = null;
+            try {
+                // collect() keeps the partitions' order, which is index order.
+                List<In2Draw.Key> keys = draws.map(In2Draw::key).collect();
+                Map<Long, In2Draw> again = new HashMap<>();
+                for (In2Draw.Key k : keys) {
+                    In2Draw d = assembly.decide(k);
+                    if (d != null) {
+                        again.put(k.index(), d);
+                    }
+                }
+                redrawn = jsc.broadcast(again);
+                RDD<In2Draw> byPiece = draws.rdd().coalesce(pieces.size(), false, Option.apply(new Consecutive(firstRange)), null);
+                List<In2Assembly.Piece> written = byPiece.toJavaRDD()
+                        .mapPartitionsWithIndex(writeTask(pieces.toArray(new long[0][]), assembly.staging().toAbsolutePath().toString(),
+                                design.config(), redrawn, assembly.keepsIds()), false)
+                        .collect();
+                for (In2Assembly.Piece piece : written) {
+                    assembly.publish(piece);
+                }
+            } finally {
+                draws.unpersist(false);
+                if (redrawn != null) {
+                    redrawn.destroy();
+                }
+            }
+        }
+
+        /** A task of the writing: piece {@code k}'s draws, with the redrawn ones in place, into the staging folder. */
+        private static Function2<Integer, Iterator<In2Draw>, Iterator<In2Assembly.Piece>> writeTask(
+                long[][] pieces, String staging, In2Config config, Broadcast<Map<Long, In2Draw>> redrawn, boolean ids) {
+            return (k, draws) -> List.of(In2Assembly.write(Path.of(staging), config, pieces[k][0], pieces[k][1], draws, redrawn.value(), ids))
+                    .iterator();
+        }
+
+        /**
+         * Groups runs of consecutive partitions, in order, into one each: group {@code k} is partitions
+         * {@code [first[k], first[k + 1])}, so a task reads a whole piece in index order (Spark's own coalescing
+         * groups by location, in no set order).
+         */
+        static final class Consecutive implements PartitionCoalescer, Serializable {
+            private final int[] first;
+
+            Consecutive(int[] first) {
+                this.first = first.clone();
+            }
+
+            @Override
+            public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
+                Partition[] parts = parent.partitions();
+                PartitionGroup[] groups = new PartitionGroup[first.length - 1];
+                for (int k = 0; k < groups.length; k++) {
+                    groups[k] = new PartitionGroup(Option.empty());
+                    for (int i = first[k]; i < first[k + 1]; i++) {
+                        groups[k].partitions().addOne(parts[i]);
+                    }
+                }
+                return groups;
+            }
         }
 
         /**

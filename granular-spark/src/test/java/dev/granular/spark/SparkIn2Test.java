@@ -99,7 +99,59 @@ class SparkIn2Test {
         assertThat(m.get("fingerprint")).isEqualTo(l.get("fingerprint"));
         assertThat(m.get("shards")).isEqualTo(l.get("shards"));
         assertThat(Files.readString(three.resolve("README.md"))).isNotEmpty();
-        assertThat(three.resolve("report")).exists();
+        // The report is merged from the shards' counts and the redraw pass's repeats, not read back: the same.
+        assertThat(JSON.readTree(three.resolve("report/summary.json").toFile()))
+                .isEqualTo(JSON.readTree(local.resolve("report/summary.json").toFile()));
+    }
+
+    /**
+     * Shards written by the executors in waves of a few shards each (5 examples a wave: one shard of 25 per wave),
+     * with a chat template's context ids: the same data, ids and report as {@code granular in2}.
+     */
+    @Test
+    void shardsWrittenByTheExecutorsInWavesAreGranularIn2s() throws Exception {
+        String qwen = Reference.tokenizerDir("qwen3").toString();
+        In2Config config = CONFIG.withExamples(70);
+        Path local = tmp.resolve("local");
+        In2Job.run(local(config, qwen, In2Job.TOKENIZER_TEMPLATE, local), In2Job.Listener.NONE);
+        Path sp = tmp.resolve("spark");
+        SparkIn2.Spec spec = spark(config, qwen, In2Job.TOKENIZER_TEMPLATE, sp).withPartitions(3);
+        SparkIn2.Engine engine = new SparkIn2.Engine(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                SparkIn2.Shipment.of(qwen, In2Job.TOKENIZER_TEMPLATE), 3, SparkIn2.WAVE_CHARS).examplesPerWave(5);
+        In2Job.Result r;
+        try {
+            r = In2Job.run(spec.jobSpec(), In2Job.Listener.NONE, engine);
+        } finally {
+            engine.close();
+        }
+        assertThat(r.written()).isEqualTo(70);
+        assertThat(dataFiles(sp)).hasSize(3);
+        assertSameData(local, sp);
+        assertThat(Files.readAllBytes(sp.resolve("tokens/contexts.bin"))).isEqualTo(Files.readAllBytes(local.resolve("tokens/contexts.bin")));
+        assertThat(JSON.readTree(sp.resolve("tokens/meta.json").toFile())).isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()));
+        assertThat(JSON.readTree(sp.resolve("report/summary.json").toFile()))
+                .isEqualTo(JSON.readTree(local.resolve("report/summary.json").toFile()));
+        assertThat(sp.resolve(".granular/work")).doesNotExist();
+    }
+
+    /** {@code SparkIn2.examples}: one row per example, its index, id and JSON line, the data files' lines. */
+    @Test
+    void theExamplesAsADataFrameAreTheDataFilesLines() throws Exception {
+        Path out = tmp.resolve("frame");
+        var rows = SparkIn2.examples(spark, spark(CONFIG, "o200k_base", null, out).withPartitions(3)).orderBy("index").collectAsList();
+        List<String> lines = new java.util.ArrayList<>();
+        for (Path f : dataFiles(out)) {
+            lines.addAll(Files.readAllLines(f));
+        }
+        assertThat(rows).hasSize(60);
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(rows.get(i).getLong(0)).isEqualTo(i);
+            assertThat(rows.get(i).getString(1)).isEqualTo(String.format("in2-%08d", i));
+            assertThat(rows.get(i).getString(2)).isEqualTo(lines.get(i));
+        }
+        assertThat(SparkIn2.examples(spark, out).count()).isEqualTo(60);
+        assertThatThrownBy(() -> SparkIn2.examples(spark, tmp.resolve("nothing"))).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("no finished IN2 run");
     }
 
     /** A Hugging Face tokenizer folder and its chat template travel to the executors; the context ids kept are the same. */
