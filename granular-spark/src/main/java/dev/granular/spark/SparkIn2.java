@@ -68,10 +68,15 @@ import java.util.concurrent.ExecutionException;
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
  *   tokenizer's files (broadcast); the indices are cut into ranges, each task builds the design over its
  *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
- *   ({@link In2Design#draw}); the driver takes the draws in index order (two waves of tasks in flight),
- *   draws an example again when its question repeats an earlier one (rare, on the driver), and writes
- *   the shards.</li>
+ *   ({@link In2Design#draw}). In waves of whole shards, the executors keep their draws (persisted) and
+ *   send the driver only their keys, in index order; the driver draws an example again when its question
+ *   repeats an earlier one (rare, {@link In2Assembly#decide}); one task per shard writes the shard, the
+ *   redrawn examples in place, into the output's work folder, and the driver moves the shards into
+ *   {@code data/} in order ({@link In2Assembly}). The executors write into {@code out}: on a cluster it
+ *   must be on a file system they share with the driver.</li>
  * </ol>
+ *
+ * <p>{@link #examples} gives the examples as a DataFrame.</p>
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
@@ -146,7 +151,8 @@ public final class SparkIn2 {
     }
 
     /**
-     * Runs IN2 into {@code spec.out()} (written by the driver with java.nio, as {@code granular in2} writes it).
+     * Runs IN2 into {@code spec.out()} (the output folder of {@code granular in2}; the shards are written by the
+     * executors with java.nio into its work folder, the rest by the driver).
      *
      * @throws BadInputException for a bad corpus row, configuration or tokenizer, as {@code granular in2} reports it
      */
@@ -532,6 +538,7 @@ public final class SparkIn2 {
             job = jsc.broadcast(new Job(runId, shipment, design.config()));
             List<long[]> pieces = assembly.pieces();
             long perWave = examplesPerWave > 0 ? examplesPerWave : (long) tasks() * EXAMPLES_PER_TASK * TASKS_PER_WAVE;
+            List<List<long[]>> waves = new ArrayList<>();
             for (int p = 0; p < pieces.size(); ) {
                 // Whole pieces (shards) per wave, at least one: what the executors keep at a time, and how often the driver publishes.
                 int q = p;
@@ -540,12 +547,61 @@ public final class SparkIn2 {
                     n += pieces.get(q)[1] - pieces.get(q)[0];
                     q++;
                 } while (q < pieces.size() && n + pieces.get(q)[1] - pieces.get(q)[0] <= perWave);
-                assembleWave(design, assembly, pieces.subList(p, q));
+                waves.add(pieces.subList(p, q));
                 p = q;
+            }
+            DrawWave current = waves.isEmpty() ? null : draw(waves.getFirst());
+            DrawWave next = null;
+            try {
+                for (int w = 0; w < waves.size(); w++) {
+                    // collect() keeps the partitions' order, which is index order.
+                    Map<Long, In2Draw> again = new HashMap<>();
+                    for (In2Draw.Key k : await(current.keys())) {
+                        In2Draw d = assembly.decide(k);
+                        if (d != null) {
+                            again.put(k.index(), d);
+                        }
+                    }
+                    Broadcast<Map<Long, In2Draw>> redrawn = jsc.broadcast(again);
+                    try {
+                        RDD<In2Draw> byPiece = current.draws().rdd().coalesce(current.pieces().size(), false,
+                                Option.apply(new Consecutive(current.firstRange())), null);
+                        JavaFutureAction<List<In2Assembly.Piece>> writing = byPiece.toJavaRDD()
+                                .mapPartitionsWithIndex(writeTask(current.pieces().toArray(new long[0][]),
+                                        assembly.staging().toAbsolutePath().toString(), design.config(), redrawn, assembly.keepsIds()), false)
+                                .collectAsync();
+                        // Submitted after the writing, so that the shard tasks go first: the next wave draws while this one writes.
+                        next = w + 1 < waves.size() ? draw(waves.get(w + 1)) : null;
+                        for (In2Assembly.Piece piece : await(writing)) {
+                            assembly.publish(piece);
+                        }
+                    } finally {
+                        redrawn.destroy();
+                    }
+                    current.draws().unpersist(false);
+                    current = next;
+                    next = null;
+                }
+            } finally {
+                for (DrawWave d : new DrawWave[]{current, next}) {
+                    if (d != null) {
+                        d.keys().cancel(true);
+                        d.draws().unpersist(false);
+                    }
+                }
             }
         }
 
-        private void assembleWave(In2Design design, In2Assembly assembly, List<long[]> pieces) {
+        /**
+         * A wave's first draws, kept on the executors, and their keys on their way to the driver.
+         *
+         * @param firstRange the first partition of each piece, and then the number of partitions
+         */
+        private record DrawWave(List<long[]> pieces, int[] firstRange, JavaRDD<In2Draw> draws,
+                                JavaFutureAction<List<In2Draw.Key>> keys) {
+        }
+
+        private DrawWave draw(List<long[]> pieces) {
             // Tasks of EXAMPLES_PER_TASK examples, none across a piece: each piece is a run of whole partitions.
             List<long[]> ranges = new ArrayList<>();
             int[] firstRange = new int[pieces.size() + 1];
@@ -558,32 +614,7 @@ public final class SparkIn2 {
             firstRange[pieces.size()] = ranges.size();
             JavaRDD<In2Draw> draws = jsc.parallelize(ranges, ranges.size()).flatMap(drawTask(job))
                     .persist(StorageLevel.MEMORY_AND_DISK_SER());
-            Broadcast<Map<Long, In2Draw>> redrawn = null;
-            try {
-                // collect() keeps the partitions' order, which is index order.
-                List<In2Draw.Key> keys = draws.map(In2Draw::key).collect();
-                Map<Long, In2Draw> again = new HashMap<>();
-                for (In2Draw.Key k : keys) {
-                    In2Draw d = assembly.decide(k);
-                    if (d != null) {
-                        again.put(k.index(), d);
-                    }
-                }
-                redrawn = jsc.broadcast(again);
-                RDD<In2Draw> byPiece = draws.rdd().coalesce(pieces.size(), false, Option.apply(new Consecutive(firstRange)), null);
-                List<In2Assembly.Piece> written = byPiece.toJavaRDD()
-                        .mapPartitionsWithIndex(writeTask(pieces.toArray(new long[0][]), assembly.staging().toAbsolutePath().toString(),
-                                design.config(), redrawn, assembly.keepsIds()), false)
-                        .collect();
-                for (In2Assembly.Piece piece : written) {
-                    assembly.publish(piece);
-                }
-            } finally {
-                draws.unpersist(false);
-                if (redrawn != null) {
-                    redrawn.destroy();
-                }
-            }
+            return new DrawWave(pieces, firstRange, draws, draws.map(In2Draw::key).collectAsync());
         }
 
         /** A task of the writing: piece {@code k}'s draws, with the redrawn ones in place, into the staging folder. */
