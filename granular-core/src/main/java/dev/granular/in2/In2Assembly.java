@@ -1,5 +1,6 @@
 package dev.granular.in2;
 
+import dev.granular.files.RowTypes;
 import dev.granular.files.ShardWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -43,6 +44,8 @@ public final class In2Assembly {
     private final long from;
     /** The report's counts of the pieces published, or null once one came without (or the run resumed). */
     private In2Report.Tally tally;
+    /** The types of the records of the pieces published, for the dataset card (with {@link #tally}). */
+    private final RowTypes types = new RowTypes();
     private long decided;
     private long repeated;
 
@@ -120,7 +123,7 @@ public final class In2Assembly {
             return null;
         }
         int before = seen.size();
-        In2Design.Generated g = design.redrawRepeat(design.generated(key.index(), 0), seen);
+        In2Design.Generated g = design.redrawRepeat(key.index(), seen);
         if (seen.size() == before) {
             repeated++; // the redraws ran out: the record keeps a question asked before, and the report counts it
         }
@@ -137,6 +140,7 @@ public final class In2Assembly {
     public static Piece write(Path staging, In2Config config, long from, long to, Iterator<In2Draw> draws,
                               Map<Long, In2Draw> redrawn, boolean ids) {
         In2Report.Tally tally = In2Report.Tally.ofShard(config);
+        RowTypes types = new RowTypes();
         long next = from;
         long tokens = 0;
         long entries = 0;
@@ -161,6 +165,7 @@ public final class In2Assembly {
                     entries++;
                 }
                 tally.add(r.counted());
+                types.add(r.jsonBytes());
                 tokens += r.contextTokens();
                 next++;
             }
@@ -178,7 +183,8 @@ public final class In2Assembly {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + lines, e);
         }
-        return new Piece(from, to, lines.getFileName().toString(), ids ? idsFile.getFileName().toString() : null, entries, tokens, tally);
+        return new Piece(from, to, lines.getFileName().toString(), ids ? idsFile.getFileName().toString() : null, entries, tokens, tally,
+                types);
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -192,7 +198,7 @@ public final class In2Assembly {
     /**
      * Here, in order: adds a piece {@link #write} wrote to the data (a whole shard is moved into place; the rest
      * of the shard a resumed run continues is appended to it), its context ids to {@code tokens/}, its counts to
-     * the report's.
+     * the report's, its records' types to the dataset card's.
      */
     public void publish(Piece piece) {
         if (piece.from() != writer.next() || piece.to() > decided) {
@@ -221,6 +227,7 @@ public final class In2Assembly {
         }
         if (tally != null) {
             tally.addAll(piece.tally());
+            types.addAll(piece.types());
         }
         listener.progress(piece.to() - piece.from(), piece.contextTokens());
     }
@@ -251,10 +258,14 @@ public final class In2Assembly {
         return size() - from;
     }
 
-    /** The report's counts of a fresh run's records, when every piece brought its own; else null (read them back). */
+    /**
+     * The report's counts of a fresh run's records (and their types, for the dataset card), when every piece brought
+     * its own; else null (read them back).
+     */
     In2Report.Tally tally() {
         if (tally != null) {
             tally.repeated(repeated);
+            tally.rowTypes(types);
         }
         return tally;
     }
@@ -272,8 +283,10 @@ public final class In2Assembly {
         private final long idsEntries;
         private final long contextTokens;
         private final In2Report.Tally tally;
+        private final RowTypes types;
 
-        Piece(long from, long to, String lines, String ids, long idsEntries, long contextTokens, In2Report.Tally tally) {
+        Piece(long from, long to, String lines, String ids, long idsEntries, long contextTokens, In2Report.Tally tally, RowTypes types) {
+            this.types = types;
             this.from = from;
             this.to = to;
             this.lines = lines;
@@ -311,6 +324,10 @@ public final class In2Assembly {
 
         In2Report.Tally tally() {
             return tally;
+        }
+
+        RowTypes types() {
+            return types;
         }
     }
 }

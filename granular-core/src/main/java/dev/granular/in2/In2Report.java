@@ -35,6 +35,8 @@ final class In2Report {
     private final Histogram lengths;
     private final double depthP;
     private final Map<String, Object> summary;
+    /** The records' types for the card, when typed where written; else null. */
+    private dev.granular.files.RowTypes rowTypes;
 
     private In2Report(Map<String, Long> byKind, Map<String, Long> byQaKind, long records, long contextTokens,
                       Histogram depth, Histogram lengths, double depthP, Map<String, Object> summary) {
@@ -86,6 +88,8 @@ final class In2Report {
         /** Null for a shard's tally: repeats across shards are counted by the pass in index order. */
         private final java.util.Set<String> questions;
         private long repeated;
+        /** The rows' types for the dataset card, when they were typed where written; null: the card reads the files. */
+        private dev.granular.files.RowTypes rowTypes;
 
         Tally(In2Config config) {
             this(config, true);
@@ -156,6 +160,11 @@ final class In2Report {
             o.rejected.forEach((k, v) -> rejected.merge(k, v, Long::sum));
             byTeacher += o.byTeacher;
             repeated += o.repeated;
+        }
+
+        /** Sets the types of the records added, typed where they were written. */
+        void rowTypes(dev.granular.files.RowTypes types) {
+            rowTypes = types;
         }
 
         /** Sets the records whose question repeats an earlier record's, as counted in index order. */
@@ -269,11 +278,18 @@ final class In2Report {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
         }
-        return new In2Report(byKind, byQaKind, records, contextTokens, dh, lh, p, summary);
+        In2Report report = new In2Report(byKind, byQaKind, records, contextTokens, dh, lh, p, summary);
+        report.rowTypes = tally.rowTypes;
+        return report;
     }
 
     static String fmt(double p) {
         return Double.isNaN(p) ? "n/a" : String.format(java.util.Locale.ROOT, "%.3g", p);
+    }
+
+    /** The records' types, when they were typed where written ({@link Tally#rowTypes}); null: read the files. */
+    dev.granular.files.RowTypes rowTypes() {
+        return rowTypes;
     }
 
     Map<String, Long> byKind() {

@@ -194,6 +194,9 @@ class In2EngineTest {
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "tokens");
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "report");
+        // The card's features come from the pieces' row types, not from reading the files: the same card.
+        assertThat(Files.readString(dir.resolve("engine/README.md"))).isEqualTo(Files.readString(dir.resolve("local/README.md")))
+                .contains("dataset_info");
     }
 
     static void assertSameFiles(Path a, Path b, String sub) throws IOException {

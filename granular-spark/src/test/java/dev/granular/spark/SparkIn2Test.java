@@ -131,6 +131,8 @@ class SparkIn2Test {
         assertThat(JSON.readTree(sp.resolve("tokens/meta.json").toFile())).isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()));
         assertThat(JSON.readTree(sp.resolve("report/summary.json").toFile()))
                 .isEqualTo(JSON.readTree(local.resolve("report/summary.json").toFile()));
+        // The card's front matter (features typed by the shards' tasks) is granular in2's; its text names the command.
+        assertThat(frontMatter(sp.resolve("README.md"))).isEqualTo(frontMatter(local.resolve("README.md"))).contains("dataset_info");
         assertThat(sp.resolve(".granular/work")).doesNotExist();
     }
 
@@ -263,6 +265,11 @@ class SparkIn2Test {
         assertThat(SparkIn2.Engine.ranges(docs, 200, 1)).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-5");
         assertThat(SparkIn2.Engine.ranges(docs, 200, 10)).hasSizeLessThanOrEqualTo(10)
                 .extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-3", "3-4", "4-5");
+    }
+
+    static String frontMatter(Path card) throws IOException {
+        String s = Files.readString(card);
+        return s.substring(0, s.indexOf("\n---", 4));
     }
 
     static List<Path> dataFiles(Path out) throws IOException {
