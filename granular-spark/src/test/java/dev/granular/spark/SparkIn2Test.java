@@ -220,6 +220,37 @@ class SparkIn2Test {
         assertSameData(local, out);
     }
 
+    /**
+     * A {@code spark in2} run stopped after its first wave of shards (here by its listener) leaves whole shards in
+     * order, and {@code granular in2} resumes it: the data files are those of an uninterrupted run.
+     */
+    @Test
+    void granularIn2ResumesAStoppedSparkRun() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        Path out = tmp.resolve("stopped");
+        SparkIn2.Spec spec = spark(CONFIG, "o200k_base", null, out).withPartitions(3);
+        SparkIn2.Engine engine = new SparkIn2.Engine(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                SparkIn2.Shipment.of("o200k_base", null), 3, SparkIn2.WAVE_CHARS).examplesPerWave(5);
+        In2Job.Listener stopAfterOneShard = new In2Job.Listener() {
+            @Override
+            public void progress(long examples, long tokens) {
+                throw new IllegalStateException("stopped after " + examples + " examples");
+            }
+        };
+        try {
+            assertThatThrownBy(() -> In2Job.run(spec.jobSpec(), stopAfterOneShard, engine)).hasMessageContaining("stopped after 25 examples");
+        } finally {
+            engine.close();
+        }
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+        assertThat(dataFiles(out)).extracting(p -> p.getFileName().toString()).containsExactly("part-00000.jsonl");
+        In2Job.Result r = In2Job.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE);
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.written()).isEqualTo(35);
+        assertSameData(local, out);
+    }
+
     /** A bad corpus row is reported as granular in2 reports it (file:line), and nothing is left as a finished run. */
     @Test
     void aBadCorpusRowIsReportedWithItsLine() throws Exception {
