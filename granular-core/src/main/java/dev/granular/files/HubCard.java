@@ -92,6 +92,11 @@ public record HubCard(String prettyName, Map<String, String> splits, long rows, 
         return new HubCard(prettyName, splits, rows, newLicense, taskCategories, language, tags, features);
     }
 
+    /** This card with the features of rows typed where they were written: {@link #withFeaturesOf} without reading them. */
+    public HubCard withFeatures(RowTypes types) {
+        return new HubCard(prettyName, splits, rows, license, taskCategories, language, tags, types.features().orElse(null));
+    }
+
     /**
      * This card with the features of the JSONL rows its splits name in {@code dir} (see {@link HubFeatures}: so
      * that {@code load_dataset} never meets a key its first block lacked). Reads those files once. Parquet

@@ -34,8 +34,8 @@ final class HubFeatures {
     private HubFeatures() {
     }
 
-    /** A JSON value's type, merged over rows. */
-    sealed interface Type permits Leaf, ListOf, Struct, Clash {
+    /** A JSON value's type, merged over rows. Serializable: a distributed job's tasks type the rows they write. */
+    sealed interface Type extends java.io.Serializable permits Leaf, ListOf, Struct, Clash {
     }
 
     enum Leaf implements Type { NULL, BOOL, INT, FLOAT, STRING }
@@ -114,6 +114,31 @@ final class HubFeatures {
             default -> {
                 return Leaf.NULL;
             }
+        }
+    }
+
+    /** The type of one JSON line. */
+    static Type ofLine(byte[] json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            Type row = null;
+            while (p.nextToken() != null) {
+                row = merge(row, read(p));
+            }
+            return row;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read a JSON line", e);
+        }
+    }
+
+    /** The features of a merged row type (null: no rows), as {@link #of}. */
+    static Optional<List<Object>> of(Type row) {
+        if (!(row instanceof Struct s)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(fields(s));
+        } catch (IllegalStateException clash) {
+            return Optional.empty();
         }
     }
 

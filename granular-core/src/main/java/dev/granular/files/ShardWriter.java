@@ -115,6 +115,11 @@ public final class ShardWriter implements AutoCloseable {
         return start;
     }
 
+    /** Records per shard. */
+    public int shardSize() {
+        return shardSize;
+    }
+
     /** Index of the next record. */
     public long next() {
         return next;
@@ -135,6 +140,26 @@ public final class ShardWriter implements AutoCloseable {
             if (next % shardSize == 0) {
                 seal((int) ((next - 1) / shardSize));
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to " + dataDir, e);
+        }
+    }
+
+    /**
+     * Adds shard {@code next() / shardSize}, written whole elsewhere ({@code lines} records, each a line ending in a
+     * newline, in a file on this file system): it is moved into place as the shard. Only at a shard boundary, and
+     * only a full shard unless it is the last; records after it continue in the next shard.
+     */
+    public void appendShard(Path file, long lines) {
+        if (out != null || next % shardSize != 0 || lines < 1 || lines > shardSize) {
+            throw new IllegalStateException("a whole shard (1 to " + shardSize + " records) goes in at a shard boundary, not "
+                    + lines + " records at record " + next);
+        }
+        try {
+            int shard = (int) (next / shardSize);
+            OutputDirectory.force(file);
+            AtomicFiles.move(file, dataDir.resolve(String.format("part-%05d.jsonl", shard)));
+            next += lines;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + dataDir, e);
         }

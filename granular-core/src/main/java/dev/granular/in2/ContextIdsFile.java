@@ -119,6 +119,17 @@ final class ContextIdsFile implements AutoCloseable {
         }
     }
 
+    /** Appends {@code entries} entries of {@link #encode} written, in order, to {@code file} elsewhere. */
+    void addFile(Path file, long entries) {
+        try {
+            out.flush();
+            Files.copy(file, out);
+            this.entries += entries;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
+        }
+    }
+
     /** Closes the ids and writes meta.json, which makes them usable. */
     void finish(Map<String, Object> identity) {
         close();

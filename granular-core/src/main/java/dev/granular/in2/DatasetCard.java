@@ -101,7 +101,10 @@ final class DatasetCard {
             md.append("\n## Spend\n\nThe teacher, every attempt of this run (an interrupted run resumed pays only for what it did "
                     + "not have):\n\n").append(teacherSpend);
         }
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.train("IN2 long-context training data", report.records(),
-                java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic").withFeaturesOf(dir.dir()).card(md.toString()));
+        HubCard card = HubCard.train("IN2 long-context training data", report.records(),
+                java.util.List.of("text-generation", "question-answering"), "long-context", "in2", "synthetic");
+        // The records' types from where they were written (a distributed run's shards), or read back here.
+        card = report.rowTypes() != null ? card.withFeatures(report.rowTypes()) : card.withFeaturesOf(dir.dir());
+        AtomicFiles.write(dir.dir().resolve("README.md"), card.card(md.toString()));
     }
 }

@@ -202,6 +202,23 @@ public final class In2Design {
         return g;
     }
 
+    /**
+     * As {@link #redrawRepeat(Generated, Set)} for example {@code i}, whose first draw (made elsewhere) asked a question
+     * in {@code seen}: the redraws from round 1, without making round 0 again. Without a teacher only (a teacher's
+     * questions get fewer redraws, which round 0's record would tell).
+     */
+    Generated redrawRepeat(long i, Set<String> seen) {
+        if (teacher != null) {
+            return redrawRepeat(generated(i, 0), seen);
+        }
+        Generated g = generated(i, 1);
+        for (int round = 2; round <= MAX_REDRAWS && seen.contains(TeacherQuestions.normalise(question(g.record()))); round++) {
+            g = generated(i, round);
+        }
+        seen.add(TeacherQuestions.normalise(question(g.record())));
+        return g;
+    }
+
     private static String question(TrainingRecord r) {
         return String.valueOf(r.meta().get("question"));
     }

@@ -238,6 +238,15 @@ public final class In2Job {
          * {@code design.general()}).
          */
         Iterator<In2Draw> draws(In2Design design, long from);
+
+        /**
+         * Writes the examples from {@code assembly.from()} to the end through {@code assembly}: by default, every draw
+         * of {@link #draws} comes here and is written here, in index order; an engine whose workers see the output
+         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@link In2Assembly}).
+         */
+        default void assemble(In2Design design, In2Assembly assembly) {
+            assembly.writeInOrder(draws(design, assembly.from()));
+        }
     }
 
     /**
@@ -398,8 +407,7 @@ public final class In2Job {
             In2Report.Tally tally = null;
             try (ShardWriter writer = dir.writer()) {
                 resumeFrom = writer.start();
-                // A fresh run tallies its report as it writes; a resumed one reads every record back afterwards, and so
-                // does an engine's run, whose draws arrive as JSON lines rather than records.
+                // A fresh run tallies its report as it writes; a resumed one reads every record back afterwards.
                 tally = resumeFrom == 0 && engine == null ? new In2Report.Tally(config) : null;
                 if (chatTemplate != null) {
                     // The context ids of every record, or none: a resumed run did not keep those written before.
@@ -422,7 +430,12 @@ public final class In2Job {
                                 1, listener, seenQuestions(dir), ids, tally);
                     }
                 } else if (engine != null) {
-                    written = generate(engine, design, writer, listener, seenQuestions(dir), ids);
+                    In2Assembly assembly = new In2Assembly(design, writer, dir.workDir().resolve("pieces"), seenQuestions(dir), ids,
+                            listener, resumeFrom == 0);
+                    engine.assemble(design, assembly);
+                    written = assembly.finish(engine.name());
+                    // A fresh run's pieces bring their report counts; the records of a resumed one are read back.
+                    tally = assembly.tally();
                 } else {
                     written = generate(design, writer, pool, spec.threads(), 8, listener, seenQuestions(dir), ids, tally);
                 }
@@ -588,49 +601,6 @@ public final class In2Job {
             SegmentStore store = writer.finish();
             return new In2.CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), excluded, s.skippedRows(), segments);
         }
-    }
-
-    /**
-     * As the local {@code generate}, from {@code engine}'s first draws: each is written as it came unless its
-     * question repeats an earlier one, and then drawn again here ({@link In2Design#redrawRepeat}), in index order.
-     */
-    private static long generate(Engine engine, In2Design design, ShardWriter writer, Listener listener, java.util.Set<String> seen,
-                                 ContextIdsFile ids) {
-        long written = 0;
-        long next = writer.start();
-        var it = engine.draws(design, next);
-        while (it.hasNext()) {
-            In2Draw d = it.next();
-            if (d.index() != next) {
-                throw new IllegalStateException("the " + engine.name() + " engine gave example " + d.index() + " where " + next
-                        + " was due");
-            }
-            long tokens;
-            if (d.question() != null && seen.contains(d.question())) {
-                In2Design.Generated g = design.redrawRepeat(design.generated(d.index(), 0), seen);
-                if (ids != null && g.context() != null) {
-                    ids.add(d.index(), g);
-                }
-                writer.write(RecordJson.toJson(g.record()));
-                tokens = g.record().meta().get("context_tokens") instanceof Number n ? n.longValue() : 0;
-            } else {
-                if (d.question() != null) {
-                    seen.add(d.question());
-                }
-                if (ids != null) {
-                    ids.addEncoded(d.contextIds());
-                }
-                writer.write(d.json());
-                tokens = d.contextTokens();
-            }
-            next++;
-            written++;
-            listener.progress(1, tokens);
-        }
-        if (next != design.size()) {
-            throw new IllegalStateException("the " + engine.name() + " engine stopped at example " + next + " of " + design.size());
-        }
-        return written;
     }
 
     private static Map<String, Object> manifest(Spec spec, In2Config config, Tokenizer tokenizer, OutputDirectory dir,

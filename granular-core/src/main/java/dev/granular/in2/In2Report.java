@@ -35,6 +35,8 @@ final class In2Report {
     private final Histogram lengths;
     private final double depthP;
     private final Map<String, Object> summary;
+    /** The records' types for the card, when typed where written; else null. */
+    private dev.granular.files.RowTypes rowTypes;
 
     private In2Report(Map<String, Long> byKind, Map<String, Long> byQaKind, long records, long contextTokens,
                       Histogram depth, Histogram lengths, double depthP, Map<String, Object> summary) {
@@ -63,8 +65,13 @@ final class In2Report {
         return tally.write(dir);
     }
 
-    /** The report's counts, one record at a time, in record order. */
-    static final class Tally {
+    /**
+     * The report's counts, one record at a time, in record order; or, for a distributed run, per shard (without
+     * the repeated questions, which only the pass in index order knows: {@link #repeated(long)}), merged in shard
+     * order ({@link #addAll}). Serializable: a task sends its shard's tally back.
+     */
+    static final class Tally implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         private final Map<String, Long> byKind = new LinkedHashMap<>();
         private final Map<String, Long> byQaKind = new TreeMap<>();
         private final Histogram.Builder depth = Histogram.builder(0, 1, DEPTH_BINS);
@@ -78,53 +85,134 @@ final class In2Report {
         private long answerChars;
         private final Map<String, Long> rejected = new TreeMap<>();
         private long byTeacher;
-        private final java.util.Set<String> questions = new java.util.HashSet<>();
+        /** Null for a shard's tally: repeats across shards are counted by the pass in index order. */
+        private final java.util.Set<String> questions;
         private long repeated;
+        /** The rows' types for the dataset card, when they were typed where written; null: the card reads the files. */
+        private dev.granular.files.RowTypes rowTypes;
 
         Tally(In2Config config) {
+            this(config, true);
+        }
+
+        private Tally(In2Config config, boolean countRepeats) {
             for (ExampleKind k : ExampleKind.values()) {
                 byKind.put(k.wireName(), 0L);
             }
             lengths = Histogram.builder(0, config.maxTokens(), LENGTH_BINS);
+            questions = countRepeats ? new java.util.HashSet<>() : null;
+        }
+
+        /** A shard's tally: everything but the repeated questions. */
+        static Tally ofShard(In2Config config) {
+            return new Tally(config, false);
         }
 
         void add(TrainingRecord r) {
+            add(Counted.of(r));
+        }
+
+        void add(Counted c) {
             records++;
-            Map<String, Object> meta = r.meta();
-            String kind = String.valueOf(meta.get("kind"));
-            byKind.merge(kind, 1L, Long::sum);
-            byQaKind.merge(String.valueOf(meta.get("qa_kind")), 1L, Long::sum);
-            answerChars += r.messages().get(r.messages().size() - 1).content().length();
-            if (meta.get("teacher") != null) {
+            byKind.merge(c.kind(), 1L, Long::sum);
+            byQaKind.merge(c.qaKind(), 1L, Long::sum);
+            answerChars += c.answerChars();
+            if (c.teacher()) {
                 byTeacher++;
             }
-            if (meta.get("question") instanceof String q && !questions.add(TeacherQuestions.normalise(q))) {
+            if (c.question() != null && questions != null && !questions.add(c.question())) {
                 repeated++;
             }
-            if (meta.get("qa_rejected") instanceof Map<?, ?> rej) {
-                rej.forEach((k, v) -> rejected.merge(String.valueOf(k), ((Number) v).longValue(), Long::sum));
+            if (c.rejected() != null) {
+                c.rejected().forEach((k, v) -> rejected.merge(k, v, Long::sum));
             }
-            if (meta.get("context_tokens") instanceof Number n) {
-                long t = n.longValue();
+            if (c.contextTokens() != null) {
+                long t = c.contextTokens();
                 contextTokens += t;
                 lengths.add(t);
-                if (kind.equals("single") || kind.equals("multi")) {
+                if (c.kind().equals("single") || c.kind().equals("multi")) {
                     longExamples++;
                     longTokens += t;
                     minLong = Math.min(minLong, t);
                     maxLong = Math.max(maxLong, t);
-                    if (meta.get("depth") instanceof List<?> ds) {
-                        for (Object d : ds) {
-                            depth.add(((Number) d).doubleValue());
+                    if (c.depth() != null) {
+                        for (double d : c.depth()) {
+                            depth.add(d);
                         }
                     }
                 }
             }
         }
 
+        /** Adds the tally of the records after this one's (shard tallies, in shard order). */
+        void addAll(Tally o) {
+            records += o.records;
+            o.byKind.forEach((k, v) -> byKind.merge(k, v, Long::sum));
+            o.byQaKind.forEach((k, v) -> byQaKind.merge(k, v, Long::sum));
+            depth.addAll(o.depth);
+            lengths.addAll(o.lengths);
+            contextTokens += o.contextTokens;
+            longExamples += o.longExamples;
+            longTokens += o.longTokens;
+            minLong = Math.min(minLong, o.minLong);
+            maxLong = Math.max(maxLong, o.maxLong);
+            answerChars += o.answerChars;
+            o.rejected.forEach((k, v) -> rejected.merge(k, v, Long::sum));
+            byTeacher += o.byTeacher;
+            repeated += o.repeated;
+        }
+
+        /** Sets the types of the records added, typed where they were written. */
+        void rowTypes(dev.granular.files.RowTypes types) {
+            rowTypes = types;
+        }
+
+        /** Sets the records whose question repeats an earlier record's, as counted in index order. */
+        void repeated(long n) {
+            repeated = n;
+        }
+
+        long records() {
+            return records;
+        }
+
         /** Writes the report of the records added and returns it. */
         In2Report write(OutputDirectory dir) {
             return In2Report.write(dir, this);
+        }
+    }
+
+    /**
+     * What the report counts of one record, taken where the record is made (a task ships it with the draw, so the
+     * report needs no record read back).
+     *
+     * @param question      the normalised question, or null
+     * @param rejected      rejected teacher candidates by reason, or null
+     * @param contextTokens the context's tokens, or null when the record has none
+     * @param depth         the key segments' depths, or null
+     */
+    record Counted(String kind, String qaKind, long answerChars, boolean teacher, String question, Map<String, Long> rejected,
+                   Long contextTokens, double[] depth) implements java.io.Serializable {
+        static Counted of(TrainingRecord r) {
+            Map<String, Object> meta = r.meta();
+            Map<String, Long> rej = null;
+            if (meta.get("qa_rejected") instanceof Map<?, ?> m) {
+                rej = new TreeMap<>();
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    rej.merge(String.valueOf(e.getKey()), ((Number) e.getValue()).longValue(), Long::sum);
+                }
+            }
+            double[] depth = null;
+            if (meta.get("depth") instanceof List<?> ds) {
+                depth = new double[ds.size()];
+                for (int i = 0; i < depth.length; i++) {
+                    depth[i] = ((Number) ds.get(i)).doubleValue();
+                }
+            }
+            return new Counted(String.valueOf(meta.get("kind")), String.valueOf(meta.get("qa_kind")),
+                    r.messages().get(r.messages().size() - 1).content().length(), meta.get("teacher") != null,
+                    meta.get("question") instanceof String q ? TeacherQuestions.normalise(q) : null, rej,
+                    meta.get("context_tokens") instanceof Number n ? n.longValue() : null, depth);
         }
     }
 
@@ -190,11 +278,18 @@ final class In2Report {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report in " + dir.reportDir(), e);
         }
-        return new In2Report(byKind, byQaKind, records, contextTokens, dh, lh, p, summary);
+        In2Report report = new In2Report(byKind, byQaKind, records, contextTokens, dh, lh, p, summary);
+        report.rowTypes = tally.rowTypes;
+        return report;
     }
 
     static String fmt(double p) {
         return Double.isNaN(p) ? "n/a" : String.format(java.util.Locale.ROOT, "%.3g", p);
+    }
+
+    /** The records' types, when they were typed where written ({@link Tally#rowTypes}); null: read the files. */
+    dev.granular.files.RowTypes rowTypes() {
+        return rowTypes;
     }
 
     Map<String, Long> byKind() {

@@ -179,9 +179,11 @@ public record Histogram(double min, double max, long[] counts, long below, long 
 
     /**
      * Adds values one at a time, for commands that see them while streaming. Not thread-safe:
-     * give each worker its own builder and {@link #addAll(Builder) merge} them.
+     * give each worker its own builder and {@link #addAll(Builder) merge} them (serializable, so that a
+     * distributed job's tasks can send theirs back).
      */
-    public static final class Builder {
+    public static final class Builder implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         private final double min;
         private final double max;
         private final double[] edges;

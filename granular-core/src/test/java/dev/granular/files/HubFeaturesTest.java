@@ -34,6 +34,28 @@ class HubFeaturesTest {
                 Map.of("name", "tools", "list", List.of(Map.of("name", "name", "dtype", "string")))));
     }
 
+    /** Rows typed where they are written, a shard at a time, and merged in order: the features of reading the files. */
+    @Test
+    void rowTypesMergedByShardGiveTheFilesFeatures() throws IOException {
+        List<String> rows = List.of("{\"id\":\"1\",\"meta\":{\"n\":1,\"spans\":[[1,2]]},\"tools\":[]}",
+                "{\"id\":\"2\",\"meta\":{\"n\":2.5,\"late\":true,\"spans\":null},\"tools\":[{\"name\":\"f\"}]}",
+                "{\"id\":\"3\",\"extra\":null}");
+        RowTypes first = new RowTypes();
+        first.add(rows.get(0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        RowTypes second = new RowTypes();
+        second.add(rows.get(1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        second.add(rows.get(2).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        first.addAll(second);
+        assertThat(first.features()).isPresent().isEqualTo(HubFeatures.of(List.of(file("all.jsonl", rows.toArray(new String[0])))));
+        RowTypes clash = new RowTypes();
+        clash.add("{\"x\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        RowTypes other = new RowTypes();
+        other.add("{\"x\":\"one\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        clash.addAll(other);
+        assertThat(clash.features()).isEmpty();
+        assertThat(new RowTypes().features()).isEmpty();
+    }
+
     @Test
     void clashingTypesOrNoRowsGiveNoFeatures() throws IOException {
         assertThat(HubFeatures.of(List.of(file("c.jsonl", "{\"x\":1}", "{\"x\":\"one\"}")))).isEmpty();

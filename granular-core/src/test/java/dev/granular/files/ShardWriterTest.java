@@ -48,6 +48,32 @@ class ShardWriterTest {
         return sb.toString();
     }
 
+    /** Whole shards written elsewhere go in at shard boundaries only, and a resume counts them as the writer's own. */
+    @Test
+    void wholeShardsWrittenElsewhereGoInAtBoundaries() throws IOException {
+        Path data = tmp.resolve("data");
+        Path elsewhere = Files.createDirectories(tmp.resolve("staging"));
+        try (ShardWriter w = ShardWriter.resume(data, 5)) {
+            Files.writeString(elsewhere.resolve("a"), lines(0, 5));
+            w.appendShard(elsewhere.resolve("a"), 5);
+            write(w, 5, 7);
+            Files.writeString(elsewhere.resolve("b"), lines(7, 10));
+            assertThatThrownBy(() -> w.appendShard(elsewhere.resolve("b"), 3)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("at record 7");
+            write(w, 7, 10);
+            Files.writeString(elsewhere.resolve("c"), lines(10, 12));
+            w.appendShard(elsewhere.resolve("c"), 2);
+            assertThat(w.next()).isEqualTo(12);
+            w.finish();
+        }
+        assertThat(listing(data)).containsExactly(java.util.Map.entry("part-00000.jsonl", lines(0, 5)),
+                java.util.Map.entry("part-00001.jsonl", lines(5, 10)), java.util.Map.entry("part-00002.jsonl", lines(10, 12)));
+        assertThat(elsewhere.resolve("a")).doesNotExist();
+        try (ShardWriter w = ShardWriter.resume(data, 5)) {
+            assertThat(w.start()).isEqualTo(12);
+        }
+    }
+
     @Test
     void cutsShardsByIndexAndFinishSealsTheShortLastOne() throws IOException {
         Path data = tmp.resolve("data");

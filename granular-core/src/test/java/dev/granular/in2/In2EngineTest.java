@@ -206,6 +206,75 @@ class In2EngineTest {
                 .isEqualTo(Files.readAllBytes(dir.resolve("local/tokens/contexts.bin")));
     }
 
+    /**
+     * Keeps its draws and writes the pieces itself, last shard first (as tasks finish in any order): only the keys
+     * go through {@link In2Assembly#decide}, the pieces are published in order.
+     */
+    static final class PieceEngine implements In2Job.Engine {
+        final ScrambledEngine drawer;
+        final List<Long> written = new ArrayList<>();
+
+        PieceEngine(ScrambledEngine drawer) {
+            this.drawer = drawer;
+        }
+
+        @Override
+        public String name() {
+            return "pieces";
+        }
+
+        @Override
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
+            return drawer.segment(corpus, config, writer);
+        }
+
+        @Override
+        public Iterator<In2Draw> draws(In2Design design, long from) {
+            return drawer.draws(design, from);
+        }
+
+        @Override
+        public void assemble(In2Design design, In2Assembly assembly) {
+            List<In2Draw> draws = new ArrayList<>();
+            draws(design, assembly.from()).forEachRemaining(draws::add);
+            java.util.Map<Long, In2Draw> again = new java.util.HashMap<>();
+            for (In2Draw d : draws) {
+                In2Draw r = assembly.decide(d.key());
+                if (r != null) {
+                    again.put(d.index(), r);
+                }
+            }
+            List<In2Assembly.Piece> pieces = new ArrayList<>();
+            for (long[] p : assembly.pieces().reversed()) {
+                List<In2Draw> mine = draws.subList((int) (p[0] - assembly.from()), (int) (p[1] - assembly.from()));
+                pieces.add(In2Assembly.write(assembly.staging(), design.config(), p[0], p[1], mine.iterator(), again, assembly.keepsIds()));
+                written.add(p[0]);
+            }
+            pieces.reversed().forEach(assembly::publish);
+        }
+    }
+
+    /** Pieces written out of order and published in order: the same data files, context ids and report as a local run. */
+    @Test
+    void piecesWrittenElsewhereGiveTheLocalRunsFilesAndReport() throws Exception {
+        String qwen = In2Fixtures.tokenizerDir("qwen3").toString();
+        In2Config config = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512);
+        In2Job.run(spec(config, qwen, dir.resolve("local")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
+        ScrambledEngine drawer = new ScrambledEngine(qwen, dir.resolve("copy"));
+        drawer.chatTemplate = In2Job.TOKENIZER_TEMPLATE;
+        PieceEngine engine = new PieceEngine(drawer);
+        In2Job.Result r = In2Job.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE),
+                In2Job.Listener.NONE, engine);
+        assertThat(r.written()).isEqualTo(60);
+        assertThat(engine.written).containsExactly(50L, 25L, 0L);
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "tokens");
+        assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "report");
+        // The card's features come from the pieces' row types, not from reading the files: the same card.
+        assertThat(Files.readString(dir.resolve("engine/README.md"))).isEqualTo(Files.readString(dir.resolve("local/README.md")))
+                .contains("dataset_info");
+    }
+
     static void assertSameFiles(Path a, Path b, String sub) throws IOException {
         List<String> names;
         try (Stream<Path> s = Files.list(a.resolve(sub))) {

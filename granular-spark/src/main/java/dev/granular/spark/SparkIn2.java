@@ -5,6 +5,7 @@ import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.in2.In2;
+import dev.granular.in2.In2Assembly;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
 import dev.granular.in2.In2Draw;
@@ -14,12 +15,24 @@ import dev.granular.in2.In2Segments;
 import dev.granular.io.BadInputException;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
+import org.apache.spark.Partition;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.rdd.PartitionCoalescer;
+import org.apache.spark.rdd.PartitionGroup;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.Option;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -31,6 +44,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -57,10 +71,15 @@ import java.util.concurrent.ExecutionException;
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
  *   tokenizer's files and the design's {@code --general} rows (broadcast); the indices are cut into ranges, each task builds the design over its
  *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
- *   ({@link In2Design#draw}); the driver takes the draws in index order (two waves of tasks in flight),
- *   draws an example again when its question repeats an earlier one (rare, on the driver), and writes
- *   the shards.</li>
+ *   ({@link In2Design#draw}). In waves of whole shards, the executors keep their draws (persisted) and
+ *   send the driver only their keys, in index order; the driver draws an example again when its question
+ *   repeats an earlier one (rare, {@link In2Assembly#decide}); one task per shard writes the shard, the
+ *   redrawn examples in place, into the output's work folder, and the driver moves the shards into
+ *   {@code data/} in order ({@link In2Assembly}). The executors write into {@code out}: on a cluster it
+ *   must be on a file system they share with the driver.</li>
  * </ol>
+ *
+ * <p>{@link #examples} gives the examples as a DataFrame.</p>
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
@@ -74,6 +93,11 @@ public final class SparkIn2 {
     static final long WAVE_CHARS = 64L << 20;
     /** Examples per assembly task: an IN2 example is a few milliseconds to some tens of them. */
     static final int EXAMPLES_PER_TASK = 32;
+    /**
+     * Assembly tasks per core in a wave (rounded up to whole shards): the draws a wave keeps on the executors, and
+     * how often the driver publishes shards.
+     */
+    static final int TASKS_PER_WAVE = 16;
 
     /**
      * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions).
@@ -158,7 +182,8 @@ public final class SparkIn2 {
     }
 
     /**
-     * Runs IN2 into {@code spec.out()} (written by the driver with java.nio, as {@code granular in2} writes it).
+     * Runs IN2 into {@code spec.out()} (the output folder of {@code granular in2}; the shards are written by the
+     * executors with java.nio into its work folder, the rest by the driver).
      *
      * @throws BadInputException for a bad corpus row, configuration or tokenizer, as {@code granular in2} reports it
      */
@@ -183,6 +208,34 @@ public final class SparkIn2 {
         } finally {
             engine.close();
         }
+    }
+
+    /**
+     * The examples of {@code spec} as a DataFrame, for pipelines of your own: runs (or resumes, or finds finished)
+     * {@code spec} as {@link #run(SparkSession, Spec)} does, then reads its data files. One row per example:
+     * {@code index} (long: the example's index, its line in the data files counted from 0), {@code id}, and
+     * {@code record} (the JSON line exactly as in {@code data/}). In no set order: sort by {@code index} for the
+     * files' order.
+     */
+    public static Dataset<Row> examples(SparkSession spark, Spec spec) {
+        run(spark, spec);
+        return examples(spark, spec.out());
+    }
+
+    /**
+     * The examples of the finished IN2 run in {@code out} ({@code granular in2} or {@code spark in2}) as a DataFrame:
+     * as {@link #examples(SparkSession, Spec)}.
+     *
+     * @throws BadInputException when {@code out} holds no finished run
+     */
+    public static Dataset<Row> examples(SparkSession spark, Path out) {
+        if (!Files.isRegularFile(out.resolve("manifest.json"))) {
+            throw new BadInputException(out.toString(), 0, "holds no finished IN2 run (no manifest.json)");
+        }
+        Column id = functions.get_json_object(functions.col("value"), "$.id");
+        return spark.read().text(out.resolve("data").resolve("part-*.jsonl").toAbsolutePath().toUri().toString())
+                .select(functions.substring_index(id, "-", -1).cast("long").as("index"), id.as("id"),
+                        functions.col("value").as("record"));
     }
 
     /**
@@ -341,6 +394,15 @@ public final class SparkIn2 {
             this.shipment = shipment;
             this.partitions = partitions;
             this.waveChars = waveChars;
+        }
+
+        /** Examples per assembly wave (rounded up to whole shards); 0 for {@link #TASKS_PER_WAVE} tasks per core. */
+        private long examplesPerWave;
+
+        /** With waves of {@code n} examples (rounded up to whole shards): for tests of several waves on little data. */
+        Engine examplesPerWave(long n) {
+            this.examplesPerWave = n;
+            return this;
         }
 
         @Override
@@ -502,6 +564,130 @@ public final class SparkIn2 {
                     return current.next();
                 }
             };
+        }
+
+        /**
+         * The assembly on the executors: in waves of whole shards, the executors draw and keep (persisted) the
+         * first draws; only their keys (index, normalised question) come here, in index order, to decide the
+         * rare redraws ({@link In2Assembly#decide}); then one task per shard writes its rows, with the redrawn
+         * examples in place, into the staging folder, and the driver moves the shards into place in order.
+         */
+        @Override
+        public void assemble(In2Design design, In2Assembly assembly) {
+            shipStore();
+            job = jsc.broadcast(new Job(runId, shipment, design.config()));
+            List<long[]> pieces = assembly.pieces();
+            long perWave = examplesPerWave > 0 ? examplesPerWave : (long) tasks() * EXAMPLES_PER_TASK * TASKS_PER_WAVE;
+            List<List<long[]>> waves = new ArrayList<>();
+            for (int p = 0; p < pieces.size(); ) {
+                // Whole pieces (shards) per wave, at least one: what the executors keep at a time, and how often the driver publishes.
+                int q = p;
+                long n = 0;
+                do {
+                    n += pieces.get(q)[1] - pieces.get(q)[0];
+                    q++;
+                } while (q < pieces.size() && n + pieces.get(q)[1] - pieces.get(q)[0] <= perWave);
+                waves.add(pieces.subList(p, q));
+                p = q;
+            }
+            DrawWave current = waves.isEmpty() ? null : draw(waves.getFirst());
+            DrawWave next = null;
+            try {
+                for (int w = 0; w < waves.size(); w++) {
+                    // collect() keeps the partitions' order, which is index order.
+                    Map<Long, In2Draw> again = new HashMap<>();
+                    for (In2Draw.Key k : await(current.keys())) {
+                        In2Draw d = assembly.decide(k);
+                        if (d != null) {
+                            again.put(k.index(), d);
+                        }
+                    }
+                    Broadcast<Map<Long, In2Draw>> redrawn = jsc.broadcast(again);
+                    try {
+                        RDD<In2Draw> byPiece = current.draws().rdd().coalesce(current.pieces().size(), false,
+                                Option.apply(new Consecutive(current.firstRange())), null);
+                        JavaFutureAction<List<In2Assembly.Piece>> writing = byPiece.toJavaRDD()
+                                .mapPartitionsWithIndex(writeTask(current.pieces().toArray(new long[0][]),
+                                        assembly.staging().toAbsolutePath().toString(), design.config(), redrawn, assembly.keepsIds()), false)
+                                .collectAsync();
+                        // Submitted after the writing, so that the shard tasks go first: the next wave draws while this one writes.
+                        next = w + 1 < waves.size() ? draw(waves.get(w + 1)) : null;
+                        for (In2Assembly.Piece piece : await(writing)) {
+                            assembly.publish(piece);
+                        }
+                    } finally {
+                        redrawn.destroy();
+                    }
+                    current.draws().unpersist(false);
+                    current = next;
+                    next = null;
+                }
+            } finally {
+                for (DrawWave d : new DrawWave[]{current, next}) {
+                    if (d != null) {
+                        d.keys().cancel(true);
+                        d.draws().unpersist(false);
+                    }
+                }
+            }
+        }
+
+        /**
+         * A wave's first draws, kept on the executors, and their keys on their way to the driver.
+         *
+         * @param firstRange the first partition of each piece, and then the number of partitions
+         */
+        private record DrawWave(List<long[]> pieces, int[] firstRange, JavaRDD<In2Draw> draws,
+                                JavaFutureAction<List<In2Draw.Key>> keys) {
+        }
+
+        private DrawWave draw(List<long[]> pieces) {
+            // Tasks of EXAMPLES_PER_TASK examples, none across a piece: each piece is a run of whole partitions.
+            List<long[]> ranges = new ArrayList<>();
+            int[] firstRange = new int[pieces.size() + 1];
+            for (int k = 0; k < pieces.size(); k++) {
+                firstRange[k] = ranges.size();
+                for (long lo = pieces.get(k)[0]; lo < pieces.get(k)[1]; lo += EXAMPLES_PER_TASK) {
+                    ranges.add(new long[]{lo, Math.min(pieces.get(k)[1], lo + EXAMPLES_PER_TASK)});
+                }
+            }
+            firstRange[pieces.size()] = ranges.size();
+            JavaRDD<In2Draw> draws = jsc.parallelize(ranges, ranges.size()).flatMap(drawTask(job))
+                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+            return new DrawWave(pieces, firstRange, draws, draws.map(In2Draw::key).collectAsync());
+        }
+
+        /** A task of the writing: piece {@code k}'s draws, with the redrawn ones in place, into the staging folder. */
+        private static Function2<Integer, Iterator<In2Draw>, Iterator<In2Assembly.Piece>> writeTask(
+                long[][] pieces, String staging, In2Config config, Broadcast<Map<Long, In2Draw>> redrawn, boolean ids) {
+            return (k, draws) -> List.of(In2Assembly.write(Path.of(staging), config, pieces[k][0], pieces[k][1], draws, redrawn.value(), ids))
+                    .iterator();
+        }
+
+        /**
+         * Groups runs of consecutive partitions, in order, into one each: group {@code k} is partitions
+         * {@code [first[k], first[k + 1])}, so a task reads a whole piece in index order (Spark's own coalescing
+         * groups by location, in no set order).
+         */
+        static final class Consecutive implements PartitionCoalescer, Serializable {
+            private final int[] first;
+
+            Consecutive(int[] first) {
+                this.first = first.clone();
+            }
+
+            @Override
+            public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
+                Partition[] parts = parent.partitions();
+                PartitionGroup[] groups = new PartitionGroup[first.length - 1];
+                for (int k = 0; k < groups.length; k++) {
+                    groups[k] = new PartitionGroup(Option.empty());
+                    for (int i = first[k]; i < first[k + 1]; i++) {
+                        groups[k].partitions().addOne(parts[i]);
+                    }
+                }
+                return groups;
+            }
         }
 
         /**

@@ -99,7 +99,61 @@ class SparkIn2Test {
         assertThat(m.get("fingerprint")).isEqualTo(l.get("fingerprint"));
         assertThat(m.get("shards")).isEqualTo(l.get("shards"));
         assertThat(Files.readString(three.resolve("README.md"))).isNotEmpty();
-        assertThat(three.resolve("report")).exists();
+        // The report is merged from the shards' counts and the redraw pass's repeats, not read back: the same.
+        assertThat(JSON.readTree(three.resolve("report/summary.json").toFile()))
+                .isEqualTo(JSON.readTree(local.resolve("report/summary.json").toFile()));
+    }
+
+    /**
+     * Shards written by the executors in waves of a few shards each (5 examples a wave: one shard of 25 per wave),
+     * with a chat template's context ids: the same data, ids and report as {@code granular in2}.
+     */
+    @Test
+    void shardsWrittenByTheExecutorsInWavesAreGranularIn2s() throws Exception {
+        String qwen = Reference.tokenizerDir("qwen3").toString();
+        In2Config config = CONFIG.withExamples(70);
+        Path local = tmp.resolve("local");
+        In2Job.run(local(config, qwen, In2Job.TOKENIZER_TEMPLATE, local), In2Job.Listener.NONE);
+        Path sp = tmp.resolve("spark");
+        SparkIn2.Spec spec = spark(config, qwen, In2Job.TOKENIZER_TEMPLATE, sp).withPartitions(3);
+        SparkIn2.Engine engine = new SparkIn2.Engine(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                SparkIn2.Shipment.of(qwen, In2Job.TOKENIZER_TEMPLATE), 3, SparkIn2.WAVE_CHARS).examplesPerWave(5);
+        In2Job.Result r;
+        try {
+            r = In2Job.run(spec.jobSpec(), In2Job.Listener.NONE, engine);
+        } finally {
+            engine.close();
+        }
+        assertThat(r.written()).isEqualTo(70);
+        assertThat(dataFiles(sp)).hasSize(3);
+        assertSameData(local, sp);
+        assertThat(Files.readAllBytes(sp.resolve("tokens/contexts.bin"))).isEqualTo(Files.readAllBytes(local.resolve("tokens/contexts.bin")));
+        assertThat(JSON.readTree(sp.resolve("tokens/meta.json").toFile())).isEqualTo(JSON.readTree(local.resolve("tokens/meta.json").toFile()));
+        assertThat(JSON.readTree(sp.resolve("report/summary.json").toFile()))
+                .isEqualTo(JSON.readTree(local.resolve("report/summary.json").toFile()));
+        // The card's front matter (features typed by the shards' tasks) is granular in2's; its text names the command.
+        assertThat(frontMatter(sp.resolve("README.md"))).isEqualTo(frontMatter(local.resolve("README.md"))).contains("dataset_info");
+        assertThat(sp.resolve(".granular/work")).doesNotExist();
+    }
+
+    /** {@code SparkIn2.examples}: one row per example, its index, id and JSON line, the data files' lines. */
+    @Test
+    void theExamplesAsADataFrameAreTheDataFilesLines() throws Exception {
+        Path out = tmp.resolve("frame");
+        var rows = SparkIn2.examples(spark, spark(CONFIG, "o200k_base", null, out).withPartitions(3)).orderBy("index").collectAsList();
+        List<String> lines = new java.util.ArrayList<>();
+        for (Path f : dataFiles(out)) {
+            lines.addAll(Files.readAllLines(f));
+        }
+        assertThat(rows).hasSize(60);
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(rows.get(i).getLong(0)).isEqualTo(i);
+            assertThat(rows.get(i).getString(1)).isEqualTo(String.format("in2-%08d", i));
+            assertThat(rows.get(i).getString(2)).isEqualTo(lines.get(i));
+        }
+        assertThat(SparkIn2.examples(spark, out).count()).isEqualTo(60);
+        assertThatThrownBy(() -> SparkIn2.examples(spark, tmp.resolve("nothing"))).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("no finished IN2 run");
     }
 
     /**
@@ -241,6 +295,37 @@ class SparkIn2Test {
         assertSameData(local, out);
     }
 
+    /**
+     * A {@code spark in2} run stopped after its first wave of shards (here by its listener) leaves whole shards in
+     * order, and {@code granular in2} resumes it: the data files are those of an uninterrupted run.
+     */
+    @Test
+    void granularIn2ResumesAStoppedSparkRun() throws Exception {
+        Path local = tmp.resolve("local");
+        In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
+        Path out = tmp.resolve("stopped");
+        SparkIn2.Spec spec = spark(CONFIG, "o200k_base", null, out).withPartitions(3);
+        SparkIn2.Engine engine = new SparkIn2.Engine(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                SparkIn2.Shipment.of("o200k_base", null), 3, SparkIn2.WAVE_CHARS).examplesPerWave(5);
+        In2Job.Listener stopAfterOneShard = new In2Job.Listener() {
+            @Override
+            public void progress(long examples, long tokens) {
+                throw new IllegalStateException("stopped after " + examples + " examples");
+            }
+        };
+        try {
+            assertThatThrownBy(() -> In2Job.run(spec.jobSpec(), stopAfterOneShard, engine)).hasMessageContaining("stopped after 25 examples");
+        } finally {
+            engine.close();
+        }
+        assertThat(out.resolve("manifest.json")).doesNotExist();
+        assertThat(dataFiles(out)).extracting(p -> p.getFileName().toString()).containsExactly("part-00000.jsonl");
+        In2Job.Result r = In2Job.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE);
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.written()).isEqualTo(35);
+        assertSameData(local, out);
+    }
+
     /** A bad corpus row is reported as granular in2 reports it (file:line), and nothing is left as a finished run. */
     @Test
     void aBadCorpusRowIsReportedWithItsLine() throws Exception {
@@ -286,6 +371,11 @@ class SparkIn2Test {
         assertThat(SparkIn2.Engine.ranges(docs, 200, 1)).extracting(r -> r[0] + "-" + r[1]).containsExactly("0-5");
         assertThat(SparkIn2.Engine.ranges(docs, 200, 10)).hasSizeLessThanOrEqualTo(10)
                 .extracting(r -> r[0] + "-" + r[1]).containsExactly("0-1", "1-3", "3-4", "4-5");
+    }
+
+    static String frontMatter(Path card) throws IOException {
+        String s = Files.readString(card);
+        return s.substring(0, s.indexOf("\n---", 4));
     }
 
     static List<Path> dataFiles(Path out) throws IOException {
