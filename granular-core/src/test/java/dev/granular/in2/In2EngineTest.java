@@ -224,8 +224,8 @@ class In2EngineTest {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, In2Segments.Writer writer) {
-            return drawer.segment(corpus, config, writer);
+        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
+            return drawer.segment(corpus, config, exclude, writer);
         }
 
         @Override

@@ -575,7 +575,7 @@ public final class SparkIn2 {
         @Override
         public void assemble(In2Design design, In2Assembly assembly) {
             shipStore();
-            job = jsc.broadcast(new Job(runId, shipment, design.config()));
+            job = jsc.broadcast(new Job(runId, shipment, design.config(), design.general()));
             List<long[]> pieces = assembly.pieces();
             long perWave = examplesPerWave > 0 ? examplesPerWave : (long) tasks() * EXAMPLES_PER_TASK * TASKS_PER_WAVE;
             List<List<long[]>> waves = new ArrayList<>();
