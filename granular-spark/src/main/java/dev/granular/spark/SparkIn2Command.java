@@ -31,8 +31,8 @@ import java.util.stream.Collectors;
 @Command(name = "in2", mixinStandardHelpOptions = true,
         header = "IN2 (granular in2) with corpus segmentation and example assembly as Spark jobs: the same records, byte for byte.",
         description = {
-                "The driver reads the corpus and writes the output directory as 'granular in2' does; Spark tasks segment and tokenize "
-                        + "the documents and assemble the examples. Same seed and inputs: the same data files as 'granular in2', "
+                "The driver reads the corpus; Spark tasks segment and tokenize the documents, assemble the examples and write the "
+                        + "data shards, which the driver publishes into the output directory as 'granular in2' does. Same seed and inputs: the same data files as 'granular in2', "
                         + "whatever the partitioning. Programmatic questions only (no --qa teacher).",
                 "",
                 "Example:",
@@ -47,7 +47,8 @@ final class SparkIn2Command implements Callable<Integer> {
             description = "Corpus files or folders (.txt/.md, .jsonl/.jsonl.gz, .parquet), read by the driver. Default: the bundled sample corpus.")
     List<Path> corpus = new ArrayList<>();
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (written by the driver).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory. On a cluster it must be on a file system that the driver and every "
+                    + "executor see (the executors write the shards into its work folder).")
     Path out;
 
     @Option(names = "--tokenizer", paramLabel = "T", defaultValue = "o200k_base",
