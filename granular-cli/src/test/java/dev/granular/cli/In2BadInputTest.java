@@ -92,6 +92,27 @@ class In2BadInputTest {
         refused(in2(empty, general, out), out, "empty corpus", empty.toString());
     }
 
+    /** The corpus is the evaluation data itself: every document is decontaminated away, and the message says so. */
+    @Test
+    void everyDocumentDecontaminated() throws IOException {
+        Path eval = tmp.resolve("eval.txt");
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> s = Files.list(good)) {
+            for (Path p : s.sorted().toList()) {
+                all.append(Files.readString(p)).append('\n');
+            }
+        }
+        Files.writeString(eval, all);
+        Path out = tmp.resolve("out");
+        In2Fixtures.Run run = refused(in2(good, general, out, "--exclude", eval.toString()), out,
+                "empty corpus after decontamination: all ", "evaluation files of --exclude");
+        long documents;
+        try (Stream<Path> s = Files.list(good)) {
+            documents = s.count();
+        }
+        assertThat(run.err()).contains("all " + documents + " documents");
+    }
+
     @Test
     void whitespaceOnlyDocument() throws IOException {
         Path corpus = corpusWith("blank.txt", " \n\t \n".getBytes(StandardCharsets.UTF_8));
