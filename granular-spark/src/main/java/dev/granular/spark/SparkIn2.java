@@ -199,6 +199,12 @@ public final class SparkIn2 {
                     n, commandLine, frame);
         }
 
+        /** Records per shard ({@code --shard-size}). */
+        public Spec withShardSize(int n) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, n, overwrite, partitions,
+                    waveChars, commandLine, frame);
+        }
+
         public Spec withOverwrite(boolean o) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, o, partitions,
                     waveChars, commandLine, frame);
