@@ -1,0 +1,101 @@
+// Times spark in2 with its corpus as files and as a DataFrame in one JVM (BENCHMARKS.md, "Spark IN2 with a DataFrame
+// corpus"): the bundled corpus written once as a JSONL file (read by the driver, SparkIn2.Spec.of(files)) and as Parquet
+// (read by the executors, CorpusFrame), the two interleaved for ROUNDS rounds; prints wall and process CPU per run, the
+// driver thread's CPU (the thread that calls SparkIn2.run: it reads the files, appends the store, writes the output),
+// the time to the end of segmentation, and a digest of the data files (the same for both).
+// Usage: java $SPARK_OPENS -cp ... examples/spark/In2FrameBench.java OUTDIR EXAMPLES ROUNDS [MASTER]
+import dev.granular.corpus.Corpus;
+import dev.granular.in2.In2Config;
+import dev.granular.in2.In2Job;
+import dev.granular.spark.CorpusFrame;
+import dev.granular.spark.SparkIn2;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+public class In2FrameBench {
+    static long cpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static long threadCpu() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    static String digest(Path out) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (Stream<Path> s = Files.list(out.resolve("data"))) {
+            for (Path f : s.sorted().toList()) {
+                md.update(Files.readAllBytes(f));
+            }
+        }
+        return HexFormat.of().formatHex(md.digest()).substring(0, 12);
+    }
+
+    static void delete(Path p) throws Exception {
+        if (Files.exists(p)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path outs = Path.of(args[0]).toAbsolutePath();
+        int examples = Integer.parseInt(args[1]);
+        int rounds = Integer.parseInt(args[2]);
+        String master = args.length > 3 ? args[3] : "local[2]";
+        Files.createDirectories(outs);
+        try (SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false").getOrCreate()) {
+            List<Row> rows = new ArrayList<>();
+            StringBuilder jsonl = new StringBuilder();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            Corpus.bundled().forEach(d -> {
+                rows.add(RowFactory.create((long) rows.size(), d.id(), d.text()));
+                jsonl.append(json.createObjectNode().put("id", d.id()).put("text", d.text())).append('\n');
+            });
+            Path file = outs.resolve("corpus.jsonl");
+            Files.writeString(file, jsonl);
+            String parquet = outs.resolve("corpus-parquet").toString();
+            spark.createDataFrame(rows, new StructType().add("n", DataTypes.LongType).add("doc_id", DataTypes.StringType)
+                    .add("text", DataTypes.StringType)).repartition(4).write().mode("overwrite").parquet(parquet);
+            In2Config config = In2Config.DEFAULT.withExamples(examples);
+            for (int round = 0; round < rounds; round++) {
+                for (String v : List.of("files", "frame")) {
+                    Path out = outs.resolve(v);
+                    delete(out);
+                    SparkIn2.Spec spec = v.equals("files") ? SparkIn2.Spec.of(List.of(file), config, out)
+                            : SparkIn2.Spec.of(CorpusFrame.of(spark.read().parquet(parquet)).withId("doc_id").withOrder("n"), config, out);
+                    long c0 = cpu(), d0 = threadCpu(), t0 = System.nanoTime();
+                    long[] segmented = new long[2];
+                    In2Job.Result r = SparkIn2.run(spark, spec, new In2Job.Listener() {
+                        @Override
+                        public void stage(String name, long total) {
+                            if (name.equals("generate")) {
+                                segmented[0] = System.nanoTime() - t0;
+                                segmented[1] = threadCpu() - d0;
+                            }
+                        }
+                    });
+                    double wall = (System.nanoTime() - t0) / 1e9, cpuS = (cpu() - c0) / 1e9, driver = (threadCpu() - d0) / 1e9;
+                    System.out.printf("BENCH round=%d %-5s wall=%.1fs cpu=%.1fs driver-thread-cpu=%.1fs segmented-at=%.1fs"
+                                    + " (driver-thread-cpu %.1fs) examples=%d data=%s%n", round, v, wall, cpuS, driver,
+                            segmented[0] / 1e9, segmented[1] / 1e9, r.written(), digest(out));
+                }
+            }
+        }
+    }
+}
