@@ -1,9 +1,11 @@
 // Times spark in2 with its corpus as files and as a DataFrame in one JVM (BENCHMARKS.md, "Spark IN2 with a DataFrame
 // corpus"): the bundled corpus written once as a JSONL file (read by the driver, SparkIn2.Spec.of(files)) and as Parquet
-// (read by the executors, CorpusFrame), the two interleaved for ROUNDS rounds; prints wall and process CPU per run, the
-// driver thread's CPU (the thread that calls SparkIn2.run: it reads the files, appends the store, writes the output),
-// the time to the end of segmentation, and a digest of the data files (the same for both).
-// Usage: java $SPARK_OPENS -cp ... examples/spark/In2FrameBench.java OUTDIR EXAMPLES ROUNDS [MASTER]
+// (read by the executors, CorpusFrame), REPEAT copies of it (ids made unique), the two interleaved for ROUNDS rounds;
+// prints per run the wall and process CPU, the CPU of the JVM's threads other than Spark's task threads ("driver": the
+// thread that calls SparkIn2.run, which reads the files and appends the store, plus Spark's scheduler and block
+// transfer threads; local mode runs the executors' tasks in this JVM, on threads named "Executor task launch worker"),
+// the same up to the end of segmentation, and a digest of the data files (the same for both).
+// Usage: java $SPARK_OPENS -cp ... examples/spark/In2FrameBench.java OUTDIR EXAMPLES ROUNDS [REPEAT [MASTER]]
 import dev.granular.corpus.Corpus;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
@@ -29,8 +31,28 @@ public class In2FrameBench {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    static long threadCpu() {
-        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    /** CPU nanoseconds of the live threads that are not Spark task threads, by thread id. */
+    static java.util.Map<Long, Long> driverThreads() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        java.util.Map<Long, Long> out = new java.util.HashMap<>();
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && !t.getThreadName().startsWith("Executor task launch worker")) {
+                long c = mx.getThreadCpuTime(t.getThreadId());
+                if (c >= 0) {
+                    out.put(t.getThreadId(), c);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Driver-side CPU seconds since {@code before} (threads that ended in between are not counted). */
+    static double driverCpu(java.util.Map<Long, Long> before) {
+        long sum = 0;
+        for (var e : driverThreads().entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return sum / 1e9;
     }
 
     static String digest(Path out) throws Exception {
@@ -57,16 +79,20 @@ public class In2FrameBench {
         Path outs = Path.of(args[0]).toAbsolutePath();
         int examples = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
-        String master = args.length > 3 ? args[3] : "local[2]";
+        int repeat = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        String master = args.length > 4 ? args[4] : "local[2]";
         Files.createDirectories(outs);
         try (SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false").getOrCreate()) {
             List<Row> rows = new ArrayList<>();
             StringBuilder jsonl = new StringBuilder();
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            Corpus.bundled().forEach(d -> {
-                rows.add(RowFactory.create((long) rows.size(), d.id(), d.text()));
-                jsonl.append(json.createObjectNode().put("id", d.id()).put("text", d.text())).append('\n');
-            });
+            for (int k = 0; k < repeat; k++) {
+                String suffix = k == 0 ? "" : "#" + k;
+                Corpus.bundled().forEach(d -> {
+                    rows.add(RowFactory.create((long) rows.size(), d.id() + suffix, d.text()));
+                    jsonl.append(json.createObjectNode().put("id", d.id() + suffix).put("text", d.text())).append('\n');
+                });
+            }
             Path file = outs.resolve("corpus.jsonl");
             Files.writeString(file, jsonl);
             String parquet = outs.resolve("corpus-parquet").toString();
@@ -79,21 +105,22 @@ public class In2FrameBench {
                     delete(out);
                     SparkIn2.Spec spec = v.equals("files") ? SparkIn2.Spec.of(List.of(file), config, out)
                             : SparkIn2.Spec.of(CorpusFrame.of(spark.read().parquet(parquet)).withId("doc_id").withOrder("n"), config, out);
-                    long c0 = cpu(), d0 = threadCpu(), t0 = System.nanoTime();
-                    long[] segmented = new long[2];
+                    java.util.Map<Long, Long> d0 = driverThreads();
+                    long c0 = cpu(), t0 = System.nanoTime();
+                    double[] segmented = new double[2];
                     In2Job.Result r = SparkIn2.run(spark, spec, new In2Job.Listener() {
                         @Override
                         public void stage(String name, long total) {
                             if (name.equals("generate")) {
-                                segmented[0] = System.nanoTime() - t0;
-                                segmented[1] = threadCpu() - d0;
+                                segmented[0] = (System.nanoTime() - t0) / 1e9;
+                                segmented[1] = driverCpu(d0);
                             }
                         }
                     });
-                    double wall = (System.nanoTime() - t0) / 1e9, cpuS = (cpu() - c0) / 1e9, driver = (threadCpu() - d0) / 1e9;
-                    System.out.printf("BENCH round=%d %-5s wall=%.1fs cpu=%.1fs driver-thread-cpu=%.1fs segmented-at=%.1fs"
-                                    + " (driver-thread-cpu %.1fs) examples=%d data=%s%n", round, v, wall, cpuS, driver,
-                            segmented[0] / 1e9, segmented[1] / 1e9, r.written(), digest(out));
+                    double wall = (System.nanoTime() - t0) / 1e9, cpuS = (cpu() - c0) / 1e9, driver = driverCpu(d0);
+                    System.out.printf("BENCH round=%d %-5s docs=%d wall=%.1fs cpu=%.1fs driver-cpu=%.1fs segmented-at=%.1fs"
+                                    + " (driver-cpu %.1fs) examples=%d data=%s%n", round, v, rows.size(), wall, cpuS, driver,
+                            segmented[0], segmented[1], r.written(), digest(out));
                 }
             }
         }

@@ -91,7 +91,8 @@ public record CorpusFrame(Dataset<Row> frame, String text, String id, String ord
             }
             DataType i = frame.schema().apply(id).dataType();
             if (!ID_TYPES.contains(i)) {
-                throw new BadInputException("id column '" + id + "' is " + i.simpleString() + ", expected string or an integer");
+                throw new BadInputException("id column '" + id + "' is " + i.simpleString()
+                        + ", expected string or an integer (withId(null): ids from the order)");
             }
         }
         if (order != null) {

@@ -79,6 +79,10 @@ import java.util.concurrent.ExecutionException;
  *   must be on a file system they share with the driver.</li>
  * </ol>
  *
+ * <p>With a DataFrame corpus ({@link CorpusFrame}, {@link Spec#of(CorpusFrame, In2Config, Path)}) the driver reads no
+ * document: the executors check, fingerprint and sort the rows by their order column, and prepare them in waves of
+ * sorted partitions, which the driver appends to the store in order ({@code FrameSegments}); the rest is as above.</p>
+ *
  * <p>{@link #examples} gives the examples as a DataFrame.</p>
  *
  * <pre>{@code
