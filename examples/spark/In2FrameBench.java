@@ -3,8 +3,9 @@
 // (read by the executors, CorpusFrame), REPEAT copies of it (ids made unique), the two interleaved for ROUNDS rounds;
 // prints per run the wall and process CPU, the CPU of the JVM's threads other than Spark's task threads ("driver": the
 // thread that calls SparkIn2.run, which reads the files and appends the store, plus Spark's scheduler and block
-// transfer threads; local mode runs the executors' tasks in this JVM, on threads named "Executor task launch worker"),
-// the same up to the end of segmentation, and a digest of the data files (the same for both).
+// transfer threads; local mode runs the executors' tasks in this JVM, on threads named "Executor task launch worker" or, idle, "Executor task idle worker"),
+// the CPU of the calling thread alone ("main"), the same up to the end of segmentation, and a digest of the data files
+// (the same for both).
 // Usage: java $SPARK_OPENS -cp ... examples/spark/In2FrameBench.java OUTDIR EXAMPLES ROUNDS [REPEAT [MASTER]]
 import dev.granular.corpus.Corpus;
 import dev.granular.in2.In2Config;
@@ -36,7 +37,7 @@ public class In2FrameBench {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         java.util.Map<Long, Long> out = new java.util.HashMap<>();
         for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (t != null && !t.getThreadName().startsWith("Executor task launch worker")) {
+            if (t != null && !t.getThreadName().startsWith("Executor task ")) {
                 long c = mx.getThreadCpuTime(t.getThreadId());
                 if (c >= 0) {
                     out.put(t.getThreadId(), c);
@@ -107,20 +108,31 @@ public class In2FrameBench {
                             : SparkIn2.Spec.of(CorpusFrame.of(spark.read().parquet(parquet)).withId("doc_id").withOrder("n"), config, out);
                     java.util.Map<Long, Long> d0 = driverThreads();
                     long c0 = cpu(), t0 = System.nanoTime();
-                    double[] segmented = new double[2];
+                    long m0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+                    double[] segmented = new double[3];
                     In2Job.Result r = SparkIn2.run(spark, spec, new In2Job.Listener() {
                         @Override
                         public void stage(String name, long total) {
                             if (name.equals("generate")) {
                                 segmented[0] = (System.nanoTime() - t0) / 1e9;
                                 segmented[1] = driverCpu(d0);
+                                segmented[2] = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - m0) / 1e9;
                             }
                         }
                     });
                     double wall = (System.nanoTime() - t0) / 1e9, cpuS = (cpu() - c0) / 1e9, driver = driverCpu(d0);
-                    System.out.printf("BENCH round=%d %-5s docs=%d wall=%.1fs cpu=%.1fs driver-cpu=%.1fs segmented-at=%.1fs"
-                                    + " (driver-cpu %.1fs) examples=%d data=%s%n", round, v, rows.size(), wall, cpuS, driver,
-                            segmented[0], segmented[1], r.written(), digest(out));
+                    double main = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - m0) / 1e9;
+                    System.out.printf("BENCH round=%d %-5s docs=%d wall=%.1fs cpu=%.1fs driver-cpu=%.1fs main-cpu=%.1fs | segmented-at"
+                                    + " %.1fs driver-cpu=%.1fs main-cpu=%.2fs | examples=%d data=%s%n", round, v, rows.size(), wall, cpuS,
+                            driver, main, segmented[0], segmented[1], segmented[2], r.written(), digest(out));
+                    if (Boolean.getBoolean("bench.threads")) {
+                        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+                        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+                            if (t != null && mx.getThreadCpuTime(t.getThreadId()) > 300_000_000L) {
+                                System.out.printf("  thread %-60s %.1fs%n", t.getThreadName(), mx.getThreadCpuTime(t.getThreadId()) / 1e9);
+                            }
+                        }
+                    }
                 }
             }
         }
