@@ -13,14 +13,15 @@ final class DatasetCard {
 
     static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest) {
-        write(dir, spec, config, tokenizer, null, build, report, manifest, null);
+        write(dir, spec, null, config, tokenizer, null, build, report, manifest, null);
     }
 
     /**
      * {@link #write}, naming the chat template rows are sized with (or null), and with the teacher's
-     * spend over every attempt of the run (a Markdown table) when it asked one.
+     * spend over every attempt of the run (a Markdown table) when it asked one; {@code corpusLabel} names a corpus an
+     * engine read itself ({@link In2Job.OwnCorpus}), null for {@code spec.corpus()}.
      */
-    static void write(OutputDirectory dir, In2Job.Spec spec, In2Config config, String tokenizer,
+    static void write(OutputDirectory dir, In2Job.Spec spec, String corpusLabel, In2Config config, String tokenizer,
                       dev.granular.template.ChatTemplate chatTemplate, In2.CorpusBuild build,
                       In2Report report, Map<String, Object> manifest, String teacherSpend) {
         StringBuilder md = new StringBuilder();
@@ -51,7 +52,7 @@ final class DatasetCard {
                     .append(" tokens, rendered with the chat template (`meta.rendered_tokens`) |\n");
         }
         md.append("| seed | ").append(config.seed()).append(" |\n");
-        md.append("| corpus | ").append(spec.corpus().isEmpty() ? "bundled sample (US State of the Union addresses, public domain)"
+        md.append("| corpus | ").append(corpusLabel != null ? corpusLabel : spec.corpus().isEmpty() ? "bundled sample (US State of the Union addresses, public domain)"
                 : String.join(", ", spec.corpus().stream().map(Object::toString).toList())).append(" |\n");
         md.append("| corpus documents | ").append(build.documents()).append(" (").append(build.decontaminated())
                 .append(" dropped by decontamination) |\n");

@@ -226,9 +226,20 @@ public final class In2Job {
         String name();
 
         /**
+         * The corpus when the engine reads one of its own (granular-spark's DataFrame corpus) in place of
+         * {@code spec.corpus()}, which is then empty; null (the default) for {@code spec.corpus()}. Called once, before
+         * the output directory is opened: what it returns is part of the run's identity, so a resume with another
+         * corpus is refused as one with a changed corpus file is. {@link #segment} is then given no corpus (null).
+         */
+        default OwnCorpus ownCorpus() {
+            return null;
+        }
+
+        /**
          * Prepares the documents of {@code corpus} ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)},
          * with {@code exclude}, which finds nothing without exclude files) and appends them to {@code store} in
-         * corpus order, the excluded ones too (the store counts them).
+         * corpus order, the excluded ones too (the store counts them). {@code corpus} is null when the engine reads its
+         * own ({@link #ownCorpus()}).
          */
         Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer store);
 
@@ -246,6 +257,21 @@ public final class In2Job {
          */
         default void assemble(In2Design design, In2Assembly assembly) {
             assembly.writeInOrder(draws(design, assembly.from()));
+        }
+    }
+
+    /**
+     * A corpus an {@link Engine} reads itself (see {@link Engine#ownCorpus()}).
+     *
+     * @param label  how the dataset card names it ("a Spark DataFrame ...")
+     * @param inputs the manifest's {@code inputs} entries for it, in place of the files' {@code corpus} and
+     *               {@code corpus_sha256}: a {@code corpus_sha256} over its content makes a resume with another corpus
+     *               refused
+     */
+    public record OwnCorpus(String label, Map<String, Object> inputs) {
+        public OwnCorpus {
+            java.util.Objects.requireNonNull(label, "label");
+            inputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         }
     }
 
@@ -334,8 +360,12 @@ public final class In2Job {
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }
         ChatTemplate chatTemplate = chatTemplate(spec);
+        OwnCorpus own = engine == null ? null : engine.ownCorpus();
+        if (own != null && !spec.corpus().isEmpty()) {
+            throw new IllegalArgumentException("the engine reads its own corpus: spec.corpus() must be empty");
+        }
         try (Tokenizer tokenizer = Tokenizers.load(spec.tokenizer())) {
-            Map<String, Object> inputs = inputs(spec, tokenizer);
+            Map<String, Object> inputs = inputs(spec, own, tokenizer);
             if (chatTemplate != null) {
                 // Only with a template: runs without one keep their identity (and resume) as before.
                 inputs.put("chat_template", chatTemplate.source());
@@ -366,7 +396,7 @@ public final class In2Job {
             // The pool is closed (every worker joined) before the catch cleans up and before the tokenizer
             // closes: a worker may be inside the native tokenizer when a bad corpus row stops the run.
             try (WorkerPool pool = WorkerPool.platform(spec.threads(), "granular-in2")) {
-                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started, engine);
+                return generateInto(dir, spec, config, general, tokenizer, chatTemplate, inputs, listener, pool, started, engine, own);
             } catch (RuntimeException | Error e) {
                 dir.abandon(e);
                 throw e;
@@ -376,9 +406,9 @@ public final class In2Job {
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
                                        Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
-                                       Listener listener, WorkerPool pool, Instant started, Engine engine) {
+                                       Listener listener, WorkerPool pool, Instant started, Engine engine, OwnCorpus own) {
         listener.stage("corpus", -1);
-        Corpus corpus = spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
+        Corpus corpus = own != null ? null : spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
         In2.CorpusBuild build = engine == null
                 ? In2.build(corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads())
                 : segment(engine, corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"));
@@ -465,7 +495,7 @@ public final class In2Job {
             if (meter != null) {
                 manifest.put("teacher", Map.of("model", spec.teacher().model().toString(), "usage", meter.toJson()));
             }
-            DatasetCard.write(dir, spec, config, tokenizer.name(), chatTemplate, build, report, manifest,
+            DatasetCard.write(dir, spec, own == null ? null : own.label(), config, tokenizer.name(), chatTemplate, build, report, manifest,
                     meter == null ? null : meter.attemptsTable());
             dir.finish(manifest);
             return new Result(spec.out(), design.size(), written, resumeFrom > 0, false, report.byKind(),
@@ -536,9 +566,11 @@ public final class In2Job {
         return ChatTemplate.load(dir, own ? null : Path.of(template));
     }
 
-    private static Map<String, Object> inputs(Spec spec, Tokenizer tokenizer) {
+    private static Map<String, Object> inputs(Spec spec, OwnCorpus own, Tokenizer tokenizer) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (spec.corpus().isEmpty()) {
+        if (own != null) {
+            m.putAll(own.inputs());
+        } else if (spec.corpus().isEmpty()) {
             m.put("corpus", "bundled:sotu");
             m.put("corpus_sha256", BundledCorpus.fingerprint());
         } else {

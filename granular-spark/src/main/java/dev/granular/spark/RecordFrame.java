@@ -48,19 +48,25 @@ public record RecordFrame(Dataset<Row> frame, String order) {
         Objects.requireNonNull(frame, "frame");
         List<String> columns = Arrays.asList(frame.columns());
         if (order != null) {
-            if (!columns.contains(order)) {
-                throw new BadInputException("order column '" + order + "' is not in the DataFrame (columns " + columns + ")");
-            }
-            DataType t = frame.schema().apply(order).dataType();
-            if (!List.of(DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType, DataTypes.ByteType).contains(t)) {
-                throw new BadInputException("order column '" + order + "' is " + t.simpleString()
-                        + ", expected int or long (number the rows, e.g. with row_number() over a window, or zipWithIndex)");
-            }
+            checkOrder(frame, order);
         } else if (columns.contains(DEFAULT_ORDER)) {
             throw new BadInputException("the DataFrame has a column '" + DEFAULT_ORDER + "': name it as the order with withOrder(\""
                     + DEFAULT_ORDER + "\"), or rename it");
         }
         shape(frame.schema());
+    }
+
+    /** An order column is in {@code frame} and integral (also {@link CorpusFrame}'s rule). */
+    static void checkOrder(Dataset<Row> frame, String order) {
+        List<String> columns = Arrays.asList(frame.columns());
+        if (!columns.contains(order)) {
+            throw new BadInputException("order column '" + order + "' is not in the DataFrame (columns " + columns + ")");
+        }
+        DataType t = frame.schema().apply(order).dataType();
+        if (!List.of(DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType, DataTypes.ByteType).contains(t)) {
+            throw new BadInputException("order column '" + order + "' is " + t.simpleString()
+                    + ", expected int or long (number the rows, e.g. with row_number() over a window, or zipWithIndex)");
+        }
     }
 
     /** The records of {@code frame} in its own order (see {@link #order}). */

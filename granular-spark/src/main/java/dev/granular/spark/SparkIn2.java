@@ -79,6 +79,10 @@ import java.util.concurrent.ExecutionException;
  *   must be on a file system they share with the driver.</li>
  * </ol>
  *
+ * <p>With a DataFrame corpus ({@link CorpusFrame}, {@link Spec#of(CorpusFrame, In2Config, Path)}) the driver reads no
+ * document: the executors check, fingerprint and sort the rows by their order column, and prepare them in waves of
+ * sorted partitions, which the driver appends to the store in order ({@code FrameSegments}); the rest is as above.</p>
+ *
  * <p>{@link #examples} gives the examples as a DataFrame.</p>
  *
  * <pre>{@code
@@ -102,7 +106,8 @@ public final class SparkIn2 {
     /**
      * What to run: {@link In2Job.Spec}'s fields that apply on Spark (programmatic questions).
      *
-     * @param corpus       corpus files or folders; empty for the bundled sample corpus
+     * @param corpus       corpus files or folders; empty for the bundled sample corpus (or with {@code frame})
+     * @param corpusOptions how to read the corpus: the text field of files, and what a bad row does (files or frame)
      * @param exclude      {@code in2 --exclude}: evaluation files, read by the driver; documents sharing a word 10-gram
      *                     with them are dropped (on the executors, by the broadcast {@link Decontaminator})
      * @param general      {@code in2 --general}: general instruction rows for the general share, read by the driver and
@@ -113,10 +118,12 @@ public final class SparkIn2 {
      *                     Changes speed only, never the output
      * @param waveChars    corpus characters per segmentation wave
      * @param commandLine  the command line, for the manifest
+     * @param frame        the corpus as a DataFrame, read and prepared on the executors, in place of files ({@code corpus}
+     *                     then empty); null for files
      */
     public record Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
                        String chatTemplate, In2Config config, Path out, int shardSize, boolean overwrite, int partitions,
-                       long waveChars, List<String> commandLine) {
+                       long waveChars, List<String> commandLine, CorpusFrame frame) {
         public Spec {
             corpus = List.copyOf(corpus);
             exclude = List.copyOf(exclude);
@@ -125,6 +132,20 @@ public final class SparkIn2 {
             if (shardSize < 1 || partitions < 0 || waveChars < 1) {
                 throw new IllegalArgumentException("shardSize and waveChars must be >= 1, partitions >= 0");
             }
+            if (frame != null) {
+                if (!corpus.isEmpty()) {
+                    throw new IllegalArgumentException("a corpus of files or a DataFrame, not both");
+                }
+                frame.check();
+            }
+        }
+
+        /** Corpus files (the form before DataFrame corpora). */
+        public Spec(List<Path> corpus, CorpusOptions corpusOptions, List<Path> exclude, List<Path> general, String tokenizer,
+                    String chatTemplate, In2Config config, Path out, int shardSize, boolean overwrite, int partitions,
+                    long waveChars, List<String> commandLine) {
+            this(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine, null);
         }
 
         /** Without exclude or general files (the form of the first releases). */
@@ -140,40 +161,63 @@ public final class SparkIn2 {
                     List.of("spark", "in2"));
         }
 
+        /**
+         * A DataFrame corpus ({@link CorpusFrame}) with the defaults of {@code granular in2}: o200k_base, no chat template,
+         * bad rows failing (see {@link #withCorpusOptions} to skip them).
+         */
+        public static Spec of(CorpusFrame corpus, In2Config config, Path out) {
+            return new Spec(List.of(), CorpusOptions.defaults(), List.of(), List.of(), "o200k_base", null, config, out, 10_000, false, 0,
+                    WAVE_CHARS, List.of("spark", "in2"), java.util.Objects.requireNonNull(corpus, "corpus"));
+        }
+
+        /** How to read the corpus: {@code --text-field} (files only) and {@code --on-bad-row} (files and frames). */
+        public Spec withCorpusOptions(CorpusOptions options) {
+            return new Spec(corpus, options, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
+                    waveChars, commandLine, frame);
+        }
+
         public Spec withTokenizer(String tokenizer, String chatTemplate) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
-                    waveChars, commandLine);
+                    waveChars, commandLine, frame);
         }
 
         /** Decontaminated against these evaluation files, as {@code in2 --exclude} (empty: none). */
         public Spec withExclude(List<Path> files) {
             return new Spec(corpus, corpusOptions, files, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
-                    waveChars, commandLine);
+                    waveChars, commandLine, frame);
         }
 
         /** With general instruction rows for the general share, as {@code in2 --general} (empty: none). */
         public Spec withGeneral(List<Path> files) {
             return new Spec(corpus, corpusOptions, exclude, files, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
-                    waveChars, commandLine);
+                    waveChars, commandLine, frame);
         }
 
         public Spec withPartitions(int n) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, n,
-                    waveChars, commandLine);
+                    waveChars, commandLine, frame);
         }
 
         public Spec withWaveChars(long n) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, overwrite, partitions,
-                    n, commandLine);
+                    n, commandLine, frame);
+        }
+
+        /** Records per shard ({@code --shard-size}). */
+        public Spec withShardSize(int n) {
+            return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, n, overwrite, partitions,
+                    waveChars, commandLine, frame);
         }
 
         public Spec withOverwrite(boolean o) {
             return new Spec(corpus, corpusOptions, exclude, general, tokenizer, chatTemplate, config, out, shardSize, o, partitions,
-                    waveChars, commandLine);
+                    waveChars, commandLine, frame);
         }
 
         In2Job.Spec jobSpec() {
-            return new In2Job.Spec(corpus, corpusOptions, exclude, general, tokenizer, config, out, shardSize, overwrite, 1,
+            // A frame's text column stands where the files' text field does in the run's identity.
+            CorpusOptions options = frame == null ? corpusOptions : corpusOptions.withTextField(frame.text());
+            return new In2Job.Spec(corpus, options, exclude, general, tokenizer, config, out, shardSize, overwrite, 1,
                     commandLine, null, chatTemplate);
         }
     }
@@ -196,6 +240,9 @@ public final class SparkIn2 {
         Engine engine = new Engine(JavaSparkContext.fromSparkContext(spark.sparkContext()), Shipment.of(spec.tokenizer(), spec.chatTemplate()),
                 spec.partitions(), spec.waveChars());
         try {
+            if (spec.frame() != null) {
+                engine.corpus(spec.frame(), spec.corpusOptions().onBadRow());
+            }
             return In2Job.run(spec.jobSpec(), listener, engine);
         } catch (RuntimeException e) {
             // A bad input met in a task reaches the driver wrapped in a SparkException: report it as itself.
@@ -398,6 +445,30 @@ public final class SparkIn2 {
 
         /** Examples per assembly wave (rounded up to whole shards); 0 for {@link #TASKS_PER_WAVE} tasks per core. */
         private long examplesPerWave;
+        /** A DataFrame corpus, or null for the files {@link #segment} is given. */
+        private CorpusFrame frame;
+        private dev.granular.corpus.BadRowPolicy onBadRow;
+        /** The frame checked and sorted on the executors ({@link #ownCorpus()}), until {@link #close()}. */
+        private FrameSegments frameSegments;
+
+        /** Reads the corpus from {@code frame} on the executors, in place of files. */
+        Engine corpus(CorpusFrame frame, dev.granular.corpus.BadRowPolicy onBadRow) {
+            this.frame = frame;
+            this.onBadRow = onBadRow;
+            return this;
+        }
+
+        /** The frame's identity, after checking and sorting its rows on the executors (nothing written yet). */
+        @Override
+        public In2Job.OwnCorpus ownCorpus() {
+            if (frame == null) {
+                return null;
+            }
+            if (frameSegments == null) {
+                frameSegments = FrameSegments.check(jsc, frame, onBadRow, tasks(), waveChars);
+            }
+            return frameSegments.ownCorpus();
+        }
 
         /** With waves of {@code n} examples (rounded up to whole shards): for tests of several waves on little data. */
         Engine examplesPerWave(long n) {
@@ -422,6 +493,9 @@ public final class SparkIn2 {
             // The evaluation n-grams (8 to 16 bytes each), fetched once per executor; empty without --exclude.
             exclude = jsc.broadcast(decontaminator);
             Broadcast<Decontaminator> x = exclude;
+            if (frameSegments != null) {
+                return frameSegments.segment(s, config, x, writer);
+            }
             // At most one wave in flight: the driver reads the next while the executors prepare this one.
             ArrayDeque<Wave> inFlight = new ArrayDeque<>();
             List<String[]> wave = new ArrayList<>();
@@ -716,6 +790,9 @@ public final class SparkIn2 {
         @Override
         public void close() {
             Executor.forget(runId); // the driver's JVM is an executor in local mode
+            if (frameSegments != null) {
+                frameSegments.close();
+            }
             if (shipped != null) {
                 shipped.destroy();
             }
