@@ -54,6 +54,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 
 /**
  * {@code granular spark in2}: the IN2 run ({@link In2Job}) with its two CPU-heavy stages on Spark, through
@@ -280,7 +281,19 @@ public final class SparkIn2 {
             throw new BadInputException(out.toString(), 0, "holds no finished IN2 run (no manifest.json)");
         }
         Column id = functions.get_json_object(functions.col("value"), "$.id");
-        return spark.read().text(out.resolve("data").resolve("part-*.jsonl").toAbsolutePath().toUri().toString())
+        // The data files by name, not a "part-*.jsonl" glob: Hadoop would read glob characters in the folder's own
+        // path ({, [, ?) as a pattern too, and its glob listing logged a FileNotFoundException warning.
+        String[] files;
+        try (Stream<Path> s = Files.list(out.resolve("data"))) {
+            files = s.filter(p -> p.getFileName().toString().matches("part-\\d+\\.jsonl")).sorted()
+                    .map(p -> p.toAbsolutePath().toUri().toString()).toArray(String[]::new);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (files.length == 0) {
+            throw new BadInputException(out.resolve("data").toString(), 0, "holds no data files (part-NNNNN.jsonl)");
+        }
+        return spark.read().text(files)
                 .select(functions.substring_index(id, "-", -1).cast("long").as("index"), id.as("id"),
                         functions.col("value").as("record"));
     }
