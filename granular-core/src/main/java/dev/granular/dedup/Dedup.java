@@ -1,6 +1,8 @@
 package dev.granular.dedup;
 
-import dev.granular.corpus.Decontaminator;
+import dev.granular.dedup.internal.ContentDigest;
+
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.granular.dedup;
 
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.io.InvalidConfigException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

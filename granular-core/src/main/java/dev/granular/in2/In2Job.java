@@ -1,10 +1,10 @@
 package dev.granular.in2;
 
 import dev.granular.concurrent.WorkerPool;
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;

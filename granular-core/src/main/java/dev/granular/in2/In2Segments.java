@@ -1,6 +1,6 @@
 package dev.granular.in2;
 
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.tokenize.Tokenizer;
 import java.io.Serializable;

@@ -2,7 +2,7 @@ package dev.granular.in2;
 
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;

@@ -123,10 +123,10 @@ class ModulePathTest {
                 .contains("dev.granular.in2.In2", "dev.granular.export.TokenExport")
                 .noneMatch(t -> t.contains("Bench"));
         assertThat(types.stream().filter(t -> t.endsWith("Job")))
-                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob");
+                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
-        assertThat(files).contains("`In2Job`", "`TokenExportJob`");
+        assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`");
     }
 
     /** The public top-level types of the exported packages, from granular-core's classes. */

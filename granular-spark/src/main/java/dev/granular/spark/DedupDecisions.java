@@ -1,7 +1,7 @@
 package dev.granular.spark;
 
-import dev.granular.corpus.Decontaminator;
-import dev.granular.dedup.ContentDigest;
+import dev.granular.corpus.internal.Decontaminator;
+import dev.granular.dedup.internal.ContentDigest;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.MinHash;

@@ -264,7 +264,7 @@ class SparkIn2Test {
             }
 
             @Override
-            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.Decontaminator exclude,
+            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.internal.Decontaminator exclude,
                                               dev.granular.in2.In2Segments.Writer writer) {
                 store = writer.dir();
                 java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();

@@ -1,4 +1,6 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
+
+import dev.granular.corpus.Document;
 
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.corpus.reader.StrictUtf8;
@@ -69,7 +71,7 @@ public final class BundledCorpus {
     }
 
     private static byte[] resource(String name) {
-        try (InputStream in = BundledCorpus.class.getResourceAsStream(PREFIX + name)) {
+        try (InputStream in = BundledCorpus.class.getResourceAsStream("/dev/granular/corpus/" + PREFIX + name)) {
             if (in == null) {
                 throw new IllegalStateException("bundled corpus file missing from the class path: " + PREFIX + name);
             }

@@ -1,4 +1,8 @@
-package dev.granular.record;
+package dev.granular.record.internal;
+
+import dev.granular.record.ToolCall;
+
+import dev.granular.record.Message;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;

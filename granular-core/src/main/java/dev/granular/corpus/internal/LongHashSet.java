@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.corpus.internal;
 
 /**
  * A set of {@code long}s: open addressing with linear probing in one {@code long[]}. Written for

@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.corpus.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.corpus.reader.CorpusReader;

@@ -1,4 +1,6 @@
-package dev.granular.corpus;
+package dev.granular.corpus.reader;
+
+import dev.granular.corpus.Document;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

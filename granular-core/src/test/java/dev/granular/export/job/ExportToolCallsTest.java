@@ -1,4 +1,4 @@
-package dev.granular.export;
+package dev.granular.export.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.record.RecordJson;

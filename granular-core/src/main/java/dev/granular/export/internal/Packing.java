@@ -1,4 +1,4 @@
-package dev.granular.export;
+package dev.granular.export.internal;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

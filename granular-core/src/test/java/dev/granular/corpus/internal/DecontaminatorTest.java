@@ -1,4 +1,4 @@
-package dev.granular.corpus;
+package dev.granular.corpus.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

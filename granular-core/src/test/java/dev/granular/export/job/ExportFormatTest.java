@@ -1,4 +1,4 @@
-package dev.granular.export;
+package dev.granular.export.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

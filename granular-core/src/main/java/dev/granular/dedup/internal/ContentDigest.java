@@ -1,4 +1,4 @@
-package dev.granular.dedup;
+package dev.granular.dedup.internal;
 
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
