@@ -4,7 +4,7 @@ import dev.granular.dedup.job.DedupFiles;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;

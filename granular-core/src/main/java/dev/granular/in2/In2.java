@@ -1,5 +1,16 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.CorpusBuild;
+import dev.granular.in2.internal.DocumentSplitter;
+import dev.granular.in2.internal.GeneralRows;
+import dev.granular.in2.internal.Generated;
+import dev.granular.in2.internal.In2General;
+import dev.granular.in2.internal.RenderedRows;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentStoreBuilder;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.Segmenter;
+
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.internal.Decontaminator;
@@ -169,7 +180,7 @@ public final class In2 {
         try {
             In2Design design = design(corpus, tokenizer, work.resolve("store"));
             pool = WorkerPool.platform(threads, "granular-in2");
-            Iterator<In2Design.Generated> generated = ordered(design, 0, new HashSet<>(), pool, threads, 8);
+            Iterator<Generated> generated = ordered(design, 0, new HashSet<>(), pool, threads, 8);
             Iterator<TrainingRecord> it = new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -209,10 +220,6 @@ public final class In2 {
 
     // ---- shared with In2Job
 
-    /** The segmented corpus and what reading it found. */
-    record CorpusBuild(SegmentStore store, SegmentTokens tokens, long documents, long decontaminated,
-                       Map<String, Long> skipped, long segments) {
-    }
 
     /**
      * Reads, decontaminates and segments {@code corpus} into a store at {@code storeDir}; documents are prepared
@@ -273,11 +280,11 @@ public final class In2 {
      * {@code batch} examples, times four, in flight) and delivered in index order, each passed through
      * {@link In2Design#redrawRepeat} against {@code seen} (which it extends).
      */
-    static Iterator<In2Design.Generated> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
+    static Iterator<Generated> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
                                             int batch) {
         return new Iterator<>() {
-            private final ArrayDeque<Future<List<In2Design.Generated>>> inFlight = new ArrayDeque<>();
-            private Iterator<In2Design.Generated> current = java.util.Collections.emptyIterator();
+            private final ArrayDeque<Future<List<Generated>>> inFlight = new ArrayDeque<>();
+            private Iterator<Generated> current = java.util.Collections.emptyIterator();
             private long next = from;
 
             @Override
@@ -287,7 +294,7 @@ public final class In2 {
                         long lo = next;
                         long hi = Math.min(design.size(), lo + batch);
                         inFlight.add(pool.submit(() -> {
-                            List<In2Design.Generated> records = new ArrayList<>((int) (hi - lo));
+                            List<Generated> records = new ArrayList<>((int) (hi - lo));
                             for (long i = lo; i < hi; i++) {
                                 records.add(design.generated(i, 0));
                             }
@@ -304,7 +311,7 @@ public final class In2 {
             }
 
             @Override
-            public In2Design.Generated next() {
+            public Generated next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }

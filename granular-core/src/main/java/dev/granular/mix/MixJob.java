@@ -13,7 +13,7 @@ import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;
@@ -383,7 +383,7 @@ public final class MixJob {
                             for (var it = rows.iterator(); it.hasNext(); ) {
                                 TrainingRecord r = it.next();
                                 counts[0]++;
-                                if (Dedup.contaminated(r, decon)) {
+                                if (decon.contaminated(r)) {
                                     counts[1]++;
                                     continue;
                                 }

@@ -1,5 +1,9 @@
 package dev.granular.record;
 
+import dev.granular.record.internal.DataFiles;
+
+import dev.granular.record.internal.JsonlInput;
+
 import dev.granular.io.BadInputException;
 
 import java.nio.file.Path;
@@ -20,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class RecordReader {
     /** Canonical records: strict, no blank lines, ids unique across all inputs. */
-    public static final JsonlInput.Format<TrainingRecord> FORMAT = new JsonlInput.Format<>(
+    private static final JsonlInput.Format<TrainingRecord> FORMAT = new JsonlInput.Format<>(
             (text, at, ordinal) -> RecordJson.parse(text, at.file(), at.number()), TrainingRecord::id, JsonlInput.Blanks.REFUSE);
 
     private RecordReader() {

@@ -1,5 +1,10 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.In2Assembly;
+import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2General;
+import dev.granular.in2.internal.In2Segments;
+
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.internal.Decontaminator;

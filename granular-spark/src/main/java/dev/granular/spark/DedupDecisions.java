@@ -200,7 +200,7 @@ final class DedupDecisions implements AutoCloseable {
         } catch (BadInputException e) {
             return RowFactory.create(pos, null, e.getMessage(), false, 0L, 0L, null);
         }
-        if (Dedup.contaminated(r, decon)) {
+        if (decon.contaminated(r)) {
             return RowFactory.create(pos, r.id(), null, true, 0L, 0L, null);
         }
         ContentDigest d = ContentDigest.of(r);

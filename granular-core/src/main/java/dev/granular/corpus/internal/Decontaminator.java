@@ -5,7 +5,7 @@ import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.corpus.reader.StrictUtf8;
 import dev.granular.corpus.reader.Texts;
 import dev.granular.io.BadInputException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +88,19 @@ public final class Decontaminator implements java.io.Serializable {
     /** True when no n-grams are held, so nothing is ever contaminated. */
     public boolean isEmpty() {
         return ngrams.size() == 0;
+    }
+
+    /** True when a message of {@code r} shares an n-gram with the evaluation data ({@code dedup}, {@code mix}). */
+    public boolean contaminated(dev.granular.record.TrainingRecord r) {
+        if (isEmpty()) {
+            return false;
+        }
+        for (dev.granular.record.Message m : r.messages()) {
+            if (contaminated(m.content())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code text} has an n-gram that occurs in the evaluation data; stops at the first. */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupJob.Spec;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

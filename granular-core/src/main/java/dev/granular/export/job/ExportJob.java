@@ -10,7 +10,7 @@ import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
