@@ -110,6 +110,24 @@ class ApiSurfaceTest {
                         || l.contains("BundledCorpus") || l.contains("In2Draw") || l.contains("In2Assembly"));
     }
 
+    /** docs/library.md ("On the module path") names every top-level API type and gives the count with nested ones. */
+    @Test
+    void theDocsListTheApiTypes() throws Exception {
+        List<String> types = surface().stream().filter(l -> !l.startsWith(" ")).map(l -> {
+            Matcher t = Pattern.compile("(?:class|interface|enum|record) ([\\w.$]+)").matcher(l);
+            return t.find() ? t.group(1) : l;
+        }).toList();
+        String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
+        String paragraph = doc.substring(doc.indexOf("The public types of those packages"));
+        paragraph = paragraph.substring(0, paragraph.indexOf("\n\n"));
+        assertThat(paragraph).contains("The public types of those packages, " + types.size() + " with their nested types");
+        Set<String> listed = Pattern.compile("`([A-Z]\\w*)`").matcher(paragraph).results().map(r -> r.group(1))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> topLevel = types.stream().filter(t -> !t.contains("$")).map(t -> t.substring(t.lastIndexOf('.') + 1))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(listed).as("the top-level types docs/library.md lists").isEqualTo(topLevel);
+    }
+
     /** One line per API type (unindented), then one per public or protected member (indented), sorted. */
     static List<String> surface() throws IOException, URISyntaxException, ClassNotFoundException {
         Path location = Path.of(In2.class.getProtectionDomain().getCodeSource().getLocation().toURI());
