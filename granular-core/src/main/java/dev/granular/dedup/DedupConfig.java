@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * What {@link Dedup} removes, in this order: rows sharing a word n-gram with evaluation files (decontamination), exact
- * duplicates of an earlier row ({@link ContentDigest}), near duplicates of an earlier row ({@link NearDuplicates}).
+ * duplicates of an earlier row ({@code ContentDigest}), near duplicates of an earlier row ({@link NearDuplicates}).
  * Immutable; {@link #DEFAULT} removes exact duplicates only.
  *
  * <pre>{@code
@@ -17,7 +17,7 @@ import java.util.Map;
  *         .withDecontaminate(List.of(Path.of("eval/test.jsonl")));
  * }</pre>
  *
- * @param decontaminate evaluation files ({@link Decontaminator#fromFiles}); none: no decontamination
+ * @param decontaminate evaluation files ({@code Decontaminator.fromFiles}); none: no decontamination
  * @param ngram         the decontamination n-gram length in words
  * @param exact         whether exact duplicates go
  * @param near          near-duplicate detection, or null for none

@@ -140,7 +140,7 @@ public final class In2 {
 
     /**
      * The design over a segment store already written in {@code storeDir} ({@link #design} or
-     * {@link In2Segments.Writer}, here or on another machine, with the same configuration's segmentation):
+     * {@code In2Segments.Writer}, here or on another machine, with the same configuration's segmentation):
      * what a distributed job's workers call, each with its own copy of the store. The tokenizer must be the
      * one the store was made with, and stay open while the design is used.
      *
@@ -151,10 +151,10 @@ public final class In2 {
     }
 
     /**
-     * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@link In2General#read},
+     * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@code In2General.read},
      * shipped) in place of {@link #withGeneral}'s files, which a worker may not be able to read: the design a
      * driver's {@link In2Design#general()} and {@link In2Design#config()} were taken from, drawn anywhere. With
-     * {@link In2General#NONE}, the general share is dropped and spread over the other kinds.
+     * {@code In2General.NONE}, the general share is dropped and spread over the other kinds.
      */
     public In2Design openDesign(Path storeDir, Tokenizer tokenizer, In2General general) {
         In2Config effective = general.isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0

@@ -146,7 +146,7 @@ public final class In2Design {
     }
 
     /**
-     * The general rows its general examples copy ({@link In2General#NONE} without): with {@link #config()}, what a
+     * The general rows its general examples copy ({@code In2General.NONE} without): with {@link #config()}, what a
      * distributed job ships for its workers' {@link In2#openDesign(java.nio.file.Path, dev.granular.tokenize.Tokenizer,
      * In2General)}.
      */

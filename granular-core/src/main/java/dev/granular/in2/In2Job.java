@@ -231,9 +231,9 @@ public final class In2Job {
      * {@code SparkIn2}) segments the corpus and draws the examples on other machines, and the run keeps the
      * rest as it is (output directory and its identity, resume, index order, repeated questions drawn again,
      * report, card, manifest), so its data files are those of a local run with the same inputs. Programmatic
-     * questions only. The run reads the exclude files ({@link Decontaminator}) and the general rows itself, so a
+     * questions only. The run reads the exclude files ({@code Decontaminator}) and the general rows itself, so a
      * bad file is reported as a local run reports it; the engine ships them: the decontaminator to its
-     * preparers ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)}), the design's
+     * preparers ({@code In2Segments.preparer}), the design's
      * {@link In2Design#general()} to its draws ({@link In2#openDesign(Path, Tokenizer, In2General)}).
      */
     public interface Engine {
@@ -241,7 +241,7 @@ public final class In2Job {
         String name();
 
         /**
-         * Prepares the documents of {@code corpus} ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)},
+         * Prepares the documents of {@code corpus} ({@code In2Segments.preparer},
          * with {@code exclude}, which finds nothing without exclude files) and appends them to {@code store} in
          * corpus order, the excluded ones too (the store counts them).
          */
@@ -257,7 +257,7 @@ public final class In2Job {
         /**
          * Writes the examples from {@code assembly.from()} to the end through {@code assembly}: by default, every draw
          * of {@link #draws} comes here and is written here, in index order; an engine whose workers see the output
-         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@link In2Assembly}).
+         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@code In2Assembly}).
          */
         default void assemble(In2Design design, In2Assembly assembly) {
             assembly.writeInOrder(draws(design, assembly.from()));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Reads canonical records strictly (through {@link JsonlInput}), file after file, failing with
+ * Reads canonical records strictly (through {@code JsonlInput}), file after file, failing with
  * {@link BadInputException} ({@code file:line: message}) at the first bad line. Use it where bad input must stop the
  * run (every command that consumes records); {@link RecordValidator} is the variant that
  * keeps going and lists every problem.
@@ -40,7 +40,7 @@ public final class RecordReader {
         return read(List.of(fileOrDir));
     }
 
-    /** The records of several inputs, in order, ids unique across all of them; see {@link JsonlInput}. */
+    /** The records of several inputs, in order, ids unique across all of them; see {@code JsonlInput}. */
     public static Stream<TrainingRecord> read(List<Path> inputs) {
         return JsonlInput.stream(inputs, FORMAT, 0);
     }
@@ -63,7 +63,7 @@ public final class RecordReader {
         return DataFiles.list(fileOrDir);
     }
 
-    /** The record files of several inputs, in reading order; see {@link JsonlInput#files}. */
+    /** The record files of several inputs, in reading order; see {@code JsonlInput.files}. */
     public static List<Path> dataFiles(List<Path> inputs) {
         return JsonlInput.files(inputs);
     }
