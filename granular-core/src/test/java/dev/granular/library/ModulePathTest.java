@@ -109,7 +109,8 @@ class ModulePathTest {
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
         assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe",
-                "dev.granular.files");
+                "dev.granular.files", "dev.granular.corpus.internal", "dev.granular.dedup.internal",
+                "dev.granular.export.internal", "dev.granular.record.internal", "dev.granular.in2.internal");
     }
 
     /**
@@ -188,6 +189,8 @@ class ModulePathTest {
         Path src = copySources("module-info.java", "example/Main.java", "example/Internal.java");
         String errors = javac(src, tmp.resolve("internal-classes"));
         assertThat(errors).contains("package dev.granular.teacher is not visible")
+                .contains("package dev.granular.in2.internal is not visible")
+                .contains("package dev.granular.corpus.internal is not visible")
                 .contains("declared in module granular.core, which does not export it");
     }
 
