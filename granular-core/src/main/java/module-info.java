@@ -1,8 +1,19 @@
 /**
  * granular's library: records, corpora, tokenizers, chat templates, the IN2 design, the token export and
- * dedup (see docs/library.md, docs/dedup.md). Only the API packages are exported; the CLI's machinery
- * (teacher, erasure, selfcorrect, probe, judge, mix, report, concurrent, ...) is not, nor are the file
- * jobs and readers behind the API's commands (corpus.reader, export.job, dedup.job, bench).
+ * dedup (see docs/library.md, docs/dedup.md). Only the API packages are exported, and in them only what a user of
+ * docs/library.md names is public: the surface is pinned in granular-core/api-surface.txt (ApiSurfaceTest fails when
+ * it changes unnoticed). The CLI's machinery (teacher, erasure, selfcorrect, probe, judge, mix, report, concurrent,
+ * files, ...) is not exported, nor are the file jobs and readers behind the CLI's commands (corpus.reader,
+ * export.job, dedup.job, bench), nor each API package's internals ({@code <package>.internal}: corpus.internal's
+ * n-gram decontaminator, dedup.internal's content digest, export.internal's packing plan, record.internal's JSONL
+ * reader, in2.internal's segment store, questions, report and engine pieces). The disk-to-disk jobs that are API
+ * are in exported packages: In2Job, DedupJob and TokenExportJob, each with a Spec.of and withers.
+ *
+ * <p>Two corners of the exported surface name types of packages that are not exported, so code on the module path
+ * cannot use them; ApiSurfaceTest allows exactly these: the IN2 engine interface (In2Job.Engine, which
+ * granular-spark implements on the class path with in2.internal's In2Segments, In2Draw, In2Assembly, In2General),
+ * and In2Job's teacher settings (dev.granular.teacher, the CLI's {@code --qa teacher}). They stay in In2Job because
+ * granular-spark and the CLI name them there.
  *
  * <p>Why no qualified exports ({@code exports dev.granular.teacher to granular.cli}): the CLI and
  * granular-spark run on the class path, where this descriptor is ignored and every public type is
@@ -22,7 +33,7 @@ module granular.core {
     exports dev.granular.template;
     exports dev.granular.tokenize;
 
-    // RecordJson's and JsonlInput's public methods take Jackson's JsonNode: users get Jackson with us.
+    // RecordJson's public methods take Jackson's JsonNode: users get Jackson with us.
     requires transitive com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires com.networknt.schema;

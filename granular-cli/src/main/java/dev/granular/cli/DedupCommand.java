@@ -3,7 +3,7 @@ package dev.granular.cli;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.NearDedupConfig;
-import dev.granular.dedup.job.DedupJob;
+import dev.granular.dedup.DedupJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -75,14 +75,24 @@ public final class DedupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DedupConfig config = config(spec, near, shingle, permutations, bands, seed, decontaminate, ngram);
-        List<String> commandLine = new ArrayList<>(List.of(DedupJob.COMMAND));
-        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        DedupJob.Result r = DedupJob.run(DedupJob.Spec.of(in, out).withConfig(config).withShardSize(shardSize)
-                .withOverwrite(overwrite).withCommandLine(commandLine));
+        DedupJob.Result r = DedupJob.run(jobSpec());
         spec.commandLine().getOut().println(summary("dedup", r.counts(), out) + (r.alreadyComplete() ? " (already complete)" : ""));
         spec.commandLine().getOut().flush();
         return Granular.OK;
+    }
+
+    /** The library job the flags stand for: no optional flag gives {@code DedupJob.Spec.of(in, out)} (JobSpecDefaultsTest). */
+    DedupJob.Spec jobSpec() {
+        DedupConfig config = config(spec, near, shingle, permutations, bands, seed, decontaminate, ngram);
+        // The arguments after "granular": originalArgs() are the whole command line's, "dedup" included,
+        // unless this command runs on its own.
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("dedup");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        return DedupJob.Spec.of(in, out).withConfig(config).withShardSize(shardSize).withOverwrite(overwrite)
+                .withCommandLine(commandLine);
     }
 
     /** The config of the flags, refusing values out of range with the flag's name. */

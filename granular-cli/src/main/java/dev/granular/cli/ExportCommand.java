@@ -1,6 +1,6 @@
 package dev.granular.cli;
 
-import dev.granular.export.ExportFormat;
+import dev.granular.export.job.ExportFormat;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;

@@ -6,7 +6,7 @@ import dev.granular.export.job.Inspector;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputOverlap;
 import dev.granular.io.BadInputException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;

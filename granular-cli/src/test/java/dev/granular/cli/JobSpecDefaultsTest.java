@@ -2,6 +2,9 @@ package dev.granular.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.granular.dedup.DedupConfig;
+import dev.granular.dedup.DedupJob;
+import dev.granular.dedup.NearDedupConfig;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.in2.In2Config;
@@ -14,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * The library's {@code Spec.of} defaults are the CLI's: {@code granular in2} and {@code granular export --format tokens}
- * with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
+ * The library's {@code Spec.of} defaults are the CLI's: {@code granular in2}, {@code granular export --format tokens} and
+ * {@code granular dedup} with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
  * neither side's defaults can drift from the other's.
  */
 class JobSpecDefaultsTest {
@@ -49,5 +52,24 @@ class JobSpecDefaultsTest {
         List<String> line = List.of("export", "--in", "out/in2", "--format", "tokens");
         assertThat(export.tokenSpec(TokenFormat.TOKENS, line)).isEqualTo(
                 TokenExportJob.Spec.of(Path.of("out/in2"), Path.of("out/tokens"), Path.of("models/qwen3")).withCommandLine(line));
+    }
+
+    @Test
+    void dedupWithoutOptionsIsDedupJobSpecOf() {
+        DedupCommand dedup = parsed("dedup", "dedup", "--in", "a.jsonl", "b", "--out", "out/clean");
+        assertThat(dedup.jobSpec()).isEqualTo(DedupJob.Spec.of(List.of(Path.of("a.jsonl"), Path.of("b")), Path.of("out/clean"))
+                .withCommandLine(List.of("dedup", "--in", "a.jsonl", "b", "--out", "out/clean")));
+    }
+
+    @Test
+    void dedupFlagsMapOntoTheirWithers() {
+        DedupCommand dedup = parsed("dedup", "dedup", "--in", "a", "--out", "o", "--near", "0.85", "--shingle", "3",
+                "--decontaminate", "eval.jsonl", "--ngram", "8", "--shard-size", "5", "--overwrite");
+        assertThat(dedup.jobSpec()).isEqualTo(DedupJob.Spec.of(List.of(Path.of("a")), Path.of("o"))
+                .withConfig(DedupConfig.DEFAULT.withNear(NearDedupConfig.DEFAULT.withThreshold(0.85).withShingle(3))
+                        .withDecontaminate(List.of(Path.of("eval.jsonl"))).withNgram(8))
+                .withShardSize(5).withOverwrite(true)
+                .withCommandLine(List.of("dedup", "--in", "a", "--out", "o", "--near", "0.85", "--shingle", "3",
+                        "--decontaminate", "eval.jsonl", "--ngram", "8", "--shard-size", "5", "--overwrite")));
     }
 }

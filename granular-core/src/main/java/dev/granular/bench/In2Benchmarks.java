@@ -1,6 +1,6 @@
 package dev.granular.bench;
 
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.in2.In2Config;

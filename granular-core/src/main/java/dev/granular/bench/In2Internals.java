@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * The parts of IN2's engine that {@link In2Benchmarks} measures: its segment store and context assembly, which
- * are package-private in {@code dev.granular.in2}. The implementation ({@code dev.granular.in2.BenchInternals})
+ * are package-private in {@code dev.granular.in2}. The implementation ({@code dev.granular.in2.internal.BenchInternals})
  * is package-private there too and this interface lives in a package the module does not export, so the
  * exported API does not grow by a type (the JDK reaches across its own packages the same way, with
  * {@code jdk.internal.access.SharedSecrets}).
@@ -41,11 +41,11 @@ public interface In2Internals {
     /** The implementation in {@code dev.granular.in2}. */
     static In2Internals load() {
         try {
-            Constructor<?> c = Class.forName("dev.granular.in2.BenchInternals").getDeclaredConstructor();
+            Constructor<?> c = Class.forName("dev.granular.in2.internal.BenchInternals").getDeclaredConstructor();
             c.setAccessible(true); // package-private, in this module: deep reflection within a module needs no opens
             return (In2Internals) c.newInstance();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("dev.granular.in2.BenchInternals is missing", e);
+            throw new IllegalStateException("dev.granular.in2.internal.BenchInternals is missing", e);
         }
     }
 }

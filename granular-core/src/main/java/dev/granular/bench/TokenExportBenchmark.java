@@ -1,7 +1,7 @@
 package dev.granular.bench;
 
 import dev.granular.concurrent.WorkerPool;
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.export.Labeler;
 import dev.granular.export.TokenExportJob;
 import dev.granular.record.Message;

@@ -1,5 +1,7 @@
 package dev.granular.corpus;
 
+import dev.granular.corpus.reader.BundledCorpus;
+
 import dev.granular.corpus.reader.CorpusReader;
 import java.nio.file.Path;
 import java.util.List;

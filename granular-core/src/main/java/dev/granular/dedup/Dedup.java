@@ -1,7 +1,8 @@
 package dev.granular.dedup;
 
-import dev.granular.corpus.Decontaminator;
-import dev.granular.record.Message;
+import dev.granular.dedup.internal.ContentDigest;
+
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.record.TrainingRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,23 +95,10 @@ public final class Dedup {
         return config;
     }
 
-    /** True when a message of {@code r} shares an n-gram with the evaluation data. */
-    public static boolean contaminated(TrainingRecord r, Decontaminator d) {
-        if (d.isEmpty()) {
-            return false;
-        }
-        for (Message m : r.messages()) {
-            if (d.contaminated(m.content())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Judges the next record in input order (and remembers it for the records after it). */
     public Verdict check(TrainingRecord r) {
         read++;
-        if (contaminated(r, decontaminator)) {
+        if (decontaminator.contaminated(r)) {
             contaminated++;
             return new Removed(Reason.CONTAMINATED, null, null);
         }

@@ -1,6 +1,6 @@
 package dev.granular.dedup;
 
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.io.InvalidConfigException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * What {@link Dedup} removes, in this order: rows sharing a word n-gram with evaluation files (decontamination), exact
- * duplicates of an earlier row ({@link ContentDigest}), near duplicates of an earlier row ({@link NearDuplicates}).
+ * duplicates of an earlier row ({@code ContentDigest}), near duplicates of an earlier row ({@link NearDuplicates}).
  * Immutable; {@link #DEFAULT} removes exact duplicates only.
  *
  * <pre>{@code
@@ -17,7 +17,7 @@ import java.util.Map;
  *         .withDecontaminate(List.of(Path.of("eval/test.jsonl")));
  * }</pre>
  *
- * @param decontaminate evaluation files ({@link Decontaminator#fromFiles}); none: no decontamination
+ * @param decontaminate evaluation files ({@code Decontaminator.fromFiles}); none: no decontamination
  * @param ngram         the decontamination n-gram length in words
  * @param exact         whether exact duplicates go
  * @param near          near-duplicate detection, or null for none

@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * MinHash signatures of texts and records, for {@link NearDuplicates}.
  *
- * <p><b>Words</b> are as {@link dev.granular.corpus.Decontaminator}'s: maximal runs of Unicode letters and digits of
+ * <p><b>Words</b> are as {@code Decontaminator}'s: maximal runs of Unicode letters and digits of
  * the NFC-normalised text, lower-cased ({@link Locale#ROOT}); punctuation, spacing and case never tell two texts
  * apart. A record's words are its messages' words in order, each message opened by a marker word for its role, so
  * the same text said by another role is another text. <b>Shingles</b> are runs of {@code shingle} consecutive words

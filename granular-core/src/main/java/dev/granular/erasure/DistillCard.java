@@ -14,7 +14,7 @@ final class DistillCard {
         StringBuilder b = new StringBuilder();
         b.append("# Prompt Erasure data (Orca 2 style)\n\n");
         b.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("`.\n\n");
-        b.append("The teacher `").append(spec.teacher()).append("` answered each task of `").append(dev.granular.record.JsonlInput.names(spec.tasks()))
+        b.append("The teacher `").append(spec.teacher()).append("` answered each task of `").append(dev.granular.record.internal.JsonlInput.names(spec.tasks()))
                 .append("` under a detailed reasoning-strategy instruction chosen for the task's category. In the records ")
                 .append("that instruction is erased: every record's system message is the same generic one, so a student ")
                 .append("trained on them must learn from the task itself which way of answering fits. Only the assistant ")

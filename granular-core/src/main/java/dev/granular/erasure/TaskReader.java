@@ -3,7 +3,7 @@ package dev.granular.erasure;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.BadInputException;
 import dev.granular.judge.Task;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
 import dev.granular.teacher.ToolConversation;

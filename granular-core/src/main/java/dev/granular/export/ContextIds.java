@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The context ids an IN2 run kept in {@code DIR/tokens/} ({@code granular in2 --chat-template}),
  * read by {@code export --format tokens} to assemble long rows without tokenizing their contexts.
- * The format is described in {@code dev.granular.in2.ContextIdsFile} and docs/export.md.
+ * The format is described in {@code dev.granular.in2.internal.ContextIdsFile} and docs/export.md.
  *
  * <p>{@link #open} returns null (and the export takes the full path for every row) unless the
  * input is one directory whose {@code tokens/meta.json} has the known format and names the same

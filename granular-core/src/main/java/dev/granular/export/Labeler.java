@@ -1,6 +1,6 @@
 package dev.granular.export;
 
-import dev.granular.record.ChatShape;
+import dev.granular.record.internal.ChatShape;
 import dev.granular.record.Message;
 import dev.granular.record.Role;
 import dev.granular.record.TrainSpan;

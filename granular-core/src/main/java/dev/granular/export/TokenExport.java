@@ -1,5 +1,7 @@
 package dev.granular.export;
 
+import dev.granular.export.internal.Packing;
+
 import dev.granular.io.InvalidConfigException;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;

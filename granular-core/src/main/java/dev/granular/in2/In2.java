@@ -1,11 +1,20 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.CorpusBuild;
+import dev.granular.in2.internal.DocumentSplitter;
+import dev.granular.in2.internal.GeneralRows;
+import dev.granular.in2.internal.Generated;
+import dev.granular.in2.internal.In2General;
+import dev.granular.in2.internal.RenderedRows;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentStoreBuilder;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.Segmenter;
+
 import dev.granular.concurrent.WorkerPool;
 import dev.granular.corpus.Corpus;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.Document;
-import dev.granular.io.BadInputException;
-import dev.granular.io.InvalidConfigException;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
@@ -131,7 +140,7 @@ public final class In2 {
 
     /**
      * The design over a segment store already written in {@code storeDir} ({@link #design} or
-     * {@link In2Segments.Writer}, here or on another machine, with the same configuration's segmentation):
+     * {@code In2Segments.Writer}, here or on another machine, with the same configuration's segmentation):
      * what a distributed job's workers call, each with its own copy of the store. The tokenizer must be the
      * one the store was made with, and stay open while the design is used.
      *
@@ -142,10 +151,10 @@ public final class In2 {
     }
 
     /**
-     * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@link In2General#read},
+     * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@code In2General.read},
      * shipped) in place of {@link #withGeneral}'s files, which a worker may not be able to read: the design a
      * driver's {@link In2Design#general()} and {@link In2Design#config()} were taken from, drawn anywhere. With
-     * {@link In2General#NONE}, the general share is dropped and spread over the other kinds.
+     * {@code In2General.NONE}, the general share is dropped and spread over the other kinds.
      */
     public In2Design openDesign(Path storeDir, Tokenizer tokenizer, In2General general) {
         In2Config effective = general.isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0
@@ -171,7 +180,7 @@ public final class In2 {
         try {
             In2Design design = design(corpus, tokenizer, work.resolve("store"));
             pool = WorkerPool.platform(threads, "granular-in2");
-            Iterator<In2Design.Generated> generated = ordered(design, 0, new HashSet<>(), pool, threads, 8);
+            Iterator<Generated> generated = ordered(design, 0, new HashSet<>(), pool, threads, 8);
             Iterator<TrainingRecord> it = new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -211,27 +220,6 @@ public final class In2 {
 
     // ---- shared with In2Job
 
-    /** The segmented corpus and what reading it found. */
-    record CorpusBuild(SegmentStore store, SegmentTokens tokens, long documents, long decontaminated,
-                       Map<String, Long> skipped, long segments) {
-        /**
-         * Refuses a corpus that left no text, saying why: a user whose every document was decontaminated away (a
-         * corpus drawn from the evaluation set itself) was told only "empty corpus" and looked for a reading bug.
-         */
-        CorpusBuild {
-            if (segments == 0) {
-                long skippedRows = skipped.values().stream().mapToLong(Long::longValue).sum();
-                String rows = skippedRows == 0 ? "" : "; " + skippedRows + " bad rows skipped " + skipped;
-                if (documents > 0 && decontaminated == documents) {
-                    throw new InvalidConfigException("empty corpus after decontamination: all " + documents + " documents share a "
-                            + "word " + Decontaminator.DEFAULT_N + "-gram with the evaluation files of ${exclude}, so nothing is left to "
-                            + "segment" + rows + "; check that the corpus is not drawn from the evaluation data, or exclude other files");
-                }
-                throw new BadInputException("empty corpus: no text to segment (" + documents + " documents read, "
-                        + decontaminated + " excluded by decontamination" + rows + ")");
-            }
-        }
-    }
 
     /**
      * Reads, decontaminates and segments {@code corpus} into a store at {@code storeDir}; documents are prepared
@@ -292,11 +280,11 @@ public final class In2 {
      * {@code batch} examples, times four, in flight) and delivered in index order, each passed through
      * {@link In2Design#redrawRepeat} against {@code seen} (which it extends).
      */
-    static Iterator<In2Design.Generated> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
+    static Iterator<Generated> ordered(In2Design design, long from, Set<String> seen, WorkerPool pool, int parallel,
                                             int batch) {
         return new Iterator<>() {
-            private final ArrayDeque<Future<List<In2Design.Generated>>> inFlight = new ArrayDeque<>();
-            private Iterator<In2Design.Generated> current = java.util.Collections.emptyIterator();
+            private final ArrayDeque<Future<List<Generated>>> inFlight = new ArrayDeque<>();
+            private Iterator<Generated> current = java.util.Collections.emptyIterator();
             private long next = from;
 
             @Override
@@ -306,7 +294,7 @@ public final class In2 {
                         long lo = next;
                         long hi = Math.min(design.size(), lo + batch);
                         inFlight.add(pool.submit(() -> {
-                            List<In2Design.Generated> records = new ArrayList<>((int) (hi - lo));
+                            List<Generated> records = new ArrayList<>((int) (hi - lo));
                             for (long i = lo; i < hi; i++) {
                                 records.add(design.generated(i, 0));
                             }
@@ -323,7 +311,7 @@ public final class In2 {
             }
 
             @Override
-            public In2Design.Generated next() {
+            public Generated next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }

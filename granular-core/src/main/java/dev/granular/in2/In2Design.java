@@ -1,5 +1,19 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.Context;
+import dev.granular.in2.internal.GeneralRows;
+import dev.granular.in2.internal.Generated;
+import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2General;
+import dev.granular.in2.internal.Names;
+import dev.granular.in2.internal.ProgrammaticQuestions;
+import dev.granular.in2.internal.Qa;
+import dev.granular.in2.internal.QaKind;
+import dev.granular.in2.internal.RenderedRows;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.TeacherQuestions;
+
 import dev.granular.io.BadInputException;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.record.Message;
@@ -132,7 +146,7 @@ public final class In2Design {
     }
 
     /**
-     * The general rows its general examples copy ({@link In2General#NONE} without): with {@link #config()}, what a
+     * The general rows its general examples copy ({@code In2General.NONE} without): with {@link #config()}, what a
      * distributed job ships for its workers' {@link In2#openDesign(java.nio.file.Path, dev.granular.tokenize.Tokenizer,
      * In2General)}.
      */
@@ -223,16 +237,6 @@ public final class In2Design {
         return String.valueOf(r.meta().get("question"));
     }
 
-    /**
-     * An example and, for a long one, its context with its exact ids, which
-     * {@code export --format tokens} can reuse instead of tokenizing the context again.
-     *
-     * @param context the context, or null (short and general examples)
-     * @param message the index of the message holding it
-     * @param start   its UTF-16 offset in that message's content
-     */
-    record Generated(TrainingRecord record, Context context, int message, int start) {
-    }
 
     /** The context of the long record this thread is making (set by longRecord; the kinds' methods return records). */
     private static final ThreadLocal<Generated> LAST = new ThreadLocal<>();

@@ -1,14 +1,29 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.ContextIdsFile;
+import dev.granular.in2.internal.CorpusBuild;
+import dev.granular.in2.internal.DatasetCard;
+import dev.granular.in2.internal.GeneralRows;
+import dev.granular.in2.internal.Generated;
+import dev.granular.in2.internal.In2Assembly;
+import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2Report;
+import dev.granular.in2.internal.In2Segments;
+import dev.granular.in2.internal.RenderedRows;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.TeacherQuestions;
+import dev.granular.in2.internal.Version;
+
 import dev.granular.concurrent.WorkerPool;
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
@@ -216,9 +231,9 @@ public final class In2Job {
      * {@code SparkIn2}) segments the corpus and draws the examples on other machines, and the run keeps the
      * rest as it is (output directory and its identity, resume, index order, repeated questions drawn again,
      * report, card, manifest), so its data files are those of a local run with the same inputs. Programmatic
-     * questions only. The run reads the exclude files ({@link Decontaminator}) and the general rows itself, so a
+     * questions only. The run reads the exclude files ({@code Decontaminator}) and the general rows itself, so a
      * bad file is reported as a local run reports it; the engine ships them: the decontaminator to its
-     * preparers ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)}), the design's
+     * preparers ({@code In2Segments.preparer}), the design's
      * {@link In2Design#general()} to its draws ({@link In2#openDesign(Path, Tokenizer, In2General)}).
      */
     public interface Engine {
@@ -236,7 +251,7 @@ public final class In2Job {
         }
 
         /**
-         * Prepares the documents of {@code corpus} ({@link In2Segments#preparer(Tokenizer, In2Config, Decontaminator)},
+         * Prepares the documents of {@code corpus} ({@code In2Segments.preparer},
          * with {@code exclude}, which finds nothing without exclude files) and appends them to {@code store} in
          * corpus order, the excluded ones too (the store counts them). {@code corpus} is null when the engine reads its
          * own ({@link #ownCorpus()}).
@@ -253,7 +268,7 @@ public final class In2Job {
         /**
          * Writes the examples from {@code assembly.from()} to the end through {@code assembly}: by default, every draw
          * of {@link #draws} comes here and is written here, in index order; an engine whose workers see the output
-         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@link In2Assembly}).
+         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@code In2Assembly}).
          */
         default void assemble(In2Design design, In2Assembly assembly) {
             assembly.writeInOrder(draws(design, assembly.from()));
@@ -409,7 +424,7 @@ public final class In2Job {
                                        Listener listener, WorkerPool pool, Instant started, Engine engine, OwnCorpus own) {
         listener.stage("corpus", -1);
         Corpus corpus = own != null ? null : spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
-        In2.CorpusBuild build = engine == null
+        CorpusBuild build = engine == null
                 ? In2.build(corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"), pool, spec.threads())
                 : segment(engine, corpus, tokenizer, config, spec.exclude(), dir.workDir().resolve("store"));
         CostMeter meter = null;
@@ -460,7 +475,7 @@ public final class In2Job {
                                 1, listener, seenQuestions(dir), ids, tally);
                     }
                 } else if (engine != null) {
-                    In2Assembly assembly = new In2Assembly(design, writer, dir.workDir().resolve("pieces"), seenQuestions(dir), ids,
+                    In2Assembly assembly = new In2Assembly(design, design::redrawRepeat, writer, dir.workDir().resolve("pieces"), seenQuestions(dir), ids,
                             listener, resumeFrom == 0);
                     engine.assemble(design, assembly);
                     written = assembly.finish(engine.name());
@@ -604,7 +619,7 @@ public final class In2Job {
         long written = 0;
         var it = In2.ordered(design, writer.start(), seen, pool, parallel, batch);
         while (it.hasNext()) {
-            In2Design.Generated g = it.next();
+            Generated g = it.next();
             TrainingRecord r = g.record();
             if (ids != null && g.context() != null) {
                 ids.add(Long.parseLong(r.id().substring(r.id().indexOf('-') + 1)), g);
@@ -623,7 +638,7 @@ public final class In2Job {
      * The corpus segmented by {@code engine} into a store at {@code storeDir}, decontaminated against {@code exclude}
      * (read here, as {@link In2#build} reads it: a bad file is reported before any document is read).
      */
-    private static In2.CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, List<Path> exclude,
+    private static CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, List<Path> exclude,
                                            Path storeDir) {
         Decontaminator decon = Decontaminator.fromFiles(exclude, Decontaminator.DEFAULT_N);
         try (In2Segments.Writer writer = In2Segments.writer(storeDir)) {
@@ -631,12 +646,12 @@ public final class In2Job {
             int segments = writer.segments();
             long excluded = writer.excluded();
             SegmentStore store = writer.finish();
-            return new In2.CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), excluded, s.skippedRows(), segments);
+            return new CorpusBuild(store, new SegmentTokens(tokenizer), s.documents(), excluded, s.skippedRows(), segments);
         }
     }
 
     private static Map<String, Object> manifest(Spec spec, In2Config config, Tokenizer tokenizer, OutputDirectory dir,
-                                                Map<String, Object> inputs, In2.CorpusBuild build, In2Report report,
+                                                Map<String, Object> inputs, CorpusBuild build, In2Report report,
                                                 Instant started, Instant ended, long resumedFrom) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tool", "granular");

@@ -3,8 +3,8 @@ package dev.granular.mix;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.granular.corpus.Decontaminator;
-import dev.granular.dedup.ContentDigest;
+import dev.granular.corpus.internal.Decontaminator;
+import dev.granular.dedup.internal.ContentDigest;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.NearDedupConfig;
@@ -13,7 +13,7 @@ import dev.granular.files.AtomicFiles;
 import dev.granular.io.BadInputException;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;
@@ -383,7 +383,7 @@ public final class MixJob {
                             for (var it = rows.iterator(); it.hasNext(); ) {
                                 TrainingRecord r = it.next();
                                 counts[0]++;
-                                if (Dedup.contaminated(r, decon)) {
+                                if (decon.contaminated(r)) {
                                     counts[1]++;
                                     continue;
                                 }

@@ -9,7 +9,7 @@ import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
 import dev.granular.io.BadInputException;
 import dev.granular.io.StoppedEarlyException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;

@@ -2,7 +2,7 @@ package dev.granular.probe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.BadInputException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.granular.probe;
 
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Document;
 import dev.granular.corpus.reader.CorpusReader;

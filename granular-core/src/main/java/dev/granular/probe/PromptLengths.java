@@ -12,7 +12,7 @@ import java.util.List;
  * its chat template and the generation prompt ({@code add_generation_prompt=True}), in its
  * tokenizer ({@code probe --chat-template}).
  *
- * <p>As for IN2 rows ({@code dev.granular.in2.RenderedRows}): the prompt is rendered once with a
+ * <p>As for IN2 rows ({@code dev.granular.in2.internal.RenderedRows}): the prompt is rendered once with a
  * placeholder for the context, and its length is {@code tokens(before + first item + SEP) +
  * (item tokens in between) + tokens(last item + after)}: the template/content seams are tokenized
  * for real, the cuts are paragraph breaks before text (the boundary {@link TokenCounter} rests on).

@@ -1,5 +1,7 @@
 package dev.granular.record;
 
+import dev.granular.record.internal.JsonlInput;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;

@@ -1,5 +1,9 @@
 package dev.granular.record;
 
+import dev.granular.record.internal.DataFiles;
+
+import dev.granular.record.internal.JsonlInput;
+
 import dev.granular.io.BadInputException;
 
 import java.nio.file.Path;
@@ -7,7 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Reads canonical records strictly (through {@link JsonlInput}), file after file, failing with
+ * Reads canonical records strictly (through {@code JsonlInput}), file after file, failing with
  * {@link BadInputException} ({@code file:line: message}) at the first bad line. Use it where bad input must stop the
  * run (every command that consumes records); {@link RecordValidator} is the variant that
  * keeps going and lists every problem.
@@ -20,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class RecordReader {
     /** Canonical records: strict, no blank lines, ids unique across all inputs. */
-    public static final JsonlInput.Format<TrainingRecord> FORMAT = new JsonlInput.Format<>(
+    private static final JsonlInput.Format<TrainingRecord> FORMAT = new JsonlInput.Format<>(
             (text, at, ordinal) -> RecordJson.parse(text, at.file(), at.number()), TrainingRecord::id, JsonlInput.Blanks.REFUSE);
 
     private RecordReader() {
@@ -36,7 +40,7 @@ public final class RecordReader {
         return read(List.of(fileOrDir));
     }
 
-    /** The records of several inputs, in order, ids unique across all of them; see {@link JsonlInput}. */
+    /** The records of several inputs, in order, ids unique across all of them; see {@code JsonlInput}. */
     public static Stream<TrainingRecord> read(List<Path> inputs) {
         return JsonlInput.stream(inputs, FORMAT, 0);
     }
@@ -59,7 +63,7 @@ public final class RecordReader {
         return DataFiles.list(fileOrDir);
     }
 
-    /** The record files of several inputs, in reading order; see {@link JsonlInput#files}. */
+    /** The record files of several inputs, in reading order; see {@code JsonlInput.files}. */
     public static List<Path> dataFiles(List<Path> inputs) {
         return JsonlInput.files(inputs);
     }

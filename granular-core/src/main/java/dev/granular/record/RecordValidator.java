@@ -1,5 +1,11 @@
 package dev.granular.record;
 
+import dev.granular.record.internal.IdRegistry;
+
+import dev.granular.record.internal.JsonlLines;
+
+import dev.granular.record.internal.DataFiles;
+
 import dev.granular.io.BadInputException;
 
 import java.io.IOException;

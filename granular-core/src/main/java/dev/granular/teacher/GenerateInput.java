@@ -1,7 +1,7 @@
 package dev.granular.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;

@@ -2,7 +2,7 @@ package dev.granular.template;
 
 import dev.granular.record.Message;
 
-import dev.granular.record.ChatShape;
+import dev.granular.record.internal.ChatShape;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

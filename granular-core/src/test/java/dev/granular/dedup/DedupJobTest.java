@@ -1,6 +1,5 @@
 package dev.granular.dedup;
 
-import dev.granular.dedup.job.DedupJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

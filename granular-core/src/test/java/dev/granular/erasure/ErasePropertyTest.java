@@ -2,7 +2,7 @@ package dev.granular.erasure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.Role;

@@ -3,7 +3,7 @@ package dev.granular.files;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.granular.export.ExportFormat;
+import dev.granular.export.job.ExportFormat;
 import dev.granular.export.job.ExportJob;
 import java.io.IOException;
 import java.nio.file.Files;

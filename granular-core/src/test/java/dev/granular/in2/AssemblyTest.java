@@ -1,5 +1,9 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.Context;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentTokens;
+
 import dev.granular.corpus.Document;
 import dev.granular.record.Message;
 import dev.granular.record.Role;

@@ -1,5 +1,9 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.TeacherQuestions;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.record.RecordJson;

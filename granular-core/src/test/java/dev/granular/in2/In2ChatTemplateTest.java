@@ -1,5 +1,9 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.RenderedRows;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentTokens;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;

@@ -1,8 +1,13 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.In2Assembly;
+import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2General;
+import dev.granular.in2.internal.In2Segments;
+
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;

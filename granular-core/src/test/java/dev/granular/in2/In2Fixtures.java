@@ -1,5 +1,11 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.DocumentSplitter;
+import dev.granular.in2.internal.SegmentStore;
+import dev.granular.in2.internal.SegmentStoreBuilder;
+import dev.granular.in2.internal.SegmentTokens;
+import dev.granular.in2.internal.Segmenter;
+
 import dev.granular.corpus.Document;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;

@@ -1,5 +1,7 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.In2Report;
+
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
 import dev.granular.record.Message;

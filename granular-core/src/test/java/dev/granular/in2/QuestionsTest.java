@@ -1,5 +1,12 @@
 package dev.granular.in2;
 
+import dev.granular.in2.internal.Names;
+import dev.granular.in2.internal.ProgrammaticQuestions;
+import dev.granular.in2.internal.Qa;
+import dev.granular.in2.internal.QaKind;
+import dev.granular.in2.internal.Sentences;
+import dev.granular.in2.internal.StopWords;
+
 import java.math.BigInteger;
 import java.util.HashSet;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.granular.library;
 
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.Document;
 import dev.granular.in2.In2;

@@ -1,6 +1,6 @@
 package dev.granular.library;
 
-import dev.granular.corpus.BundledCorpus;
+import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Document;
 import dev.granular.export.TokenRow;
 import dev.granular.record.RecordJson;
@@ -76,10 +76,12 @@ class LibraryDocTest {
     }
 
     @Test
-    void theFilesExampleWritesAnIn2FolderAndItsTokenExport() {
+    void theFilesExampleWritesAnIn2FolderItsDedupAndTheirTokenExport() {
         String summary = LibraryExamples.in2ToFiles(Reference.tokenizerDir("qwen3"), tmp);
-        assertThat(summary).startsWith("in2 8, tokens 8 ");
+        assertThat(summary).startsWith("in2 8, dedup 8, tokens 8 ");
         assertThat(tmp.resolve("in2/manifest.json")).isRegularFile();
+        assertThat(tmp.resolve("dedup/manifest.json")).isRegularFile();
+        assertThat(tmp.resolve("dedup/removed.jsonl")).as("nothing removed: an empty file").isEmptyFile();
         assertThat(tmp.resolve("in2/tokens")).as("the context ids in2 --chat-template keeps").isDirectory();
         assertThat(tmp.resolve("tokens/manifest.json")).isRegularFile();
         assertThat(tmp.resolve("tokens/data/part-00000.parquet")).isRegularFile();

@@ -3,6 +3,9 @@ package dev.granular.library;
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.Document;
 import dev.granular.export.TokenExport;
+import dev.granular.dedup.DedupConfig;
+import dev.granular.dedup.DedupJob;
+import dev.granular.dedup.NearDedupConfig;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
@@ -85,8 +88,9 @@ final class LibraryExamples {
     }
 
     /**
-     * IN2 into an output folder, then its token export into another, as {@code granular in2} and
-     * {@code granular export --format tokens} write them; "in2 EXAMPLES, tokens RECORDS ROWS TOKENS".
+     * IN2 into an output folder, its dedup into another, then their token export into a third, as {@code granular in2},
+     * {@code granular dedup} and {@code granular export --format tokens} write them; "in2 EXAMPLES, dedup KEPT, tokens
+     * RECORDS ROWS TOKENS".
      */
     static String in2ToFiles(Path modelDir, Path work) {
         // tag::files[]
@@ -96,12 +100,15 @@ final class LibraryExamples {
                         .withChatTemplate(In2Job.TOKENIZER_TEMPLATE)   // lengths in the model's rendered tokens
                         .withThreads(2),
                 In2Job.Listener.NONE);
-        TokenExportJob.Result tokens = TokenExportJob.run(TokenExportJob.Spec.of(in2.out(), work.resolve("tokens"), modelDir)
+        DedupJob.Result deduped = DedupJob.run(DedupJob.Spec.of(List.of(in2.out()), work.resolve("dedup"))
+                .withConfig(DedupConfig.DEFAULT.withNear(NearDedupConfig.DEFAULT)));   // exact and near duplicates
+        TokenExportJob.Result tokens = TokenExportJob.run(TokenExportJob.Spec.of(deduped.out(), work.resolve("tokens"), modelDir)
                 .withMaxLength(4096)
                 .withTruncation(Truncation.DROP)
                 .withPack(8192));
         // end::files[]
-        return "in2 " + in2.examples() + ", tokens " + tokens.records() + " " + tokens.rows() + " " + tokens.tokens();
+        return "in2 " + in2.examples() + ", dedup " + deduped.counts().kept() + ", tokens " + tokens.records() + " " + tokens.rows()
+                + " " + tokens.tokens();
     }
 
     /** A configuration error names the configuration's fields. */

@@ -109,7 +109,8 @@ class ModulePathTest {
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
         assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe",
-                "dev.granular.files");
+                "dev.granular.files", "dev.granular.corpus.internal", "dev.granular.dedup.internal",
+                "dev.granular.export.internal", "dev.granular.record.internal", "dev.granular.in2.internal");
     }
 
     /**
@@ -123,10 +124,10 @@ class ModulePathTest {
                 .contains("dev.granular.in2.In2", "dev.granular.export.TokenExport")
                 .noneMatch(t -> t.contains("Bench"));
         assertThat(types.stream().filter(t -> t.endsWith("Job")))
-                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob");
+                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
-        assertThat(files).contains("`In2Job`", "`TokenExportJob`");
+        assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`");
     }
 
     /** The public top-level types of the exported packages, from granular-core's classes. */
@@ -188,6 +189,8 @@ class ModulePathTest {
         Path src = copySources("module-info.java", "example/Main.java", "example/Internal.java");
         String errors = javac(src, tmp.resolve("internal-classes"));
         assertThat(errors).contains("package dev.granular.teacher is not visible")
+                .contains("package dev.granular.in2.internal is not visible")
+                .contains("package dev.granular.corpus.internal is not visible")
                 .contains("declared in module granular.core, which does not export it");
     }
 

@@ -57,7 +57,7 @@ class GenerateToolCallsTest {
 
     @Test
     void aToolConversationIsReadWithItsCallsResultsAndTools() {
-        GenerateInput.Row row = GenerateInput.parse(TOOL_ROW, new dev.granular.record.JsonlInput.Line("in.jsonl", 1), 0);
+        GenerateInput.Row row = GenerateInput.parse(TOOL_ROW, new dev.granular.record.internal.JsonlInput.Line("in.jsonl", 1), 0);
         assertThat(row.tools()).hasSize(1);
         List<ChatMessage> chat = row.chat();
         assertThat(chat).hasSize(3);
@@ -71,11 +71,11 @@ class GenerateToolCallsTest {
                 + "{\"role\":\"tool\",\"content\":\"18 C\",\"tool_call_id\":\"call_1\",\"name\":\"get_weather\",\"train\":false}],"
                 + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],"
                 + "\"meta\":{\"design\":\"import\"}}";
-        GenerateInput.Row rec = GenerateInput.parse(asRecord, new dev.granular.record.JsonlInput.Line("in.jsonl", 2), 0);
+        GenerateInput.Row rec = GenerateInput.parse(asRecord, new dev.granular.record.internal.JsonlInput.Line("in.jsonl", 2), 0);
         assertThat(rec.chat()).isEqualTo(chat);
         assertThat(rec.tools()).isEqualTo(row.tools());
         GenerateInput.Row prompt = GenerateInput.parse("{\"prompt\":\"Weather?\",\"tools\":" + new com.fasterxml.jackson.databind
-                .ObjectMapper().valueToTree(row.tools()) + "}", new dev.granular.record.JsonlInput.Line("in.jsonl", 3), 0);
+                .ObjectMapper().valueToTree(row.tools()) + "}", new dev.granular.record.internal.JsonlInput.Line("in.jsonl", 3), 0);
         assertThat(prompt.tools()).as("a prompt row offers tools too").isEqualTo(row.tools());
         assertThat(GenerateInput.derivedId(row.messages())).as("tool fields are part of a derived id")
                 .isNotEqualTo(GenerateInput.derivedId(List.of(row.messages().get(0), dev.granular.record.Message.assistantToolCalls(
@@ -114,7 +114,7 @@ class GenerateToolCallsTest {
         int line = 1;
         for (Map.Entry<String, String> c : cases.entrySet()) {
             int at = line++;
-            assertThatThrownBy(() -> GenerateInput.parse(c.getKey(), new dev.granular.record.JsonlInput.Line("in.jsonl", at), 0))
+            assertThatThrownBy(() -> GenerateInput.parse(c.getKey(), new dev.granular.record.internal.JsonlInput.Line("in.jsonl", at), 0))
                     .as(c.getValue()).isInstanceOf(dev.granular.io.BadInputException.class)
                     .hasMessageStartingWith("in.jsonl:" + at + ": " + c.getValue());
         }

@@ -1,7 +1,7 @@
 package dev.granular.spark;
 
-import dev.granular.corpus.Decontaminator;
-import dev.granular.dedup.ContentDigest;
+import dev.granular.corpus.internal.Decontaminator;
+import dev.granular.dedup.internal.ContentDigest;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.MinHash;
@@ -200,7 +200,7 @@ final class DedupDecisions implements AutoCloseable {
         } catch (BadInputException e) {
             return RowFactory.create(pos, null, e.getMessage(), false, 0L, 0L, null);
         }
-        if (Dedup.contaminated(r, decon)) {
+        if (decon.contaminated(r)) {
             return RowFactory.create(pos, r.id(), null, true, 0L, 0L, null);
         }
         ContentDigest d = ContentDigest.of(r);

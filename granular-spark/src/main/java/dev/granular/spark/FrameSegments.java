@@ -1,13 +1,13 @@
 package dev.granular.spark;
 
 import dev.granular.corpus.BadRowPolicy;
-import dev.granular.corpus.Decontaminator;
+import dev.granular.corpus.internal.Decontaminator;
 import dev.granular.corpus.Document;
 import dev.granular.corpus.reader.CorpusStats;
 import dev.granular.corpus.reader.Texts;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
-import dev.granular.in2.In2Segments;
+import dev.granular.in2.internal.In2Segments;
 import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
 import org.apache.spark.api.java.JavaFutureAction;

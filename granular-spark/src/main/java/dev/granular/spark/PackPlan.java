@@ -1,6 +1,6 @@
 package dev.granular.spark;
 
-import dev.granular.export.Packing;
+import dev.granular.export.internal.Packing;
 import dev.granular.export.TokenExport;
 
 import java.io.Serializable;

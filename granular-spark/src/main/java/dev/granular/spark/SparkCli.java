@@ -285,7 +285,7 @@ public final class SparkCli implements Runnable {
             }
             SparkSession spark = builder.getOrCreate();
             try {
-                dev.granular.dedup.Dedup.Counts c = SparkDedup.run(spark, new SparkDedup.Spec(dev.granular.dedup.job.DedupJob.Spec.of(in, out)
+                dev.granular.dedup.Dedup.Counts c = SparkDedup.run(spark, new SparkDedup.Spec(dev.granular.dedup.DedupJob.Spec.of(in, out)
                         .withConfig(config).withShardSize(shardSize).withOverwrite(overwrite).withCommandLine(commandLine), partitions));
                 spec.commandLine().getOut().printf(Locale.ROOT, "spark dedup: %,d of %,d rows kept in %s (%,d duplicates, %,d near duplicates,"
                         + " %,d contaminated removed; see %s)%n", c.kept(), c.read(), out, c.duplicates(), c.nearDuplicates(),

@@ -3,7 +3,8 @@ package dev.granular.spark;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.MinHash;
-import dev.granular.dedup.job.DedupJob;
+import dev.granular.dedup.DedupJob;
+import dev.granular.dedup.job.DedupFiles;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.io.BadInputException;
@@ -43,8 +44,8 @@ import static org.apache.spark.sql.functions.col;
  * <p>Every row gets its position in the input, {@code pos = (file index << 40) | line}, and every decision is a
  * function of positions, never of the order in which tasks run:
  * <ol>
- *   <li>per row, on the executors: parse, decontaminate (the {@link dev.granular.corpus.Decontaminator} is broadcast), the exact-dedup
- *   digest ({@link dev.granular.dedup.ContentDigest}) and the MinHash signature ({@link MinHash});</li>
+ *   <li>per row, on the executors: parse, decontaminate (the {@link dev.granular.corpus.internal.Decontaminator} is broadcast), the exact-dedup
+ *   digest ({@link dev.granular.dedup.internal.ContentDigest}) and the MinHash signature ({@link MinHash});</li>
  *   <li>exact: rows grouped by digest; all but the one of least {@code pos} go, naming it;</li>
  *   <li>near: every clean row in one bucket per LSH band key ({@link MinHash#bandKey}), holding positions and
  *   digests only; a bucket gives its pairs (later, earlier), exact copies counted once; each pair is verified by
@@ -125,11 +126,11 @@ public final class SparkDedup {
         if (files.size() >= 1 << (63 - LINE_BITS)) {
             throw new BadInputException("spark dedup reads at most " + (1 << (63 - LINE_BITS)) + " files, got " + files.size());
         }
-        Map<String, Object> identity = DedupJob.identity(job, files, "spark");
-        OutputDirectory dir = OutputDirectory.open(job.out(), DedupJob.COMMAND, identity, job.shardSize(), job.overwrite(),
-                DedupJob.inputs(job));
+        Map<String, Object> identity = DedupFiles.identity(job, files, "spark");
+        OutputDirectory dir = OutputDirectory.open(job.out(), DedupFiles.COMMAND, identity, job.shardSize(), job.overwrite(),
+                DedupFiles.inputs(job));
         if (dir.complete()) {
-            return DedupJob.counts(dir.manifest());
+            return DedupFiles.counts(dir.manifest());
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         DedupDecisions decisions = null;
@@ -150,7 +151,7 @@ public final class SparkDedup {
                 Dedup.Reason reason = reason(g.getString(2));
                 byReason[reason.ordinal()]++;
                 Double jaccard = g.isNullAt(4) ? null : (double) g.getInt(4) / decisions.width();
-                removedJsonl.append(DedupJob.removedLine(g.getString(1), names.get((int) (pos >>> LINE_BITS)) + ":"
+                removedJsonl.append(DedupFiles.removedLine(g.getString(1), names.get((int) (pos >>> LINE_BITS)) + ":"
                         + (pos & ((1L << LINE_BITS) - 1)), new Dedup.Removed(reason, g.isNullAt(3) ? null : g.getString(3), jaccard)));
             }
             Dedup.Counts counts = new Dedup.Counts(read, read - gone.size(), byReason[Dedup.Reason.CONTAMINATED.ordinal()],
@@ -189,7 +190,7 @@ public final class SparkDedup {
             }
             Path target = dir.dir().resolve("removed.jsonl");
             AtomicFiles.write(target, removedJsonl.toString());
-            dir.finish(DedupJob.manifest(job, identity, counts, started, dir.fingerprint(), spark.sparkContext().master()));
+            dir.finish(DedupFiles.manifest(job, identity, counts, started, dir.fingerprint(), spark.sparkContext().master()));
             return counts;
         } catch (IOException e) {
             UncheckedIOException u = new UncheckedIOException("cannot write " + job.out(), e);

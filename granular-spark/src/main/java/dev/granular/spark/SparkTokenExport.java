@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.export.Labeler;
 import dev.granular.export.TokenExport;
 import dev.granular.export.TokenExportJob;
+import dev.granular.export.job.TokenExportFiles;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.TokenRow;
 import dev.granular.export.Truncation;
@@ -11,7 +12,7 @@ import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.io.BadInputException;
 import dev.granular.io.InvalidConfigException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
@@ -58,7 +59,7 @@ import static org.apache.spark.sql.functions.col;
  * the single-machine export's rows in the same order, whatever the partitioning. Packed, the driver
  * plans the rows from the lengths in input order with core's planner ({@link PackPlan}) and the
  * executors assemble them into the single-machine export's shards. The report and the card are
- * written by {@link TokenExportJob#writeReportAndCard}, as the single-machine export's.
+ * written by {@link TokenExportFiles#writeReportAndCard}, as the single-machine export's.
  *
  * <pre>{@code
  * try (SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate()) {
@@ -544,7 +545,7 @@ public final class SparkTokenExport {
                 AtomicFiles.write(dir.dir().resolve("rejected.jsonl"), sb.toString());
             }
             // The report and the card are the single-machine export's own (TokenExportJob writes them with the same call).
-            Map<String, Object> summary = TokenExportJob.writeReportAndCard(spec.singleMachine(), driverLabeler, dir,
+            Map<String, Object> summary = TokenExportFiles.writeReportAndCard(spec.singleMachine(), driverLabeler, dir,
                     new TokenExportJob.Result(result.records(), result.examples(), result.rows(), result.tokens(),
                             result.trainedTokens(), result.truncated(), result.dropped(), result.rejected(), labelled.rejectedByReason()),
                     labelled.lengths(), Map.of());
@@ -683,7 +684,7 @@ public final class SparkTokenExport {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = ints(r.getList(i));
                 }
-                return TokenExportJob.jsonLine(columns, values);
+                return TokenExportFiles.jsonLine(columns, values);
             });
             rows.sparkSession().createDataset(text.rdd(), Encoders.STRING()).write()
                     .option("maxRecordsPerFile", spec.shardSize())

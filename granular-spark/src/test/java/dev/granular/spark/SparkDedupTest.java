@@ -3,7 +3,7 @@ package dev.granular.spark;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.DedupFixtures;
-import dev.granular.dedup.job.DedupJob;
+import dev.granular.dedup.DedupJob;
 import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;

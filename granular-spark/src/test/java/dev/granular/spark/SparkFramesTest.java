@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.dedup.Dedup;
 import dev.granular.dedup.DedupConfig;
-import dev.granular.dedup.job.DedupJob;
+import dev.granular.dedup.DedupJob;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;

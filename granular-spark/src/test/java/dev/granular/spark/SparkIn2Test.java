@@ -264,20 +264,20 @@ class SparkIn2Test {
             }
 
             @Override
-            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.Decontaminator exclude,
-                                              dev.granular.in2.In2Segments.Writer writer) {
+            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.internal.Decontaminator exclude,
+                                              dev.granular.in2.internal.In2Segments.Writer writer) {
                 store = writer.dir();
                 java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();
                 var skipped = corpus.forEach(docs::add);
                 try (var tok = dev.granular.tokenize.Tokenizers.load("o200k_base")) {
-                    var preparer = dev.granular.in2.In2Segments.preparer(tok, config);
+                    var preparer = dev.granular.in2.internal.In2Segments.preparer(tok, config);
                     docs.forEach(d -> writer.append(preparer.prepare(d)));
                 }
                 return new In2Job.Segmented(docs.size(), skipped);
             }
 
             @Override
-            public java.util.Iterator<dev.granular.in2.In2Draw> draws(dev.granular.in2.In2Design design, long from) {
+            public java.util.Iterator<dev.granular.in2.internal.In2Draw> draws(dev.granular.in2.In2Design design, long from) {
                 return java.util.stream.LongStream.range(from, design.size()).mapToObj(i -> {
                     if (i == 40) {
                         throw new IllegalStateException("executor lost");

@@ -12,7 +12,7 @@ import dev.granular.corpus.reader.ByteLines;
 import dev.granular.corpus.reader.StrictUtf8;
 import dev.granular.corpus.reader.Texts;
 import dev.granular.io.BadInputException;
-import dev.granular.record.JsonlInput;
+import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import java.io.IOException;
 import java.io.InputStream;
