@@ -1,7 +1,8 @@
 // DataFrames in and out of granular-spark: token export and dedup of a DataFrame of records (docs/spark.md, "DataFrames").
 // Run from the repository root, after `./granular in2 --out out/demo` and a first `./granular spark ...` (which builds the jars):
 //   java $SPARK_OPENS -cp "granular-spark/target/granular-spark.jar:$(cat granular-spark/target/spark-classpath.txt)" \
-//       examples/spark/Frames.java out/demo models/qwen3
+//       examples/spark/Frames.java out/demo models/qwen3 [OUT]
+// OUT: the packed token export's folder, out/demo-frames-packed by default (SparkExamplesTest runs this program).
 import dev.granular.dedup.DedupConfig;
 import dev.granular.export.Truncation;
 import dev.granular.spark.DedupFrame;
@@ -23,6 +24,7 @@ public class Frames {
     public static void main(String[] args) throws Exception {
         Path in = Path.of(args[0]);
         Path tokenizer = Path.of(args[1]);
+        Path packed = Path.of(args.length > 2 ? args[2] : "out/demo-frames-packed");
         try (SparkSession spark = SparkSession.builder().master("local[*]").config("spark.ui.enabled", "false").getOrCreate()) {
             // Struct columns, as spark.read().json infers them. The records' ids ("in2-00000042") give the order here;
             // any unique int or long column does (the input order of granular's file commands).
@@ -39,7 +41,7 @@ public class Frames {
                         SparkTokenExport.Spec.of(tokenizer).withMaxLength(8192).withTruncation(Truncation.LEFT_CONTEXT).withPack(8192))) {
                     System.out.println("tokens: " + tokens.result());
                     tokens.rows().orderBy("row").select(col("row"), col("ids"), col("input_ids")).show(3, 60);
-                    tokens.write(Path.of("out/demo-frames-packed"));         // the folder of `granular spark export --pack 8192`
+                    tokens.write(packed);                                    // the folder of `granular spark export --pack 8192`
                 }
             }
         }
