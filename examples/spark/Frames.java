@@ -25,7 +25,10 @@ public class Frames {
         Path in = Path.of(args[0]);
         Path tokenizer = Path.of(args[1]);
         Path packed = Path.of(args.length > 2 ? args[2] : "out/demo-frames-packed");
-        try (SparkSession spark = SparkSession.builder().master("local[*]").config("spark.ui.enabled", "false").getOrCreate()) {
+        try (SparkSession spark = SparkSession.builder().master("local[*]").config("spark.ui.enabled", "false")
+                // Spark SQL's default of 200 shuffle partitions made the dedup's joins of a few hundred rows take
+                // ~90 s on 2 cores; a handful is right on one machine (on a cluster, size it to the data).
+                .config("spark.sql.shuffle.partitions", "8").getOrCreate()) {
             // Struct columns, as spark.read().json infers them. The records' ids ("in2-00000042") give the order here;
             // any unique int or long column does (the input order of granular's file commands).
             Dataset<Row> records = spark.read().json(in.resolve("data").toString())
