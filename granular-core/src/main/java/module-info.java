@@ -9,11 +9,12 @@
  * reader, in2.internal's segment store, questions, report and engine pieces). The disk-to-disk jobs that are API
  * are in exported packages: In2Job, DedupJob and TokenExportJob, each with a Spec.of and withers.
  *
- * <p>Two corners of the exported surface name types of packages that are not exported, so code on the module path
- * cannot use them; ApiSurfaceTest allows exactly these: the IN2 engine interface (In2Job.Engine, which
- * granular-spark implements on the class path with in2.internal's In2Segments, In2Draw, In2Assembly, In2General),
- * and In2Job's teacher settings (dev.granular.teacher, the CLI's {@code --qa teacher}). They stay in In2Job because
- * granular-spark and the CLI name them there.
+ * <p>One corner of the exported surface names types of a package that is not exported, so code on the module path
+ * cannot use it; ApiSurfaceTest allows exactly this: In2Job's teacher settings (dev.granular.teacher, the CLI's
+ * {@code --qa teacher}), which stay in In2Job because the CLI names them there. The IN2 engine interface that
+ * granular-spark implements on the class path is in in2.internal (In2Engine, run through In2Engines, with In2Segments,
+ * In2Draw, In2Assembly, In2General): In2Job, In2Design and In2 reach it, and it them, through an accessor In2Job
+ * registers (see In2Engines), not through public members.
  *
  * <p>Why no qualified exports ({@code exports dev.granular.teacher to granular.cli}): the CLI and
  * granular-spark run on the class path, where this descriptor is ignored and every public type is

@@ -154,9 +154,10 @@ public final class In2 {
      * As {@link #openDesign(Path, Tokenizer)}, with general rows read elsewhere (a driver's {@code In2General.read},
      * shipped) in place of {@link #withGeneral}'s files, which a worker may not be able to read: the design a
      * driver's {@link In2Design#general()} and {@link In2Design#config()} were taken from, drawn anywhere. With
-     * {@code In2General.NONE}, the general share is dropped and spread over the other kinds.
+     * {@code In2General.NONE}, the general share is dropped and spread over the other kinds. Package-private, as it
+     * names an internal type: engines call {@code In2Engines.openDesign(in2, storeDir, tokenizer, general)}.
      */
-    public In2Design openDesign(Path storeDir, Tokenizer tokenizer, In2General general) {
+    In2Design openDesign(Path storeDir, Tokenizer tokenizer, In2General general) {
         In2Config effective = general.isEmpty() && config.mix().share(ExampleKind.GENERAL) > 0
                 ? config.withMix(config.mix().without(ExampleKind.GENERAL)) : config;
         SegmentTokens tokens = new SegmentTokens(tokenizer);

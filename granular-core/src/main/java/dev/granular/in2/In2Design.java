@@ -148,18 +148,19 @@ public final class In2Design {
     /**
      * The general rows its general examples copy ({@code In2General.NONE} without): with {@link #config()}, what a
      * distributed job ships for its workers' {@link In2#openDesign(java.nio.file.Path, dev.granular.tokenize.Tokenizer,
-     * In2General)}.
+     * In2General)}. Package-private, as it names an internal type: engines call {@code In2Engines.general(design)}.
      */
-    public In2General general() {
+    In2General general() {
         return general.isEmpty() ? In2General.NONE : new In2General(general);
     }
 
     /**
      * The first draw of example {@code i} ({@code example(i, 0)}), ready to ship: a distributed job computes
      * these for ranges of indices anywhere, then one pass in index order keeps each draw or, when its question
-     * repeats an earlier one, draws it again ({@link In2Job#run(In2Job.Spec, In2Job.Listener, In2Job.Engine)}).
+     * repeats an earlier one, draws it again ({@code In2Engines.run}). Package-private, as it names an internal type:
+     * engines call {@code In2Engines.draw(design, i)}.
      */
-    public In2Draw draw(long i) {
+    In2Draw draw(long i) {
         return In2Draw.of(i, generated(i, 0));
     }
 

@@ -6,7 +6,8 @@ import dev.granular.in2.internal.DatasetCard;
 import dev.granular.in2.internal.GeneralRows;
 import dev.granular.in2.internal.Generated;
 import dev.granular.in2.internal.In2Assembly;
-import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2Engine;
+import dev.granular.in2.internal.In2Engines;
 import dev.granular.in2.internal.In2Report;
 import dev.granular.in2.internal.In2Segments;
 import dev.granular.in2.internal.RenderedRows;
@@ -41,7 +42,6 @@ import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,80 +226,9 @@ public final class In2Job {
                          Map<String, Long> byKind, long contextTokens, Duration elapsed, Map<String, Object> summary) {
     }
 
-    /**
-     * Where the CPU-heavy stages run when not on this JVM's threads: a distributed engine (granular-spark's
-     * {@code SparkIn2}) segments the corpus and draws the examples on other machines, and the run keeps the
-     * rest as it is (output directory and its identity, resume, index order, repeated questions drawn again,
-     * report, card, manifest), so its data files are those of a local run with the same inputs. Programmatic
-     * questions only. The run reads the exclude files ({@code Decontaminator}) and the general rows itself, so a
-     * bad file is reported as a local run reports it; the engine ships them: the decontaminator to its
-     * preparers ({@code In2Segments.preparer}), the design's
-     * {@link In2Design#general()} to its draws ({@link In2#openDesign(Path, Tokenizer, In2General)}).
-     */
-    public interface Engine {
-        /** Its name, for the manifest ({@code "engine"}). */
-        String name();
-
-        /**
-         * The corpus when the engine reads one of its own (granular-spark's DataFrame corpus) in place of
-         * {@code spec.corpus()}, which is then empty; null (the default) for {@code spec.corpus()}. Called once, before
-         * the output directory is opened: what it returns is part of the run's identity, so a resume with another
-         * corpus is refused as one with a changed corpus file is. {@link #segment} is then given no corpus (null).
-         */
-        default OwnCorpus ownCorpus() {
-            return null;
-        }
-
-        /**
-         * Prepares the documents of {@code corpus} ({@code In2Segments.preparer},
-         * with {@code exclude}, which finds nothing without exclude files) and appends them to {@code store} in
-         * corpus order, the excluded ones too (the store counts them). {@code corpus} is null when the engine reads its
-         * own ({@link #ownCorpus()}).
-         */
-        Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer store);
-
-        /**
-         * {@code design.draw(i)} for {@code i} from {@code from} to {@code design.size()}, in index order,
-         * computed anywhere (over the store {@link #segment} wrote, with {@code design.config()} and
-         * {@code design.general()}).
-         */
-        Iterator<In2Draw> draws(In2Design design, long from);
-
-        /**
-         * Writes the examples from {@code assembly.from()} to the end through {@code assembly}: by default, every draw
-         * of {@link #draws} comes here and is written here, in index order; an engine whose workers see the output
-         * folder keeps the draws there, sends only their keys here, and writes the shards there ({@code In2Assembly}).
-         */
-        default void assemble(In2Design design, In2Assembly assembly) {
-            assembly.writeInOrder(draws(design, assembly.from()));
-        }
-    }
-
-    /**
-     * A corpus an {@link Engine} reads itself (see {@link Engine#ownCorpus()}).
-     *
-     * @param label  how the dataset card names it ("a Spark DataFrame ...")
-     * @param inputs the manifest's {@code inputs} entries for it, in place of the files' {@code corpus} and
-     *               {@code corpus_sha256}: a {@code corpus_sha256} over its content makes a resume with another corpus
-     *               refused
-     */
-    public record OwnCorpus(String label, Map<String, Object> inputs) {
-        public OwnCorpus {
-            java.util.Objects.requireNonNull(label, "label");
-            inputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
-        }
-    }
-
-    /**
-     * What {@link Engine#segment} read.
-     *
-     * @param documents   corpus documents read
-     * @param skippedRows rows skipped under {@code --on-bad-row skip}, by reason
-     */
-    public record Segmented(long documents, Map<String, Long> skippedRows) {
-        public Segmented {
-            skippedRows = Map.copyOf(skippedRows);
-        }
+    static {
+        // The engine entry points of dev.granular.in2.internal (In2Engines) reach this package's members through this.
+        In2Engines.register(new EngineAccess());
     }
 
     private In2Job() {
@@ -358,9 +287,10 @@ public final class In2Job {
 
     /**
      * As {@link #run(Spec, Listener)}, the corpus segmented and the examples drawn by {@code engine} (null: here,
-     * on {@code spec.threads()} threads).
+     * on {@code spec.threads()} threads). Package-private: engines run through {@code In2Engines.run}, since
+     * {@link In2Engine} is not API.
      */
-    public static Result run(Spec spec, Listener listener, Engine engine) {
+    static Result run(Spec spec, Listener listener, In2Engine engine) {
         if (engine != null && spec.config().qaMix().usesTeacher()) {
             throw new IllegalArgumentException("the " + engine.name() + " engine runs programmatic questions only");
         }
@@ -375,7 +305,7 @@ public final class In2Job {
             config = config.withMix(config.mix().without(ExampleKind.GENERAL));
         }
         ChatTemplate chatTemplate = chatTemplate(spec);
-        OwnCorpus own = engine == null ? null : engine.ownCorpus();
+        In2Engine.OwnCorpus own = engine == null ? null : engine.ownCorpus();
         if (own != null && !spec.corpus().isEmpty()) {
             throw new IllegalArgumentException("the engine reads its own corpus: spec.corpus() must be empty");
         }
@@ -421,7 +351,7 @@ public final class In2Job {
 
     private static Result generateInto(OutputDirectory dir, Spec spec, In2Config config, List<GeneralRows.Row> general,
                                        Tokenizer tokenizer, ChatTemplate chatTemplate, Map<String, Object> inputs,
-                                       Listener listener, WorkerPool pool, Instant started, Engine engine, OwnCorpus own) {
+                                       Listener listener, WorkerPool pool, Instant started, In2Engine engine, In2Engine.OwnCorpus own) {
         listener.stage("corpus", -1);
         Corpus corpus = own != null ? null : spec.corpus().isEmpty() ? Corpus.bundled() : Corpus.files(spec.corpus(), spec.corpusOptions());
         CorpusBuild build = engine == null
@@ -581,7 +511,7 @@ public final class In2Job {
         return ChatTemplate.load(dir, own ? null : Path.of(template));
     }
 
-    private static Map<String, Object> inputs(Spec spec, OwnCorpus own, Tokenizer tokenizer) {
+    private static Map<String, Object> inputs(Spec spec, In2Engine.OwnCorpus own, Tokenizer tokenizer) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (own != null) {
             m.putAll(own.inputs());
@@ -638,11 +568,11 @@ public final class In2Job {
      * The corpus segmented by {@code engine} into a store at {@code storeDir}, decontaminated against {@code exclude}
      * (read here, as {@link In2#build} reads it: a bad file is reported before any document is read).
      */
-    private static CorpusBuild segment(Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, List<Path> exclude,
+    private static CorpusBuild segment(In2Engine engine, Corpus corpus, Tokenizer tokenizer, In2Config config, List<Path> exclude,
                                            Path storeDir) {
         Decontaminator decon = Decontaminator.fromFiles(exclude, Decontaminator.DEFAULT_N);
         try (In2Segments.Writer writer = In2Segments.writer(storeDir)) {
-            Segmented s = engine.segment(corpus, config, decon, writer);
+            In2Engine.Segmented s = engine.segment(corpus, config, decon, writer);
             int segments = writer.segments();
             long excluded = writer.excluded();
             SegmentStore store = writer.finish();

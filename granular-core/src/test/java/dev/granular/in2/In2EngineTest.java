@@ -2,6 +2,8 @@ package dev.granular.in2;
 
 import dev.granular.in2.internal.In2Assembly;
 import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2Engine;
+import dev.granular.in2.internal.In2Engines;
 import dev.granular.in2.internal.In2General;
 import dev.granular.in2.internal.In2Segments;
 
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link In2Job.Engine}: a run whose documents are prepared out of order and whose examples are drawn over a
+ * {@link In2Engine}: a run whose documents are prepared out of order and whose examples are drawn over a
  * copy of the store (as a distributed engine does) writes the same data files, byte for byte, as a local run.
  */
 class In2EngineTest {
@@ -36,7 +38,7 @@ class In2EngineTest {
     Path dir;
 
     /** Prepares documents in reverse order, then appends them in corpus order; draws over its own copy of the store. */
-    static final class ScrambledEngine implements In2Job.Engine {
+    static final class ScrambledEngine implements In2Engine {
         final String tokenizer;
         final Path copy;
         final AtomicInteger drawn = new AtomicInteger();
@@ -53,7 +55,7 @@ class In2EngineTest {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
+        public In2Engine.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
             List<Document> docs = new ArrayList<>();
             var skipped = corpus.forEach(docs::add);
             List<In2Segments.Prepared> prepared = new ArrayList<>();
@@ -66,7 +68,7 @@ class In2EngineTest {
             Collections.reverse(prepared);
             prepared.forEach(writer::append);
             store = writer.dir();
-            return new In2Job.Segmented(docs.size(), skipped);
+            return new In2Engine.Segmented(docs.size(), skipped);
         }
 
         @Override
@@ -85,9 +87,9 @@ class In2EngineTest {
                 if (chatTemplate != null) {
                     in2 = in2.withChatTemplate(In2Job.loadChatTemplate(tokenizer, chatTemplate));
                 }
-                In2Design remote = in2.openDesign(copy, tok, ship(design.general()));
+                In2Design remote = In2Engines.openDesign(in2, copy, tok, ship(In2Engines.general(design)));
                 for (long i = design.size() - 1; i >= from; i--) {
-                    draws.add(remote.draw(i));
+                    draws.add(In2Engines.draw(remote, i));
                 }
             }
             draws.sort(Comparator.comparingLong(In2Draw::index));
@@ -123,7 +125,7 @@ class In2EngineTest {
         In2Config config = In2Config.DEFAULT.withExamples(60).withContext(1024, 4096).withSegmentation(128, 512);
         In2Job.run(spec(config, "o200k_base", dir.resolve("local")), In2Job.Listener.NONE);
         ScrambledEngine engine = new ScrambledEngine("o200k_base", dir.resolve("copy"));
-        In2Job.Result r = In2Job.run(spec(config, "o200k_base", dir.resolve("engine")), In2Job.Listener.NONE, engine);
+        In2Job.Result r = In2Engines.run(spec(config, "o200k_base", dir.resolve("engine")), In2Job.Listener.NONE, engine);
         assertThat(r.written()).isEqualTo(60);
         assertThat(engine.drawn.get()).isEqualTo(60);
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
@@ -152,7 +154,7 @@ class In2EngineTest {
         ScrambledEngine engine = new ScrambledEngine("o200k_base", dir.resolve("copy"));
         In2Job.Spec remote = new In2Job.Spec(List.of(), CorpusOptions.defaults(), List.of(eval), List.of(general), "o200k_base", config,
                 dir.resolve("engine"), 25, false, 2, List.of("in2"));
-        In2Job.run(remote, In2Job.Listener.NONE, engine);
+        In2Engines.run(remote, In2Job.Listener.NONE, engine);
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         var l = json.readTree(dir.resolve("local/manifest.json").toFile());
@@ -161,6 +163,38 @@ class In2EngineTest {
         assertThat(e.get("corpus")).isEqualTo(l.get("corpus"));
         assertThat(e.get("counts")).isEqualTo(l.get("counts"));
         assertThat(l.path("counts").path("by_kind").path("general").asLong()).isPositive();
+    }
+
+    /**
+     * A worker's first call may be {@link In2Engines#openDesign} (a Spark executor without a chat template touches
+     * nothing else): the entry points initialize {@code In2Job}, which registers their access, themselves. Checked in
+     * a fresh JVM, where no earlier test has initialized it.
+     */
+    @Test
+    void theEntryPointsWorkBeforeIn2JobIsInitialized() throws Exception {
+        String out = new String(dev.granular.teacher.ChildJvm.start(FreshWorker.class, dir.resolve("child.log"), dir.toString())
+                .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(out).as(Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "")
+                .isEqualTo("general rows: 0, draws equal the examples: true\n");
+    }
+
+    /** {@link #theEntryPointsWorkBeforeIn2JobIsInitialized}'s child: a design, reopened and drawn as a worker does. */
+    static final class FreshWorker {
+        public static void main(String[] args) throws Exception {
+            Path dir = Path.of(args[0]);
+            In2Config config = In2Config.DEFAULT.withExamples(12).withContext(1024, 4096).withSegmentation(128, 512);
+            try (Tokenizer tok = Tokenizers.load("o200k_base")) {
+                In2 in2 = In2.of(config);
+                In2Design design = in2.design(Corpus.bundled(), tok, dir.resolve("store"));
+                In2General general = In2Engines.general(design);
+                In2Design remote = In2Engines.openDesign(in2, dir.resolve("store"), tok, general);
+                boolean same = true;
+                for (long i = 0; i < design.size(); i++) {
+                    same &= In2Engines.draw(remote, i).json().equals(dev.granular.record.RecordJson.toJson(design.example(i)));
+                }
+                System.out.print("general rows: " + general.size() + ", draws equal the examples: " + same + "\n");
+            }
+        }
     }
 
     /** General rows read back from their serialized form write the same JSON, whatever their form. */
@@ -204,7 +238,7 @@ class In2EngineTest {
         In2Job.run(spec(config, qwen, dir.resolve("local")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE);
         ScrambledEngine engine = new ScrambledEngine(qwen, dir.resolve("copy"));
         engine.chatTemplate = In2Job.TOKENIZER_TEMPLATE;
-        In2Job.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE, engine);
+        In2Engines.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE), In2Job.Listener.NONE, engine);
         assertSameFiles(dir.resolve("local"), dir.resolve("engine"), "data");
         assertThat(Files.size(dir.resolve("local/tokens/contexts.bin"))).isGreaterThan(1000);
         assertThat(Files.readAllBytes(dir.resolve("engine/tokens/contexts.bin")))
@@ -215,7 +249,7 @@ class In2EngineTest {
      * Keeps its draws and writes the pieces itself, last shard first (as tasks finish in any order): only the keys
      * go through {@link In2Assembly#decide}, the pieces are published in order.
      */
-    static final class PieceEngine implements In2Job.Engine {
+    static final class PieceEngine implements In2Engine {
         final ScrambledEngine drawer;
         final List<Long> written = new ArrayList<>();
 
@@ -229,7 +263,7 @@ class In2EngineTest {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
+        public In2Engine.Segmented segment(Corpus corpus, In2Config config, Decontaminator exclude, In2Segments.Writer writer) {
             return drawer.segment(corpus, config, exclude, writer);
         }
 
@@ -268,7 +302,7 @@ class In2EngineTest {
         ScrambledEngine drawer = new ScrambledEngine(qwen, dir.resolve("copy"));
         drawer.chatTemplate = In2Job.TOKENIZER_TEMPLATE;
         PieceEngine engine = new PieceEngine(drawer);
-        In2Job.Result r = In2Job.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE),
+        In2Job.Result r = In2Engines.run(spec(config, qwen, dir.resolve("engine")).withChatTemplate(In2Job.TOKENIZER_TEMPLATE),
                 In2Job.Listener.NONE, engine);
         assertThat(r.written()).isEqualTo(60);
         assertThat(engine.written).containsExactly(50L, 25L, 0L);

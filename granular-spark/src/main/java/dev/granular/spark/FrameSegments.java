@@ -6,7 +6,7 @@ import dev.granular.corpus.Document;
 import dev.granular.corpus.reader.CorpusStats;
 import dev.granular.corpus.reader.Texts;
 import dev.granular.in2.In2Config;
-import dev.granular.in2.In2Job;
+import dev.granular.in2.internal.In2Engine;
 import dev.granular.in2.internal.In2Segments;
 import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
@@ -152,7 +152,7 @@ final class FrameSegments implements AutoCloseable {
     }
 
     /** What the run's identity and manifest record for the frame: a resume with other rows is refused. */
-    In2Job.OwnCorpus ownCorpus() {
+    In2Engine.OwnCorpus ownCorpus() {
         Map<String, Object> inputs = new LinkedHashMap<>();
         inputs.put("corpus", "dataframe");
         Map<String, Object> columns = new LinkedHashMap<>();
@@ -162,14 +162,14 @@ final class FrameSegments implements AutoCloseable {
         inputs.put("corpus_columns", columns);
         inputs.put("corpus_rows", rows);
         inputs.put("corpus_sha256", sha256);
-        return new In2Job.OwnCorpus(corpus.label(rows), inputs);
+        return new In2Engine.OwnCorpus(corpus.label(rows), inputs);
     }
 
     /**
      * Prepares the sorted documents on the executors, a wave of {@code tasks} partitions at a time, and appends them to
      * {@code writer} in order while the next wave is prepared.
      */
-    In2Job.Segmented segment(Broadcast<SparkIn2.Shipment> shipment, In2Config config, Broadcast<Decontaminator> exclude,
+    In2Engine.Segmented segment(Broadcast<SparkIn2.Shipment> shipment, In2Config config, Broadcast<Decontaminator> exclude,
                              In2Segments.Writer writer) {
         JavaRDD<In2Segments.Prepared> prepared = sorted.mapPartitions(prepareTask(shipment, config, exclude), true);
         int n = prepared.getNumPartitions();
@@ -188,7 +188,7 @@ final class FrameSegments implements AutoCloseable {
                 next.cancel(true);
             }
         }
-        return new In2Job.Segmented(documents, skipped);
+        return new In2Engine.Segmented(documents, skipped);
     }
 
     /** Partitions {@code [from, to)} of {@code rdd}, collected in order. */

@@ -9,6 +9,8 @@ import dev.granular.in2.internal.In2Assembly;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
 import dev.granular.in2.internal.In2Draw;
+import dev.granular.in2.internal.In2Engine;
+import dev.granular.in2.internal.In2Engines;
 import dev.granular.in2.internal.In2General;
 import dev.granular.in2.In2Job;
 import dev.granular.in2.internal.In2Segments;
@@ -58,7 +60,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code granular spark in2}: the IN2 run ({@link In2Job}) with its two CPU-heavy stages on Spark, through
- * {@link In2Job.Engine}, so that everything else (output directory, resume, report, dataset card, manifest)
+ * {@link In2Engine}, so that everything else (output directory, resume, report, dataset card, manifest)
  * is the single-machine command's own code and the data files are byte for byte those of
  * {@code granular in2} with the same inputs and seed, whatever the partitioning.
  *
@@ -71,8 +73,8 @@ import java.util.stream.Stream;
  *   segment store on the driver, while the driver reads the next wave.</li>
  *   <li>Assembly: the store's files are shipped to the executors ({@code SparkContext.addFile}) with the
  *   tokenizer's files and the design's {@code --general} rows (broadcast); the indices are cut into ranges, each task builds the design over its
- *   executor's copy of the store ({@link In2#openDesign}, once per executor) and draws its range
- *   ({@link In2Design#draw}). In waves of whole shards, the executors keep their draws (persisted) and
+ *   executor's copy of the store ({@link In2Engines#openDesign}, once per executor) and draws its range
+ *   ({@link In2Engines#draw}). In waves of whole shards, the executors keep their draws (persisted) and
  *   send the driver only their keys, in index order; the driver draws an example again when its question
  *   repeats an earlier one (rare, {@link In2Assembly#decide}); one task per shard writes the shard, the
  *   redrawn examples in place, into the output's work folder, and the driver moves the shards into
@@ -244,7 +246,7 @@ public final class SparkIn2 {
             if (spec.frame() != null) {
                 engine.corpus(spec.frame(), spec.corpusOptions().onBadRow());
             }
-            return In2Job.run(spec.jobSpec(), listener, engine);
+            return In2Engines.run(spec.jobSpec(), listener, engine);
         } catch (RuntimeException e) {
             // A bad input met in a task reaches the driver wrapped in a SparkException: report it as itself.
             for (Throwable t = e; t != null; t = t.getCause()) {
@@ -412,7 +414,7 @@ public final class SparkIn2 {
                 if (local[1] != null) {
                     in2 = in2.withChatTemplate(In2Job.loadChatTemplate(local[0], local[1]));
                 }
-                return in2.openDesign(localStore(id), tokenizer(job.shipment()), job.general());
+                return In2Engines.openDesign(in2, localStore(id), tokenizer(job.shipment()), job.general());
             });
         }
 
@@ -437,8 +439,8 @@ public final class SparkIn2 {
     /** The files of a segment store ({@code SegmentStoreBuilder}). */
     static final List<String> STORE_FILES = List.of("text.bin", "ids.bin", "segments.idx", "docs.idx", "parents.bin", "parents.idx");
 
-    /** {@link In2Job.Engine} on Spark. */
-    static final class Engine implements In2Job.Engine, AutoCloseable {
+    /** {@link In2Engine} on Spark. */
+    static final class Engine implements In2Engine, AutoCloseable {
         private final JavaSparkContext jsc;
         private final Shipment shipment;
         private final int partitions;
@@ -473,7 +475,7 @@ public final class SparkIn2 {
 
         /** The frame's identity, after checking and sorting its rows on the executors (nothing written yet). */
         @Override
-        public In2Job.OwnCorpus ownCorpus() {
+        public In2Engine.OwnCorpus ownCorpus() {
             if (frame == null) {
                 return null;
             }
@@ -499,7 +501,7 @@ public final class SparkIn2 {
         }
 
         @Override
-        public In2Job.Segmented segment(Corpus corpus, In2Config config, Decontaminator decontaminator, In2Segments.Writer writer) {
+        public In2Engine.Segmented segment(Corpus corpus, In2Config config, Decontaminator decontaminator, In2Segments.Writer writer) {
             store = writer.dir();
             shipped = jsc.broadcast(shipment);
             Broadcast<Shipment> s = shipped;
@@ -545,7 +547,7 @@ public final class SparkIn2 {
             while (!inFlight.isEmpty()) {
                 appendAll(inFlight.removeFirst(), writer);
             }
-            return new In2Job.Segmented(documents[0], skipped);
+            return new In2Engine.Segmented(documents[0], skipped);
         }
 
         /** A wave of documents being prepared, and the broadcast that carries them. */
@@ -595,7 +597,7 @@ public final class SparkIn2 {
                 In2Design d = Executor.design(j.value());
                 List<In2Draw> out = new ArrayList<>((int) (r[1] - r[0]));
                 for (long i = r[0]; i < r[1]; i++) {
-                    out.add(d.draw(i));
+                    out.add(In2Engines.draw(d, i));
                 }
                 return out.iterator();
             };
@@ -613,7 +615,7 @@ public final class SparkIn2 {
         @Override
         public Iterator<In2Draw> draws(In2Design design, long from) {
             shipStore();
-            job = jsc.broadcast(new Job(runId, shipment, design.config(), design.general()));
+            job = jsc.broadcast(new Job(runId, shipment, design.config(), In2Engines.general(design)));
             Broadcast<Job> j = job;
             long size = design.size();
             int perWave = tasks();
@@ -662,7 +664,7 @@ public final class SparkIn2 {
         @Override
         public void assemble(In2Design design, In2Assembly assembly) {
             shipStore();
-            job = jsc.broadcast(new Job(runId, shipment, design.config(), design.general()));
+            job = jsc.broadcast(new Job(runId, shipment, design.config(), In2Engines.general(design)));
             List<long[]> pieces = assembly.pieces();
             long perWave = examplesPerWave > 0 ? examplesPerWave : (long) tasks() * EXAMPLES_PER_TASK * TASKS_PER_WAVE;
             List<List<long[]>> waves = new ArrayList<>();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
+import dev.granular.in2.internal.In2Engine;
+import dev.granular.in2.internal.In2Engines;
 import dev.granular.io.BadInputException;
 import dev.granular.template.Reference;
 import org.apache.spark.sql.SparkSession;
@@ -120,7 +122,7 @@ class SparkIn2Test {
                 SparkIn2.Shipment.of(qwen, In2Job.TOKENIZER_TEMPLATE), 3, SparkIn2.WAVE_CHARS).examplesPerWave(5);
         In2Job.Result r;
         try {
-            r = In2Job.run(spec.jobSpec(), In2Job.Listener.NONE, engine);
+            r = In2Engines.run(spec.jobSpec(), In2Job.Listener.NONE, engine);
         } finally {
             engine.close();
         }
@@ -255,7 +257,7 @@ class SparkIn2Test {
         Path local = tmp.resolve("local");
         In2Job.run(local(CONFIG, "o200k_base", null, local), In2Job.Listener.NONE);
         Path out = tmp.resolve("resumed");
-        In2Job.Engine failing = new In2Job.Engine() {
+        In2Engine failing = new In2Engine() {
             Path store;
 
             @Override
@@ -264,7 +266,7 @@ class SparkIn2Test {
             }
 
             @Override
-            public In2Job.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.internal.Decontaminator exclude,
+            public In2Engine.Segmented segment(dev.granular.corpus.Corpus corpus, In2Config config, dev.granular.corpus.internal.Decontaminator exclude,
                                               dev.granular.in2.internal.In2Segments.Writer writer) {
                 store = writer.dir();
                 java.util.List<dev.granular.corpus.Document> docs = new java.util.ArrayList<>();
@@ -273,7 +275,7 @@ class SparkIn2Test {
                     var preparer = dev.granular.in2.internal.In2Segments.preparer(tok, config);
                     docs.forEach(d -> writer.append(preparer.prepare(d)));
                 }
-                return new In2Job.Segmented(docs.size(), skipped);
+                return new In2Engine.Segmented(docs.size(), skipped);
             }
 
             @Override
@@ -282,11 +284,11 @@ class SparkIn2Test {
                     if (i == 40) {
                         throw new IllegalStateException("executor lost");
                     }
-                    return design.draw(i);
+                    return In2Engines.draw(design, i);
                 }).iterator();
             }
         };
-        assertThatThrownBy(() -> In2Job.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE, failing))
+        assertThatThrownBy(() -> In2Engines.run(local(CONFIG, "o200k_base", null, out), In2Job.Listener.NONE, failing))
                 .hasMessageContaining("executor lost");
         assertThat(out.resolve("manifest.json")).doesNotExist();
         In2Job.Result r = SparkIn2.run(spark, spark(CONFIG, "o200k_base", null, out).withPartitions(3));
@@ -314,7 +316,7 @@ class SparkIn2Test {
             }
         };
         try {
-            assertThatThrownBy(() -> In2Job.run(spec.jobSpec(), stopAfterOneShard, engine)).hasMessageContaining("stopped after 25 examples");
+            assertThatThrownBy(() -> In2Engines.run(spec.jobSpec(), stopAfterOneShard, engine)).hasMessageContaining("stopped after 25 examples");
         } finally {
             engine.close();
         }

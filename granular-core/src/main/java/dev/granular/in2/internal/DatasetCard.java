@@ -22,7 +22,7 @@ public final class DatasetCard {
     /**
      * {@link #write}, naming the chat template rows are sized with (or null), and with the teacher's
      * spend over every attempt of the run (a Markdown table) when it asked one; {@code corpusLabel} names a corpus an
-     * engine read itself ({@link In2Job.OwnCorpus}), null for {@code spec.corpus()}.
+     * engine read itself ({@link In2Engine.OwnCorpus}), null for {@code spec.corpus()}.
      */
     public static void write(OutputDirectory dir, In2Job.Spec spec, String corpusLabel, In2Config config, String tokenizer,
                       dev.granular.template.ChatTemplate chatTemplate, CorpusBuild build,

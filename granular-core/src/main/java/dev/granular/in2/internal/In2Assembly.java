@@ -22,10 +22,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The writing of an {@link In2Job.Engine}'s run, in three steps that a distributed engine spreads out:
+ * The writing of an {@link In2Engine}'s run, in three steps that a distributed engine spreads out:
  *
  * <ol>
- *   <li>Anywhere: the first draws ({@link In2Design#draw}), kept where they were made.</li>
+ *   <li>Anywhere: the first draws ({@link In2Engines#draw}), kept where they were made.</li>
  *   <li>Here, in index order from {@link #from()}: each draw's {@link In2Draw#key() key} (its normalised question)
  *   decides whether it is kept or, when its question repeats an earlier one, drawn again ({@link #decide}, which
  *   draws it again here: rare, and sequential by definition).</li>
@@ -246,7 +246,7 @@ public final class In2Assembly {
 
     /**
      * Here, the path of an engine that brings every draw (not only its key): decides and writes each in index
-     * order (the default {@link In2Job.Engine#assemble}). No report counts: the report reads the data back.
+     * order (the default {@link In2Engine#assemble}). No report counts: the report reads the data back.
      */
     public void writeInOrder(Iterator<In2Draw> draws) {
         tally = null;

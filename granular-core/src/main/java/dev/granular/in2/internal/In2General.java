@@ -13,12 +13,12 @@ import java.util.Map;
 /**
  * The general instruction rows of {@code in2 --general}, read once and serializable: a distributed job reads
  * them on its driver (bad rows reported as {@code file:line}, as {@code granular in2} reports them) and ships
- * them with its job, and each worker builds the design over them ({@link In2#openDesign(Path,
+ * them with its job, and each worker builds the design over them ({@link In2Engines#openDesign(dev.granular.in2.In2, Path,
  * dev.granular.tokenize.Tokenizer, In2General)}), so that its general examples are the single machine's.
  *
  * <pre>{@code
  * In2General general = In2General.read(List.of(Path.of("general.jsonl")));   // driver
- * In2Design design = In2.of(config).openDesign(storeDir, tokenizer, general);  // worker, after the broadcast
+ * In2Design design = In2Engines.openDesign(In2.of(config), storeDir, tokenizer, general);  // worker, after the broadcast
  * }</pre>
  */
 public final class In2General implements Serializable {
