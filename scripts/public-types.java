@@ -2,7 +2,7 @@
 // and nested public or protected types whose enclosing types are all public too (what code outside the module
 // can name). Lists the top-level ones with a second argument.
 //
-//   ./mvnw -B -q -o -DskipTests package -pl granular-parquet,granular-core
+//   ./mvnw -B -q -o -DskipTests package -pl granular-core -am
 //   java scripts/public-types.java granular-core/target/classes [list]
 //
 // Figures for granular-core (issue 15): 93 (56 top-level, 37 nested) before the internals left the exported

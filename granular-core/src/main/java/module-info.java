@@ -23,6 +23,11 @@
  * <p>Why {@code granular.parquet}: parquet-java's jars split packages, so they can be neither modules
  * nor read by a named module. granular-parquet is an automatic module (a manifest name, no descriptor)
  * and so reads the class path, where parquet must sit; its signatures carry no parquet type.
+ *
+ * <p>Why {@code granular.tiktoken}: jtokkit 1.1.0 (o200k_base, cl100k_base) declares no module name, so
+ * {@code requires jtokkit} would name a module after a jar file, which Maven warns must not be published
+ * ("filename-based automodules"). granular-tiktoken wraps the little of jtokkit that the tokenizer uses
+ * and is an automatic module with a manifest name, like granular-parquet: jtokkit stays on the class path.
  */
 module granular.core {
     exports dev.granular.corpus;
@@ -38,12 +43,12 @@ module granular.core {
     requires transitive com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires com.networknt.schema;
-    requires jtokkit;               // automatic: jtokkit 1.1.0 declares no module name, so the jar name gives it
     requires ai.djl.tokenizers;     // automatic (Automatic-Module-Name)
     requires ai.djl.api;
     requires org.knowm.xchart;      // automatic (Automatic-Module-Name)
     requires org.apache.commons.statistics.distribution;
     requires granular.parquet;      // automatic, see above
+    requires granular.tiktoken;     // automatic, see above
     requires java.net.http;
     requires java.sql;              // the teacher's reply cache (SQLite, found through java.sql.Driver)
     requires java.desktop;          // charts (java.awt)

@@ -1,12 +1,14 @@
 package dev.granular.tokenize;
 
-import com.knuddels.jtokkit.api.IntArrayList;
+import dev.granular.tiktoken.TiktokenEncoding;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * An OpenAI tiktoken encoding ({@code o200k_base}, {@code cl100k_base}) run by jtokkit, in pure
- * Java. Special-token text such as {@code <|endoftext|>} is encoded as ordinary text.
+ * Java, through granular-tiktoken's {@link TiktokenEncoding} (which keeps jtokkit, a jar without a
+ * module name, off granular.core's {@code requires}). Special-token text such as {@code <|endoftext|>}
+ * is encoded as ordinary text.
  *
  * <p>jtokkit reports no offsets, so {@link #encodeWithOffsets} computes them: the tokens' bytes
  * concatenate to the text's UTF-8 bytes, so each token starts at the running sum of the byte
@@ -21,34 +23,34 @@ final class TiktokenTokenizer implements Tokenizer {
     /** Cached byte lengths cover ids below this (o200k_base has about 200k ids); others are computed each time. */
     private static final int CACHE_SIZE = 1 << 18;
 
-    private final com.knuddels.jtokkit.api.Encoding encoding;
+    private final TiktokenEncoding encoding;
     /** Byte length of each token id's bytes, or 0 while not yet looked up (every token has at least one byte). */
     private final int[] byteLengths = new int[CACHE_SIZE];
 
-    TiktokenTokenizer(com.knuddels.jtokkit.api.Encoding encoding) {
+    TiktokenTokenizer(TiktokenEncoding encoding) {
         this.encoding = encoding;
     }
 
     @Override
     public String name() {
-        return encoding.getName();
+        return encoding.name();
     }
 
     /** The encoding's name: the vocabulary and rules of a tiktoken encoding are fixed by it. */
     @Override
     public String fingerprint() {
-        return encoding.getName();
+        return encoding.name();
     }
 
     @Override
     public int[] encode(String text) {
-        return encoding.encodeOrdinary(Utf16.replaceLoneSurrogates(text)).toArray();
+        return encoding.encodeOrdinary(Utf16.replaceLoneSurrogates(text));
     }
 
     @Override
     public Encoding encodeWithOffsets(String text) {
         String s = Utf16.replaceLoneSurrogates(text);
-        int[] ids = encoding.encodeOrdinary(s).toArray();
+        int[] ids = encoding.encodeOrdinary(s);
         int[] starts = new int[ids.length];
         int ch = 0;        // UTF-16 index of the character that holds byte `pos`
         long chByte = 0;   // UTF-8 offset where that character starts
@@ -74,12 +76,12 @@ final class TiktokenTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] ids) {
-        return new String(encoding.decodeBytes(list(ids)), StandardCharsets.UTF_8);
+        return new String(encoding.decodeBytes(ids), StandardCharsets.UTF_8);
     }
 
     @Override
     public int count(String text) {
-        return encoding.countTokensOrdinary(Utf16.replaceLoneSurrogates(text));
+        return encoding.countOrdinary(Utf16.replaceLoneSurrogates(text));
     }
 
     /**
@@ -90,19 +92,11 @@ final class TiktokenTokenizer implements Tokenizer {
     private int byteLength(int id) {
         int len = id >= 0 && id < CACHE_SIZE ? byteLengths[id] : 0;
         if (len == 0) {
-            len = encoding.decodeBytes(list(new int[] {id})).length;
+            len = encoding.decodeBytes(new int[] {id}).length;
             if (id >= 0 && id < CACHE_SIZE) {
                 byteLengths[id] = len;
             }
         }
         return len;
-    }
-
-    private static IntArrayList list(int[] ids) {
-        IntArrayList list = new IntArrayList(ids.length);
-        for (int id : ids) {
-            list.add(id);
-        }
-        return list;
     }
 }

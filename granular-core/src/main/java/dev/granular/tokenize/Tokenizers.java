@@ -1,14 +1,13 @@
 package dev.granular.tokenize;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.EncodingRegistry;
-import com.knuddels.jtokkit.api.EncodingType;
 import dev.granular.io.BadInputException;
+import dev.granular.tiktoken.TiktokenEncoding;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Loads a {@link Tokenizer} from a spec: the name of a built-in tiktoken encoding, or the path of a
@@ -21,14 +20,12 @@ import java.util.List;
  */
 public final class Tokenizers {
 
-    private static final List<EncodingType> BUILTIN = List.of(EncodingType.O200K_BASE, EncodingType.CL100K_BASE);
-
     private Tokenizers() {
     }
 
     /** Names {@link #load} accepts besides paths: {@code o200k_base}, {@code cl100k_base}. */
     public static List<String> builtinNames() {
-        return BUILTIN.stream().map(EncodingType::getName).toList();
+        return TiktokenEncoding.names();
     }
 
     /**
@@ -37,10 +34,9 @@ public final class Tokenizers {
      * @throws BadInputException for another name
      */
     public static Tokenizer builtin(String name) {
-        for (EncodingType type : BUILTIN) {
-            if (type.getName().equals(name)) {
-                return new TiktokenTokenizer(Registry.INSTANCE.getEncoding(type));
-            }
+        Optional<TiktokenEncoding> encoding = TiktokenEncoding.named(name);
+        if (encoding.isPresent()) {
+            return new TiktokenTokenizer(encoding.get());
         }
         throw new BadInputException("unknown built-in tokenizer '" + name + "': expected one of "
                 + String.join(", ", builtinNames()));
@@ -66,10 +62,9 @@ public final class Tokenizers {
      *                           or the path holds no valid tokenizer.json
      */
     public static Tokenizer load(String spec) {
-        for (EncodingType type : BUILTIN) {
-            if (type.getName().equals(spec)) {
-                return new TiktokenTokenizer(Registry.INSTANCE.getEncoding(type));
-            }
+        Optional<TiktokenEncoding> encoding = TiktokenEncoding.named(spec);
+        if (encoding.isPresent()) {
+            return new TiktokenTokenizer(encoding.get());
         }
         Path path = pathOrNull(spec);
         if (path == null || !Files.exists(path)) {
@@ -89,10 +84,5 @@ public final class Tokenizers {
         } catch (InvalidPathException e) {
             return null;
         }
-    }
-
-    /** The jtokkit registry, created on first use and shared; it loads each encoding once. */
-    private static final class Registry {
-        static final EncodingRegistry INSTANCE = Encodings.newLazyEncodingRegistry();
     }
 }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * growing (or breaking) the API is a decision a diff shows, not an accident of a {@code public} keyword.
  *
  * <p>Regenerate after a deliberate change:
- * {@code ./mvnw -B -o -pl granular-parquet,granular-core package -Dtest=ApiSurfaceTest -Dsurefire.failIfNoSpecifiedTests=false -Dgranular.api.update=true}
+ * {@code ./mvnw -B -o -pl granular-core -am package -Dtest=ApiSurfaceTest -Dsurefire.failIfNoSpecifiedTests=false -Dgranular.api.update=true}
  * (the test rewrites the file and passes; commit it with the change).
  */
 class ApiSurfaceTest {
@@ -59,7 +59,7 @@ class ApiSurfaceTest {
         String text = "# granular-core's public API: the types code outside the module can name (public types of the packages\n"
                 + "# module-info.java exports, and their public or protected nested types) with their public and protected\n"
                 + "# members. Checked by ApiSurfaceTest; after a deliberate change, regenerate it with\n"
-                + "#   ./mvnw -B -o -pl granular-parquet,granular-core package -Dtest=ApiSurfaceTest"
+                + "#   ./mvnw -B -o -pl granular-core -am package -Dtest=ApiSurfaceTest"
                 + " -Dsurefire.failIfNoSpecifiedTests=false -D" + UPDATE + "=true\n"
                 + "# A member marked [internal: ...] names a type of a package that is not exported (see ApiSurfaceTest).\n"
                 + String.join("\n", surface) + "\n";
@@ -70,7 +70,7 @@ class ApiSurfaceTest {
         assertThat(Files.exists(FILE)).as(FILE + " exists (regenerate it: -D" + UPDATE + "=true, see ApiSurfaceTest)").isTrue();
         assertThat(Files.readString(FILE, StandardCharsets.UTF_8))
                 .as("granular-core's public API changed. If that is meant, regenerate api-surface.txt:\n"
-                        + "  ./mvnw -B -o -pl granular-parquet,granular-core package -Dtest=ApiSurfaceTest"
+                        + "  ./mvnw -B -o -pl granular-core -am package -Dtest=ApiSurfaceTest"
                         + " -Dsurefire.failIfNoSpecifiedTests=false -D" + UPDATE + "=true\n"
                         + "and commit it; otherwise make the new public type or member package-private, or move it to a"
                         + " package module-info.java does not export")

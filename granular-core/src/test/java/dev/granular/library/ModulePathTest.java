@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.spi.ToolProvider;
 import java.util.stream.Collectors;
@@ -41,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * granular-core as a user on the module path sees it. A small consumer module ({@code granular.example},
  * sources in src/test/resources/dev/granular/library/modulepath) is compiled with javac (java.util.spi.ToolProvider) and run in a
  * fresh JVM with the module path Maven would give it: the modules its {@code requires} reach (granular.core,
- * Jackson, the tokenizers, granular.parquet, ...) on the module path, everything else on the class path;
- * the parquet jars must be there, since they split packages (see granular-parquet/pom.xml). It runs the
+ * Jackson, the tokenizers, granular.parquet, granular.tiktoken, ...) on the module path, everything else on the
+ * class path; the parquet jars must be there, since they split packages (see granular-parquet/pom.xml), and jtokkit
+ * is, since it has no module name (see granular-tiktoken/pom.xml). It runs the
  * docs/library.md examples (the token export with a Hugging Face tokenizer), reads a Parquet corpus through granular.parquet, and must not compile against
  * an internal package.
  */
@@ -100,7 +102,38 @@ class ModulePathTest {
         }
         modulePath = reached.stream().map(modules::get).distinct().toList();
         classPath = jars.stream().filter(j -> !modulePath.contains(j)).toList();
-        assertThat(reached).contains("granular.parquet", "com.fasterxml.jackson.databind");
+        assertThat(reached).contains("granular.parquet", "granular.tiktoken", "com.fasterxml.jackson.databind");
+    }
+
+    /**
+     * Maven's compiler plugin warns "Required filename-based automodules detected: [...]. Please don't publish this
+     * project to a public artifact repository!" when a module on the module path it builds takes its name from its
+     * jar's file name (javac itself says nothing). granular.core once required jtokkit so, which every consumer module
+     * inherited; granular.tiktoken wraps it now and jtokkit, which nothing named requires, stays on the class path.
+     */
+    @Test
+    void noModuleAConsumerNeedsIsNamedAfterItsJarFile() throws IOException {
+        List<String> filenameBased = new ArrayList<>();
+        for (Path entry : modulePath) {
+            ModuleDescriptor module = ModuleFinder.of(entry).findAll().iterator().next().descriptor();
+            if (module.isAutomatic() && automaticModuleName(entry) == null) {
+                filenameBased.add(entry.getFileName() + " (" + module.name() + ")");
+            }
+        }
+        assertThat(filenameBased).as("modules on the module path named after their jar file").isEmpty();
+        assertThat(classPath).as("jtokkit, which granular.tiktoken reads from the class path")
+                .anyMatch(p -> p.getFileName().toString().startsWith("jtokkit-"));
+        assertThat(modulePath).noneMatch(p -> p.getFileName().toString().startsWith("jtokkit-"));
+    }
+
+    /** The jar's Automatic-Module-Name, or null when it has none (or is a folder). */
+    private static String automaticModuleName(Path entry) throws IOException {
+        if (Files.isDirectory(entry)) {
+            return null;
+        }
+        try (JarFile jar = new JarFile(entry.toFile())) {
+            return jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Automatic-Module-Name");
+        }
     }
 
     @Test
