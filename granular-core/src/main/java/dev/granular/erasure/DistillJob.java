@@ -6,6 +6,7 @@ import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;
@@ -78,18 +79,156 @@ public final class DistillJob {
                        long seed, LlmClient.Limits limits, Path cachePath, Double maxCost, Path prices, long limit, Path out,
                        int shardSize, boolean overwrite, List<String> commandLine, Map<String, String> env) {
         public Spec {
+            // Named by field, not flag: the CLI shows --attempts, a recipe its key (InvalidConfigException#message).
             if (attempts < 1) {
-                throw new BadInputException("--attempts must be at least 1, got " + attempts);
+                throw new InvalidConfigException("${attempts} must be at least 1, got " + attempts);
             }
             if (maxCost != null && !(maxCost > 0)) {
-                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+                throw new InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);
             }
             if (systemMessage == null || systemMessage.isBlank()) {
-                throw new BadInputException("--system-message must not be empty");
+                throw new InvalidConfigException("${systemMessage} must not be empty");
             }
             library.get(defaultStrategy);
             tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
+        }
+
+        /**
+         * {@code tasks} answered by {@code teacher} into {@code out} with the defaults of {@code granular distill}: the server's
+         * sampling parameters, the built-in strategies selected {@code auto} on 32 calibration answers per category, default
+         * strategy {@code step-by-step}, {@link Erasure#DEFAULT_SYSTEM_MESSAGE}, no {@code --require-correct} (4 attempts when
+         * on), judge {@code auto}, seed 0, 64 teacher requests in flight with 8 retries and a 120 s timeout, the default
+         * response cache ({@code $GRANULAR_CACHE} or {@code ~/.cache/granular/responses.sqlite}), no budget, built-in prices,
+         * all tasks, shards of 10,000 records, no overwrite, the process's environment. The command line the manifest records
+         * is {@code ["distill"]}; the CLI gives its own ({@link #withCommandLine}).
+         *
+         * <pre>{@code
+         * DistillJob.run(DistillJob.Spec.of(List.of(Path.of("tasks.jsonl")), ModelSpec.parse("openai:gpt-4o-mini", null),
+         *         Path.of("out/distill")).withRequireCorrect(true).withMaxCost(5.0), RowListener.NONE);
+         * }</pre>
+         */
+        public static Spec of(List<Path> tasks, ModelSpec teacher, Path out) {
+            StrategyLibrary library = StrategyLibrary.builtIn();
+            Map<String, String> env = System.getenv();
+            return new Spec(tasks, teacher, GenerationParams.DEFAULT, library, Selection.parse("auto", 32, library), "step-by-step",
+                    Erasure.DEFAULT_SYSTEM_MESSAGE, false, 4, "auto", 0, new LlmClient.Limits(64, 0, 0, 8, Duration.ofSeconds(120), 2),
+                    ResponseCache.defaultLocation(env), null, null, 0, out, 10_000, false, List.of("distill"), env);
+        }
+
+        /** Sampling parameters of the teacher ({@code --temperature}, {@code --max-tokens}, {@code --seed}). */
+        public Spec withParams(GenerationParams v) {
+            return new Spec(tasks, teacher, v, library, selection, defaultStrategy, systemMessage, requireCorrect, attempts,
+                    judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** The strategies ({@code --strategies}); {@link #defaultStrategy()} must be one of them. */
+        public Spec withLibrary(StrategyLibrary v) {
+            return new Spec(tasks, teacher, params, v, selection, defaultStrategy, systemMessage, requireCorrect, attempts,
+                    judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** How categories get strategies ({@code --select}, {@code --calibration}). */
+        public Spec withSelection(Selection v) {
+            return new Spec(tasks, teacher, params, library, v, defaultStrategy, systemMessage, requireCorrect, attempts,
+                    judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** The strategy of categories the selection cannot decide ({@code --default-strategy}). */
+        public Spec withDefaultStrategy(String v) {
+            return new Spec(tasks, teacher, params, library, selection, v, systemMessage, requireCorrect, attempts, judge,
+                    seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** The generic system message of the training data ({@code --system-message}). */
+        public Spec withSystemMessage(String v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, v, requireCorrect, attempts, judge,
+                    seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Drop answers judged wrong after {@link #attempts()} tries ({@code --require-correct}). */
+        public Spec withRequireCorrect(boolean v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, v, attempts, judge,
+                    seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Answers asked per task at most under {@link #requireCorrect()} ({@code --attempts}). */
+        public Spec withAttempts(int v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect, v,
+                    judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** A {@link Judge} spec ({@code --judge}). */
+        public Spec withJudge(String v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, v, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** The calibration sample's seed ({@code --seed}; the CLI also puts it in {@link #params()}). */
+        public Spec withSeed(long v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, v, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** The teacher's concurrency, rates, retries and timeout ({@code --teacher-*}). */
+        public Spec withLimits(LlmClient.Limits v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, v, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** The response cache file ({@code --cache}); null for none ({@code --no-cache}). */
+        public Spec withCachePath(Path v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, v, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** A USD budget ({@code --max-cost}); null for none. */
+        public Spec withMaxCost(Double v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, v, prices, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** A prices file overriding the built-in table ({@code --prices}); null for none. */
+        public Spec withPrices(Path v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, v, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** Only the first tasks ({@code --limit}; 0 = all). */
+        public Spec withLimit(long v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, prices, v, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** Records per shard ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, prices, limit, out, v, overwrite, commandLine, env);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, v, commandLine, env);
+        }
+
+        /** The command line the manifest records. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, v, env);
+        }
+
+        /** The environment the API keys are read from. */
+        public Spec withEnv(Map<String, String> v) {
+            return new Spec(tasks, teacher, params, library, selection, defaultStrategy, systemMessage, requireCorrect,
+                    attempts, judge, seed, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite,
+                    commandLine, v);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
 import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;
@@ -87,23 +88,177 @@ public final class SelfCorrectJob {
                        Path cachePath, Double maxCost, Path prices, long seed, long limit, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine, Map<String, String> env) {
         public Spec {
+            // Named by field, not flag: the CLI shows --samples, a recipe its key (InvalidConfigException#message).
             if (samples < 1) {
-                throw new BadInputException("--samples must be at least 1, got " + samples);
+                throw new InvalidConfigException("${samples} must be at least 1, got " + samples);
             }
             if (!(badRatio >= 0 && badRatio <= 1)) {
-                throw new BadInputException("--bad-ratio must be between 0 and 1, got " + badRatio);
+                throw new InvalidConfigException("${badRatio} must be between 0 and 1, got " + badRatio);
             }
             if (maxPerQuestion < 1) {
-                throw new BadInputException("--max-per-question must be at least 1, got " + maxPerQuestion);
+                throw new InvalidConfigException("${maxPerQuestion} must be at least 1, got " + maxPerQuestion);
             }
             if (maxCost != null && !(maxCost > 0)) {
-                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+                throw new InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);
             }
             if (maxTokens != null && maxTokens < 1) {
-                throw new BadInputException("--max-tokens must be at least 1, got " + maxTokens);
+                throw new InvalidConfigException("${maxTokens} must be at least 1, got " + maxTokens);
             }
             tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
+        }
+
+        /**
+         * {@code tasks} answered by {@code student}, checked and corrected by {@code teacher}, into {@code out} with the defaults of
+         * {@code granular self-correct}: 64 student and 16 teacher requests in flight, each with 8 retries and a 120 s timeout,
+         * judge {@code auto}, 4 samples at temperature 0.8, the provider's completion limit, bad ratio 0.5, the built-in
+         * self-check phrases, at most 2 good and 2 bad cases per task, good initial answers unmasked, the default response
+         * cache ({@code $GRANULAR_CACHE} or {@code ~/.cache/granular/responses.sqlite}), no budget, built-in prices, seed 0,
+         * all tasks, shards of 10,000 records, no overwrite, the process's environment. The command line the manifest records
+         * is {@code ["self-correct"]}; the CLI gives its own ({@link #withCommandLine}).
+         *
+         * <pre>{@code
+         * SelfCorrectJob.run(SelfCorrectJob.Spec.of(List.of(Path.of("gsm8k.jsonl")),
+         *         ModelSpec.parse("openai:qwen3-8b@http://localhost:8000/v1", null), ModelSpec.parse("openai:gpt-4o", null),
+         *         Path.of("out/isc")).withBadRatio(0.4).withSamples(8), RowListener.NONE);
+         * }</pre>
+         */
+        public static Spec of(List<Path> tasks, ModelSpec student, ModelSpec teacher, Path out) {
+            Map<String, String> env = System.getenv();
+            return new Spec(tasks, new ModelRole(student, new LlmClient.Limits(64, 0, 0, 8, Duration.ofSeconds(120), 2)),
+                    new ModelRole(teacher, new LlmClient.Limits(16, 0, 0, 8, Duration.ofSeconds(120), 2)), "auto", 4, 0.8, null, 0.5,
+                    null, 2, false, ResponseCache.defaultLocation(env), null, null, 0, 0, out, 10_000, false, List.of("self-correct"),
+                    env);
+        }
+
+        /** The student model and its limits ({@code --student}, {@code --student-*}). */
+        public Spec withStudent(ModelRole v) {
+            return new Spec(tasks, v, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** The teacher model and its limits ({@code --teacher}, {@code --teacher-*}). */
+        public Spec withTeacher(ModelRole v) {
+            return new Spec(tasks, student, v, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** {@code auto|exact|choice|number|regex:P|model:SPEC} ({@code --judge}). */
+        public Spec withJudge(String v) {
+            return new Spec(tasks, student, teacher, v, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** Student answers per task ({@code --samples}). */
+        public Spec withSamples(int v) {
+            return new Spec(tasks, student, teacher, judge, v, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** The student's sampling temperature ({@code --temperature}). */
+        public Spec withTemperature(double v) {
+            return new Spec(tasks, student, teacher, judge, samples, v, maxTokens, badRatio, verifyPhrases, maxPerQuestion,
+                    maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Completion limit for both models ({@code --max-tokens}); null for the provider default. */
+        public Spec withMaxTokens(Integer v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, v, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** The share of bad cases, in [0, 1] ({@code --bad-ratio}). */
+        public Spec withBadRatio(double v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, v, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** A file of self-check phrases replacing the built-in pool ({@code --verify-phrases}); null for the built-in. */
+        public Spec withVerifyPhrases(Path v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, v, maxPerQuestion,
+                    maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Most good and most bad candidates kept per task ({@code --max-per-question}). */
+        public Spec withMaxPerQuestion(int v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases, v,
+                    maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Mask the initial answer of good cases too ({@code --mask-good-initial}). */
+        public Spec withMaskGoodInitial(boolean v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, v, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** The response cache file ({@code --cache}); null for none ({@code --no-cache}). */
+        public Spec withCachePath(Path v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, v, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** USD budget over both models ({@code --max-cost}); null for none. */
+        public Spec withMaxCost(Double v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, v, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** A prices file overriding the built-in table ({@code --prices}); null for none. */
+        public Spec withPrices(Path v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, v, seed, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** Seeds the phrase draw, the caps and the balance ({@code --seed}). */
+        public Spec withSeed(long v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, v, limit, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** Only the first tasks ({@code --limit}; 0 = all). */
+        public Spec withLimit(long v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, v, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** Records per shard ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, v, overwrite,
+                    commandLine, env);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, v,
+                    commandLine, env);
+        }
+
+        /** The command line the manifest and the card record. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite, v,
+                    env);
+        }
+
+        /** The environment the API keys are read from. */
+        public Spec withEnv(Map<String, String> v) {
+            return new Spec(tasks, student, teacher, judge, samples, temperature, maxTokens, badRatio, verifyPhrases,
+                    maxPerQuestion, maskGoodInitial, cachePath, maxCost, prices, seed, limit, out, shardSize, overwrite,
+                    commandLine, v);
         }
     }
 
