@@ -106,23 +106,7 @@ public final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ModelSpec model = ModelSpec.parse(teacher, teacherLimits.apiKeyEnv);
-        StrategyLibrary library = StrategyLibrary.builtIn();
-        if (strategies != null) {
-            library = library.withFile(strategies);
-        }
-        Selection selection = Selection.parse(select, calibration, library);
-        GenerationParams params = new GenerationParams(temperature, null, maxTokens, seed, List.of(), Map.of());
-        List<String> commandLine = new ArrayList<>();
-        if (spec.commandLine().getParent() == null) {
-            commandLine.add("distill");
-        }
-        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = spend.cachePath();
-        DistillJob.Spec job = new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
-                SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
-                seed == null ? 0 : seed, batch.apply(teacherLimits.limits()), cachePath, spend.maxCost,
-                spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
+        DistillJob.Spec job = jobSpec();
         if (dryRun.on()) {
             try (var estimator = DryRunOptions.estimator(spend, out)) {
                 DistillJob.estimate(job, estimator);
@@ -143,6 +127,30 @@ public final class DistillCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "distill: %,d records to %s (dropped: %,d wrong, %,d leaking) in %.1fs; %s%n", r.records(), out,
                 r.droppedWrong(), r.droppedLeak(), r.elapsed().toMillis() / 1000.0, r.costSummary());
         return Granular.OK;
+    }
+
+    /**
+     * The library job the flags stand for: no optional flag gives {@code DistillJob.Spec.of(tasks, teacher, out)}
+     * (JobSpecDefaultsTest). Built with the canonical constructor so that each flag maps onto its component.
+     */
+    DistillJob.Spec jobSpec() {
+        ModelSpec model = ModelSpec.parse(teacher, teacherLimits.apiKeyEnv);
+        StrategyLibrary library = StrategyLibrary.builtIn();
+        if (strategies != null) {
+            library = library.withFile(strategies);
+        }
+        Selection selection = Selection.parse(select, calibration, library);
+        GenerationParams params = new GenerationParams(temperature, null, maxTokens, seed, List.of(), Map.of());
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("distill");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        Path cachePath = spend.cachePath();
+        return new DistillJob.Spec(tasks, model, params, library, selection, defaultStrategy,
+                SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), requireCorrect, attempts, judge,
+                seed == null ? 0 : seed, batch.apply(teacherLimits.limits()), cachePath, spend.maxCost,
+                spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
     }
 
 }

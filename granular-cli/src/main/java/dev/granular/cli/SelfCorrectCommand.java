@@ -149,19 +149,7 @@ public final class SelfCorrectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> commandLine = new ArrayList<>();
-        if (spec.commandLine().getParent() == null) {
-            commandLine.add("self-correct");
-        }
-        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = spend.cachePath();
-        var job = new SelfCorrectJob.Spec(tasks,
-                new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
-                        batch.apply(new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
-                new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
-                        batch.apply(new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
-                judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
-                spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
+        SelfCorrectJob.Spec job = jobSpec();
         if (dryRun.on()) {
             try (var estimator = DryRunOptions.estimator(spend, out)) {
                 SelfCorrectJob.estimate(job, estimator);
@@ -182,6 +170,26 @@ public final class SelfCorrectCommand implements Callable<Integer> {
                 c.records(), c.rightToRight(), c.wrongToRight(), c.achievedRatio(), c.targetRatio(), out, c.studentAccuracy(),
                 c.correctionSuccess(), r.costSummary());
         return Granular.OK;
+    }
+
+    /**
+     * The library job the flags stand for: no optional flag gives {@code SelfCorrectJob.Spec.of(tasks, student, teacher, out)}
+     * (JobSpecDefaultsTest).
+     */
+    SelfCorrectJob.Spec jobSpec() {
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("self-correct");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        Path cachePath = spend.cachePath();
+        return new SelfCorrectJob.Spec(tasks,
+                new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
+                        batch.apply(new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
+                new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
+                        batch.apply(new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
+                judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
+                spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
     }
 
 }

@@ -1,24 +1,34 @@
 package dev.granular.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.DedupJob;
 import dev.granular.dedup.NearDedupConfig;
+import dev.granular.erasure.DistillJob;
+import dev.granular.erasure.Selection;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
+import dev.granular.io.InvalidConfigException;
+import dev.granular.selfcorrect.SelfCorrectJob;
+import dev.granular.teacher.GenerationParams;
+import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ModelSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import picocli.CommandLine;
 
 /**
  * The library's {@code Spec.of} defaults are the CLI's: {@code granular in2}, {@code granular export --format tokens} and
- * {@code granular dedup} with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
+ * {@code granular dedup}, {@code granular distill} and {@code granular self-correct} with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
  * neither side's defaults can drift from the other's.
  */
 class JobSpecDefaultsTest {
@@ -71,5 +81,95 @@ class JobSpecDefaultsTest {
                 .withShardSize(5).withOverwrite(true)
                 .withCommandLine(List.of("dedup", "--in", "a", "--out", "o", "--near", "0.85", "--shingle", "3",
                         "--decontaminate", "eval.jsonl", "--ngram", "8", "--shard-size", "5", "--overwrite")));
+    }
+
+    @Test
+    void distillWithoutOptionsIsDistillJobSpecOf() {
+        DistillCommand distill = parsed("distill", "distill", "--tasks", "t.jsonl", "--teacher", "openai:gpt-4o-mini", "--out", "out/d");
+        assertThat(distill.jobSpec()).isEqualTo(DistillJob.Spec.of(List.of(Path.of("t.jsonl")), ModelSpec.parse("openai:gpt-4o-mini", null),
+                        Path.of("out/d"))
+                .withCommandLine(List.of("distill", "--tasks", "t.jsonl", "--teacher", "openai:gpt-4o-mini", "--out", "out/d")));
+    }
+
+    @Test
+    void distillFlagsMapOntoTheirWithers() {
+        String[] args = {"distill", "--tasks", "t", "--teacher", "openai:m", "--out", "o", "--require-correct", "--attempts", "2",
+                "--judge", "exact", "--select", "fixed:direct-answer", "--default-strategy", "direct-answer", "--system-message", "Be brief.",
+                "--temperature", "0.3", "--seed", "7", "--limit", "5", "--shard-size", "3", "--overwrite", "--no-cache", "--max-cost", "2.5",
+                "--teacher-concurrency", "4"};
+        DistillCommand distill = parsed("distill", args);
+        DistillJob.Spec of = DistillJob.Spec.of(List.of(Path.of("t")), ModelSpec.parse("openai:m", null), Path.of("o"));
+        assertThat(distill.jobSpec()).isEqualTo(of
+                .withRequireCorrect(true).withAttempts(2).withJudge("exact")
+                .withSelection(Selection.parse("fixed:direct-answer", 32, of.library())).withDefaultStrategy("direct-answer")
+                .withSystemMessage("Be brief.").withParams(GenerationParams.DEFAULT.withTemperature(0.3).withSeed(7L)).withSeed(7)
+                .withLimit(5).withShardSize(3).withOverwrite(true).withCachePath(null).withMaxCost(2.5)
+                .withLimits(new LlmClient.Limits(4, 0, 0, 8, Duration.ofSeconds(120), 2))
+                .withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void selfCorrectWithoutOptionsIsSelfCorrectJobSpecOf() {
+        SelfCorrectCommand sc = parsed("self-correct", "self-correct", "--tasks", "t.jsonl", "--student", "openai:s@http://localhost:8000/v1",
+                "--teacher", "anthropic:claude-sonnet-4-5", "--out", "out/isc");
+        assertThat(sc.jobSpec()).isEqualTo(SelfCorrectJob.Spec.of(List.of(Path.of("t.jsonl")),
+                        ModelSpec.parse("openai:s@http://localhost:8000/v1", null), ModelSpec.parse("anthropic:claude-sonnet-4-5", null),
+                        Path.of("out/isc"))
+                .withCommandLine(List.of("self-correct", "--tasks", "t.jsonl", "--student", "openai:s@http://localhost:8000/v1",
+                        "--teacher", "anthropic:claude-sonnet-4-5", "--out", "out/isc")));
+    }
+
+    @Test
+    void selfCorrectFlagsMapOntoTheirWithers() {
+        String[] args = {"self-correct", "--tasks", "t", "--student", "openai:s", "--teacher", "openai:t", "--out", "o", "--samples", "8",
+                "--temperature", "0.5", "--judge", "choice", "--bad-ratio", "0.4", "--max-per-question", "3", "--mask-good-initial",
+                "--max-tokens", "256", "--seed", "9", "--limit", "10", "--shard-size", "4", "--overwrite", "--no-cache",
+                "--student-concurrency", "8", "--teacher-max-retries", "2"};
+        SelfCorrectCommand sc = parsed("self-correct", args);
+        SelfCorrectJob.Spec of = SelfCorrectJob.Spec.of(List.of(Path.of("t")), ModelSpec.parse("openai:s", null),
+                ModelSpec.parse("openai:t", null), Path.of("o"));
+        assertThat(sc.jobSpec()).isEqualTo(of
+                .withSamples(8).withTemperature(0.5).withJudge("choice").withBadRatio(0.4).withMaxPerQuestion(3)
+                .withMaskGoodInitial(true).withMaxTokens(256).withSeed(9).withLimit(10).withShardSize(4).withOverwrite(true)
+                .withCachePath(null)
+                .withStudent(new SelfCorrectJob.ModelRole(of.student().model(), new LlmClient.Limits(8, 0, 0, 8, Duration.ofSeconds(120), 2)))
+                .withTeacher(new SelfCorrectJob.ModelRole(of.teacher().model(), new LlmClient.Limits(16, 0, 0, 2, Duration.ofSeconds(120), 2)))
+                .withCommandLine(List.of(args)));
+    }
+
+    /** The core names the record component; the CLI's flag for it is the option the user typed. */
+    private static void refusedAs(Executable bad, String field, String cliMessage) {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, bad);
+        assertThat(e.fields()).containsExactly(field);
+        assertThat(e.getMessage()).startsWith(field + " ");
+        assertThat(e.message(ConfigFlags::flag)).isEqualTo(cliMessage);
+    }
+
+    @Test
+    void distillErrorsNameTheFieldAndTheCliShowsTheFlag() {
+        DistillJob.Spec of = DistillJob.Spec.of(List.of(Path.of("t")), ModelSpec.parse("openai:m", null), Path.of("o"));
+        refusedAs(() -> of.withAttempts(0), "attempts", "--attempts must be at least 1, got 0");
+        refusedAs(() -> of.withMaxCost(0.0), "maxCost", "--max-cost must be a positive number of USD, got 0.0");
+        refusedAs(() -> of.withSystemMessage(" "), "systemMessage", "--system-message must not be empty");
+    }
+
+    @Test
+    void selfCorrectErrorsNameTheFieldAndTheCliShowsTheFlag() {
+        SelfCorrectJob.Spec of = SelfCorrectJob.Spec.of(List.of(Path.of("t")), ModelSpec.parse("openai:s", null),
+                ModelSpec.parse("openai:t", null), Path.of("o"));
+        refusedAs(() -> of.withSamples(0), "samples", "--samples must be at least 1, got 0");
+        refusedAs(() -> of.withBadRatio(1.5), "badRatio", "--bad-ratio must be between 0 and 1, got 1.5");
+        refusedAs(() -> of.withMaxPerQuestion(0), "maxPerQuestion", "--max-per-question must be at least 1, got 0");
+        refusedAs(() -> of.withMaxCost(-1.0), "maxCost", "--max-cost must be a positive number of USD, got -1.0");
+        refusedAs(() -> of.withMaxTokens(0), "maxTokens", "--max-tokens must be at least 1, got 0");
+    }
+
+    @Test
+    void distillWithABadAttemptsCountExitsTwoNamingTheFlag() {
+        StringWriter err = new StringWriter();
+        int code = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true))
+                .execute("distill", "--tasks", "t.jsonl", "--teacher", "openai:m", "--out", "o", "--attempts", "0", "--no-cache");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("granular: --attempts must be at least 1, got 0");
     }
 }
