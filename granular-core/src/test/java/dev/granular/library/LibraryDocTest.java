@@ -10,11 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,26 +27,13 @@ class LibraryDocTest {
     @Test
     void theDocsCodeBlocksAreTheCompiledExamples() throws IOException {
         String doc = Files.readString(ROOT.resolve("docs/library.md"));
-        List<String> blocks = new ArrayList<>();
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(doc);
-        while (m.find()) {
-            blocks.add(m.group(1));
-        }
-        Map<String, String> tagged = tagged(Files.readString(
+        List<String> blocks = DocBlocks.javaBlocks(doc);
+        Map<String, String> tagged = DocBlocks.tagged(Files.readString(
                 ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
         assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "errors");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
     }
 
-    /** The regions between tag::NAME[] and end::NAME[], without their common indentation. */
-    private static Map<String, String> tagged(String source) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("// tag::(\\w+)\\[]\\n(.*?)\\n\\s*// end::\\1\\[]", Pattern.DOTALL).matcher(source);
-        while (m.find()) {
-            out.put(m.group(1), m.group(2).stripIndent() + "\n");
-        }
-        return out;
-    }
 
     @Test
     void theIn2ExampleStreamsTheRecords() {

@@ -6,11 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.granular.library.DocBlocks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,12 +25,8 @@ class SparkDocTest {
     @Test
     void theDocsCodeBlocksAreTheCompiledExamples() throws IOException {
         String doc = Files.readString(ROOT.resolve("docs/spark.md"));
-        List<String> blocks = new ArrayList<>();
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(doc);
-        while (m.find()) {
-            blocks.add(m.group(1));
-        }
-        Map<String, String> tagged = tagged(Files.readString(
+        List<String> blocks = DocBlocks.javaBlocks(doc);
+        Map<String, String> tagged = DocBlocks.tagged(Files.readString(
                 ROOT.resolve("granular-spark/src/test/java/dev/granular/spark/SparkDocExamples.java")));
         assertThat(tagged).containsOnlyKeys("export", "frames", "in2", "corpus");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
@@ -46,13 +43,4 @@ class SparkDocTest {
         assertThat(linked).isNotEmpty().allSatisfy(p -> assertThat(ROOT.resolve(p)).isRegularFile());
     }
 
-    /** The regions between tag::NAME[] and end::NAME[], without their common indentation. */
-    private static Map<String, String> tagged(String source) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("// tag::(\\w+)\\[]\\n(.*?)\\n\\s*// end::\\1\\[]", Pattern.DOTALL).matcher(source);
-        while (m.find()) {
-            out.put(m.group(1), m.group(2).stripIndent() + "\n");
-        }
-        return out;
-    }
 }
