@@ -32,10 +32,13 @@
 module granular.core {
     exports dev.granular.corpus;
     exports dev.granular.dedup;
+    exports dev.granular.erasure;
     exports dev.granular.export;
     exports dev.granular.in2;
     exports dev.granular.io;
     exports dev.granular.record;
+    exports dev.granular.selfcorrect;
+    exports dev.granular.teacher;
     exports dev.granular.template;
     exports dev.granular.tokenize;
 

@@ -1,7 +1,8 @@
 package dev.granular.cli;
 
+import dev.granular.teacher.ClientLimits;
 import dev.granular.teacher.BatchSettings;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -33,7 +34,7 @@ final class BatchOptions {
     int size;
 
     /** {@code limits} sending through the batch API when {@code --batch} is given, progress lines on standard error. */
-    LlmClient.Limits apply(LlmClient.Limits limits) {
+    ClientLimits apply(ClientLimits limits) {
         if (!batch) {
             return limits;
         }

@@ -1,5 +1,6 @@
 package dev.granular.cli;
 
+import dev.granular.teacher.ClientLimits;
 import dev.granular.bench.In2Benchmarks;
 import dev.granular.files.OutputDirectory;
 import dev.granular.in2.In2Config;
@@ -155,14 +156,14 @@ public final class BenchCommand implements Runnable {
         private static double[] run(dev.granular.teacher.ModelSpec model, int c, int requests, BenchServer server,
                                     com.sun.management.OperatingSystemMXBean os, java.lang.management.MemoryMXBean memory,
                                     boolean raw) throws Exception {
-            var transport = new dev.granular.teacher.HttpTransport();
-            var wire = new dev.granular.teacher.OpenAiWire();
-            var limits = new dev.granular.teacher.LlmClient.Limits(c, 0, 0, 0, java.time.Duration.ofSeconds(60), 0);
-            var meter = new dev.granular.teacher.CostMeter(dev.granular.teacher.PriceTable.builtIn());
-            var clock = dev.granular.teacher.Clock.SYSTEM;
-            try (var client = new dev.granular.teacher.LlmClient(model, java.util.Optional.empty(),
-                    new dev.granular.teacher.HttpTransport(), limits, dev.granular.teacher.ResponseCache.NONE, meter, clock,
-                    dev.granular.teacher.RetryPolicy.defaults(), dev.granular.teacher.CircuitBreaker.defaults(clock));
+            var transport = new dev.granular.teacher.internal.HttpTransport();
+            var wire = new dev.granular.teacher.internal.OpenAiWire();
+            var limits = new dev.granular.teacher.ClientLimits(c, 0, 0, 0, java.time.Duration.ofSeconds(60), 0);
+            var meter = new dev.granular.teacher.internal.CostMeter(dev.granular.teacher.internal.PriceTable.builtIn());
+            var clock = dev.granular.teacher.internal.Clock.SYSTEM;
+            try (var client = new dev.granular.teacher.internal.LlmClient(model, java.util.Optional.empty(),
+                    new dev.granular.teacher.internal.HttpTransport(), limits, dev.granular.teacher.internal.ResponseCache.NONE, meter, clock,
+                    dev.granular.teacher.internal.RetryPolicy.defaults(), dev.granular.teacher.internal.CircuitBreaker.defaults(clock));
                  var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
                 var params = dev.granular.teacher.GenerationParams.DEFAULT;
                 var failures = new java.util.concurrent.atomic.AtomicLong();
@@ -199,18 +200,18 @@ public final class BenchCommand implements Runnable {
                     int n = i;
                     pool.submit(() -> {
                         try {
-                            var req = dev.granular.teacher.ChatRequest.of("r" + n,
-                                    List.of(dev.granular.teacher.ChatMessage.user("request " + n)), params);
+                            var req = dev.granular.teacher.internal.ChatRequest.of("r" + n,
+                                    List.of(dev.granular.teacher.internal.ChatMessage.user("request " + n)), params);
                             if (raw) {
                                 var reply = transport.post(wire.endpoint(model), wire.headers(model, java.util.Optional.empty()),
                                         wire.body(model, req), java.time.Duration.ofSeconds(60));
                                 wire.parse(reply.body());
-                            } else if (client.complete(req) instanceof dev.granular.teacher.Outcome.Failed f) {
+                            } else if (client.complete(req) instanceof dev.granular.teacher.internal.Outcome.Failed f) {
                                 if (failures.incrementAndGet() == 1) {
                                     System.err.println("first failure: " + f);
                                 }
                             }
-                        } catch (java.io.IOException | dev.granular.teacher.MalformedReplyException e) {
+                        } catch (java.io.IOException | dev.granular.teacher.internal.MalformedReplyException e) {
                             failures.incrementAndGet();
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();

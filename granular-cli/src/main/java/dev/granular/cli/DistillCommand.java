@@ -108,10 +108,7 @@ public final class DistillCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         DistillJob.Spec job = jobSpec();
         if (dryRun.on()) {
-            try (var estimator = DryRunOptions.estimator(spend, out)) {
-                DistillJob.estimate(job, estimator);
-                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
-            }
+            return dryRun.print(DistillJob.estimate(job), spec.commandLine().getOut());
         }
         RowProgress listener = new RowProgress(System.err);
         DistillJob.Result r;

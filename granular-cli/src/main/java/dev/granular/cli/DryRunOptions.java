@@ -1,9 +1,9 @@
 package dev.granular.cli;
 
 import dev.granular.report.Json;
-import dev.granular.teacher.PriceTable;
+import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.SpendEstimate;
-import dev.granular.teacher.SpendEstimator;
+import dev.granular.teacher.internal.SpendEstimator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

@@ -1,6 +1,7 @@
 package dev.granular.cli;
 
-import dev.granular.erasure.EraseInput;
+import dev.granular.erasure.EraseFormat;
+import dev.granular.erasure.internal.EraseInput;
 import dev.granular.erasure.EraseJob;
 import dev.granular.erasure.Erasure;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public final class EraseCommand implements Callable<Integer> {
 
     @Option(names = "--input-format", defaultValue = "auto", paramLabel = "FORMAT",
             description = "auto, openorca, sharegpt or messages. Default: ${DEFAULT-VALUE}.")
-    EraseInput.Format format;
+    EraseFormat format;
 
     @Option(names = "--system-message", paramLabel = "TEXT|@FILE", description = "The generic system message (default: a careful assistant).")
     String systemMessage;

@@ -6,7 +6,6 @@ import dev.granular.io.BadInputException;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.SpendEstimator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -147,10 +146,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 shardSize, overwrite, commandLine, System.getenv());
         var pw = spec.commandLine().getOut();
         if (dryRun.on()) {
-            try (SpendEstimator estimator = DryRunOptions.estimator(spend, out)) {
-                GenerateJob.estimate(job, estimator);
-                return dryRun.print(estimator.estimate(), pw);
-            }
+            return dryRun.print(GenerateJob.estimate(job), pw);
         }
         PrintStream err = System.err;
         RowProgress listener = new RowProgress(err);

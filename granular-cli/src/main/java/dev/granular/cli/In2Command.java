@@ -144,10 +144,7 @@ public final class In2Command implements Callable<Integer> {
     public Integer call() throws IOException {
         In2Job.Spec jobSpec = jobSpec();
         if (dryRun.on()) {
-            try (var estimator = DryRunOptions.estimator(spend, out)) {
-                In2Job.estimate(jobSpec, estimator);
-                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
-            }
+            return dryRun.print(In2Job.estimate(jobSpec), spec.commandLine().getOut());
         }
 
         PrintStream err = System.err;

@@ -1,8 +1,9 @@
 package dev.granular.cli;
 
+import dev.granular.teacher.ClientLimits;
 import dev.granular.selfcorrect.SelfCorrectCounts;
 import dev.granular.selfcorrect.SelfCorrectJob;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,10 +152,7 @@ public final class SelfCorrectCommand implements Callable<Integer> {
     public Integer call() {
         SelfCorrectJob.Spec job = jobSpec();
         if (dryRun.on()) {
-            try (var estimator = DryRunOptions.estimator(spend, out)) {
-                SelfCorrectJob.estimate(job, estimator);
-                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
-            }
+            return dryRun.print(SelfCorrectJob.estimate(job), spec.commandLine().getOut());
         }
         RowProgress listener = new RowProgress(System.err);
         SelfCorrectJob.Result r;
@@ -185,9 +183,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         return new SelfCorrectJob.Spec(tasks,
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
-                        batch.apply(new LlmClient.Limits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
+                        batch.apply(new ClientLimits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
-                        batch.apply(new LlmClient.Limits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
+                        batch.apply(new ClientLimits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
     }

@@ -1,6 +1,6 @@
 package dev.granular.cli;
 
-import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.internal.ResponseCache;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

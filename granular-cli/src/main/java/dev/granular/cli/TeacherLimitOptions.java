@@ -1,6 +1,7 @@
 package dev.granular.cli;
 
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ClientLimits;
+import dev.granular.teacher.internal.LlmClient;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -31,7 +32,7 @@ final class TeacherLimitOptions {
     Duration timeout;
 
     /** The limits, with two re-asks for replies that fail a JSON schema. */
-    LlmClient.Limits limits() {
-        return new LlmClient.Limits(concurrency, rpm, tpm, maxRetries, timeout, 2);
+    ClientLimits limits() {
+        return new ClientLimits(concurrency, rpm, tpm, maxRetries, timeout, 2);
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.erasure.StrategyLibrary;
 import dev.granular.record.Role;
-import dev.granular.teacher.ChatMessage;
+import dev.granular.teacher.internal.ChatMessage;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.ReceivedRequest;
 import dev.granular.teacher.testserver.Reply;

@@ -1,5 +1,6 @@
 package dev.granular.cli;
 
+import dev.granular.teacher.ClientLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -15,7 +16,7 @@ import dev.granular.in2.In2Job;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.selfcorrect.SelfCorrectJob;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -104,7 +105,7 @@ class JobSpecDefaultsTest {
                 .withSelection(Selection.parse("fixed:direct-answer", 32, of.library())).withDefaultStrategy("direct-answer")
                 .withSystemMessage("Be brief.").withParams(GenerationParams.DEFAULT.withTemperature(0.3).withSeed(7L)).withSeed(7)
                 .withLimit(5).withShardSize(3).withOverwrite(true).withCachePath(null).withMaxCost(2.5)
-                .withLimits(new LlmClient.Limits(4, 0, 0, 8, Duration.ofSeconds(120), 2))
+                .withLimits(new ClientLimits(4, 0, 0, 8, Duration.ofSeconds(120), 2))
                 .withCommandLine(List.of(args)));
     }
 
@@ -132,8 +133,8 @@ class JobSpecDefaultsTest {
                 .withSamples(8).withTemperature(0.5).withJudge("choice").withBadRatio(0.4).withMaxPerQuestion(3)
                 .withMaskGoodInitial(true).withMaxTokens(256).withSeed(9).withLimit(10).withShardSize(4).withOverwrite(true)
                 .withCachePath(null)
-                .withStudent(new SelfCorrectJob.ModelRole(of.student().model(), new LlmClient.Limits(8, 0, 0, 8, Duration.ofSeconds(120), 2)))
-                .withTeacher(new SelfCorrectJob.ModelRole(of.teacher().model(), new LlmClient.Limits(16, 0, 0, 2, Duration.ofSeconds(120), 2)))
+                .withStudent(new SelfCorrectJob.ModelRole(of.student().model(), new ClientLimits(8, 0, 0, 8, Duration.ofSeconds(120), 2)))
+                .withTeacher(new SelfCorrectJob.ModelRole(of.teacher().model(), new ClientLimits(16, 0, 0, 2, Duration.ofSeconds(120), 2)))
                 .withCommandLine(List.of(args)));
     }
 

@@ -1,5 +1,7 @@
 package dev.granular.erasure;
 
+import dev.granular.erasure.internal.ErasedRecords;
+import dev.granular.erasure.internal.EraseInput;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.HubCard;
@@ -33,7 +35,7 @@ public final class EraseJob {
      *
      * @param top how many of the most frequent erased prompts the report lists and plots
      */
-    public record Spec(List<Path> in, EraseInput.Format format, String systemMessage, long limit, int top, Path out, int shardSize,
+    public record Spec(List<Path> in, EraseFormat format, String systemMessage, long limit, int top, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine) {
         public Spec {
             if (systemMessage == null || systemMessage.isBlank()) {
@@ -76,13 +78,13 @@ public final class EraseJob {
         long[] records = {0};
         try (ShardWriter w = dir.rewriter()) {
             forEachRow(spec, row -> {
-                var rec = Erasure.erase(row, spec.systemMessage());
+                var rec = ErasedRecords.erase(row, spec.systemMessage());
                 w.write(RecordJson.toJson(rec));
                 records[0]++;
                 String sha = (String) rec.meta().get("erased_sha256");
                 String key = sha == null ? "none" : sha;
                 PromptCount old = counts.get(key);
-                counts.put(key, new PromptCount(sha, Erasure.label(row.erased()), old == null ? 1 : old.count() + 1));
+                counts.put(key, new PromptCount(sha, ErasedRecords.label(row.erased()), old == null ? 1 : old.count() + 1));
             });
             w.finish();
         }
@@ -134,7 +136,7 @@ public final class EraseJob {
                 .append(String.join(" ", spec.commandLine())).append("`.\n\nEach record of `").append(JsonlInput.names(spec.in()))
                 .append("` had its system prompt replaced by one generic system message, so a model trained on it must ")
                 .append("choose how to answer from the task alone. `meta.erased_sha256` and `meta.erased_label` (its first ")
-                .append(Erasure.LABEL_WORDS).append(" words) keep track of what was erased. Nothing else changed: training masks, tools and the rows' own ")
+                .append(ErasedRecords.LABEL_WORDS).append(" words) keep track of what was erased. Nothing else changed: training masks, tools and the rows' own ")
                 .append("meta are kept (a row's own `design` or `source` moves to `original_design`, `original_source`).\n\n")
                 .append("System message of every record:\n\n> ").append(spec.systemMessage().replace("\n", "\n> "))
                 .append("\n\n| | |\n|---|---|\n| records | ").append(records).append(" |\n| distinct erased prompts | ")

@@ -58,7 +58,7 @@ public final class OutputDirectory {
     private static final Pattern SHARD = Pattern.compile("part-(\\d{5,})\\.jsonl");
     private static final String WORK = ".granular/work";
     /**
-     * Model replies already paid for (dev.granular.teacher.PaidRepliesFile), relative to the folder: a journal
+     * Model replies already paid for (dev.granular.teacher.internal.PaidRepliesFile), relative to the folder: a journal
      * ({@code .granular/*.jsonl}), so never deleted, {@code --overwrite} included, and reused by request.
      */
     public static final String PAID_REPLIES = ".granular/replies.jsonl";

@@ -1,5 +1,8 @@
 package dev.granular.in2;
 
+import dev.granular.teacher.internal.SpendEstimator;
+import dev.granular.teacher.SpendEstimate;
+import dev.granular.teacher.ClientLimits;
 import dev.granular.in2.internal.ContextIdsFile;
 import dev.granular.in2.internal.CorpusBuild;
 import dev.granular.in2.internal.DatasetCard;
@@ -28,14 +31,14 @@ import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Numbers;
-import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.internal.CostMeter;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.PaidRepliesFile;
-import dev.granular.teacher.PriceTable;
-import dev.granular.teacher.ResponseCache;
-import dev.granular.teacher.SqliteResponseCache;
+import dev.granular.teacher.internal.PaidRepliesFile;
+import dev.granular.teacher.internal.PriceTable;
+import dev.granular.teacher.internal.ResponseCache;
+import dev.granular.teacher.internal.SqliteResponseCache;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
@@ -196,7 +199,7 @@ public final class In2Job {
      * @param prices  a prices file, or null
      * @param env     the environment, for the API key
      */
-    public record Teacher(ModelSpec model, GenerationParams params, LlmClient.Limits limits, Path cache, Double maxCost,
+    public record Teacher(ModelSpec model, GenerationParams params, ClientLimits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
     }
 
@@ -235,13 +238,22 @@ public final class In2Job {
     }
 
     /**
-     * Adds the teacher requests a run of {@code spec} would send to {@code estimator}, reading, sending and writing
-     * nothing. Which segments a teacher question is about is drawn while the corpus is segmented, so prompts are
+     * What the teacher requests of a run of {@code spec} would cost (the CLI's {@code --dry-run}), reading, sending and
+     * writing nothing. Which segments a teacher question is about is drawn while the corpus is segmented, so prompts are
      * assumed: the real prompt templates around one segment of {@code --segment-tokens} (single, short) or a
      * document of {@code --max-doc-tokens} (multi, an upper bound), one candidate per example (up to
      * {@value In2Design#TEACHER_CANDIDATES} when replies are rejected). Without a teacher share there are no model calls.
      */
-    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+    public static SpendEstimate estimate(Spec spec) {
+        Teacher teacher = spec.teacher();
+        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(teacher == null ? null : teacher.prices()),
+                spec.out(), teacher == null ? null : teacher.cache())) {
+            estimate(spec, estimator);
+            return estimator.estimate();
+        }
+    }
+
+    private static void estimate(Spec spec, SpendEstimator estimator) {
         In2Config config = spec.config();
         if (!config.qaMix().usesTeacher()) {
             estimator.note("in2 with --qa programmatic makes no model calls: nothing to pay for");
@@ -263,7 +275,7 @@ public final class In2Job {
         long single = Math.round((counts[ExampleKind.SINGLE.ordinal()] + counts[ExampleKind.SHORT.ordinal()]) * share);
         long multi = Math.round(counts[ExampleKind.MULTI.ordinal()] * share);
         Integer max = spec.teacher().params().maxTokens();
-        long completion = max != null ? max : dev.granular.teacher.SpendEstimator.DEFAULT_COMPLETION_TOKENS;
+        long completion = max != null ? max : SpendEstimator.DEFAULT_COMPLETION_TOKENS;
         String basis = (max != null ? "max_tokens " + max : "no max_tokens: " + completion + " assumed per reply")
                 + "; one candidate per example (up to " + In2Design.TEACHER_CANDIDATES + " when replies are rejected)";
         ModelSpec model = spec.teacher().model();

@@ -2,12 +2,12 @@ package dev.granular.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.teacher.ChatMessage;
-import dev.granular.teacher.ChatRequest;
+import dev.granular.teacher.internal.ChatMessage;
+import dev.granular.teacher.internal.ChatRequest;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
-import dev.granular.teacher.Outcome;
-import dev.granular.teacher.StructuredOutput;
+import dev.granular.teacher.internal.LlmClient;
+import dev.granular.teacher.internal.Outcome;
+import dev.granular.teacher.internal.StructuredOutput;
 import java.util.List;
 
 /**

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param judgeFailure for {@link Outcome#JUDGE_FAILED}, the judge model's failed call (a budget stop
  *                     included), so that callers fail the row as they fail their own calls; else null
  */
-public record Verdict(Outcome outcome, String extracted, String reason, dev.granular.teacher.Outcome.Failed judgeFailure) {
+public record Verdict(Outcome outcome, String extracted, String reason, dev.granular.teacher.internal.Outcome.Failed judgeFailure) {
 
     public enum Outcome {
         CORRECT, WRONG, UNPARSEABLE,
@@ -57,7 +57,7 @@ public record Verdict(Outcome outcome, String extracted, String reason, dev.gran
         return new Verdict(Outcome.UNPARSEABLE, null, why);
     }
 
-    static Verdict judgeFailed(dev.granular.teacher.Outcome.Failed failure) {
+    static Verdict judgeFailed(dev.granular.teacher.internal.Outcome.Failed failure) {
         return new Verdict(Outcome.JUDGE_FAILED, null, failure.message(), failure);
     }
 }

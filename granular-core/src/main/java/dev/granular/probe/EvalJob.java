@@ -1,5 +1,6 @@
 package dev.granular.probe;
 
+import dev.granular.teacher.ClientLimits;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.reader.CorpusReader;
@@ -17,24 +18,24 @@ import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
 import dev.granular.report.Json;
 import dev.granular.report.Numbers;
-import dev.granular.teacher.ChatMessage;
-import dev.granular.teacher.ChatRequest;
-import dev.granular.teacher.CircuitBreaker;
-import dev.granular.teacher.Clock;
-import dev.granular.teacher.CostMeter;
+import dev.granular.teacher.internal.ChatMessage;
+import dev.granular.teacher.internal.ChatRequest;
+import dev.granular.teacher.internal.CircuitBreaker;
+import dev.granular.teacher.internal.Clock;
+import dev.granular.teacher.internal.CostMeter;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.HttpTransport;
-import dev.granular.teacher.Journal;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.HttpTransport;
+import dev.granular.teacher.internal.Journal;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.Outcome;
-import dev.granular.teacher.PaidRepliesFile;
-import dev.granular.teacher.PriceTable;
-import dev.granular.teacher.ResponseCache;
-import dev.granular.teacher.RetryPolicy;
+import dev.granular.teacher.internal.Outcome;
+import dev.granular.teacher.internal.PaidRepliesFile;
+import dev.granular.teacher.internal.PriceTable;
+import dev.granular.teacher.internal.ResponseCache;
+import dev.granular.teacher.internal.RetryPolicy;
 import dev.granular.teacher.RowListener;
-import dev.granular.teacher.SqliteResponseCache;
+import dev.granular.teacher.internal.SqliteResponseCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ public final class EvalJob {
      *
      * @param maxTokens reply budget per probe (answers are short)
      */
-    public record Spec(Path probes, ModelSpec model, List<Path> predictions, int maxTokens, LlmClient.Limits limits, Path cachePath,
+    public record Spec(Path probes, ModelSpec model, List<Path> predictions, int maxTokens, ClientLimits limits, Path cachePath,
                        Double maxCost, Path prices, Path out, int shardSize, boolean overwrite, List<String> commandLine,
                        Map<String, String> env) {
         public Spec {
@@ -140,7 +141,7 @@ public final class EvalJob {
      * Adds the requests a run of {@code spec} would send to {@code estimator} (the same ones, built by the same code),
      * sending and writing nothing; with {@code --predictions} there is no model call, which it notes.
      */
-    public static void estimate(Spec spec, dev.granular.teacher.SpendEstimator estimator) {
+    public static void estimate(Spec spec, dev.granular.teacher.internal.SpendEstimator estimator) {
         probeIds(spec.probes()); // the real run's checks
         if (spec.model() == null) {
             estimator.note("eval --predictions makes no model calls: nothing to pay for");

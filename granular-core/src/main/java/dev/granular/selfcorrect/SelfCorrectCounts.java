@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.selfcorrect.internal.Transition;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package dev.granular.teacher;
 
+import dev.granular.teacher.internal.BatchDispatcher;
+import dev.granular.teacher.internal.LlmClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;

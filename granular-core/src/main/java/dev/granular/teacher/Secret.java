@@ -1,5 +1,6 @@
 package dev.granular.teacher;
 
+import dev.granular.teacher.internal.LlmClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

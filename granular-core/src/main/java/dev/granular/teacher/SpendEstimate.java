@@ -1,5 +1,8 @@
 package dev.granular.teacher;
 
+import dev.granular.teacher.internal.CostFormat;
+import dev.granular.teacher.internal.PriceTable;
+import dev.granular.teacher.internal.SpendEstimator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.granular.export;
 
-import dev.granular.teacher.ChildJvm;
+import dev.granular.teacher.internal.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -172,7 +172,7 @@ class In2EngineTest {
      */
     @Test
     void theEntryPointsWorkBeforeIn2JobIsInitialized() throws Exception {
-        String out = new String(dev.granular.teacher.ChildJvm.start(FreshWorker.class, dir.resolve("child.log"), dir.toString())
+        String out = new String(dev.granular.teacher.internal.ChildJvm.start(FreshWorker.class, dir.resolve("child.log"), dir.toString())
                 .getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(out).as(Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "")
                 .isEqualTo("general rows: 0, draws equal the examples: true\n");

@@ -1,11 +1,12 @@
 package dev.granular.in2;
 
+import dev.granular.teacher.ClientLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.granular.corpus.BadRowPolicy;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class In2JobSpecTest {
     @Test
     void everyWitherSetsItsOwnField() {
         In2Job.Teacher teacher = new In2Job.Teacher(ModelSpec.parse("openai:gpt-4o-mini", null), GenerationParams.DEFAULT,
-                LlmClient.Limits.DEFAULT, Path.of("cache.db"), 1.5, null, Map.of());
+                ClientLimits.DEFAULT, Path.of("cache.db"), 1.5, null, Map.of());
         // Every field away from its default, with values no two fields share, so a wither writing the wrong field fails.
         In2Job.Spec positional = new In2Job.Spec(CORPUS, new CorpusOptions("body", BadRowPolicy.SKIP), List.of(Path.of("eval.jsonl")),
                 List.of(Path.of("general.jsonl")), "cl100k_base", CONFIG.withSeed(7), OUT, 123, true, 3,

@@ -1,11 +1,12 @@
 package dev.granular.judge;
 
-import dev.granular.teacher.CostMeter;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.ClientLimits;
+import dev.granular.teacher.internal.CostMeter;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.Outcome;
-import dev.granular.teacher.PriceTable;
-import dev.granular.teacher.ResponseCache;
+import dev.granular.teacher.internal.Outcome;
+import dev.granular.teacher.internal.PriceTable;
+import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.Reply;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +41,7 @@ class ModelJudgeTest {
     ModelJudge judge(Reply reply) throws IOException {
         server = FakeLlmServer.start().script(r -> reply);
         ModelSpec spec = ModelSpec.parse("openai:judge@" + server.baseUrl(), null);
-        client = LlmClient.open(spec, Map.of("OPENAI_API_KEY", "sk-test"), new LlmClient.Limits(4, 0, 0, 0, Duration.ofSeconds(10), 1),
+        client = LlmClient.open(spec, Map.of("OPENAI_API_KEY", "sk-test"), new ClientLimits(4, 0, 0, 0, Duration.ofSeconds(10), 1),
                 ResponseCache.NONE, new CostMeter(PriceTable.builtIn()));
         return new ModelJudge(client);
     }

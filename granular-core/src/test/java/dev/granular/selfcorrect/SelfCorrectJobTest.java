@@ -1,5 +1,7 @@
 package dev.granular.selfcorrect;
 
+import dev.granular.teacher.ClientLimits;
+import dev.granular.selfcorrect.internal.SelfCheckPhrases;
 import dev.granular.teacher.RowListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +12,7 @@ import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
-import dev.granular.teacher.LlmClient;
+import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.ReceivedRequest;
@@ -95,7 +97,7 @@ class SelfCorrectJobTest {
     }
 
     SelfCorrectJob.Spec spec(boolean maskGood) {
-        LlmClient.Limits limits = new LlmClient.Limits(4, 0, 0, 0, Duration.ofSeconds(10), 0);
+        ClientLimits limits = new ClientLimits(4, 0, 0, 0, Duration.ofSeconds(10), 0);
         return new SelfCorrectJob.Spec(List.of(tmp.resolve("tasks.jsonl")),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse("openai:student@" + server.baseUrl(), null), limits),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse("openai:teacher@" + server.baseUrl(), null), limits),
@@ -192,7 +194,7 @@ class SelfCorrectJobTest {
         server.script(r -> r.model().equals("student") && r.lastUserMessage().startsWith("What is 2+3?")
                 && failedOnce.compareAndSet(false, true) ? Reply.status(500) : normal.apply(r));
         SelfCorrectJob.Spec base = spec(false);
-        LlmClient.Limits retrying = new LlmClient.Limits(4, 0, 0, 2, Duration.ofSeconds(10), 0);
+        ClientLimits retrying = new ClientLimits(4, 0, 0, 2, Duration.ofSeconds(10), 0);
         SelfCorrectJob.Spec spec = new SelfCorrectJob.Spec(base.tasks(), new SelfCorrectJob.ModelRole(base.student().model(), retrying),
                 new SelfCorrectJob.ModelRole(base.teacher().model(), retrying), "auto", 1, 0.8, null, 0.5, null, 2, false, null, null,
                 null, 1, 0, tmp.resolve("out"), 100, false, List.of("self-correct"), Map.of());

@@ -1,5 +1,8 @@
 package dev.granular.teacher;
 
+import dev.granular.teacher.internal.GenerateRun;
+import dev.granular.teacher.internal.FileWrites;
+import dev.granular.teacher.internal.LlmClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -40,7 +43,7 @@ class GenerateJobTest {
     GenerateJob.Spec spec(Path in, int concurrency) {
         ModelSpec model = ModelSpec.parse("openai:test@" + server.baseUrl(), null);
         return new GenerateJob.Spec(List.of(in), model, GenerationParams.DEFAULT, 1, null,
-                new LlmClient.Limits(concurrency, 0, 0, 0, java.time.Duration.ofSeconds(20), 2), null, null, null, 0,
+                new ClientLimits(concurrency, 0, 0, 0, java.time.Duration.ofSeconds(20), 2), null, null, null, 0,
                 tmp.resolve("out"), 1000, false, List.of("generate"), Map.of());
     }
 
@@ -70,7 +73,7 @@ class GenerateJobTest {
         Path in = prompts(40);
         int concurrency = 4;
 
-        Throwable t = catchThrowable(() -> GenerateJob.run(spec(in, concurrency), RowListener.NONE, diskFullAfter(10)));
+        Throwable t = catchThrowable(() -> GenerateRun.run(spec(in, concurrency), RowListener.NONE, diskFullAfter(10)));
 
         assertThat(t).isInstanceOf(StoppedEarlyException.class).hasMessageContaining("No space left on device")
                 .hasMessageContaining("the disk is full");
@@ -90,7 +93,7 @@ class GenerateJobTest {
     void theRowJournalFailingStopsTheRunTooWithTheCause() throws Exception {
         Path in = prompts(20);
         // Row journal and replies share the writes: the failure hits whichever writes next.
-        Throwable t = catchThrowable(() -> GenerateJob.run(spec(in, 1), RowListener.NONE, diskFullAfter(7)));
+        Throwable t = catchThrowable(() -> GenerateRun.run(spec(in, 1), RowListener.NONE, diskFullAfter(7)));
 
         assertThat(t).isInstanceOf(StoppedEarlyException.class).hasMessageContaining("No space left on device");
         assertThat(server.totalRequests()).as("concurrency 1: nothing after the failing write").isLessThanOrEqualTo(5);

@@ -1,7 +1,7 @@
 package dev.granular.tokenize;
 
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
-import dev.granular.teacher.ChildJvm;
+import dev.granular.teacher.internal.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,9 +2,9 @@ package dev.granular.teacher.testserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.granular.teacher.HttpTransport;
-import dev.granular.teacher.OpenAiWire;
-import dev.granular.teacher.RawReply;
+import dev.granular.teacher.internal.HttpTransport;
+import dev.granular.teacher.internal.OpenAiWire;
+import dev.granular.teacher.internal.RawReply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

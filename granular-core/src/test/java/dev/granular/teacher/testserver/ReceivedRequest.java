@@ -2,7 +2,7 @@ package dev.granular.teacher.testserver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.record.Role;
-import dev.granular.teacher.ChatMessage;
+import dev.granular.teacher.internal.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
