@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +40,8 @@ class In2TeacherTest {
     static Path corpus;
     static Path general;
     static FakeLlmServer server;
-    static final AtomicInteger firstAsks = new AtomicInteger();
+    /** TeacherQuestions.SCHEMA's minLength for "evidence". */
+    private static final int SCHEMA_MIN_EVIDENCE = 8;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -56,15 +56,22 @@ class In2TeacherTest {
     }
 
     /**
-     * A teacher that quotes the first sentence of the passage (or of pieces 1 and 2). Every 5th
-     * first ask misquotes its evidence, every 7th answers with prose instead of JSON (then, asked
-     * again, with JSON), and questions about the same opening repeat, as a real model's would.
+     * A teacher that quotes the first sentence of the passage (or of pieces 1 and 2). About every 5th
+     * prompt gets its evidence misquoted, about every 7th an answer in prose instead of JSON (then, asked
+     * again, JSON), and questions about the same opening repeat, as a real model's would.
+     *
+     * <p>Every reply is a function of the request alone, like a model at temperature 0: a fault chosen by
+     * arrival order (a counter) would make which candidates a run asks depend on thread timing. And every
+     * reply, once re-asked, satisfies the schema: a reply still invalid after the re-asks is, by design,
+     * never cached (the report counts it as an {@code invalid} candidate), so a second run sharing the
+     * cache would ask for it again. That was this test's flake: a segment cut down to "road." got a
+     * 5-character quote, short of the schema's 8, on every re-ask.
      */
     static Reply teacher(ReceivedRequest req) {
         String prompt = req.messages().get(0).content();
         boolean reask = req.messages().size() > 1;
-        int n = reask ? -1 : firstAsks.incrementAndGet();
-        if (n > 0 && n % 7 == 0) {
+        int h = prompt.hashCode();
+        if (!reask && Math.floorMod(h, 7) == 0) {
             return Reply.text("Sure! Here is a question about the passage.");
         }
         List<String> quotes = new ArrayList<>();
@@ -78,7 +85,9 @@ class In2TeacherTest {
             }
         }
         String evidence = String.join("\n", quotes);
-        if (n > 0 && n % 5 == 0) {
+        if (Math.floorMod(h / 7, 5) == 0 || evidence.length() < SCHEMA_MIN_EVIDENCE) {
+            // Misquoted, and a passage too short to quote 8 characters of gets a longer, made-up quote: either way
+            // valid JSON (cached) that the evidence check rejects.
             evidence = evidence.toUpperCase() + " (paraphrased)";
         }
         String[] words = quotes.get(0).split("\\s+");
@@ -146,16 +155,44 @@ class In2TeacherTest {
         Path cache = shared.resolve("cache2.sqlite");
         Path a = shared.resolve("t2a");
         Path b = shared.resolve("t2b");
+        int start = server.requests().size();
         assertThat(granular(teacherArgs(a, cache, "--threads", "1")).code()).isZero();
-        long before = server.totalRequests();
+        int before = server.requests().size();
+        List<ReceivedRequest> firstRun = server.requests().subList(start, before);
+        // The premise of "served from the cache": no candidate of the first run ended without a cacheable reply
+        // (invalid after the re-asks, or failed after the retries); such a candidate is asked again by design.
+        JsonNode rejected = JSON.readTree(a.resolve("report/summary.json").toFile()).path("teacher").path("rejected_candidates");
+        assertThat(rejected.path("invalid").asLong() + rejected.path("failed").asLong())
+                .as("candidates of the first run that no cache keeps: %s", rejected).isZero();
+
         assertThat(granular(teacherArgs(b, cache, "--threads", "3")).code()).isZero();
-        assertThat(server.totalRequests()).as("the second run is served from the cache").isEqualTo(before);
+        assertThat(server.requests().size()).as(() -> "the second run is served from the cache, yet it sent:\n"
+                + describe(server.requests().subList(before, server.requests().size()), firstRun)).isEqualTo(before);
         assertThat(Files.readString(b.resolve("data/part-00000.jsonl"))).isEqualTo(Files.readString(a.resolve("data/part-00000.jsonl")));
 
         In2Fixtures.Run again = granular(teacherArgs(a, cache, "--threads", "1"));
         assertThat(again.code()).isZero();
         assertThat(again.out()).contains("already complete");
-        assertThat(server.totalRequests()).isEqualTo(before);
+        assertThat(server.requests().size()).as(() -> "a finished run rerun sends nothing, yet it sent:\n"
+                + describe(server.requests().subList(before, server.requests().size()), firstRun)).isEqualTo(before);
+    }
+
+    /**
+     * One line per request in {@code sent}: its number, its messages (1 for a first ask, more for a re-ask of an invalid
+     * reply), how often {@code earlier} asked the same prompt, and the opening of its passage. The wire holds no
+     * candidate number, so the count tells apart a prompt never asked before from one asked as another candidate.
+     */
+    private static String describe(List<ReceivedRequest> sent, List<ReceivedRequest> earlier) {
+        StringBuilder sb = new StringBuilder();
+        for (ReceivedRequest r : sent) {
+            String prompt = r.messages().get(0).content();
+            long times = earlier.stream().filter(e -> e.promptKey().equals(r.promptKey())).count();
+            int at = prompt.contains("Passage:\n") ? prompt.indexOf("Passage:\n") + 9 : Math.max(0, prompt.indexOf("Piece 1:\n"));
+            String opening = prompt.substring(at, Math.min(prompt.length(), at + 100)).replace("\n", "\\n");
+            sb.append("  #").append(r.seq()).append(" messages=").append(r.messages().size()).append(" asked by the first run ")
+                    .append(times).append("x: ").append(opening).append('\n');
+        }
+        return sb.toString();
     }
 
     @Test

@@ -22,11 +22,9 @@ import java.util.SplittableRandom;
 /**
  * The IN2 measurements behind BENCHMARKS.md, runnable as {@code granular bench ...}.
  * Each reports a ratio against a baseline run side by side in the same process. What they measure is
- * package-private in {@code dev.granular.in2}; {@link In2Internals} reaches it.
+ * IN2's engine in {@code dev.granular.in2.internal}, which {@link In2Internals} calls directly.
  */
 public final class In2Benchmarks {
-    private static final In2Internals IN2 = In2Internals.load();
-
     private In2Benchmarks() {
     }
 
@@ -52,7 +50,7 @@ public final class In2Benchmarks {
      * {@code rounds} alternating rounds (best round kept, to damp machine noise).
      */
     public static AssemblyResult assembly(Tokenizer tokenizer, In2Config config, int contexts, int rounds, Path workDir) {
-        In2Internals.Store store = IN2.segment(BundledCorpus::forEach, tokenizer, config, workDir);
+        In2Internals.Store store = In2Internals.segment(BundledCorpus::forEach, tokenizer, config, workDir);
         SplittableRandom rnd = new SplittableRandom(config.seed());
         List<List<Integer>> orders = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
@@ -111,7 +109,7 @@ public final class In2Benchmarks {
         }
         long t0 = System.nanoTime();
         CorpusReader reader = new CorpusReader(corpus, CorpusOptions.defaults());
-        In2Internals.Store store = IN2.segment(reader::forEach, tokenizer, config, workDir);
+        In2Internals.Store store = In2Internals.segment(reader::forEach, tokenizer, config, workDir);
         double secs = (System.nanoTime() - t0) / 1e9;
         long peak = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -130,7 +128,7 @@ public final class In2Benchmarks {
      */
     public static long makeCorpus(Path out, long bytes, long seed) {
         List<String> sentences = new ArrayList<>();
-        BundledCorpus.forEach(d -> sentences.addAll(IN2.sentences(d.text())));
+        BundledCorpus.forEach(d -> sentences.addAll(In2Internals.sentences(d.text())));
         SplittableRandom rnd = new SplittableRandom(seed);
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         long written = 0;

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The IN2 benchmarks reach IN2's package-private engine from this non-exported package ({@link In2Internals}) and measure it. */
+/** The IN2 benchmarks reach IN2's engine in {@code in2.internal} from this non-exported package ({@link In2Internals}) and measure it. */
 class In2BenchmarksTest {
     private static final In2Config SMALL = In2Config.DEFAULT.withContext(1024, 2048);
 

@@ -23,7 +23,8 @@ import java.nio.file.Path;
  * initialized, as the JDK's {@code jdk.internal.access.SharedSecrets} does across its own packages. Chosen over the
  * alternatives: moving the run itself here would need the same bridge for more code ({@code In2Design}'s
  * constructor, {@code In2.build} and {@code In2.ordered} are package-private), and loading an implementation by its
- * class name (as {@code bench.In2Internals.load} does) puts a string where the compiler checks nothing. The exported
+ * class name puts a string where the compiler checks nothing. Code that needs only this package's public types
+ * (the benchmarks' {@code bench.In2Internals}) calls them directly, without this accessor. The exported
  * API does not grow: {@link Access} is public only in this package, which the module does not export.
  */
 public final class In2Engines {

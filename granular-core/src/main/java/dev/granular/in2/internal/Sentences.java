@@ -15,8 +15,8 @@ import java.util.Locale;
  */
 public final class Sentences {
     /** A sentence of {@code text}: {@code text.substring(begin, end)}, trimmed. */
-    record Span(int begin, int end) {
-        String of(String text) {
+    public record Span(int begin, int end) {
+        public String of(String text) {
             return text.substring(begin, end);
         }
     }
@@ -25,9 +25,11 @@ public final class Sentences {
     }
 
     /**
-     * All sentences of {@code text} (trimmed ranges), whole or not, in order.
+     * All sentences of {@code text} (trimmed ranges), whole or not, in order. Public (with {@link Span}) for the
+     * benchmarks' synthetic corpus ({@code bench.In2Internals}), which splits prose as IN2's questions do; this
+     * package is not exported, so the API does not grow.
      */
-    static List<Span> all(String text) {
+    public static List<Span> all(String text) {
         // BreakIterator is not thread-safe, so each call makes its own (cheap next to the work per example).
         BreakIterator it = BreakIterator.getSentenceInstance(Locale.US);
         it.setText(text);

@@ -15,13 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One model, reached safely: the single place every design's LLM calls go through.
  *
  * <p>{@link #complete} blocks and is meant to be called from many virtual threads at once.
- * For each request it: serves it from the {@link ResponseCache} when it can; waits while the
+ * For each request it: serves it from the {@link ResponseCache} when it can (a request whose key another caller
+ * is sending waits for that reply, so one key is never paid for twice at once); waits while the
  * {@link CircuitBreaker} is open (a server that keeps failing pauses everyone instead of
  * burning every row's retries); reserves its worst-case cost with the {@link CostMeter}
  * (a budget stops new requests cleanly); takes an {@link AdaptiveConcurrency} permit (AIMD:
@@ -64,6 +67,8 @@ public final class LlmClient implements AutoCloseable {
     /** Threads inside {@link #complete}, interrupted by {@link #stop}; changed only under {@code callersLock}. */
     private final Set<Thread> callers = new HashSet<>();
     private final ReentrantLock callersLock = new ReentrantLock();
+    /** The keys being sent now (with a cache or paid replies), each by one caller; see {@link #complete}. */
+    private final ConcurrentHashMap<String, Sending> sending = new ConcurrentHashMap<>();
     private volatile RuntimeException stopped;
     /** Whether the server has answered at all (any HTTP status): a refused connection before that is a wrong URL. */
     private volatile boolean answered;
@@ -177,6 +182,37 @@ public final class LlmClient implements AutoCloseable {
         boolean caching = cache != ResponseCache.NONE;
         boolean journalling = replies != PaidReplies.NONE;
         String cacheKey = caching || journalling ? CacheKey.of(spec, request) : null;
+        if (cacheKey == null) {
+            return complete(request, schema, null, false, false);
+        }
+        // One request per key at a time: a caller whose key is being sent waits for that reply, then reads it from
+        // the cache (or the paid replies), as it would had it come a moment later. Two callers sending the same key
+        // at once would each pay for a reply and each use its own, while only the first is stored, so a rerun would
+        // serve both the first one: which replies a run used, and so its data, would depend on timing. A key whose
+        // sender got no valid reply is sent again by the next waiter, as a later request would be.
+        while (true) {
+            Sending mine = new Sending();
+            Sending other = sending.putIfAbsent(cacheKey, mine);
+            if (other == null) {
+                try {
+                    return complete(request, schema, cacheKey, caching, journalling);
+                } finally {
+                    sending.remove(cacheKey, mine);
+                    mine.done.countDown();
+                }
+            }
+            awaitUnlessStopped(other.done);
+        }
+    }
+
+    /** A request being sent; {@code done} opens when its reply is stored (or it failed). */
+    private static final class Sending {
+        final CountDownLatch done = new CountDownLatch(1);
+    }
+
+    /** {@link #complete(ChatRequest)} by its sole sender: the cache and paid replies first, then the server. */
+    private Outcome complete(ChatRequest request, StructuredOutput schema, String cacheKey, boolean caching, boolean journalling)
+            throws InterruptedException {
         // The folder's own paid replies first: they are there even under --no-cache.
         Optional<String> hit = journalling ? replies.get(cacheKey) : Optional.empty();
         if (hit.isEmpty() && caching) {
@@ -254,6 +290,24 @@ public final class LlmClient implements AutoCloseable {
      * {@code FileChannel} read or write closes the channel (and the reply being journalled would be lost).
      */
     private Outcome sendUnlessStopped(ChatRequest request) throws InterruptedException {
+        return unlessStopped(() -> send(request));
+    }
+
+    /** Waits for {@code latch} (another caller sending the same key), during which {@link #stop} interrupts this thread. */
+    private void awaitUnlessStopped(CountDownLatch latch) throws InterruptedException {
+        unlessStopped(() -> {
+            latch.await();
+            return null;
+        });
+    }
+
+    /** A wait that {@link #stop} may interrupt. */
+    private interface Wait<T> {
+        T run() throws InterruptedException;
+    }
+
+    /** Runs {@code wait} with this thread among the callers {@link #stop} interrupts; a stopped run throws its reason. */
+    private <T> T unlessStopped(Wait<T> wait) throws InterruptedException {
         Thread me = Thread.currentThread();
         callersLock.lock();
         try {
@@ -265,7 +319,7 @@ public final class LlmClient implements AutoCloseable {
             callersLock.unlock();
         }
         try {
-            return send(request);
+            return wait.run();
         } catch (InterruptedException e) {
             if (stopped != null) {
                 throw stopped;

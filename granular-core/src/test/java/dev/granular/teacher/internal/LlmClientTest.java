@@ -26,9 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -333,6 +336,119 @@ class LlmClientTest {
         LlmClient rerun = client(openai("test"), limits(4, 3, TIMEOUT, 2), cache, meter);
         assertThat(ok(rerun.complete(ask("hello"))).cached()).isTrue();
         assertThat(server.totalRequests()).isEqualTo(2);
+    }
+
+    @Test
+    void identicalRequestsAtOnceSendOneAndEveryCallerGetsItsReply() throws Exception {
+        // Replies numbered in arrival order and held until released: callers that each sent would get different texts,
+        // and the cache would keep one of them, so a rerun would serve something else than some callers used.
+        CountDownLatch release = new CountDownLatch(1);
+        server.script(r -> {
+            awaitQuietly(release);
+            return Reply.text("reply " + r.seq());
+        });
+        CostMeter meter = new CostMeter(PriceTable.builtIn());
+        LlmClient c = client(openai("test"), limits(8, 3, TIMEOUT, 2), cache(), meter);
+
+        CompletableFuture<Outcome> first = completeOnVirtualThread(c, ask("same")).future();
+        waitUntil(() -> server.totalRequests() == 1);
+        List<Caller> others = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            others.add(completeOnVirtualThread(c, ask("same")));
+        }
+        waitUntilWaitingOrSent(others, 1);
+        release.countDown();
+
+        assertThat(ok(first.get(20, TimeUnit.SECONDS)).completion().text()).isEqualTo("reply 1");
+        for (Caller o : others) {
+            Outcome.Ok got = ok(o.future().get(20, TimeUnit.SECONDS));
+            assertThat(got.completion().text()).isEqualTo("reply 1");
+            assertThat(got.cached()).isTrue();
+        }
+        assertThat(server.totalRequests()).isEqualTo(1);
+        assertThat(meter.cachedRequests()).isEqualTo(3);
+    }
+
+    @Test
+    void aKeyWhoseSenderFailedIsSentAgainByTheCallerWaitingForIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        server.script(r -> {
+            awaitQuietly(release);
+            return r.seq() == 1 ? Reply.status(400) : Reply.text("second");
+        });
+        LlmClient c = client(openai("test"), limits(8, 3, TIMEOUT, 2), cache(), new CostMeter(PriceTable.builtIn()));
+
+        CompletableFuture<Outcome> first = completeOnVirtualThread(c, ask("same")).future();
+        waitUntil(() -> server.totalRequests() == 1);
+        Caller waiting = completeOnVirtualThread(c, ask("same"));
+        waitUntilWaitingOrSent(List.of(waiting), 1);
+        release.countDown();
+
+        assertThat(failed(first.get(20, TimeUnit.SECONDS)).kind()).isEqualTo(Outcome.FailureKind.CLIENT_ERROR);
+        Outcome.Ok o = ok(waiting.future().get(20, TimeUnit.SECONDS));
+        assertThat(o.completion().text()).isEqualTo("second");
+        assertThat(o.cached()).isFalse();
+        assertThat(server.totalRequests()).isEqualTo(2);
+    }
+
+    @Test
+    void aCallerWaitingForTheSameKeyStopsWhenItsSenderGetsA401() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        server.script(r -> {
+            awaitQuietly(release);
+            return Reply.status(401);
+        });
+        LlmClient c = client(openai("test"), limits(8, 3, TIMEOUT, 2), cache(), new CostMeter(PriceTable.builtIn()));
+
+        CompletableFuture<Outcome> first = completeOnVirtualThread(c, ask("same")).future();
+        waitUntil(() -> server.totalRequests() == 1);
+        Caller waiting = completeOnVirtualThread(c, ask("same"));
+        waitUntilWaitingOrSent(List.of(waiting), 1);
+        release.countDown();
+
+        assertThat(catchThrowable(() -> first.get(20, TimeUnit.SECONDS))).hasCauseInstanceOf(AuthenticationException.class);
+        assertThat(catchThrowable(() -> waiting.future().get(20, TimeUnit.SECONDS))).hasCauseInstanceOf(AuthenticationException.class);
+        assertThat(server.totalRequests()).isEqualTo(1);
+    }
+
+    /** A {@link LlmClient#complete} running on its own virtual thread. */
+    record Caller(Thread thread, CompletableFuture<Outcome> future) {
+    }
+
+    static Caller completeOnVirtualThread(LlmClient c, ChatRequest request) {
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(c.complete(request));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return new Caller(t, f);
+    }
+
+    /**
+     * Until every caller is parked (waiting for the key's sender) or the server got more than {@code sent} requests
+     * (callers that sent their own, which the test then finds). A guard, not a timing assertion: it fails after 20 s.
+     */
+    void waitUntilWaitingOrSent(List<Caller> callers, long sent) throws InterruptedException {
+        waitUntil(() -> server.totalRequests() > sent || callers.stream().allMatch(c -> c.thread().getState() == Thread.State.WAITING));
+    }
+
+    static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("still waiting after 20 s").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
+
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
