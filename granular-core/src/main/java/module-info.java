@@ -1,20 +1,20 @@
 /**
- * granular's library: records, corpora, tokenizers, chat templates, the IN2 design, the token export and
- * dedup (see docs/library.md, docs/dedup.md). Only the API packages are exported, and in them only what a user of
- * docs/library.md names is public: the surface is pinned in granular-core/api-surface.txt (ApiSurfaceTest fails when
- * it changes unnoticed). The CLI's machinery (teacher, erasure, selfcorrect, probe, judge, mix, report, concurrent,
- * files, ...) is not exported, nor are the file jobs and readers behind the CLI's commands (corpus.reader,
- * export.job, dedup.job, bench), nor each API package's internals ({@code <package>.internal}: corpus.internal's
- * n-gram decontaminator, dedup.internal's content digest, export.internal's packing plan, record.internal's JSONL
- * reader, in2.internal's segment store, questions, report and engine pieces). The disk-to-disk jobs that are API
- * are in exported packages: In2Job, DedupJob and TokenExportJob, each with a Spec.of and withers.
+ * granular's library: records, corpora, tokenizers, chat templates, the IN2 design, the teacher designs (Prompt
+ * Erasure's distill and erase, self-correction, generate), the token export and dedup (see docs/library.md,
+ * docs/dedup.md). Only the API packages are exported, and in them only what a user of docs/library.md names is
+ * public: the surface is pinned in granular-core/api-surface.txt (ApiSurfaceTest fails when it changes unnoticed, or
+ * when an API member names a type of a package that is not exported). Not exported: each API package's internals
+ * ({@code <package>.internal}: corpus.internal's n-gram decontaminator, dedup.internal's content digest,
+ * export.internal's packing plan, record.internal's JSONL reader, in2.internal's segment store, questions, report and
+ * engine pieces, teacher.internal's LLM client, cache, journals and batch machinery, erasure.internal's and
+ * selfcorrect.internal's task readers, steps and reports), the file jobs and readers behind the CLI's commands
+ * (corpus.reader, export.job, dedup.job, bench) and the CLI's machinery (probe, judge, mix, report, concurrent,
+ * files). The disk-to-disk jobs that are API are in exported packages: In2Job, DedupJob, TokenExportJob, DistillJob,
+ * EraseJob, SelfCorrectJob and GenerateJob; each runs its internal counterpart (e.g. erasure.internal.DistillRun).
  *
- * <p>One corner of the exported surface names types of a package that is not exported, so code on the module path
- * cannot use it; ApiSurfaceTest allows exactly this: In2Job's teacher settings (dev.granular.teacher, the CLI's
- * {@code --qa teacher}), which stay in In2Job because the CLI names them there. The IN2 engine interface that
- * granular-spark implements on the class path is in in2.internal (In2Engine, run through In2Engines, with In2Segments,
- * In2Draw, In2Assembly, In2General): In2Job, In2Design and In2 reach it, and it them, through an accessor In2Job
- * registers (see In2Engines), not through public members.
+ * <p>The IN2 engine interface that granular-spark implements on the class path is in in2.internal (In2Engine, run
+ * through In2Engines, with In2Segments, In2Draw, In2Assembly, In2General): In2Job, In2Design and In2 reach it, and it
+ * them, through an accessor In2Job registers (see In2Engines), not through public members.
  *
  * <p>Why no qualified exports ({@code exports dev.granular.teacher to granular.cli}): the CLI and
  * granular-spark run on the class path, where this descriptor is ignored and every public type is

@@ -14,7 +14,8 @@ class MainTest {
         assertEquals("granular.core", core.getName());
         assertEquals("granular.example", Main.class.getModule().getName());
         assertTrue(core.isExported("dev.granular.in2"));
-        assertFalse(core.isExported("dev.granular.teacher"));
+        assertTrue(core.isExported("dev.granular.teacher"));
+        assertFalse(core.isExported("dev.granular.teacher.internal"));
         assertEquals(3, Main.in2Lines(3).size());
     }
 }

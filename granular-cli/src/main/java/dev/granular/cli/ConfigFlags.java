@@ -1,6 +1,10 @@
 package dev.granular.cli;
 
+import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
+import dev.granular.teacher.ClientLimits;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The command-line flag for a configuration field named in a core error
@@ -30,5 +34,18 @@ final class ConfigFlags {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * {@code make}'s limits; an error names the flags of the model they are for ({@code prefix} "teacher-" gives
+     * {@code --teacher-concurrency}), where the default mapping would name {@code --concurrency}, a flag distill and
+     * self-correct do not have.
+     */
+    static ClientLimits limits(String prefix, Supplier<ClientLimits> make) {
+        try {
+            return make.get();
+        } catch (InvalidConfigException e) {
+            throw new BadInputException(e.message(field -> "--" + prefix + flag(field).substring(2)));
+        }
     }
 }

@@ -32,6 +32,6 @@ final class LimitOptions {
 
     /** The limits, with two re-asks for replies that fail a JSON schema. */
     ClientLimits limits() {
-        return new ClientLimits(concurrency, rpm, tpm, maxRetries, timeout, 2);
+        return ConfigFlags.limits("", () -> new ClientLimits(concurrency, rpm, tpm, maxRetries, timeout, 2));
     }
 }

@@ -183,9 +183,9 @@ public final class SelfCorrectCommand implements Callable<Integer> {
         Path cachePath = spend.cachePath();
         return new SelfCorrectJob.Spec(tasks,
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(student, studentKeyEnv),
-                        batch.apply(new ClientLimits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2))),
+                        batch.apply(ConfigFlags.limits("student-", () -> new ClientLimits(studentConcurrency, studentRpm, studentTpm, studentMaxRetries, studentTimeout, 2)))),
                 new SelfCorrectJob.ModelRole(ModelSpec.parse(teacher, teacherKeyEnv),
-                        batch.apply(new ClientLimits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2))),
+                        batch.apply(ConfigFlags.limits("teacher-", () -> new ClientLimits(teacherConcurrency, teacherRpm, teacherTpm, teacherMaxRetries, teacherTimeout, 2)))),
                 judge, samples, temperature, maxTokens, badRatio, verifyPhrases, maxPerQuestion, maskGoodInitial, cachePath,
                 spend.maxCost, spend.prices, seed, limit, out, shardSize, overwrite, commandLine, System.getenv());
     }

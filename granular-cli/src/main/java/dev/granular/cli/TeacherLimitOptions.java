@@ -33,6 +33,6 @@ final class TeacherLimitOptions {
 
     /** The limits, with two re-asks for replies that fail a JSON schema. */
     ClientLimits limits() {
-        return new ClientLimits(concurrency, rpm, tpm, maxRetries, timeout, 2);
+        return ConfigFlags.limits("teacher-", () -> new ClientLimits(concurrency, rpm, tpm, maxRetries, timeout, 2));
     }
 }

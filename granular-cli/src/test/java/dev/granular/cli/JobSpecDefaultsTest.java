@@ -173,4 +173,24 @@ class JobSpecDefaultsTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("granular: --attempts must be at least 1, got 0");
     }
+
+    @Test
+    void clientLimitsErrorsNameTheFieldAndEachCommandItsOwnFlag() {
+        refusedAs(() -> ClientLimits.DEFAULT.withConcurrency(0), "concurrency", "--concurrency must be at least 1, got 0");
+        refusedAs(() -> ClientLimits.DEFAULT.withMaxRetries(-1), "maxRetries", "--max-retries must not be negative, got -1");
+        refusedAs(() -> ClientLimits.DEFAULT.withTimeout(Duration.ZERO), "timeout", "--timeout must be a positive duration, got PT0S");
+        String[][] runs = {
+                {"distill", "--tasks", "t.jsonl", "--teacher", "openai:m", "--out", "o", "--no-cache", "--teacher-concurrency", "0"},
+                {"self-correct", "--tasks", "t.jsonl", "--student", "openai:s", "--teacher", "openai:t", "--out", "o", "--no-cache",
+                        "--student-max-retries", "-1"},
+                {"generate", "--in", "t.jsonl", "--model", "openai:m", "--out", "o", "--no-cache", "--rpm", "-5"}};
+        String[] said = {"granular: --teacher-concurrency must be at least 1, got 0",
+                "granular: --student-max-retries must not be negative, got -1", "granular: --rpm must not be negative, got -5"};
+        for (int k = 0; k < runs.length; k++) {
+            StringWriter err = new StringWriter();
+            int code = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true)).execute(runs[k]);
+            assertThat(code).as(String.join(" ", runs[k])).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", runs[k])).contains(said[k]);
+        }
+    }
 }

@@ -1,5 +1,10 @@
 package dev.granular.library;
 
+import dev.granular.teacher.testserver.Reply;
+import dev.granular.teacher.testserver.FakeLlmServer;
+import dev.granular.erasure.StrategyChoice;
+import dev.granular.erasure.Erasure;
+import dev.granular.erasure.DistillJob;
 import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Document;
 import dev.granular.export.TokenRow;
@@ -30,7 +35,7 @@ class LibraryDocTest {
         List<String> blocks = DocBlocks.javaBlocks(doc);
         Map<String, String> tagged = DocBlocks.tagged(Files.readString(
                 ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
-        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "errors");
+        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "teacher", "errors");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
     }
 
@@ -74,5 +79,32 @@ class LibraryDocTest {
     @Test
     void theErrorExampleNamesTheFields() {
         assertThat(LibraryExamples.configError()).isEqualTo("minTokens (4096) is larger than maxTokens (2048)");
+    }
+
+    /** The teacher example against the in-process OpenAI-compatible server: estimate, then a run that writes the data. */
+    @Test
+    void theTeacherExampleDistillsAgainstAServer() throws Exception {
+        Path tasks = tmp.resolve("tasks.jsonl");
+        Files.writeString(tasks, "{\"id\":\"m1\",\"category\":\"arithmetic\",\"question\":\"What is 12 times 7?\",\"answer\":\"84\"}\n"
+                + "{\"id\":\"c1\",\"category\":\"capitals\",\"question\":\"Capital of Australia?\",\"answer\":\"Canberra\"}\n");
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            server.script(r -> Reply.text("Let me work through it step by step. The answer is "
+                    + (r.lastUserMessage().contains("12 times 7") ? "84." : "Canberra.")));
+            DistillJob.Result result = LibraryExamples.distill(tasks, server.baseUrl(), tmp.resolve("distill"));
+            assertThat(result.records()).isEqualTo(2);
+            assertThat(server.totalRequests()).isEqualTo(2);
+            assertThat(result.choices()).extracting(StrategyChoice::strategy).containsOnly("step-by-step");
+            List<String> data = new ArrayList<>();
+            try (var files = Files.list(tmp.resolve("distill/data"))) {
+                for (Path f : files.sorted().toList()) {
+                    data.addAll(Files.readAllLines(f));
+                }
+            }
+            assertThat(data).hasSize(2).allSatisfy(line -> assertThat(RecordJson.parse(line, "distill", 1).messages().get(0).content())
+                    .isEqualTo(Erasure.DEFAULT_SYSTEM_MESSAGE));
+            // a rerun resumes from the journal: nothing is sent again
+            LibraryExamples.distill(tasks, server.baseUrl(), tmp.resolve("distill"));
+            assertThat(server.totalRequests()).isEqualTo(2);
+        }
     }
 }

@@ -2,6 +2,9 @@ package dev.granular.library;
 
 import dev.granular.corpus.Corpus;
 import dev.granular.corpus.Document;
+import dev.granular.erasure.DistillJob;
+import dev.granular.erasure.Selection;
+import dev.granular.erasure.StrategyLibrary;
 import dev.granular.export.TokenExport;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.DedupJob;
@@ -16,6 +19,10 @@ import dev.granular.in2.In2Job;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
+import dev.granular.teacher.ClientLimits;
+import dev.granular.teacher.ModelSpec;
+import dev.granular.teacher.RowListener;
+import dev.granular.teacher.SpendEstimate;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
@@ -23,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -121,5 +129,21 @@ final class LibraryExamples {
         }
         // end::errors[]
         return null;
+    }
+
+    /** docs/library.md "Teacher designs": distill against an OpenAI-compatible server at {@code server}. */
+    static DistillJob.Result distill(Path tasks, String server, Path out) throws InterruptedException {
+        // tag::teacher[]
+        ModelSpec teacher = ModelSpec.parse("openai:qwen2.5-7b-instruct@" + server, null);   // e.g. vLLM's http://localhost:8000/v1
+        DistillJob.Spec spec = DistillJob.Spec.of(List.of(tasks), teacher, out)
+                .withSelection(Selection.parse("fixed:step-by-step", 0, StrategyLibrary.builtIn()))
+                .withLimits(ClientLimits.DEFAULT.withConcurrency(8).withMaxRetries(3))
+                .withCachePath(null)      // no shared response cache: the output folder's journal still makes it resumable
+                .withEnv(Map.of());       // a local server needs no API key
+        SpendEstimate plan = DistillJob.estimate(spec);   // what the run would send, sending nothing
+        System.out.println(plan.requests() + " requests, " + plan.free() + " already answered");
+        DistillJob.Result result = DistillJob.run(spec, RowListener.NONE);
+        // end::teacher[]
+        return result;
     }
 }

@@ -50,8 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModulePathTest {
     /** The API packages: what docs/library.md lists under "On the module path". */
-    static final Set<String> EXPORTED = Set.of("dev.granular.corpus", "dev.granular.dedup", "dev.granular.export",
-            "dev.granular.in2", "dev.granular.io", "dev.granular.record", "dev.granular.template", "dev.granular.tokenize");
+    static final Set<String> EXPORTED = Set.of("dev.granular.corpus", "dev.granular.dedup", "dev.granular.erasure",
+            "dev.granular.export", "dev.granular.in2", "dev.granular.io", "dev.granular.record", "dev.granular.selfcorrect",
+            "dev.granular.teacher", "dev.granular.template", "dev.granular.tokenize");
     private static final String SOURCES = "modulepath/";
 
     @TempDir
@@ -141,7 +142,7 @@ class ModulePathTest {
         Set<String> exported = core.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
-        assertThat(core.packages()).contains("dev.granular.teacher", "dev.granular.erasure", "dev.granular.probe",
+        assertThat(core.packages()).contains("dev.granular.teacher.internal", "dev.granular.erasure.internal", "dev.granular.probe",
                 "dev.granular.files", "dev.granular.corpus.internal", "dev.granular.dedup.internal",
                 "dev.granular.export.internal", "dev.granular.record.internal", "dev.granular.in2.internal");
     }
@@ -157,10 +158,14 @@ class ModulePathTest {
                 .contains("dev.granular.in2.In2", "dev.granular.export.TokenExport")
                 .noneMatch(t -> t.contains("Bench"));
         assertThat(types.stream().filter(t -> t.endsWith("Job")))
-                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob");
+                .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob",
+                        "dev.granular.erasure.DistillJob", "dev.granular.erasure.EraseJob", "dev.granular.selfcorrect.SelfCorrectJob",
+                        "dev.granular.teacher.GenerateJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
         assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`");
+        String teacher = doc.substring(doc.indexOf("## Teacher designs"));
+        assertThat(teacher.substring(0, teacher.indexOf("\n## ", 1))).contains("`DistillJob`", "`SelfCorrectJob`", "`GenerateJob`");
     }
 
     /** The public top-level types of the exported packages, from granular-core's classes. */
@@ -187,7 +192,7 @@ class ModulePathTest {
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String section = doc.substring(doc.indexOf("## On the module path"));
         assertThat(section).contains("module granular.example {\n    requires granular.core;\n}");
-        String exportsParagraph = section.substring(section.indexOf("It exports exactly"), section.indexOf("The CLI's"));
+        String exportsParagraph = section.substring(section.indexOf("It exports exactly"), section.indexOf("Each API\npackage's internals"));
         Set<String> listed = Pattern.compile("`(dev\\.granular\\.[a-z0-9.]+)`").matcher(exportsParagraph)
                 .results().map(r -> r.group(1)).collect(Collectors.toSet());
         assertThat(listed).isEqualTo(EXPORTED);
@@ -214,14 +219,14 @@ class ModulePathTest {
                 rowsOnTheClassPath(model),
                 "files " + LibraryExamples.in2ToFiles(model, tmp.resolve("files-classpath")),
                 "error minTokens (4096) is larger than maxTokens (2048)",
-                "module granular.core exports dev.granular.in2=true dev.granular.teacher=false");
+                "module granular.core exports dev.granular.in2=true dev.granular.teacher=true dev.granular.probe=false");
     }
 
     @Test
     void anInternalPackageDoesNotCompile() throws Exception {
         Path src = copySources("module-info.java", "example/Main.java", "example/Internal.java");
         String errors = javac(src, tmp.resolve("internal-classes"));
-        assertThat(errors).contains("package dev.granular.teacher is not visible")
+        assertThat(errors).contains("package dev.granular.teacher.internal is not visible")
                 .contains("package dev.granular.in2.internal is not visible")
                 .contains("package dev.granular.corpus.internal is not visible")
                 .contains("declared in module granular.core, which does not export it");
