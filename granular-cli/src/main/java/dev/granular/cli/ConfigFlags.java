@@ -15,7 +15,8 @@ final class ConfigFlags {
     private static final Map<String, String> OTHER = Map.of(
             "qaMix", "--qa",
             "template", "--template",
-            "systemMessage", "--system-message");
+            "systemMessage", "--system-message",
+            "selection", "--select");
 
     private ConfigFlags() {
     }

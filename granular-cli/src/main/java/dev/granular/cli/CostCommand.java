@@ -1,7 +1,7 @@
 package dev.granular.cli;
 
 import dev.granular.report.Json;
-import dev.granular.teacher.internal.RunSpend;
+import dev.granular.teacher.RunSpend;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -63,15 +63,20 @@ public final class EraseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        EraseJob.Result r = EraseJob.run(jobSpec());
+        spec.commandLine().getOut().printf(Locale.ROOT, "erase: %,d records to %s; %,d distinct system prompts erased%n", r.records(), out,
+                r.prompts().stream().filter(p -> p.sha256() != null).count());
+        return Granular.OK;
+    }
+
+    /** The library job the flags stand for: no optional flag gives {@code EraseJob.Spec.of(in, out)} (JobSpecDefaultsTest). */
+    EraseJob.Spec jobSpec() {
         List<String> commandLine = new ArrayList<>();
         if (spec.commandLine().getParent() == null) {
             commandLine.add("erase");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        EraseJob.Result r = EraseJob.run(new EraseJob.Spec(in, format, SystemMessages.resolve(systemMessage,
-                Erasure.DEFAULT_SYSTEM_MESSAGE), limit, top, out, shardSize, overwrite, commandLine));
-        spec.commandLine().getOut().printf(Locale.ROOT, "erase: %,d records to %s; %,d distinct system prompts erased%n", r.records(), out,
-                r.prompts().stream().filter(p -> p.sha256() != null).count());
-        return Granular.OK;
+        return new EraseJob.Spec(in, format, SystemMessages.resolve(systemMessage, Erasure.DEFAULT_SYSTEM_MESSAGE), limit, top, out,
+                shardSize, overwrite, commandLine);
     }
 }

@@ -112,6 +112,28 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        GenerateJob.Spec job = jobSpec();
+        var pw = spec.commandLine().getOut();
+        if (dryRun.on()) {
+            return dryRun.print(GenerateJob.estimate(job), pw);
+        }
+        PrintStream err = System.err;
+        RowProgress listener = new RowProgress(err);
+        GenerateJob.Result r;
+        try {
+            r = GenerateJob.run(job, listener);
+        } finally {
+            listener.close();
+        }
+        pw.printf(Locale.ROOT, "generate: %,d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
+        return Granular.OK;
+    }
+
+    /**
+     * The library job the flags stand for: no optional flag gives {@code GenerateJob.Spec.of(in, model, out)}
+     * (JobSpecDefaultsTest). Built with the canonical constructor so that each flag maps onto its component.
+     */
+    GenerateJob.Spec jobSpec() {
         ModelSpec modelSpec = ModelSpec.parse(model, limits.apiKeyEnv);
         Map<String, Object> extra = new LinkedHashMap<>();
         if (extraBody != null) {
@@ -140,24 +162,8 @@ public final class GenerateCommand implements Callable<Integer> {
             commandLine.add("generate");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        Path cachePath = spend.cachePath();
-        GenerateJob.Spec job = new GenerateJob.Spec(in, modelSpec, params, n, schema,
-                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, limit, out,
-                shardSize, overwrite, commandLine, System.getenv());
-        var pw = spec.commandLine().getOut();
-        if (dryRun.on()) {
-            return dryRun.print(GenerateJob.estimate(job), pw);
-        }
-        PrintStream err = System.err;
-        RowProgress listener = new RowProgress(err);
-        GenerateJob.Result r;
-        try {
-            r = GenerateJob.run(job, listener);
-        } finally {
-            listener.close();
-        }
-        pw.printf(Locale.ROOT, "generate: %,d records to %s in %.1fs; %s%n", r.ok(), out, r.elapsed().toMillis() / 1000.0, r.costSummary());
-        return Granular.OK;
+        return new GenerateJob.Spec(in, modelSpec, params, n, schema, batch.apply(limits.limits()), spend.cachePath(), spend.maxCost,
+                spend.prices, limit, out, shardSize, overwrite, commandLine, System.getenv());
     }
 
     /** {@code 120s}, {@code 2m}, {@code 500ms}, {@code 1h}, or plain seconds. */

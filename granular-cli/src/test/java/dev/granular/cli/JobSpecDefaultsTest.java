@@ -8,6 +8,8 @@ import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.DedupJob;
 import dev.granular.dedup.NearDedupConfig;
 import dev.granular.erasure.DistillJob;
+import dev.granular.erasure.EraseFormat;
+import dev.granular.erasure.EraseJob;
 import dev.granular.erasure.Selection;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
@@ -15,6 +17,7 @@ import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.selfcorrect.SelfCorrectJob;
+import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
@@ -23,6 +26,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import picocli.CommandLine;
@@ -82,6 +86,80 @@ class JobSpecDefaultsTest {
                 .withShardSize(5).withOverwrite(true)
                 .withCommandLine(List.of("dedup", "--in", "a", "--out", "o", "--near", "0.85", "--shingle", "3",
                         "--decontaminate", "eval.jsonl", "--ngram", "8", "--shard-size", "5", "--overwrite")));
+    }
+
+    @Test
+    void eraseWithoutOptionsIsEraseJobSpecOf() {
+        EraseCommand erase = parsed("erase", "erase", "--in", "orca.jsonl", "--out", "out/e");
+        assertThat(erase.jobSpec()).isEqualTo(EraseJob.Spec.of(List.of(Path.of("orca.jsonl")), Path.of("out/e"))
+                .withCommandLine(List.of("erase", "--in", "orca.jsonl", "--out", "out/e")));
+    }
+
+    @Test
+    void eraseFlagsMapOntoTheirWithers() {
+        String[] args = {"erase", "--in", "a.jsonl", "b", "--out", "o", "--input-format", "sharegpt", "--system-message", "Be careful.",
+                "--top", "3", "--limit", "9", "--shard-size", "4", "--overwrite"};
+        EraseCommand erase = parsed("erase", args);
+        assertThat(erase.jobSpec()).isEqualTo(EraseJob.Spec.of(List.of(Path.of("a.jsonl"), Path.of("b")), Path.of("o"))
+                .withFormat(EraseFormat.SHAREGPT).withSystemMessage("Be careful.").withTop(3).withLimit(9).withShardSize(4)
+                .withOverwrite(true).withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void generateWithoutOptionsIsGenerateJobSpecOf() {
+        GenerateCommand gen = parsed("generate", "generate", "--in", "p.jsonl", "--model", "openai:m@http://localhost:8000/v1",
+                "--out", "out/g");
+        assertThat(gen.jobSpec()).isEqualTo(GenerateJob.Spec.of(List.of(Path.of("p.jsonl")),
+                        ModelSpec.parse("openai:m@http://localhost:8000/v1", null), Path.of("out/g"))
+                .withCommandLine(List.of("generate", "--in", "p.jsonl", "--model", "openai:m@http://localhost:8000/v1", "--out", "out/g")));
+    }
+
+    @Test
+    void generateFlagsMapOntoTheirWithers() {
+        String[] args = {"generate", "--in", "p", "--model", "openai:m", "--out", "o", "--n", "3", "--temperature", "0.2", "--top-p", "0.9",
+                "--max-tokens", "100", "--seed", "5", "--stop", "END", "--extra-body", "{\"top_k\": 20}", "--limit", "7", "--shard-size", "2",
+                "--overwrite", "--no-cache", "--max-cost", "1.5", "--prices", "prices.yaml", "--concurrency", "8", "--timeout", "30s"};
+        GenerateCommand gen = parsed("generate", args);
+        assertThat(gen.jobSpec()).isEqualTo(GenerateJob.Spec.of(List.of(Path.of("p")), ModelSpec.parse("openai:m", null), Path.of("o"))
+                .withN(3).withParams(GenerationParams.DEFAULT.withTemperature(0.2).withTopP(0.9).withMaxTokens(100).withSeed(5L)
+                        .withStop(List.of("END")).withExtraBody(Map.of("top_k", 20)))
+                .withLimit(7).withShardSize(2).withOverwrite(true).withCachePath(null).withMaxCost(1.5).withPrices(Path.of("prices.yaml"))
+                .withLimits(ClientLimits.DEFAULT.withConcurrency(8).withTimeout(Duration.ofSeconds(30)))
+                .withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void eraseAndGenerateErrorsNameTheFieldAndTheCliShowsTheFlag() {
+        EraseJob.Spec erase = EraseJob.Spec.of(List.of(Path.of("i")), Path.of("o"));
+        refusedAs(() -> erase.withTop(0), "top", "--top must be at least 1, got 0");
+        refusedAs(() -> erase.withSystemMessage(""), "systemMessage", "--system-message must not be empty");
+        refusedAs(() -> erase.withLimit(-1), "limit", "--limit must be 0 (all rows) or more, got -1");
+        refusedAs(() -> erase.withShardSize(0), "shardSize", "--shard-size must be at least 1, got 0");
+        GenerateJob.Spec gen = GenerateJob.Spec.of(List.of(Path.of("i")), ModelSpec.parse("openai:m", null), Path.of("o"));
+        refusedAs(() -> gen.withN(0), "n", "--n must be at least 1, got 0");
+        refusedAs(() -> gen.withMaxCost(0.0), "maxCost", "--max-cost must be a positive number of USD, got 0.0");
+        refusedAs(() -> gen.withLimit(-2), "limit", "--limit must be 0 (all rows) or more, got -2");
+    }
+
+    /** Errors raised past the spec (while the job reads its configuration) reach the CLI as flags too, with exit 2. */
+    @Test
+    void errorsRaisedInsideTheJobsNameTheFlagWithExitTwo() {
+        String[][] runs = {
+                {"erase", "--in", "t.jsonl", "--out", "o", "--top", "0"},
+                {"generate", "--in", "t.jsonl", "--model", "openai:m", "--out", "o", "--no-cache", "--n", "0"},
+                {"distill", "--tasks", "t.jsonl", "--teacher", "openai:m", "--out", "o", "--no-cache", "--select", "best"},
+                {"distill", "--tasks", "t.jsonl", "--teacher", "openai:m", "--out", "o", "--no-cache", "--judge", "regex:("},
+                {"distill", "--tasks", "t.jsonl", "--teacher", "openai:m", "--out", "o", "--no-cache", "--calibration", "0"}};
+        String[] said = {"granular: --top must be at least 1, got 0", "granular: --n must be at least 1, got 0",
+                "granular: --select best: expected auto, fixed:NAME or map:FILE",
+                "granular: --judge regex:(: not a valid regular expression",
+                "granular: --calibration must be at least 1, got 0"};
+        for (int k = 0; k < runs.length; k++) {
+            StringWriter err = new StringWriter();
+            int code = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true)).execute(runs[k]);
+            assertThat(code).as(String.join(" ", runs[k])).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", runs[k])).contains(said[k]);
+        }
     }
 
     @Test
@@ -152,6 +230,7 @@ class JobSpecDefaultsTest {
         refusedAs(() -> of.withAttempts(0), "attempts", "--attempts must be at least 1, got 0");
         refusedAs(() -> of.withMaxCost(0.0), "maxCost", "--max-cost must be a positive number of USD, got 0.0");
         refusedAs(() -> of.withSystemMessage(" "), "systemMessage", "--system-message must not be empty");
+        refusedAs(() -> of.withJudge("fuzzy"), "judge", "--judge fuzzy: expected auto, exact, choice, number, regex:PATTERN or model:SPEC");
     }
 
     @Test

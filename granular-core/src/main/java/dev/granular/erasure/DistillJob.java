@@ -100,6 +100,7 @@ public final class DistillJob {
                 throw new InvalidConfigException("${systemMessage} must not be empty");
             }
             library.get(defaultStrategy);
+            Judge.parse(judge, model -> null); // a bad judge is refused here, before a task is read or a request sent
             tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
         }

@@ -8,7 +8,7 @@ import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordJson;
 import dev.granular.report.Charts;
@@ -31,21 +31,86 @@ import java.util.stream.Stream;
  */
 public final class EraseJob {
     /**
-     * What to run.
+     * What to run. Start from {@link #of} and change what differs with the withers.
      *
-     * @param top how many of the most frequent erased prompts the report lists and plots
+     * @param in            the input rows: JSONL files or directories of them, read in order
+     * @param format        how the rows are written ({@link EraseFormat#AUTO} tells by the first row)
+     * @param systemMessage the generic system message every record gets
+     * @param limit         take only the first rows (0 = all)
+     * @param top           how many of the most frequent erased prompts the report lists and plots
+     * @param out           the output directory
+     * @param shardSize     records per data file
+     * @param overwrite     replace a different run in {@code out}
+     * @param commandLine   what the manifest and the card record as the command that made the data
      */
     public record Spec(List<Path> in, EraseFormat format, String systemMessage, long limit, int top, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine) {
         public Spec {
+            // Named by field, not flag: the CLI shows --top, a recipe its key (InvalidConfigException#message).
             if (systemMessage == null || systemMessage.isBlank()) {
-                throw new BadInputException("--system-message must not be empty");
+                throw new InvalidConfigException("${systemMessage} must not be empty");
             }
             if (top < 1) {
-                throw new BadInputException("--top must be at least 1, got " + top);
+                throw new InvalidConfigException("${top} must be at least 1, got " + top);
+            }
+            if (limit < 0) {
+                throw new InvalidConfigException("${limit} must be 0 (all rows) or more, got " + limit);
+            }
+            if (shardSize < 1) {
+                throw new InvalidConfigException("${shardSize} must be at least 1, got " + shardSize);
             }
             in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
+        }
+
+        /**
+         * {@code in} erased into {@code out} with the defaults of {@code granular erase}: the format told by the first
+         * row, {@link Erasure#DEFAULT_SYSTEM_MESSAGE}, every row, the 20 most frequent erased prompts in the report,
+         * shards of 10,000 records, no overwrite. The command line the manifest records is {@code ["erase"]}; the CLI
+         * gives its own ({@link #withCommandLine}).
+         *
+         * <pre>{@code
+         * EraseJob.run(EraseJob.Spec.of(List.of(Path.of("openorca.jsonl")), Path.of("out/erased"))
+         *         .withFormat(EraseFormat.OPENORCA).withTop(5));
+         * }</pre>
+         */
+        public static Spec of(List<Path> in, Path out) {
+            return new Spec(in, EraseFormat.AUTO, Erasure.DEFAULT_SYSTEM_MESSAGE, 0, 20, out, 10_000, false, List.of("erase"));
+        }
+
+        /** How the rows are written ({@code --input-format}). */
+        public Spec withFormat(EraseFormat v) {
+            return new Spec(in, v, systemMessage, limit, top, out, shardSize, overwrite, commandLine);
+        }
+
+        /** The generic system message every record gets ({@code --system-message}). */
+        public Spec withSystemMessage(String v) {
+            return new Spec(in, format, v, limit, top, out, shardSize, overwrite, commandLine);
+        }
+
+        /** Only the first {@code v} rows; 0 reads all ({@code --limit}). */
+        public Spec withLimit(long v) {
+            return new Spec(in, format, systemMessage, v, top, out, shardSize, overwrite, commandLine);
+        }
+
+        /** How many erased prompts the report lists ({@code --top}). */
+        public Spec withTop(int v) {
+            return new Spec(in, format, systemMessage, limit, v, out, shardSize, overwrite, commandLine);
+        }
+
+        /** Records per data file ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(in, format, systemMessage, limit, top, out, v, overwrite, commandLine);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(in, format, systemMessage, limit, top, out, shardSize, v, commandLine);
+        }
+
+        /** The command line the manifest and card record. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(in, format, systemMessage, limit, top, out, shardSize, overwrite, v);
         }
     }
 

@@ -59,7 +59,7 @@ public sealed interface Selection permits Selection.Fixed, Selection.Mapped, Sel
     record Auto(int calibration) implements Selection {
         public Auto {
             if (calibration < 1) {
-                throw new BadInputException("--calibration must be at least 1, got " + calibration);
+                throw new dev.granular.io.InvalidConfigException("${calibration} must be at least 1, got " + calibration);
             }
         }
 
@@ -108,6 +108,6 @@ public sealed interface Selection permits Selection.Fixed, Selection.Mapped, Sel
             }
             return new Mapped(m);
         }
-        throw new BadInputException("--select " + s + ": expected auto, fixed:NAME or map:FILE");
+        throw new dev.granular.io.InvalidConfigException("${selection} " + s + ": expected auto, fixed:NAME or map:FILE");
     }
 }

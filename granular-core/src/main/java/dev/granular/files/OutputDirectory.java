@@ -95,7 +95,7 @@ public final class OutputDirectory {
     public static OutputDirectory open(Path dir, String command, Map<String, Object> config, int shardSize, boolean overwrite,
                                        Collection<Path> inputs) {
         if (shardSize < 1) {
-            throw new BadInputException("--shard-size must be at least 1, got " + shardSize);
+            throw new dev.granular.io.InvalidConfigException("${shardSize} must be at least 1, got " + shardSize);
         }
         OutputOverlap.check(dir, inputs);
         Map<String, Object> identity = new LinkedHashMap<>();

@@ -510,14 +510,14 @@ public final class In2Job {
         boolean own = template.equals(TOKENIZER_TEMPLATE);
         if (dir == null) {
             if (own) {
-                throw new dev.granular.io.BadInputException("--chat-template tokenizer needs --tokenizer to be a Hugging Face tokenizer "
+                throw new dev.granular.io.InvalidConfigException("${chatTemplate} tokenizer needs ${tokenizer} to be a Hugging Face tokenizer "
                         + "directory, not " + tokenizer);
             }
             Path file = Path.of(template);
             try {
                 return ChatTemplate.of(java.nio.file.Files.readString(file), Map.of());
             } catch (java.io.IOException e) {
-                throw new dev.granular.io.BadInputException(file.toString(), 0, "--chat-template file cannot be read: " + e.getMessage());
+                throw new dev.granular.io.BadInputException(file.toString(), 0, "chat template file cannot be read: " + e.getMessage());
             }
         }
         return ChatTemplate.load(dir, own ? null : Path.of(template));

@@ -43,15 +43,15 @@ public sealed interface Judge permits AutoJudge, ExactJudge, ChoiceJudge, Number
             try {
                 return new RegexJudge(Pattern.compile(s.substring(6)));
             } catch (PatternSyntaxException e) {
-                throw new BadInputException("--judge " + s + ": not a valid regular expression: " + e.getDescription());
+                throw new dev.granular.io.InvalidConfigException("${judge} " + s + ": not a valid regular expression: " + e.getDescription());
             }
         }
         if (s.startsWith("model:")) {
             if (models == null) {
-                throw new BadInputException("--judge model:SPEC is not available here");
+                throw new dev.granular.io.InvalidConfigException("${judge} model:SPEC is not available here");
             }
             return models.apply(s.substring(6));
         }
-        throw new BadInputException("--judge " + s + ": expected auto, exact, choice, number, regex:PATTERN or model:SPEC");
+        throw new dev.granular.io.InvalidConfigException("${judge} " + s + ": expected auto, exact, choice, number, regex:PATTERN or model:SPEC");
     }
 }

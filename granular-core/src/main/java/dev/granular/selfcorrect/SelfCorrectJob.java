@@ -120,6 +120,7 @@ public final class SelfCorrectJob {
             if (maxTokens != null && maxTokens < 1) {
                 throw new InvalidConfigException("${maxTokens} must be at least 1, got " + maxTokens);
             }
+            Judge.parse(judge, model -> null); // a bad judge is refused here, before a task is read or a request sent
             tasks = List.copyOf(tasks);
             commandLine = List.copyOf(commandLine);
         }

@@ -22,7 +22,7 @@ import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
-import dev.granular.io.BadInputException;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
@@ -67,9 +67,9 @@ public final class GenerateJob {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * What to run.
+     * What to run. Start from {@link #of} and change what differs with the withers.
      *
-     * @param in          the inputs: JSONL files or directories of them (see {@link GenerateInput})
+     * @param in          the inputs: JSONL files or directories of them
      * @param model       the model
      * @param params      sampling parameters
      * @param n           replies per row
@@ -89,17 +89,103 @@ public final class GenerateJob {
                        Path cachePath, Double maxCost, Path prices, long limit, Path out, int shardSize, boolean overwrite,
                        List<String> commandLine, Map<String, String> env) {
         public Spec {
+            // Named by field, not flag: the CLI shows --n, a recipe its key (InvalidConfigException#message).
             if (n < 1) {
-                throw new BadInputException("--n must be at least 1, got " + n);
+                throw new InvalidConfigException("${n} must be at least 1, got " + n);
             }
             if (maxCost != null && !(maxCost > 0)) {
-                throw new BadInputException("--max-cost must be a positive number of USD, got " + maxCost);
+                throw new InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);
+            }
+            if (limit < 0) {
+                throw new InvalidConfigException("${limit} must be 0 (all rows) or more, got " + limit);
+            }
+            if (shardSize < 1) {
+                throw new InvalidConfigException("${shardSize} must be at least 1, got " + shardSize);
             }
             in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
         }
-    }
 
+        /**
+         * One reply of {@code model} per row of {@code in}, into {@code out}, with the defaults of {@code granular
+         * generate}: the server's sampling parameters, one reply per row, no JSON Schema, {@link ClientLimits#DEFAULT}
+         * (64 requests in flight, 8 retries, 120 s timeout), the default response cache ({@code $GRANULAR_CACHE} or
+         * {@code ~/.cache/granular/responses.sqlite}), no budget, built-in prices, all rows, shards of 10,000 records,
+         * no overwrite, the process's environment. The command line the manifest records is {@code ["generate"]}; the
+         * CLI gives its own ({@link #withCommandLine}).
+         *
+         * <pre>{@code
+         * GenerateJob.run(GenerateJob.Spec.of(List.of(Path.of("prompts.jsonl")),
+         *         ModelSpec.parse("openai:qwen3-8b@http://localhost:8000/v1", null), Path.of("out/gen"))
+         *         .withN(4).withParams(GenerationParams.DEFAULT.withTemperature(0.7)).withMaxCost(2.0), RowListener.NONE);
+         * }</pre>
+         */
+        public static Spec of(List<Path> in, ModelSpec model, Path out) {
+            Map<String, String> env = System.getenv();
+            return new Spec(in, model, GenerationParams.DEFAULT, 1, null, ClientLimits.DEFAULT, ResponseCache.defaultLocation(env),
+                    null, null, 0, out, 10_000, false, List.of("generate"), env);
+        }
+
+        /** Sampling parameters ({@code --temperature}, {@code --top-p}, {@code --max-tokens}, {@code --seed}, {@code --stop}, {@code --extra-body}). */
+        public Spec withParams(GenerationParams v) {
+            return new Spec(in, model, v, n, jsonSchema, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Replies per row; ids {@code ID#0..ID#n-1} when more than one ({@code --n}). */
+        public Spec withN(int v) {
+            return new Spec(in, model, params, v, jsonSchema, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** A JSON Schema replies must satisfy, or null ({@code --json-schema}); invalid replies are re-asked, then the row fails. */
+        public Spec withJsonSchema(JsonNode v) {
+            return new Spec(in, model, params, n, v, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Concurrency, rate limits, retries, timeout and the batch API ({@code --concurrency}, {@code --rpm}, ...). */
+        public Spec withLimits(ClientLimits v) {
+            return new Spec(in, model, params, n, jsonSchema, v, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** The response cache file, or null for none ({@code --cache}, {@code --no-cache}). */
+        public Spec withCachePath(Path v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, v, maxCost, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** A budget in USD, or null for none ({@code --max-cost}); a run that reaches it stops, resumable. */
+        public Spec withMaxCost(Double v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, v, prices, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** A prices file over the built-in table, or null ({@code --prices}). */
+        public Spec withPrices(Path v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, v, limit, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Only the first {@code v} rows; 0 reads all ({@code --limit}). */
+        public Spec withLimit(long v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, prices, v, out, shardSize, overwrite, commandLine, env);
+        }
+
+        /** Records per data file ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, prices, limit, out, v, overwrite, commandLine, env);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, prices, limit, out, shardSize, v, commandLine, env);
+        }
+
+        /** The command line the manifest and card record. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, v, env);
+        }
+
+        /** The environment API keys are read from (the process's by default). */
+        public Spec withEnv(Map<String, String> v) {
+            return new Spec(in, model, params, n, jsonSchema, limits, cachePath, maxCost, prices, limit, out, shardSize, overwrite, commandLine, v);
+        }
+    }
 
     /**
      * What a run did.

@@ -35,6 +35,18 @@ public record GenerationParams(Double temperature, Double topP, Integer maxToken
         return new GenerationParams(temperature, topP, maxTokens, s, stop, extraBody);
     }
 
+    public GenerationParams withTopP(Double p) {
+        return new GenerationParams(temperature, p, maxTokens, seed, stop, extraBody);
+    }
+
+    public GenerationParams withStop(List<String> s) {
+        return new GenerationParams(temperature, topP, maxTokens, seed, s, extraBody);
+    }
+
+    public GenerationParams withExtraBody(Map<String, Object> e) {
+        return new GenerationParams(temperature, topP, maxTokens, seed, stop, e);
+    }
+
     /** The fields that change a reply, for cache keys (all of them). */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();

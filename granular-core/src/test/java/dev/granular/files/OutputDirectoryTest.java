@@ -225,7 +225,7 @@ class OutputDirectoryTest {
         assertThat(OutputDirectory.open(dir, "in2", config(1), 5, false, List.of()).complete()).isFalse();
 
         assertThatThrownBy(() -> OutputDirectory.open(tmp.resolve("x"), "in2", config(1), 0, false, List.of()))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("--shard-size");
+                .isInstanceOf(dev.granular.io.InvalidConfigException.class).hasMessage("shardSize must be at least 1, got 0");
     }
 
     // --- 17.1: an output never overlaps an input ---

@@ -78,7 +78,7 @@ public final class DistillRun {
         }
         LeakCheck leaks = new LeakCheck(spec.library().all());
         leaks.find(spec.systemMessage()).ifPresent(l -> {
-            throw new BadInputException("--system-message repeats words of strategy " + l.strategy() + "'s instruction (\""
+            throw new dev.granular.io.InvalidConfigException("${systemMessage} repeats words of strategy " + l.strategy() + "'s instruction (\""
                     + l.words() + "\"): the training data would carry the strategy it is meant to erase");
         });
         PriceTable prices = PriceTable.builtIn(spec.prices());

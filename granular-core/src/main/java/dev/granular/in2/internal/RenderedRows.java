@@ -51,7 +51,7 @@ public final class RenderedRows {
         String r = template.renderMessages(messages, null, false);
         int at = r.indexOf(PLACEHOLDER);
         if (at < 0 || r.indexOf(PLACEHOLDER, at + 1) >= 0) {
-            throw new BadInputException("--chat-template " + template.source() + " does not render the user message verbatim "
+            throw new dev.granular.io.InvalidConfigException("${chatTemplate} " + template.source() + " does not render the user message verbatim "
                     + "(once, unchanged); IN2 cannot size its rows in rendered tokens with it");
         }
         String before = r.substring(0, at);

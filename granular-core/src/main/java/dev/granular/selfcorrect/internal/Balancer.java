@@ -64,10 +64,10 @@ public final class Balancer {
      */
     public static Selection select(List<Candidate> candidates, int maxPerQuestion, double badRatio, long seed) {
         if (!(badRatio >= 0 && badRatio <= 1)) {
-            throw new BadInputException("--bad-ratio must be between 0 and 1, got " + badRatio);
+            throw new dev.granular.io.InvalidConfigException("${badRatio} must be between 0 and 1, got " + badRatio);
         }
         if (maxPerQuestion < 1) {
-            throw new BadInputException("--max-per-question must be at least 1, got " + maxPerQuestion);
+            throw new dev.granular.io.InvalidConfigException("${maxPerQuestion} must be at least 1, got " + maxPerQuestion);
         }
         List<Candidate> capped = cap(candidates, maxPerQuestion, seed);
         List<Candidate> good = capped.stream().filter(Candidate::correct).toList();

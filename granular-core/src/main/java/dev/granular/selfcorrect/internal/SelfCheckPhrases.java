@@ -46,7 +46,7 @@ public record SelfCheckPhrases(List<String> phrases) {
     public SelfCheckPhrases {
         phrases = List.copyOf(phrases);
         if (phrases.isEmpty()) {
-            throw new BadInputException("--verify-phrases: at least one phrase is needed");
+            throw new dev.granular.io.InvalidConfigException("${verifyPhrases}: at least one phrase is needed");
         }
         for (String p : phrases) {
             if (p.isBlank() || p.strip().length() != p.length() || p.lines().count() != 1) {

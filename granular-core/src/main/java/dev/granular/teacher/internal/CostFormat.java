@@ -7,18 +7,18 @@ public final class CostFormat {
     private CostFormat() {
     }
 
-    static String summary(long attempts, long billable, long cached, long prompt, long completion, double usd) {
+    public static String summary(long attempts, long billable, long cached, long prompt, long completion, double usd) {
         return String.format(Locale.US, "%,d requests sent, %,d billable, %,d cached, %s prompt + %s completion tokens, %s",
                 attempts, billable, cached, tokens(prompt), tokens(completion), usd(usd));
     }
 
     /** {@code 12 replies, 1.2K + 3.4K tokens, $0.0123}: one cell of a spend table. */
-    static String spend(long replies, long prompt, long completion, double usd) {
+    public static String spend(long replies, long prompt, long completion, double usd) {
         return String.format(Locale.US, "%,d replies, %s + %s tokens, %s", replies, tokens(prompt), tokens(completion), usd(usd));
     }
 
     /** 999, 1.2K, 345K, 1.2M, 3.4B: three significant figures at most, so the line stays short. */
-    static String tokens(long n) {
+    public static String tokens(long n) {
         if (n < 1_000) {
             return Long.toString(n);
         }

@@ -91,7 +91,7 @@ public final class CostMeter {
     /** A meter that refuses reservations beyond {@code maxCostUsd} ({@code --max-cost}). */
     public CostMeter(PriceTable prices, double maxCostUsd) {
         if (!(maxCostUsd >= 0) || Double.isInfinite(maxCostUsd)) {
-            throw new IllegalArgumentException("--max-cost must be a finite amount >= 0");
+            throw new IllegalArgumentException("maxCost must be a finite amount >= 0");
         }
         this.prices = prices;
         this.budgetPico = Math.round(maxCostUsd * Price.PICO_PER_USD);

@@ -105,7 +105,7 @@ public final class LlmClient implements AutoCloseable {
         if (replies instanceof PaidRepliesFile f) {
             return f.file().resolveSibling(BATCHES_JOURNAL);
         }
-        throw new dev.granular.io.BadInputException("--batch needs an output folder to journal its batches in");
+        throw new dev.granular.io.InvalidConfigException("${batch} needs an output folder to journal its batches in");
     }
 
     /** The batches journal's name, beside {@code replies.jsonl} in {@code DIR/.granular}. */

@@ -1,9 +1,10 @@
-package dev.granular.teacher.internal;
+package dev.granular.teacher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.io.BadInputException;
 import dev.granular.files.OutputDirectory;
+import dev.granular.teacher.internal.CostFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
