@@ -139,7 +139,16 @@ public final class EraseInput {
      * because erasure replaces the system prompt and must not touch anything else.
      */
     private static Row canonical(String line, Path file, long lineNo, String source) {
-        TrainingRecord rec = RecordJson.parse(line, file.toString(), lineNo);
+        Row row = of(RecordJson.parse(line, file.toString(), lineNo), source);
+        requireTurns(row.messages(), file, lineNo);
+        return row;
+    }
+
+    /**
+     * A canonical record as a row: its system turns are what is erased (joined by a blank line), every other turn,
+     * the tools and the meta stay as they are. {@code source} may be null (a record that came from no file).
+     */
+    public static Row of(TrainingRecord rec, String source) {
         List<String> systems = new ArrayList<>();
         List<Message> msgs = new ArrayList<>();
         int systemAt = -1;
@@ -151,8 +160,7 @@ public final class EraseInput {
                 msgs.add(m);
             }
         }
-        return new Row(rec.id(), erased(systems), requireTurns(msgs, file, lineNo), Math.max(systemAt, 0), rec.tools(),
-                rec.meta(), EraseFormat.MESSAGES, source);
+        return new Row(rec.id(), erased(systems), msgs, Math.max(systemAt, 0), rec.tools(), rec.meta(), EraseFormat.MESSAGES, source);
     }
 
     private static Row messages(JsonNode n, Path file, long lineNo, String id, String source) {

@@ -85,7 +85,9 @@ public final class ErasedRecords {
         ours.put("erased_label", label(row.erased()));
         ours.put("erased_sha256", row.erased() == null ? null : dev.granular.report.Json.sha256Hex(row.erased()));
         ours.put("input_format", row.format().name().toLowerCase(java.util.Locale.ROOT));
-        ours.put("source", row.source());
+        if (row.source() != null) {   // a record handed over in memory came from no file: its own source stays
+            ours.put("source", row.source());
+        }
         return new TrainingRecord(row.id(), msgs, row.tools(), extend(row.meta(), ours));
     }
 
