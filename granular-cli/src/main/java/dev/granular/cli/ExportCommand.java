@@ -1,10 +1,10 @@
 package dev.granular.cli;
 
-import dev.granular.export.job.ExportFormat;
+import dev.granular.export.ExportFormat;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.export.Truncation;
-import dev.granular.export.job.ExportJob;
+import dev.granular.export.ExportJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,11 +136,16 @@ public final class ExportCommand implements Callable<Integer> {
         }
         ExportJob.Result r;
         try (Progress progress = Progress.start("export", 0, System.err, true)) {
-            r = ExportJob.run(new ExportJob.Spec(in, plain, out, shardSize, overwrite, commandLine), n -> progress.step(n, 0));
+            r = ExportJob.run(plainSpec(plain, commandLine), n -> progress.step(n, 0));
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "export: %,d of %,d records as %s to %s%s%n", r.exported(), r.records(),
                 plain.wireName(), out, r.rejected() > 0 ? "; " + r.rejected() + " rejected (see " + out.resolve("rejected.jsonl") + ")" : "");
         return Granular.OK;
+    }
+
+    /** The library job of a row format: no optional flag gives {@code ExportJob.Spec.of(in, format, out)} (JobSpecDefaultsTest). */
+    ExportJob.Spec plainSpec(ExportFormat plain, List<String> commandLine) {
+        return ExportJob.Spec.of(in, plain, out).withShardSize(shardSize).withOverwrite(overwrite).withCommandLine(commandLine);
     }
 
     private Integer tokens(TokenFormat f, List<String> commandLine) {

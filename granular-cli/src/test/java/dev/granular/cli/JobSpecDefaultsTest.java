@@ -11,6 +11,8 @@ import dev.granular.erasure.DistillJob;
 import dev.granular.erasure.EraseFormat;
 import dev.granular.erasure.EraseJob;
 import dev.granular.erasure.Selection;
+import dev.granular.export.ExportFormat;
+import dev.granular.export.ExportJob;
 import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.in2.In2Config;
@@ -58,6 +60,17 @@ class JobSpecDefaultsTest {
                 .withTokenizer("cl100k_base").withThreads(3).withShardSize(5).withOverwrite(true).withChatTemplate("t.jinja")
                 .withCommandLine(List.of("in2", "--out", "o", "--corpus", "c", "--tokenizer", "cl100k_base", "--threads", "3",
                         "--shard-size", "5", "--overwrite", "--chat-template", "t.jinja", "--examples", "9", "--seed", "1")));
+    }
+
+    @Test
+    void exportOfARowFormatIsExportJobSpecOf() {
+        ExportCommand plain = parsed("export", "export", "--in", "out/in2", "--format", "axolotl", "--out", "out/ax");
+        List<String> line = List.of("export", "--in", "out/in2", "--format", "axolotl", "--out", "out/ax");
+        assertThat(plain.plainSpec(ExportFormat.AXOLOTL, line)).isEqualTo(
+                ExportJob.Spec.of(List.of(Path.of("out/in2")), ExportFormat.AXOLOTL, Path.of("out/ax")).withCommandLine(line));
+        ExportCommand flags = parsed("export", "export", "--in", "a", "b", "--format", "trl", "--out", "o", "--shard-size", "7", "--overwrite");
+        assertThat(flags.plainSpec(ExportFormat.TRL, line)).isEqualTo(ExportJob.Spec.of(List.of(Path.of("a"), Path.of("b")), ExportFormat.TRL,
+                Path.of("o")).withShardSize(7).withOverwrite(true).withCommandLine(line));
     }
 
     @Test

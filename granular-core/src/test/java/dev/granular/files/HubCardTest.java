@@ -3,8 +3,8 @@ package dev.granular.files;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.granular.export.job.ExportFormat;
-import dev.granular.export.job.ExportJob;
+import dev.granular.export.ExportFormat;
+import dev.granular.export.ExportJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +61,7 @@ class HubCardTest {
                 {"id":"c","messages":[{"role":"user","content":"p","train":false},{"role":"assistant","content":"q","train":true}],"meta":{"design":"general","source":"test"}}
                 """);
         Path out = tmp.resolve("out");
-        ExportJob.run(new ExportJob.Spec(in, ExportFormat.AXOLOTL, out, 2, false, List.of("export")));
+        ExportJob.run(ExportJob.Spec.of(List.of(in), ExportFormat.AXOLOTL, out).withShardSize(2));
 
         Map<String, List<Path>> files = HubCard.dataFiles(out);
         assertThat(files).containsOnlyKeys("train");

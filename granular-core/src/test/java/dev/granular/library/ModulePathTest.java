@@ -160,10 +160,10 @@ class ModulePathTest {
         assertThat(types.stream().filter(t -> t.endsWith("Job")))
                 .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob",
                         "dev.granular.erasure.DistillJob", "dev.granular.erasure.EraseJob", "dev.granular.selfcorrect.SelfCorrectJob",
-                        "dev.granular.teacher.GenerateJob");
+                        "dev.granular.teacher.GenerateJob", "dev.granular.export.ExportJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
-        assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`");
+        assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`", "`ExportJob`");
         String teacher = doc.substring(doc.indexOf("## Teacher designs"));
         assertThat(teacher.substring(0, teacher.indexOf("\n## ", 1))).contains("`DistillJob`", "`SelfCorrectJob`", "`GenerateJob`");
     }

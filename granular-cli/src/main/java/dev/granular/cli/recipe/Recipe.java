@@ -423,7 +423,7 @@ public record Recipe(Path file, String text, Path out, String tokenizer, String 
             }
             YamlNode format = options.get("format");
             List<String> formats = new ArrayList<>();
-            for (dev.granular.export.job.ExportFormat f : dev.granular.export.job.ExportFormat.values()) {
+            for (dev.granular.export.ExportFormat f : dev.granular.export.ExportFormat.values()) {
                 formats.add(f.wireName());
             }
             for (dev.granular.export.TokenFormat f : dev.granular.export.TokenFormat.values()) {

@@ -1,4 +1,4 @@
-package dev.granular.export.job;
+package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.record.RecordJson;

@@ -1,4 +1,4 @@
-package dev.granular.export.job;
+package dev.granular.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

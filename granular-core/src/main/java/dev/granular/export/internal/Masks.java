@@ -1,4 +1,4 @@
-package dev.granular.export.job;
+package dev.granular.export.internal;
 
 import dev.granular.record.Message;
 import dev.granular.record.Role;
@@ -7,12 +7,12 @@ import dev.granular.record.TrainingRecord;
 import java.util.List;
 
 /** Questions about a record's loss mask that decide which formats can carry it. */
-final class Masks {
+public final class Masks {
     private Masks() {
     }
 
     /** Whether the message is trained only in part (a train_detail with both trained and untrained spans). */
-    static boolean partial(Message m) {
+    public static boolean partial(Message m) {
         List<TrainSpan> d = m.trainDetail();
         if (d == null || d.isEmpty()) {
             return false;
@@ -27,7 +27,7 @@ final class Masks {
     }
 
     /** The first message that is trained in part, or -1. */
-    static int firstPartial(TrainingRecord r) {
+    public static int firstPartial(TrainingRecord r) {
         for (int i = 0; i < r.messages().size(); i++) {
             if (partial(r.messages().get(i))) {
                 return i;
@@ -37,7 +37,7 @@ final class Masks {
     }
 
     /** The first non-assistant message that is trained, or -1. */
-    static int firstTrainedNonAssistant(TrainingRecord r) {
+    public static int firstTrainedNonAssistant(TrainingRecord r) {
         for (int i = 0; i < r.messages().size(); i++) {
             Message m = r.messages().get(i);
             if (m.train() && m.role() != Role.ASSISTANT) {
@@ -48,17 +48,17 @@ final class Masks {
     }
 
     /** Whether anything at all is trained. */
-    static boolean anyTrained(TrainingRecord r) {
+    public static boolean anyTrained(TrainingRecord r) {
         return r.messages().stream().anyMatch(Message::train);
     }
 
     /** Whether every assistant message is trained (wholly). */
-    static boolean allAssistantsTrained(TrainingRecord r) {
+    public static boolean allAssistantsTrained(TrainingRecord r) {
         return r.messages().stream().filter(m -> m.role() == Role.ASSISTANT).allMatch(m -> m.train() && !partial(m));
     }
 
     /** Whether the last message is a wholly trained assistant message and no other message is trained. */
-    static boolean onlyLastAssistantTrained(TrainingRecord r) {
+    public static boolean onlyLastAssistantTrained(TrainingRecord r) {
         List<Message> ms = r.messages();
         Message last = ms.get(ms.size() - 1);
         if (last.role() != Role.ASSISTANT || !last.train() || partial(last)) {

@@ -1,5 +1,6 @@
-package dev.granular.export.job;
+package dev.granular.export;
 
+import dev.granular.export.internal.Masks;
 import dev.granular.record.internal.ChatShape;
 import dev.granular.record.Message;
 import dev.granular.record.Role;

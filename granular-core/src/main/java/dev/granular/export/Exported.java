@@ -1,4 +1,4 @@
-package dev.granular.export.job;
+package dev.granular.export;
 
 import java.util.Map;
 

@@ -1,11 +1,10 @@
-package dev.granular.export.job;
+package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.granular.corpus.reader.CorpusReader;
-import dev.granular.export.job.ExportFormat;
-import dev.granular.export.job.Exported;
 import dev.granular.files.AtomicFiles;
+import dev.granular.io.InvalidConfigException;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
@@ -32,24 +31,54 @@ import java.util.stream.Stream;
  * dataset_info.json) are written too.
  *
  * <pre>{@code
- * ExportJob.Result r = ExportJob.run(new ExportJob.Spec(Path.of("out/in2"), ExportFormat.AXOLOTL,
- *         Path.of("out/in2-axolotl"), 10_000, false, List.of("export")));
+ * ExportJob.Result r = ExportJob.run(ExportJob.Spec.of(List.of(Path.of("out/in2")), ExportFormat.AXOLOTL,
+ *         Path.of("out/in2-axolotl")));
  * }</pre>
  */
 public final class ExportJob {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What to export. */
+    /**
+     * What to export. Start from {@link #of} and change what differs with the withers.
+     *
+     * @param in          canonical records: JSONL files, or directories of them (another command's output folder)
+     * @param format      the trainer's format
+     * @param out         the output directory
+     * @param shardSize   rows per data file
+     * @param overwrite   replace a different run in {@code out}
+     * @param commandLine what the manifest and the card record as the command that made the data
+     */
     public record Spec(List<Path> in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
         public Spec {
+            if (shardSize < 1) {
+                throw new InvalidConfigException("${shardSize} must be at least 1, got " + shardSize);
+            }
             in = List.copyOf(in);
             commandLine = List.copyOf(commandLine);
         }
 
-        /** One input. */
-        public Spec(Path in, ExportFormat format, Path out, int shardSize, boolean overwrite, List<String> commandLine) {
-            this(List.of(in), format, out, shardSize, overwrite, commandLine);
+        /**
+         * {@code in} delivered as {@code format} into {@code out} with the defaults of {@code granular export}: shards
+         * of 10,000 rows, no overwrite, the command line {@code ["export"]} in the manifest.
+         */
+        public static Spec of(List<Path> in, ExportFormat format, Path out) {
+            return new Spec(in, format, out, 10_000, false, List.of("export"));
+        }
+
+        /** Rows per data file ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(in, format, out, v, overwrite, commandLine);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(in, format, out, shardSize, v, commandLine);
+        }
+
+        /** The command line the manifest and card record. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(in, format, out, shardSize, overwrite, v);
         }
     }
 
