@@ -75,21 +75,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ModelSpec model = source.model == null ? null : ModelSpec.parse(source.model, limits.apiKeyEnv);
-        Path cachePath = spend.cachePath();
-        List<String> commandLine = new ArrayList<>();
-        if (spec.commandLine().getParent() == null) {
-            commandLine.add("eval");
-        }
-        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        EvalJob.Spec job = new EvalJob.Spec(probes, model, source.predictions, maxTokens,
-                batch.apply(limits.limits()), cachePath, spend.maxCost, spend.prices, out, shardSize,
-                overwrite, commandLine, System.getenv());
+        EvalJob.Spec job = jobSpec();
         if (dryRun.on()) {
-            try (var estimator = DryRunOptions.estimator(spend, out)) {
-                EvalJob.estimate(job, estimator);
-                return dryRun.print(estimator.estimate(), spec.commandLine().getOut());
-            }
+            return dryRun.print(EvalJob.estimate(job), spec.commandLine().getOut());
         }
         RowProgress listener = new RowProgress(System.err);
         EvalJob.Result r;
@@ -111,4 +99,20 @@ public final class EvalCommand implements Callable<Integer> {
         return Granular.OK;
     }
 
+    /**
+     * The library job the flags stand for: no optional flag gives {@code EvalJob.Spec.of(probes, model, out)} (or
+     * {@code Spec.ofPredictions}) (JobSpecDefaultsTest); each flag maps onto its wither.
+     */
+    EvalJob.Spec jobSpec() {
+        List<String> commandLine = new ArrayList<>();
+        if (spec.commandLine().getParent() == null) {
+            commandLine.add("eval");
+        }
+        commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
+        EvalJob.Spec of = source.model == null ? EvalJob.Spec.ofPredictions(probes, source.predictions, out)
+                : EvalJob.Spec.of(probes, ModelSpec.parse(source.model, limits.apiKeyEnv), out);
+        return of.withMaxTokens(maxTokens).withLimits(batch.apply(limits.limits())).withCachePath(spend.cachePath())
+                .withMaxCost(spend.maxCost).withPrices(spend.prices).withShardSize(shardSize).withOverwrite(overwrite)
+                .withCommandLine(commandLine);
+    }
 }

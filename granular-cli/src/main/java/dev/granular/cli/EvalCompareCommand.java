@@ -1,6 +1,6 @@
 package dev.granular.cli;
 
-import dev.granular.probe.EvalCompare;
+import dev.granular.probe.internal.EvalCompare;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

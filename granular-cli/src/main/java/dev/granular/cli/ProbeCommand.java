@@ -104,10 +104,23 @@ public final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ProbeTask t = ProbeTask.parse(task);
-        if (pieces != null && !t.isVal()) {
-            throw new BadInputException("--pieces is for document, code and database, not needle");
+        ProbeJob.Spec job = jobSpec();
+        ProbeJob.Result r;
+        try (Progress progress = Progress.start("probe", 0, System.err, true)) {
+            r = ProbeJob.run(job, n -> progress.step(n, 0));
         }
+        spec.commandLine().getOut().printf(Locale.ROOT, "probe: wrote %,d %s probes to %s (%,d ambiguous targets swapped), context tokens %s%n",
+                r.probes(), job.task().id(), out, r.swaps(), r.contextTokens());
+        return Granular.OK;
+    }
+
+    /**
+     * The library job the flags stand for: no optional flag gives {@code ProbeJob.Spec.of(task, out)}
+     * (JobSpecDefaultsTest); each flag maps onto its wither. The VAL layout flags make one {@link ProbeConfig}, as
+     * {@code --positions} and {@code --bin} are checked together (needle has no bins: its bin is 1).
+     */
+    ProbeJob.Spec jobSpec() throws IOException {
+        ProbeTask t = ProbeTask.parse(task);
         PromptTemplate tpl = PromptTemplate.DEFAULT;
         if (template != null) {
             if (!Files.isReadable(template)) {
@@ -122,14 +135,9 @@ public final class ProbeCommand implements Callable<Integer> {
             commandLine.add("probe");
         }
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        ProbeJob.Spec job = new ProbeJob.Spec(t, pieces, corpus, CorpusOptions.defaults().withTextField(textField), cfg, tokenizer,
-                lengths, depths, needle == null ? Needle.BUILTIN : Needle.read(needle), out, shardSize, overwrite, commandLine, chatTemplate);
-        ProbeJob.Result r;
-        try (Progress progress = Progress.start("probe", 0, System.err, true)) {
-            r = ProbeJob.run(job, n -> progress.step(n, 0));
-        }
-        spec.commandLine().getOut().printf(Locale.ROOT, "probe: wrote %,d %s probes to %s (%,d ambiguous targets swapped), context tokens %s%n",
-                r.probes(), t.id(), out, r.swaps(), r.contextTokens());
-        return Granular.OK;
+        return ProbeJob.Spec.of(t, out).withPieces(pieces).withCorpus(corpus)
+                .withCorpusOptions(CorpusOptions.defaults().withTextField(textField)).withConfig(cfg).withTokenizer(tokenizer)
+                .withLengths(lengths).withDepths(depths).withNeedle(needle == null ? Needle.BUILTIN : Needle.read(needle))
+                .withShardSize(shardSize).withOverwrite(overwrite).withCommandLine(commandLine).withChatTemplate(chatTemplate);
     }
 }

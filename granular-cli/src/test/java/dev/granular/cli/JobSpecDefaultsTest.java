@@ -17,7 +17,14 @@ import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
+import dev.granular.in2.PromptTemplate;
 import dev.granular.io.InvalidConfigException;
+import dev.granular.corpus.CorpusOptions;
+import dev.granular.probe.EvalJob;
+import dev.granular.probe.Needle;
+import dev.granular.probe.ProbeConfig;
+import dev.granular.probe.ProbeJob;
+import dev.granular.probe.ProbeTask;
 import dev.granular.selfcorrect.SelfCorrectJob;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
@@ -25,17 +32,20 @@ import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * The library's {@code Spec.of} defaults are the CLI's: {@code granular in2}, {@code granular export --format tokens} and
- * {@code granular dedup}, {@code granular distill} and {@code granular self-correct} with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
+ * {@code granular dedup}, {@code granular distill}, {@code granular self-correct}, {@code granular probe} and
+ * {@code granular eval} with no optional flag build the spec a library user gets from {@code Spec.of} (only the command line differs), so
  * neither side's defaults can drift from the other's.
  */
 class JobSpecDefaultsTest {
@@ -278,6 +288,119 @@ class JobSpecDefaultsTest {
                 {"generate", "--in", "t.jsonl", "--model", "openai:m", "--out", "o", "--no-cache", "--rpm", "-5"}};
         String[] said = {"granular: --teacher-concurrency must be at least 1, got 0",
                 "granular: --student-max-retries must not be negative, got -1", "granular: --rpm must not be negative, got -5"};
+        for (int k = 0; k < runs.length; k++) {
+            StringWriter err = new StringWriter();
+            int code = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true)).execute(runs[k]);
+            assertThat(code).as(String.join(" ", runs[k])).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", runs[k])).contains(said[k]);
+        }
+    }
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void probeWithoutOptionsIsProbeJobSpecOf() throws Exception {
+        for (String task : List.of("document", "code", "database", "needle")) {
+            ProbeCommand probe = parsed("probe", "probe", "--task", task, "--out", "out/p");
+            assertThat(probe.jobSpec()).as(task).isEqualTo(ProbeJob.Spec.of(ProbeTask.parse(task), Path.of("out/p"))
+                    .withCommandLine(List.of("probe", "--task", task, "--out", "out/p")));
+        }
+        assertThat(ProbeJob.Spec.of(ProbeTask.DATABASE, Path.of("o")).config())
+                .isEqualTo(new ProbeConfig(32_000, 750, 50, 4, 42, PromptTemplate.DEFAULT));
+        assertThat(ProbeJob.Spec.of(ProbeTask.NEEDLE, Path.of("o")).config().bin()).as("needle has no bins").isEqualTo(1);
+    }
+
+    @Test
+    void probeFlagsMapOntoTheirWithers() throws Exception {
+        Path template = Files.writeString(tmp.resolve("t.txt"), "{context}\n\nQ: {question}");
+        String[] args = {"probe", "--task", "document", "--out", "o", "--pieces", "p.jsonl", "--corpus", "c1", "c2",
+                "--text-field", "body", "--context-tokens", "8000", "--positions", "40", "--bin", "10", "--sets", "2", "--seed", "7",
+                "--template", template.toString(), "--tokenizer", "cl100k_base", "--chat-template", "t.jinja",
+                "--lengths", "100,200", "--depths", "0,50", "--shard-size", "5", "--overwrite"};
+        ProbeCommand probe = parsed("probe", args);
+        ProbeConfig layout = ProbeConfig.defaults(ProbeTask.DOCUMENT).withContextTokens(8000).withPositions(40, 10).withSets(2)
+                .withSeed(7).withTemplate(new PromptTemplate("{context}\n\nQ: {question}"));
+        assertThat(probe.jobSpec()).isEqualTo(ProbeJob.Spec.of(ProbeTask.DOCUMENT, Path.of("o"))
+                .withPieces(Path.of("p.jsonl")).withCorpus(List.of(Path.of("c1"), Path.of("c2")))
+                .withCorpusOptions(CorpusOptions.defaults().withTextField("body")).withConfig(layout).withTokenizer("cl100k_base")
+                .withChatTemplate("t.jinja").withLengths(List.of(100, 200)).withDepths(List.of(0, 50)).withShardSize(5)
+                .withOverwrite(true).withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void probeNeedleFlagsMapOntoTheirWithers() throws Exception {
+        Path needle = Files.writeString(tmp.resolve("n.json"),
+                "{\"sentence\": \"The key is under the blue stone.\", \"question\": \"Where is the key?\", \"answer\": \"blue stone\"}");
+        String[] args = {"probe", "--task", "needle", "--out", "o", "--needle", needle.toString(), "--lengths", "300",
+                "--depths", "25,75", "--bin", "10"};
+        ProbeCommand probe = parsed("probe", args);
+        assertThat(probe.jobSpec()).as("--bin is for VAL tasks: needle keeps bins of 1").isEqualTo(
+                ProbeJob.Spec.of(ProbeTask.NEEDLE, Path.of("o"))
+                        .withNeedle(new Needle("The key is under the blue stone.", "Where is the key?", "blue stone"))
+                        .withLengths(List.of(300)).withDepths(List.of(25, 75)).withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void evalWithoutOptionsIsEvalJobSpecOf() {
+        EvalCommand eval = parsed("eval", "eval", "--probes", "out/p", "--model", "openai:m@http://localhost:8000/v1", "--out", "out/e");
+        assertThat(eval.jobSpec()).isEqualTo(EvalJob.Spec.of(Path.of("out/p"), ModelSpec.parse("openai:m@http://localhost:8000/v1", null),
+                        Path.of("out/e"))
+                .withCommandLine(List.of("eval", "--probes", "out/p", "--model", "openai:m@http://localhost:8000/v1", "--out", "out/e")));
+        EvalCommand predictions = parsed("eval", "eval", "--probes", "p", "--predictions", "a.jsonl", "b", "--out", "e");
+        assertThat(predictions.jobSpec()).isEqualTo(EvalJob.Spec.ofPredictions(Path.of("p"), List.of(Path.of("a.jsonl"), Path.of("b")),
+                        Path.of("e"))
+                .withCommandLine(List.of("eval", "--probes", "p", "--predictions", "a.jsonl", "b", "--out", "e")));
+    }
+
+    @Test
+    void evalFlagsMapOntoTheirWithers() {
+        String[] args = {"eval", "--probes", "p", "--model", "openai:m", "--out", "o", "--max-tokens", "64", "--shard-size", "5",
+                "--overwrite", "--no-cache", "--max-cost", "2.5", "--prices", "prices.yaml", "--concurrency", "4", "--max-retries", "1"};
+        EvalCommand eval = parsed("eval", args);
+        assertThat(eval.jobSpec()).isEqualTo(EvalJob.Spec.of(Path.of("p"), ModelSpec.parse("openai:m", null), Path.of("o"))
+                .withMaxTokens(64).withShardSize(5).withOverwrite(true).withCachePath(null).withMaxCost(2.5)
+                .withPrices(Path.of("prices.yaml")).withLimits(ClientLimits.DEFAULT.withConcurrency(4).withMaxRetries(1))
+                .withCommandLine(List.of(args)));
+    }
+
+    @Test
+    void probeErrorsNameTheFieldAndTheCliShowsTheFlag() {
+        ProbeJob.Spec of = ProbeJob.Spec.of(ProbeTask.DOCUMENT, Path.of("o"));
+        refusedAs(() -> of.withDepths(List.of(0, 120)), "depths", "--depths are percentages from 0 to 100, got 120");
+        refusedAs(() -> of.withLengths(List.of(0)), "lengths", "--lengths must be positive token counts, got 0");
+        refusedAs(() -> ProbeJob.Spec.of(ProbeTask.NEEDLE, Path.of("o")).withPieces(Path.of("p.jsonl")), "pieces",
+                "--pieces is for document, code and database, not needle");
+        ProbeConfig layout = ProbeConfig.defaults(ProbeTask.DOCUMENT);
+        refusedAs(() -> layout.withContextTokens(0), "contextTokens", "--context-tokens must be at least 1, got 0");
+        refusedAs(() -> layout.withSets(0), "sets", "--sets must be at least 1, got 0");
+        InvalidConfigException bin = assertThrows(InvalidConfigException.class, () -> layout.withPositions(40, 50));
+        assertThat(bin.fields()).containsExactly("bin", "positions");
+        assertThat(bin.message(ConfigFlags::flag)).isEqualTo("--bin must be between 1 and --positions (40), got 50");
+    }
+
+    @Test
+    void evalErrorsNameTheFieldAndTheCliShowsTheFlag() {
+        EvalJob.Spec of = EvalJob.Spec.of(Path.of("p"), ModelSpec.parse("openai:m", null), Path.of("o"));
+        refusedAs(() -> of.withMaxTokens(0), "maxTokens", "--max-tokens must be at least 1, got 0");
+        refusedAs(() -> of.withMaxCost(0.0), "maxCost", "--max-cost must be a positive number of USD, got 0.0");
+        InvalidConfigException neither = assertThrows(InvalidConfigException.class,
+                () -> EvalJob.Spec.ofPredictions(Path.of("p"), List.of(), Path.of("o")));
+        assertThat(neither.fields()).containsExactly("model", "predictions");
+        assertThat(neither.message(ConfigFlags::flag)).isEqualTo("give either --model or --predictions");
+    }
+
+    @Test
+    void probeAndEvalWithABadValueExitTwoNamingTheFlag() {
+        String[][] runs = {
+                {"probe", "--task", "needle", "--out", "o", "--depths", "0,120"},
+                {"probe", "--task", "document", "--out", "o", "--positions", "20", "--bin", "30"},
+                {"eval", "--probes", "p", "--model", "openai:m", "--out", "o", "--no-cache", "--max-tokens", "0"},
+                {"eval", "--probes", "p", "--model", "openai:m", "--out", "o", "--no-cache", "--max-cost", "-1"}};
+        String[] said = {"granular: --depths are percentages from 0 to 100, got 120",
+                "granular: --bin must be between 1 and --positions (20), got 30",
+                "granular: --max-tokens must be at least 1, got 0",
+                "granular: --max-cost must be a positive number of USD, got -1.0"};
         for (int k = 0; k < runs.length; k++) {
             StringWriter err = new StringWriter();
             int code = Granular.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true)).execute(runs[k]);

@@ -1,348 +1,174 @@
 package dev.granular.probe;
 
+import dev.granular.io.InvalidConfigException;
+import dev.granular.probe.internal.EvalRun;
 import dev.granular.teacher.ClientLimits;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.reader.CorpusReader;
-import dev.granular.files.AtomicFiles;
-import dev.granular.files.HubCard;
-import dev.granular.files.OutputDirectory;
-import dev.granular.files.ShardWriter;
-import dev.granular.io.BadInputException;
-import dev.granular.io.StoppedEarlyException;
-import dev.granular.record.internal.JsonlInput;
-import dev.granular.record.Message;
-import dev.granular.record.RecordJson;
-import dev.granular.record.RecordReader;
-import dev.granular.record.Role;
-import dev.granular.record.TrainingRecord;
-import dev.granular.report.Json;
-import dev.granular.report.Numbers;
-import dev.granular.teacher.internal.ChatMessage;
-import dev.granular.teacher.internal.ChatRequest;
-import dev.granular.teacher.internal.CircuitBreaker;
-import dev.granular.teacher.internal.Clock;
-import dev.granular.teacher.internal.CostMeter;
-import dev.granular.teacher.GenerateJob;
-import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.internal.HttpTransport;
-import dev.granular.teacher.internal.Journal;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.internal.Outcome;
-import dev.granular.teacher.internal.PaidRepliesFile;
+import dev.granular.teacher.RowListener;
+import dev.granular.teacher.SpendEstimate;
 import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
-import dev.granular.teacher.internal.RetryPolicy;
-import dev.granular.teacher.RowListener;
-import dev.granular.teacher.internal.SqliteResponseCache;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.granular.teacher.internal.SpendEstimator;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
- * {@code granular eval}: gets a reply for every probe (from a model, greedily, through the
- * teacher layer; or from a predictions file), scores it, and writes the scored records and
- * the report. Model replies go to the folder's journal as they arrive, so a killed run
- * resumes without asking again; probes that fail after their retries are listed in
- * {@code failed.jsonl}, left out of the scores, and end the run with exit code 3.
+ * {@code granular eval}: gets a reply for every probe {@link ProbeJob} wrote (from a model, greedily, through the
+ * teacher layer; or from predictions made elsewhere), scores it, and writes the scored records and the report
+ * ({@code report/scores.json}, plots, {@code report/index.html}) into an output folder. Model replies go to the
+ * folder's journal as they arrive, so a killed run resumes without asking again; probes that fail after their
+ * retries are listed in {@code failed.jsonl}, left out of the scores, and end the run with
+ * {@link dev.granular.io.StoppedEarlyException} (the CLI's exit code 3).
  */
 public final class EvalJob {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /**
      * What to evaluate. Exactly one of {@code model} and {@code predictions} is set.
      *
-     * @param maxTokens reply budget per probe (answers are short)
+     * @param probes      the output folder of a {@link ProbeJob} run
+     * @param model       the model asked for the replies, or null with {@code predictions}
+     * @param predictions JSONL files (or folders of them) of replies made elsewhere, read in order, or null with {@code model}
+     * @param maxTokens   reply budget per probe (answers are short)
+     * @param limits      the model's concurrency, rates, retries and timeout
+     * @param cachePath   the response cache file, or null for none
+     * @param maxCost     a USD budget, or null for none
+     * @param prices      a prices file overriding the built-in table, or null
+     * @param out         the output folder
+     * @param shardSize   records per data file
+     * @param overwrite   replace a different run in {@code out}
+     * @param commandLine the command line the manifest records
+     * @param env         the environment the API key is read from
      */
     public record Spec(Path probes, ModelSpec model, List<Path> predictions, int maxTokens, ClientLimits limits, Path cachePath,
                        Double maxCost, Path prices, Path out, int shardSize, boolean overwrite, List<String> commandLine,
                        Map<String, String> env) {
         public Spec {
             predictions = predictions == null || predictions.isEmpty() ? null : List.copyOf(predictions);
+            // Named by field, not flag: the CLI shows --max-tokens, a recipe its key (InvalidConfigException#message).
             if ((model == null) == (predictions == null)) {
-                throw new BadInputException("give either --model or --predictions");
+                throw new InvalidConfigException("give either ${model} or ${predictions}");
             }
             if (maxTokens < 1) {
-                throw new BadInputException("--max-tokens must be at least 1, got " + maxTokens);
+                throw new InvalidConfigException("${maxTokens} must be at least 1, got " + maxTokens);
+            }
+            if (maxCost != null && !(maxCost > 0)) {
+                throw new InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);
             }
             commandLine = List.copyOf(commandLine);
         }
+
+        /**
+         * {@code model}'s replies to {@code probes}, scored into {@code out}, with the defaults of {@code granular eval}:
+         * replies of at most 128 tokens, {@link ClientLimits#DEFAULT} (64 in flight, 8 retries, 120 s timeout), the
+         * default response cache ({@code $GRANULAR_CACHE} or {@code ~/.cache/granular/responses.sqlite}), no budget,
+         * built-in prices, shards of 10,000 records, no overwrite, the process's environment. The command line the
+         * manifest records is {@code ["eval"]}; the CLI gives its own ({@link #withCommandLine}).
+         */
+        public static Spec of(Path probes, ModelSpec model, Path out) {
+            Map<String, String> env = System.getenv();
+            return new Spec(probes, model, null, 128, ClientLimits.DEFAULT, ResponseCache.defaultLocation(env), null, null, out,
+                    10_000, false, List.of("eval"), env);
+        }
+
+        /**
+         * Replies made elsewhere ({@code --predictions}: JSONL lines {@code {"samples": ["..."]}} or
+         * {@code {"prediction": "..."}}, in probe order or by id) scored into {@code out}, with the defaults of
+         * {@link #of}; no model is asked, so the limits, cache and budget do not matter.
+         */
+        public static Spec ofPredictions(Path probes, List<Path> predictions, Path out) {
+            Map<String, String> env = System.getenv();
+            return new Spec(probes, null, predictions, 128, ClientLimits.DEFAULT, ResponseCache.defaultLocation(env), null, null,
+                    out, 10_000, false, List.of("eval"), env);
+        }
+
+        /** Reply budget per probe ({@code --max-tokens}). */
+        public Spec withMaxTokens(int v) {
+            return new Spec(probes, model, predictions, v, limits, cachePath, maxCost, prices, out, shardSize, overwrite, commandLine,
+                    env);
+        }
+
+        /** The model's concurrency, rates, retries and timeout ({@code --concurrency}, {@code --rpm}, ..., {@code --batch}). */
+        public Spec withLimits(ClientLimits v) {
+            return new Spec(probes, model, predictions, maxTokens, v, cachePath, maxCost, prices, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** The response cache file ({@code --cache}); null for none ({@code --no-cache}). */
+        public Spec withCachePath(Path v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, v, maxCost, prices, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** A USD budget ({@code --max-cost}); null for none. */
+        public Spec withMaxCost(Double v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, v, prices, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** A prices file overriding the built-in table ({@code --prices}); null for none. */
+        public Spec withPrices(Path v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, maxCost, v, out, shardSize, overwrite,
+                    commandLine, env);
+        }
+
+        /** Records per data file ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, maxCost, prices, out, v, overwrite,
+                    commandLine, env);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, maxCost, prices, out, shardSize, v,
+                    commandLine, env);
+        }
+
+        /** The command line the manifest records. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, maxCost, prices, out, shardSize, overwrite,
+                    v, env);
+        }
+
+        /** The environment the API key is read from. */
+        public Spec withEnv(Map<String, String> v) {
+            return new Spec(probes, model, predictions, maxTokens, limits, cachePath, maxCost, prices, out, shardSize, overwrite,
+                    commandLine, v);
+        }
     }
 
-    /** What a run did. */
+    /**
+     * What a run did.
+     *
+     * @param sheet  accuracy by position and bin, Avg and Gap per task (also in {@code report/scores.json})
+     * @param scored the probes that got a reply and a score
+     * @param failed the probes that failed after their retries (listed in {@code failed.jsonl})
+     * @param cost   what the run paid (requests, tokens, USD) in one line, as the CLI prints it
+     */
     public record Result(ScoreSheet sheet, long scored, long failed, String cost) {
     }
 
     private EvalJob() {
     }
 
+    /**
+     * Runs {@code spec}: asks the model for what the output folder's journal does not hold yet (or reads the
+     * predictions), scores every reply, writes the scored records, the report, the card and the manifest, and tells
+     * {@code listener} of each reply. Resumable: a rerun of the same spec after a crash, an interrupt or a spent budget
+     * ({@link dev.granular.io.StoppedEarlyException}) asks only for what is missing.
+     */
     public static Result run(Spec spec, RowListener listener) throws InterruptedException {
-        List<String> ids = probeIds(spec.probes());
-        Map<String, Object> identity = new LinkedHashMap<>();
-        identity.put("probes_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.probes())));
-        identity.put("model", spec.model() == null ? null : spec.model().toString());
-        identity.put("predictions_sha256", spec.predictions() == null ? null : CorpusReader.fingerprint(JsonlInput.files(spec.predictions())));
-        identity.put("max_tokens", spec.maxTokens());
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "eval", identity, spec.shardSize(), spec.overwrite(),
-                java.util.stream.Stream.concat(java.util.stream.Stream.of(spec.probes()),
-                        spec.predictions() == null ? java.util.stream.Stream.<Path>empty() : spec.predictions().stream()).toList());
-        PriceTable prices = spec.prices() == null ? PriceTable.builtIn() : PriceTable.builtIn().withOverrides(spec.prices());
-        CostMeter meter = spec.maxCost() == null ? new CostMeter(prices) : new CostMeter(prices, spec.maxCost());
-        List<String> replies;
-        Map<Long, String> failures = Map.of();
-        boolean budgetHit = false;
-        if (spec.predictions() != null) {
-            try {
-                replies = Predictions.align(spec.predictions(), ids);
-            } catch (RuntimeException e) {
-                dir.abandon(e);
-                throw e;
-            }
-        } else {
-            // Every paid reply is journalled first; a resumed run adds what its earlier attempts paid (see PaidRepliesFile).
-            try (Journal journal = Journal.open(dir.dir().resolve(".granular").resolve("journal.jsonl"));
-                 PaidRepliesFile paid = PaidRepliesFile.of(dir)) {
-                paid.carryInto(meter, spec.model());
-                budgetHit = ask(spec, ids.size(), journal, meter, paid, listener);
-                replies = new ArrayList<>();
-                for (int i = 0; i < ids.size(); i++) {
-                    replies.add(journal.record(i).map(EvalJob::replyText).orElse(null));
-                }
-                failures = journal.failures();
-            }
-        }
-        ScoreSheet sheet = writeOutputs(spec, dir, replies, failures, meter, budgetHit);
-        long scored = replies.stream().filter(r -> r != null).count();
-        if (budgetHit) {
-            throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after " + meter.summary());
-        }
-        if (!failures.isEmpty()) {
-            throw new StoppedEarlyException(failures.size() + " probes failed after their retries (see "
-                    + spec.out().resolve("failed.jsonl") + ")");
-        }
-        return new Result(sheet, scored, failures.size(), meter.summary());
+        return EvalRun.run(spec, listener);
     }
 
     /**
-     * Adds the requests a run of {@code spec} would send to {@code estimator} (the same ones, built by the same code),
-     * sending and writing nothing; with {@code --predictions} there is no model call, which it notes.
+     * What a run of {@code spec} would send and cost, sending and writing nothing (the CLI's {@code --dry-run}): one
+     * greedy request per probe, priced at real-time and batch prices. Requests the response cache or {@code out}'s
+     * journal already answered are free; with predictions there is nothing to pay for (a note says so).
      */
-    public static void estimate(Spec spec, dev.granular.teacher.internal.SpendEstimator estimator) {
-        probeIds(spec.probes()); // the real run's checks
-        if (spec.model() == null) {
-            estimator.note("eval --predictions makes no model calls: nothing to pay for");
-            return;
+    public static SpendEstimate estimate(Spec spec) {
+        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(spec.prices()), spec.out(), spec.cachePath())) {
+            EvalRun.estimate(spec, estimator);
+            return estimator.estimate();
         }
-        GenerationParams params = params(spec);
-        try (Stream<TrainingRecord> probes = RecordReader.read(spec.probes())) {
-            probes.forEach(p -> estimator.add("eval", spec.model(), request(p, params)));
-        }
-    }
-
-    /** Greedy replies of at most {@code --max-tokens}. */
-    private static GenerationParams params(Spec spec) {
-        return new GenerationParams(0.0, null, spec.maxTokens(), null, List.of(), Map.of());
-    }
-
-    /** The request for {@code probe}: the one place eval builds requests (run and dry run). */
-    private static ChatRequest request(TrainingRecord probe, GenerationParams params) {
-        List<ChatMessage> chat = probe.messages().stream().map(m -> new ChatMessage(m.role(), m.content())).toList();
-        return ChatRequest.of(probe.id(), chat, params);
-    }
-
-    private static List<String> probeIds(Path probes) {
-        if (!Files.exists(probes)) {
-            throw new BadInputException(probes, 0, "no such probes directory");
-        }
-        try (Stream<TrainingRecord> s = RecordReader.read(probes)) {
-            List<String> ids = new ArrayList<>();
-            s.forEach(r -> {
-                if (!"probe".equals(r.design())) {
-                    throw new BadInputException(probes.toString(), 0, "record \"" + r.id() + "\" is not a probe (meta.design is \""
-                            + r.design() + "\"); make probes with granular probe");
-                }
-                ids.add(r.id());
-            });
-            if (ids.isEmpty()) {
-                throw new BadInputException(probes, 0, "holds no probes");
-            }
-            return ids;
-        }
-    }
-
-    /** Sends every probe not yet in the journal; returns whether the budget stopped it. */
-    private static boolean ask(Spec spec, int total, Journal journal, CostMeter meter, PaidRepliesFile paid, RowListener listener)
-            throws InterruptedException {
-        GenerationParams params = params(spec);
-        ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
-        AtomicBoolean budgetHit = new AtomicBoolean();
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
-        try (LlmClient client = new LlmClient(spec.model(), spec.model().key(spec.env()), new HttpTransport(), spec.limits(), cache,
-                meter, Clock.SYSTEM, new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM), paid);
-             Stream<TrainingRecord> probes = RecordReader.read(spec.probes());
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            listener.stage("generate", total, journal.successes());
-            Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
-            long index = 0;
-            for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
-                long i = index++;
-                if (journal.done(i) || budgetHit.get() || fatal.get() != null) {
-                    continue;
-                }
-                window.acquire();
-                pool.submit(() -> {
-                    try {
-                        one(client, journal, meter, probe, i, params, budgetHit, listener);
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        window.release();
-                    }
-                });
-            }
-        } finally {
-            cache.close();
-        }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
-        return budgetHit.get();
-    }
-
-    private static void one(LlmClient client, Journal journal, CostMeter meter, TrainingRecord probe, long i,
-                            GenerationParams params, AtomicBoolean budgetHit, RowListener listener)
-            throws InterruptedException {
-        Outcome outcome = client.complete(request(probe, params));
-        switch (outcome) {
-            case Outcome.Ok o -> {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("prediction", o.completion().text());
-                line.put("finish_reason", o.completion().finishReason());
-                line.put("cached", o.cached());
-                journal.success(i, Json.toCompactString(line));
-                listener.finished(true, o.completion().usage().promptTokens() + o.completion().usage().completionTokens(),
-                        Math.max(0, o.attempts() - 1), String.format(Locale.ROOT, "$%.4f", meter.spentUsd()));
-            }
-            case Outcome.Failed f -> {
-                if (f.kind() == Outcome.FailureKind.BUDGET) {
-                    budgetHit.set(true);
-                    return;
-                }
-                Map<String, Object> reason = new LinkedHashMap<>();
-                reason.put("id", probe.id());
-                reason.put("kind", f.kind().name().toLowerCase(Locale.ROOT));
-                reason.put("status", f.status());
-                reason.put("reason", f.message());
-                reason.put("attempts", f.attempts());
-                journal.failure(i, Json.toCompactString(reason));
-                listener.finished(false, 0, Math.max(0, f.attempts() - 1),
-                        String.format(Locale.ROOT, "$%.4f, %d failed", meter.spentUsd(), journal.failures().size()));
-            }
-        }
-    }
-
-    private static String replyText(String journalLine) {
-        try {
-            return (String) JSON.readValue(journalLine, new TypeReference<Map<String, Object>>() { }).get("prediction");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Scored records in probe order, failed.jsonl, the report, the card and the manifest. */
-    private static ScoreSheet writeOutputs(Spec spec, OutputDirectory dir, List<String> replies, Map<Long, String> failures,
-                                           CostMeter meter, boolean budgetHit) {
-        List<Scored> rows = new ArrayList<>();
-        try (ShardWriter w = dir.rewriter(); Stream<TrainingRecord> probes = RecordReader.read(spec.probes())) {
-            int i = 0;
-            for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
-                String reply = replies.get(i++);
-                if (reply == null) {
-                    continue;
-                }
-                ProbeTask task = ProbeTask.parse((String) probe.meta().get("task"));
-                double score = Scorers.score(task, probe.meta().get("gold"), reply);
-                rows.add(ProbeRecords.scored(probe.meta(), score));
-                List<Message> msgs = new ArrayList<>(probe.messages());
-                msgs.add(Message.of(Role.ASSISTANT, reply, false));
-                Map<String, Object> meta = new LinkedHashMap<>(probe.meta());
-                meta.put("design", "eval");
-                meta.put("score", score);
-                meta.put("model", spec.model() == null ? "predictions:" + predictionsName(spec.predictions()) : spec.model().toString());
-                w.write(RecordJson.toJson(new TrainingRecord(probe.id(), msgs, null, meta)));
-            }
-            w.finish();
-        }
-        try {
-            Path failedFile = dir.dir().resolve("failed.jsonl");
-            if (failures.isEmpty()) {
-                Files.deleteIfExists(failedFile);
-            } else {
-                AtomicFiles.write(failedFile, String.join("\n", failures.values()) + "\n");
-            }
-            if (rows.isEmpty()) {
-                throw new StoppedEarlyException("no probe got a reply; nothing to score");
-            }
-            ScoreSheet sheet = ScoreSheet.of(rows);
-            String title = spec.model() == null ? predictionsName(spec.predictions()) : spec.model().toString();
-            EvalReport.write(dir.reportDir(), sheet, title);
-            AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("granular eval", rows.size(), List.of("text-generation", "question-answering"), "evaluation", "long-context")
-                    .withFeaturesOf(dir.dir()).card(card(spec, sheet, rows.size(), failures.size())
-                    + (spec.model() == null ? "" : "\n## Spend\n\nEvery attempt of this run (an interrupted run resumed pays only for what it did not have):\n\n" + meter.attemptsTable())));
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("tool", "granular");
-            m.put("command", "eval");
-            m.put("command_line", spec.commandLine());
-            m.put("model", title);
-            m.put("fingerprint", dir.fingerprint());
-            m.put("complete", failures.isEmpty() && !budgetHit);
-            m.put("counts", Map.of("scored", rows.size(), "failed", failures.size()));
-            m.put("cost", meter.toJson());
-            dir.finish(m);
-            return sheet;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String card(Spec spec, ScoreSheet sheet, int scored, int failed) {
-        StringBuilder md = new StringBuilder("# Lost-in-the-middle evaluation\n\n");
-        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("`.\n\n");
-        md.append("Each record is a probe with the reply (`\"train\": false`) and `meta.score`. ")
-                .append(scored).append(" probes scored, ").append(failed).append(" failed.\n\n");
-        md.append("| task | Avg | Gap |\n|---|---|---|\n");
-        sheet.tasks().forEach((t, s) -> md.append("| ").append(t.id()).append(" | ").append(EvalReport.pct(s.avg())).append(" | ")
-                .append(EvalReport.pct(s.gap())).append(" |\n"));
-        if (sheet.allAvg() != null) {
-            md.append("| All | ").append(EvalReport.pct(sheet.allAvg())).append(" | ").append(EvalReport.pct(sheet.allGap())).append(" |\n");
-        }
-        if (sheet.needle() != null) {
-            md.append("| needle | ").append(EvalReport.pct(sheet.needle().avg())).append(" | ")
-                    .append(EvalReport.pct(sheet.needle().gap())).append(" |\n");
-        }
-        md.append("\nPlots and numbers: [report/index.html](report/index.html).\n");
-        return md.toString();
-    }
-
-    /** How records and reports name predictions: the file name, or the names joined when there are several. */
-    private static String predictionsName(List<Path> predictions) {
-        return String.join("+", predictions.stream().map(p -> p.getFileName().toString()).toList());
     }
 }

@@ -1,89 +1,176 @@
 package dev.granular.probe;
 
-import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.CorpusOptions;
-import dev.granular.corpus.Document;
-import dev.granular.corpus.reader.CorpusReader;
-import dev.granular.files.AtomicFiles;
-import dev.granular.files.HubCard;
-import dev.granular.files.OutputDirectory;
-import dev.granular.files.ShardWriter;
-import dev.granular.in2.PromptTemplate;
-import dev.granular.io.BadInputException;
-import dev.granular.record.RecordJson;
-import dev.granular.record.TrainingRecord;
-import dev.granular.report.Json;
-import dev.granular.tokenize.Tokenizer;
-import dev.granular.tokenize.Tokenizers;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.granular.io.InvalidConfigException;
+import dev.granular.probe.internal.ProbeRun;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
- * {@code granular probe}: writes VAL probes (one per position per set) or a needle grid (one
- * per length and depth) into an output directory. Construction is deterministic, so a killed
- * run resumes by rebuilding the probes and writing only those not yet on disk.
+ * {@code granular probe}: writes lost-in-the-middle probes into an output folder, VAL probes (one per position per
+ * set, for {@link ProbeTask#DOCUMENT}, {@link ProbeTask#CODE} and {@link ProbeTask#DATABASE}) or a needle grid (one per
+ * length and depth, {@link ProbeTask#NEEDLE}). Each probe is a record whose user message is a long context and a
+ * question about one position in it; {@link EvalJob} scores a model on them. Construction is deterministic, so a
+ * killed run resumes by rebuilding the probes and writing only those not yet on disk.
+ *
+ * <pre>{@code
+ * ProbeJob.Result probes = ProbeJob.run(ProbeJob.Spec.of(ProbeTask.DOCUMENT, Path.of("out/probe-doc"))
+ *         .withPieces(Path.of("document_sentences.jsonl")));
+ * }</pre>
  */
 public final class ProbeJob {
     /**
      * What to build.
      *
-     * @param task      the task
-     * @param pieces    a pieces file (VAL tasks), or null to make items from the corpus
-     * @param corpus    corpus paths; empty = the bundled sample (code needs a corpus of .py files)
-     * @param config    layout of VAL probes (positions, bins, sets, tokens, seed, template)
-     * @param tokenizer tokenizer spec
-     * @param lengths   needle: haystack lengths in tokens
-     * @param depths    needle: depths in percent
-     * @param needle    needle: the needle
-     * @param chatTemplate the model's chat template ({@code --chat-template}, as for {@code in2}: a file, or
-     *                  {@code tokenizer} for the tokenizer folder's own), or null: with it, {@code --context-tokens} and
-     *                  the needle lengths count the whole prompt rendered with the generation prompt
+     * @param task          the task
+     * @param pieces        a pieces file in the public VAL-probing format (VAL tasks), or null to make items from the corpus
+     * @param corpus        corpus paths; empty = the bundled sample (code needs a corpus of .py files or {@code pieces})
+     * @param corpusOptions how the corpus files are read (text field, bad rows)
+     * @param config        layout of VAL probes (positions, bins, sets, tokens, seed, template); needle uses its
+     *                      template and, with a chat template, nothing else
+     * @param tokenizer     tokenizer spec ({@code o200k_base}, {@code cl100k_base}, a tokenizer.json or its folder)
+     * @param lengths       needle: haystack lengths in tokens
+     * @param depths        needle: depths in percent
+     * @param needle        needle: the fact hidden in the haystack
+     * @param out           the output folder
+     * @param shardSize     records per data file
+     * @param overwrite     replace a different run in {@code out}
+     * @param commandLine   the command line the manifest records
+     * @param chatTemplate  the model's chat template (a file, or {@code tokenizer} for the tokenizer folder's own), or
+     *                      null: with it, {@link ProbeConfig#contextTokens()} and the needle lengths count the whole prompt
+     *                      rendered with the generation prompt
      */
     public record Spec(ProbeTask task, Path pieces, List<Path> corpus, CorpusOptions corpusOptions, ProbeConfig config,
                        String tokenizer, List<Integer> lengths, List<Integer> depths, Needle needle, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine, String chatTemplate) {
-        /** Without a chat template: lengths are the context's tokens. */
-        public Spec(ProbeTask task, Path pieces, List<Path> corpus, CorpusOptions corpusOptions, ProbeConfig config,
-                    String tokenizer, List<Integer> lengths, List<Integer> depths, Needle needle, Path out, int shardSize,
-                    boolean overwrite, List<String> commandLine) {
-            this(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
-                    commandLine, null);
-        }
-
         public Spec {
             corpus = List.copyOf(corpus);
             lengths = List.copyOf(lengths);
             depths = List.copyOf(depths);
             commandLine = List.copyOf(commandLine);
+            // Named by field, not flag: the CLI shows --depths, a recipe its key (InvalidConfigException#message).
             for (int d : depths) {
                 if (d < 0 || d > 100) {
-                    throw new BadInputException("--depths are percentages from 0 to 100, got " + d);
+                    throw new InvalidConfigException("${depths} are percentages from 0 to 100, got " + d);
                 }
             }
             for (int l : lengths) {
                 if (l < 1) {
-                    throw new BadInputException("--lengths must be positive token counts, got " + l);
+                    throw new InvalidConfigException("${lengths} must be positive token counts, got " + l);
                 }
             }
+            if (pieces != null && !task.isVal()) {
+                throw new InvalidConfigException("${pieces} is for document, code and database, not needle");
+            }
+            if (!task.isVal() && (lengths.isEmpty() || depths.isEmpty())) {
+                throw new InvalidConfigException("needle needs at least one ${lengths} value and one ${depths} value");
+            }
+        }
+
+        /**
+         * {@code task}'s probes into {@code out} with the defaults of {@code granular probe}: items from the bundled
+         * sample corpus (no pieces file), the text field {@code text}, {@link ProbeConfig#defaults(ProbeTask)}, the
+         * {@code o200k_base} tokenizer, needle lengths 4000, 8000, 16000 and 32000 tokens at depths 0, 10, ..., 100
+         * percent with {@link Needle#BUILTIN}, shards of 10,000 records, no overwrite, no chat template. The command
+         * line the manifest records is {@code ["probe"]}; the CLI gives its own ({@link #withCommandLine}).
+         */
+        public static Spec of(ProbeTask task, Path out) {
+            return new Spec(task, null, List.of(), CorpusOptions.defaults(), ProbeConfig.defaults(task), "o200k_base",
+                    List.of(4000, 8000, 16000, 32000), List.of(0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100), Needle.BUILTIN, out,
+                    10_000, false, List.of("probe"), null);
+        }
+
+        /** A pieces file for a VAL task ({@code --pieces}); null to make items from the corpus. */
+        public Spec withPieces(Path v) {
+            return new Spec(task, v, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** Corpus files or folders ({@code --corpus}); empty for the bundled sample. */
+        public Spec withCorpus(List<Path> v) {
+            return new Spec(task, pieces, v, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** How the corpus is read ({@code --text-field}). */
+        public Spec withCorpusOptions(CorpusOptions v) {
+            return new Spec(task, pieces, corpus, v, config, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** The VAL layout ({@code --context-tokens}, {@code --positions}, {@code --bin}, {@code --sets}, {@code --seed}, {@code --template}). */
+        public Spec withConfig(ProbeConfig v) {
+            return new Spec(task, pieces, corpus, corpusOptions, v, tokenizer, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** The tokenizer that counts the tokens ({@code --tokenizer}). */
+        public Spec withTokenizer(String v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, v, lengths, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** Needle haystack lengths in tokens ({@code --lengths}). */
+        public Spec withLengths(List<Integer> v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, v, depths, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** Needle depths in percent ({@code --depths}). */
+        public Spec withDepths(List<Integer> v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, v, needle, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** The needle ({@code --needle}, read with {@link Needle#read}). */
+        public Spec withNeedle(Needle v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, v, out, shardSize, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** Records per data file ({@code --shard-size}). */
+        public Spec withShardSize(int v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, v, overwrite,
+                    commandLine, chatTemplate);
+        }
+
+        /** Replace a different run in {@code out} ({@code --overwrite}). */
+        public Spec withOverwrite(boolean v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize, v,
+                    commandLine, chatTemplate);
+        }
+
+        /** The command line the manifest records. */
+        public Spec withCommandLine(List<String> v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize,
+                    overwrite, v, chatTemplate);
+        }
+
+        /** The model's chat template ({@code --chat-template}); null to count the context's tokens only. */
+        public Spec withChatTemplate(String v) {
+            return new Spec(task, pieces, corpus, corpusOptions, config, tokenizer, lengths, depths, needle, out, shardSize,
+                    overwrite, commandLine, v);
         }
     }
 
-    /** What a run wrote. */
+    /**
+     * What a run wrote.
+     *
+     * @param probes        the probes in the folder (those an earlier run wrote included)
+     * @param swaps         VAL targets swapped for being ambiguous (their piece occurs more than once in the context)
+     * @param contextTokens the context's tokens per set (VAL) or per grid cell (needle)
+     */
     public record Result(long probes, int swaps, List<Integer> contextTokens) {
+        public Result {
+            contextTokens = List.copyOf(contextTokens);
+        }
     }
 
     private ProbeJob() {
     }
 
+    /** Builds and writes {@code spec}'s probes, the card and the manifest; a rerun after a crash writes only what is missing. */
     public static Result run(Spec spec) {
         return run(spec, n -> { });
     }
@@ -93,218 +180,6 @@ public final class ProbeJob {
      * wrote included), as they are.
      */
     public static Result run(Spec spec, LongConsumer progress) {
-        Map<String, Object> identity = new LinkedHashMap<>();
-        identity.put("task", spec.task().id());
-        identity.put("pieces_sha256", spec.pieces() == null ? null : CorpusReader.fingerprint(List.of(spec.pieces())));
-        identity.put("corpus_sha256", spec.corpus().isEmpty() ? BundledCorpus.fingerprint() : CorpusReader.fingerprint(spec.corpus()));
-        identity.put("config", List.of(spec.config().contextTokens(), spec.config().positions(), spec.config().bin(),
-                spec.config().sets(), spec.config().seed(), spec.config().template().text()));
-        identity.put("tokenizer", spec.tokenizer());
-        dev.granular.template.ChatTemplate chatTemplate = spec.chatTemplate() == null ? null
-                : dev.granular.in2.In2Job.loadChatTemplate(spec.tokenizer(), spec.chatTemplate());
-        if (chatTemplate != null) {
-            identity.put("chat_template_fingerprint", chatTemplate.fingerprint());
-        }
-        identity.put("lengths", spec.lengths());
-        identity.put("depths", spec.depths());
-        identity.put("needle", spec.needle() == null ? null : List.of(spec.needle().sentence(), spec.needle().question(),
-                spec.needle().answer()));
-        OutputDirectory dir = OutputDirectory.open(spec.out(), "probe", identity, spec.shardSize(), spec.overwrite(),
-                java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(spec.pieces()), spec.corpus().stream()).toList());
-        try (Tokenizer tok = Tokenizers.load(spec.tokenizer()); ShardWriter w = dir.writer()) {
-            TokenCounter counter = new TokenCounter(tok);
-            PromptLengths prompts = chatTemplate == null ? null : new PromptLengths(chatTemplate, tok);
-            Result r = spec.task().isVal() ? val(spec, counter, prompts, w, progress) : needle(spec, counter, prompts, w, progress);
-            w.finish();
-            writeCard(spec, dir, r);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("tool", "granular");
-            m.put("command", "probe");
-            m.put("command_line", spec.commandLine());
-            m.put("task", spec.task().id());
-            m.put("tokenizer", tok.name());
-            if (chatTemplate != null) {
-                m.put("chat_template", chatTemplate.source());
-                m.put("chat_template_fingerprint", chatTemplate.fingerprint());
-            }
-            m.put("fingerprint", dir.fingerprint());
-            m.put("counts", summary(spec, r));
-            dir.finish(m);
-            return r;
-        } catch (RuntimeException e) {
-            dir.abandon(e);
-            throw e;
-        }
-    }
-
-    /** Rebuilds of a set or haystack to fit a rendered prompt; each shrinks the budget by what the prompt overshot. */
-    private static final int MAX_REFITS = 8;
-
-    private static Result val(Spec spec, TokenCounter counter, PromptLengths prompts, ShardWriter w, LongConsumer progress) {
-        List<Item> pool = spec.pieces() != null ? Pieces.read(spec.pieces(), spec.task()) : corpusItems(spec);
-        long index = 0;
-        int swaps = 0;
-        List<Integer> tokens = new ArrayList<>();
-        for (int s = 0; s < spec.config().sets(); s++) {
-            ProbeSet set = ProbeBuilder.build(pool, counter, spec.config(), s);
-            int[] rendered = null;
-            if (prompts != null) {
-                ProbeConfig c = spec.config();
-                for (int refit = 0; ; refit++) {
-                    rendered = new int[set.targets().size()];
-                    int longest = 0;
-                    for (int i = 0; i < rendered.length; i++) {
-                        Item item = set.items().get(set.targets().get(i).item());
-                        rendered[i] = prompts.length(prompts.frame(c.template(), item.question()), set);
-                        longest = Math.max(longest, rendered[i]);
-                    }
-                    if (longest <= spec.config().contextTokens()) {
-                        break;
-                    }
-                    if (refit == MAX_REFITS) {
-                        throw new BadInputException("set " + s + ": prompts rendered with " + prompts.template().source()
-                                + " stay over --context-tokens " + spec.config().contextTokens());
-                    }
-                    c = new ProbeConfig(c.contextTokens() - (longest - spec.config().contextTokens()), c.positions(), c.bin(), c.sets(),
-                            c.seed(), c.template());
-                    set = ProbeBuilder.build(pool, counter, c, s);
-                }
-            }
-            swaps += set.swaps();
-            tokens.add(set.contextTokens());
-            String context = set.context();
-            for (int i = 0; i < set.targets().size(); i++) {
-                ProbeSet.Target t = set.targets().get(i);
-                if (index++ >= w.start()) {
-                    TrainingRecord r = ProbeRecords.val(spec.task(), set, context, t, spec.config());
-                    w.write(RecordJson.toJson(rendered == null ? r : withRendered(r, rendered[i])));
-                }
-                progress.accept(1);
-            }
-        }
-        return new Result(index, swaps, tokens);
-    }
-
-    private static TrainingRecord withRendered(TrainingRecord r, int tokens) {
-        Map<String, Object> meta = new LinkedHashMap<>(r.meta());
-        meta.put("rendered_tokens", tokens);
-        return new TrainingRecord(r.id(), r.messages(), r.tools(), meta);
-    }
-
-    private static Result needle(Spec spec, TokenCounter counter, PromptLengths prompts, ShardWriter w, LongConsumer progress) {
-        if (spec.lengths().isEmpty() || spec.depths().isEmpty()) {
-            throw new BadInputException("needle needs at least one --lengths value and one --depths value");
-        }
-        List<String> sentences = new ArrayList<>();
-        documents(spec).forEach(d -> sentences.addAll(CorpusItems.sentences(d.text())));
-        long index = 0;
-        List<Integer> tokens = new ArrayList<>();
-        for (int li = 0; li < spec.lengths().size(); li++) {
-            for (int di = 0; di < spec.depths().size(); di++) {
-                int length = spec.lengths().get(li);
-                int depth = spec.depths().get(di);
-                NeedleBuilder.Haystack h = NeedleBuilder.build(sentences, spec.needle(), counter, length, depth);
-                int rendered = -1;
-                if (prompts != null) {
-                    PromptLengths.Frame frame = prompts.frame(spec.config().template(), spec.needle().question());
-                    int budget = length;
-                    for (int refit = 0; (rendered = prompts.length(frame, h.context())) > length; refit++) {
-                        if (refit == MAX_REFITS || budget - (rendered - length) < 1) {
-                            throw new BadInputException("needle length " + length + ": the prompt rendered with "
-                                    + prompts.template().source() + " alone is longer");
-                        }
-                        budget -= rendered - length;
-                        h = NeedleBuilder.build(sentences, spec.needle(), counter, budget, depth);
-                    }
-                }
-                tokens.add(h.contextTokens());
-                if (index++ >= w.start()) {
-                    TrainingRecord r = ProbeRecords.needle(h, spec.needle(), spec.config().template(), di, li, length, depth);
-                    w.write(RecordJson.toJson(rendered < 0 ? r : withRendered(r, rendered)));
-                }
-                progress.accept(1);
-            }
-        }
-        return new Result(index, 0, tokens);
-    }
-
-    private static List<Item> corpusItems(Spec spec) {
-        List<Document> docs = documents(spec);
-        return switch (spec.task()) {
-            case DOCUMENT -> CorpusItems.documentItems(docs);
-            case CODE -> {
-                List<Item> items = CorpusItems.codeItems(docs);
-                if (items.isEmpty()) {
-                    throw new BadInputException("code probes need --pieces or a --corpus holding Python functions (.py files)");
-                }
-                yield items;
-            }
-            case DATABASE -> CorpusItems.databaseItems(docs, Math.max(2000, spec.config().contextTokens() / 8), spec.config().seed());
-            case NEEDLE -> throw new IllegalStateException("needle has no items");
-        };
-    }
-
-    /** The corpus: the bundled sample, or the given paths, where .py files are read whole (CorpusReader does not list them). */
-    static List<Document> documents(Spec spec) {
-        List<Document> docs = new ArrayList<>();
-        if (spec.corpus().isEmpty()) {
-            BundledCorpus.forEach(docs::add);
-            return docs;
-        }
-        List<Path> other = new ArrayList<>();
-        for (Path p : spec.corpus()) {
-            try (Stream<Path> s = Files.isDirectory(p) ? Files.walk(p) : Stream.of(p)) {
-                for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                    if (f.getFileName().toString().endsWith(".py")) {
-                        docs.add(new Document(f.toString(), Files.readString(f, StandardCharsets.UTF_8), f.toString()));
-                    }
-                }
-            } catch (IOException e) {
-                throw new BadInputException(p, 0, "cannot read: " + e.getMessage());
-            }
-            if (!p.toString().endsWith(".py")) {
-                other.add(p);
-            }
-        }
-        if (!other.isEmpty() && (spec.task() != ProbeTask.CODE || docs.isEmpty())) {
-            new CorpusReader(other, spec.corpusOptions()).forEach(docs::add);
-        }
-        return docs;
-    }
-
-    private static Map<String, Object> summary(Spec spec, Result r) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("probes", r.probes());
-        c.put("ambiguous_swapped", r.swaps());
-        c.put("context_tokens", r.contextTokens());
-        return c;
-    }
-
-    private static void writeCard(Spec spec, OutputDirectory dir, Result r) {
-        try {
-            Json.writeAtomically(dir.reportDir().resolve("summary.json"), summary(spec, r));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ProbeConfig c = spec.config();
-        StringBuilder md = new StringBuilder("# Lost-in-the-middle probes: " + spec.task().id() + "\n\n");
-        md.append("Made by granular with `granular ").append(String.join(" ", spec.commandLine())).append("`.\n\n");
-        md.append("Evaluation data, not training data: each record's user message is a long context and a question "
-                + "about one position in it; run `granular eval --probes DIR` to score a model (docs/eval.md).\n\n");
-        md.append("| | |\n|---|---|\n");
-        md.append("| probes | ").append(r.probes()).append(" |\n");
-        if (spec.task().isVal()) {
-            md.append("| sets × positions | ").append(c.sets()).append(" × ").append(c.positions()).append(" (bins of ")
-                    .append(c.bin()).append(") |\n");
-            md.append("| items | ").append(spec.pieces() != null ? "pieces file `" + spec.pieces().getFileName() + "`" : "corpus")
-                    .append(" |\n");
-            md.append("| ambiguous targets swapped | ").append(r.swaps()).append(" |\n");
-        } else {
-            md.append("| lengths | ").append(spec.lengths()).append(" |\n| depths (%) | ").append(spec.depths()).append(" |\n");
-        }
-        md.append("| context tokens (exact, `").append(spec.tokenizer()).append("`) | ").append(r.contextTokens()).append(" |\n");
-        md.append("| seed | ").append(c.seed()).append(" |\n");
-        AtomicFiles.write(dir.dir().resolve("README.md"), HubCard.test("Lost-in-the-middle probes: " + spec.task().id(), r.probes(),
-                List.of("text-generation", "question-answering"), "evaluation", "long-context", "lost-in-the-middle").withFeaturesOf(dir.dir()).card(md.toString()));
+        return ProbeRun.run(spec, progress);
     }
 }

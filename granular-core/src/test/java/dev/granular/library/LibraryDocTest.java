@@ -7,6 +7,9 @@ import dev.granular.erasure.Erasure;
 import dev.granular.erasure.DistillJob;
 import dev.granular.corpus.reader.BundledCorpus;
 import dev.granular.corpus.Document;
+import dev.granular.probe.EvalJob;
+import dev.granular.probe.ProbeTask;
+import dev.granular.probe.ScoreSheet;
 import dev.granular.export.TokenRow;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
@@ -17,10 +20,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** docs/library.md shows the examples of {@link LibraryExamples} verbatim, and they run. */
 class LibraryDocTest {
@@ -35,7 +41,7 @@ class LibraryDocTest {
         List<String> blocks = DocBlocks.javaBlocks(doc);
         Map<String, String> tagged = DocBlocks.tagged(Files.readString(
                 ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
-        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "teacher", "errors");
+        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "teacher", "errors", "eval");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
     }
 
@@ -105,6 +111,61 @@ class LibraryDocTest {
             // a rerun resumes from the journal: nothing is sent again
             LibraryExamples.distill(tasks, server.baseUrl(), tmp.resolve("distill"));
             assertThat(server.totalRequests()).isEqualTo(2);
+        }
+    }
+
+    /** The quoted words of a document probe's question ("... contains the words \"PIECE\". Quote that sentence in full."). */
+    private static final Pattern PIECE = Pattern.compile("contains the words \"(.+?)\"\\. Quote");
+
+    /**
+     * A model that reads only the first three quarters of its context: it quotes the asked-for sentence when the
+     * sentence starts there, and gives up otherwise (no word in common with the sentence: score 0).
+     */
+    private static String firstThreeQuartersReader(String userMessage) {
+        int context = userMessage.indexOf("\n\n") + 2;
+        int question = userMessage.lastIndexOf("\n\nQuestion: ");
+        Matcher m = PIECE.matcher(userMessage.substring(question));
+        assertThat(m.find()).as("a document probe's question").isTrue();
+        int at = userMessage.lastIndexOf("Sentence " + m.group(1), question);
+        if (at < 0 || at - context > 0.75 * (question - context)) {
+            return "I cannot find it.";
+        }
+        return userMessage.substring(at, userMessage.indexOf('.', at) + 1);
+    }
+
+    /**
+     * The evaluation example against the in-process server: 10 document probes at depths 0, 10, ..., 90% of the
+     * context, in 2 bins of 5, scored on the replies of a model that misses the last quarter of its context. The
+     * positions at depths 80% and 90% score 0, the rest 1: bins 1.0 and 0.6, Avg 0.8, Gap 0.4.
+     */
+    @Test
+    void theEvaluationExampleProbesAndScoresAModel() throws Exception {
+        String[] colours = {"amber", "blue", "crimson", "dun", "emerald", "fawn", "grey", "hazel", "indigo", "jade"};
+        String[] things = {"boat", "kettle", "lantern", "meadow", "orchard", "parrot", "quilt", "river", "saddle", "tower"};
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String piece = "number " + i + " says that the " + colours[i % 10] + " " + things[(i / 10) % 10];
+            pieces.add("{\"sentence\":\"Sentence " + piece + " stood near the old bridge.\",\"piece\":\"" + piece + "\"}");
+        }
+        Path file = Files.write(tmp.resolve("document_sentences.jsonl"), pieces);
+        try (FakeLlmServer server = FakeLlmServer.start()) {
+            server.script(r -> Reply.text(firstThreeQuartersReader(r.lastUserMessage())));
+            EvalJob.Result result = LibraryExamples.evaluate(file, server.baseUrl(), tmp.resolve("work"));
+
+            assertThat(server.totalRequests()).isEqualTo(10);
+            assertThat(result.scored()).isEqualTo(10);
+            assertThat(result.failed()).isZero();
+            ScoreSheet.TaskScores document = result.sheet().tasks().get(ProbeTask.DOCUMENT);
+            assertThat(result.sheet().tasks()).containsOnlyKeys(ProbeTask.DOCUMENT);
+            assertThat(document.positions()).containsExactly(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0);
+            assertThat(document.bins()).containsExactly(new double[] {1.0, 0.6}, within(1e-9));
+            assertThat(document.avg()).isCloseTo(0.8, within(1e-9));
+            assertThat(document.gap()).isCloseTo(0.4, within(1e-9));
+            assertThat(tmp.resolve("work/eval/report/scores.json")).isRegularFile();
+            // a rerun resumes from the journal: nothing is asked again, the same numbers come out
+            EvalJob.Result again = LibraryExamples.evaluate(file, server.baseUrl(), tmp.resolve("work"));
+            assertThat(server.totalRequests()).isEqualTo(10);
+            assertThat(again.sheet().tasks().get(ProbeTask.DOCUMENT).avg()).isCloseTo(0.8, within(1e-9));
         }
     }
 }

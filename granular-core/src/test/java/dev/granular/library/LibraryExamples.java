@@ -17,6 +17,11 @@ import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Design;
 import dev.granular.in2.In2Job;
 import dev.granular.io.InvalidConfigException;
+import dev.granular.probe.EvalJob;
+import dev.granular.probe.ProbeConfig;
+import dev.granular.probe.ProbeJob;
+import dev.granular.probe.ProbeTask;
+import dev.granular.probe.ScoreSheet;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
 import dev.granular.teacher.ClientLimits;
@@ -28,6 +33,7 @@ import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +150,28 @@ final class LibraryExamples {
         System.out.println(plan.requests() + " requests, " + plan.free() + " already answered");
         DistillJob.Result result = DistillJob.run(spec, RowListener.NONE);
         // end::teacher[]
+        return result;
+    }
+
+    /**
+     * docs/library.md "Evaluation": document probes from a pieces file, scored on the replies of an OpenAI-compatible
+     * server at {@code server}; the probes go to {@code work/probes}, the scores to {@code work/eval}.
+     */
+    static EvalJob.Result evaluate(Path pieces, String server, Path work) throws InterruptedException {
+        // tag::eval[]
+        ProbeConfig layout = ProbeConfig.defaults(ProbeTask.DOCUMENT)
+                .withContextTokens(2000).withPositions(10, 5).withSets(1);   // 10 probes: 2 bins of 5 positions
+        ProbeJob.Result probes = ProbeJob.run(ProbeJob.Spec.of(ProbeTask.DOCUMENT, work.resolve("probes"))
+                .withPieces(pieces).withConfig(layout));
+        ModelSpec model = ModelSpec.parse("openai:qwen2.5-7b-instruct@" + server, null);
+        EvalJob.Spec spec = EvalJob.Spec.of(work.resolve("probes"), model, work.resolve("eval"))
+                .withCachePath(null)      // no shared response cache: the output folder's journal still makes it resumable
+                .withEnv(Map.of());       // a local server needs no API key
+        System.out.println(EvalJob.estimate(spec).requests() + " requests for " + probes.probes() + " probes");
+        EvalJob.Result result = EvalJob.run(spec, RowListener.NONE);
+        ScoreSheet.TaskScores document = result.sheet().tasks().get(ProbeTask.DOCUMENT);
+        System.out.println("Avg " + document.avg() + ", Gap " + document.gap() + ", by bin " + Arrays.toString(document.bins()));
+        // end::eval[]
         return result;
     }
 }

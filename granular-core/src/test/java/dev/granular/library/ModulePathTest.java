@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModulePathTest {
     /** The API packages: what docs/library.md lists under "On the module path". */
     static final Set<String> EXPORTED = Set.of("dev.granular.corpus", "dev.granular.dedup", "dev.granular.erasure",
-            "dev.granular.export", "dev.granular.in2", "dev.granular.io", "dev.granular.record", "dev.granular.selfcorrect",
+            "dev.granular.export", "dev.granular.in2", "dev.granular.io", "dev.granular.probe", "dev.granular.record", "dev.granular.selfcorrect",
             "dev.granular.teacher", "dev.granular.template", "dev.granular.tokenize");
     private static final String SOURCES = "modulepath/";
 
@@ -142,7 +142,7 @@ class ModulePathTest {
         Set<String> exported = core.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertThat(exported).isEqualTo(EXPORTED);
         assertThat(core.exports()).allMatch(e -> !e.isQualified(), "unqualified exports only");
-        assertThat(core.packages()).contains("dev.granular.teacher.internal", "dev.granular.erasure.internal", "dev.granular.probe",
+        assertThat(core.packages()).contains("dev.granular.teacher.internal", "dev.granular.erasure.internal", "dev.granular.probe.internal",
                 "dev.granular.files", "dev.granular.corpus.internal", "dev.granular.dedup.internal",
                 "dev.granular.export.internal", "dev.granular.record.internal", "dev.granular.in2.internal");
     }
@@ -160,12 +160,15 @@ class ModulePathTest {
         assertThat(types.stream().filter(t -> t.endsWith("Job")))
                 .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob",
                         "dev.granular.erasure.DistillJob", "dev.granular.erasure.EraseJob", "dev.granular.selfcorrect.SelfCorrectJob",
-                        "dev.granular.teacher.GenerateJob", "dev.granular.export.ExportJob");
+                        "dev.granular.teacher.GenerateJob", "dev.granular.export.ExportJob", "dev.granular.probe.ProbeJob",
+                        "dev.granular.probe.EvalJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
         assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`", "`ExportJob`");
         String teacher = doc.substring(doc.indexOf("## Teacher designs"));
         assertThat(teacher.substring(0, teacher.indexOf("\n## ", 1))).contains("`DistillJob`", "`SelfCorrectJob`", "`GenerateJob`");
+        String evaluation = doc.substring(doc.indexOf("## Evaluation"));
+        assertThat(evaluation.substring(0, evaluation.indexOf("\n## ", 1))).contains("`ProbeJob`", "`EvalJob`");
     }
 
     /** The public top-level types of the exported packages, from granular-core's classes. */
@@ -219,7 +222,9 @@ class ModulePathTest {
                 rowsOnTheClassPath(model),
                 "files " + LibraryExamples.in2ToFiles(model, tmp.resolve("files-classpath")),
                 "error minTokens (4096) is larger than maxTokens (2048)",
-                "module granular.core exports dev.granular.in2=true dev.granular.teacher=true dev.granular.probe=false");
+                "module granular.core exports dev.granular.in2=true dev.granular.teacher=true dev.granular.probe=true"
+                        + " dev.granular.probe.internal=false",
+                "probe config 800 positions in bins of 50");
     }
 
     @Test
@@ -229,6 +234,7 @@ class ModulePathTest {
         assertThat(errors).contains("package dev.granular.teacher.internal is not visible")
                 .contains("package dev.granular.in2.internal is not visible")
                 .contains("package dev.granular.corpus.internal is not visible")
+                .contains("package dev.granular.probe.internal is not visible")
                 .contains("declared in module granular.core, which does not export it");
     }
 

@@ -1,6 +1,5 @@
 package dev.granular.probe;
 
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
@@ -37,9 +36,9 @@ class ProbeChatTemplateTest {
     void valPromptsFitContextTokens() {
         Path qwen = Reference.tokenizerDir("qwen3");
         Path out = tmp.resolve("doc");
-        ProbeJob.run(new ProbeJob.Spec(ProbeTask.DOCUMENT, null, List.of(), CorpusOptions.defaults(),
-                new ProbeConfig(3000, 30, 10, 2, 42, dev.granular.in2.PromptTemplate.DEFAULT), qwen.toString(), List.of(), List.of(),
-                Needle.BUILTIN, out, 100, false, List.of("probe"), "tokenizer"));
+        ProbeJob.run(ProbeJob.Spec.of(ProbeTask.DOCUMENT, out)
+                .withConfig(new ProbeConfig(3000, 30, 10, 2, 42, dev.granular.in2.PromptTemplate.DEFAULT))
+                .withTokenizer(qwen.toString()).withShardSize(100).withChatTemplate("tokenizer"));
         assertPrompts(out, qwen, 3000, 300);
     }
 
@@ -47,9 +46,10 @@ class ProbeChatTemplateTest {
     void needlePromptsFitTheirLengths() {
         Path qwen = Reference.tokenizerDir("qwen3");
         Path out = tmp.resolve("needle");
-        ProbeJob.run(new ProbeJob.Spec(ProbeTask.NEEDLE, null, List.of(), CorpusOptions.defaults(),
-                new ProbeConfig(2000, 1, 1, 1, 42, dev.granular.in2.PromptTemplate.DEFAULT), qwen.toString(), List.of(1000, 2500),
-                List.of(0, 50, 100), Needle.BUILTIN, out, 100, false, List.of("probe"), "tokenizer"));
+        ProbeJob.run(ProbeJob.Spec.of(ProbeTask.NEEDLE, out)
+                .withConfig(new ProbeConfig(2000, 1, 1, 1, 42, dev.granular.in2.PromptTemplate.DEFAULT))
+                .withTokenizer(qwen.toString()).withLengths(List.of(1000, 2500)).withDepths(List.of(0, 50, 100))
+                .withShardSize(100).withChatTemplate("tokenizer"));
         assertPrompts(out, qwen, 0, 120);
     }
 }

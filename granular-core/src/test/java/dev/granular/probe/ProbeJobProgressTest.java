@@ -2,7 +2,6 @@ package dev.granular.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.granular.corpus.CorpusOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -16,9 +15,8 @@ class ProbeJobProgressTest {
     @Test
     void reportsEveryProbeToTheProgress() {
         LongAdder seen = new LongAdder();
-        ProbeJob.Spec spec = new ProbeJob.Spec(ProbeTask.NEEDLE, null, List.of(), CorpusOptions.defaults(),
-                ProbeFixtures.config(2000, 40, 10, 1), "o200k_base", List.of(300, 600), List.of(0, 50, 100), Needle.BUILTIN,
-                tmp.resolve("needle"), 100, false, List.of("probe"));
+        ProbeJob.Spec spec = ProbeJob.Spec.of(ProbeTask.NEEDLE, tmp.resolve("needle")).withLengths(List.of(300, 600))
+                .withDepths(List.of(0, 50, 100)).withShardSize(100);
 
         ProbeJob.Result r = ProbeJob.run(spec, seen::add);
 

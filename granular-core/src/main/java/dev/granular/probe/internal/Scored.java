@@ -1,4 +1,6 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
+
+import dev.granular.probe.ProbeTask;
 
 /**
  * One scored probe, the unit the report aggregates.

@@ -1,6 +1,7 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import dev.granular.files.AtomicFiles;
+import dev.granular.probe.ScoreSheet;
 import dev.granular.report.Charts;
 import dev.granular.report.Json;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

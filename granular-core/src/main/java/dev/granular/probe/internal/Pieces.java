@@ -1,7 +1,8 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.BadInputException;
+import dev.granular.probe.ProbeTask;
 import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.Message;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
+import dev.granular.probe.ProbeTask;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.granular.io.BadInputException;

@@ -1,9 +1,11 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.granular.io.BadInputException;
+import dev.granular.probe.Needle;
+import dev.granular.probe.ProbeTask;
 import dev.granular.tokenize.Tokenizer;
 import dev.granular.tokenize.Tokenizers;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import dev.granular.corpus.Document;
 import java.text.BreakIterator;

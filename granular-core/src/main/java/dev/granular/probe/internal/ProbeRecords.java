@@ -1,6 +1,9 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import dev.granular.in2.PromptTemplate;
+import dev.granular.probe.Needle;
+import dev.granular.probe.ProbeConfig;
+import dev.granular.probe.ProbeTask;
 import dev.granular.record.Message;
 import dev.granular.record.TrainingRecord;
 import java.util.LinkedHashMap;

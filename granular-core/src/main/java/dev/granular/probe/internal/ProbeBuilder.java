@@ -1,6 +1,7 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import dev.granular.io.BadInputException;
+import dev.granular.probe.ProbeConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

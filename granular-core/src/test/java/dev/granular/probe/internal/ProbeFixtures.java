@@ -1,6 +1,7 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import dev.granular.in2.PromptTemplate;
+import dev.granular.probe.ProbeConfig;
 import java.util.ArrayList;
 import java.util.List;
 

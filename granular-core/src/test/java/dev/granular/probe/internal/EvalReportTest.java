@@ -1,7 +1,9 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.granular.probe.ProbeTask;
+import dev.granular.probe.ScoreSheet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,10 @@
-package dev.granular.probe;
+package dev.granular.probe.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.granular.probe.ProbeTask;
+import dev.granular.probe.ScoreSheet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +59,7 @@ class ScoringTest {
                 rows.add(new Scored(ProbeTask.DOCUMENT, p, set, p / 2, 0, 0, p == 0 && set == 0 ? 0 : 1));
             }
         }
-        ScoreSheet s = ScoreSheet.of(rows);
+        ScoreSheet s = ScoreSheets.of(rows);
         ScoreSheet.TaskScores code = s.tasks().get(ProbeTask.CODE);
         assertThat(code.positions()).containsExactly(1, 1, 1, 0, 1, 1, 1, 1);
         assertThat(code.bins()).containsExactly(0.75, 1.0);
@@ -74,12 +76,12 @@ class ScoringTest {
         List<Scored> rows = List.of(
                 new Scored(ProbeTask.NEEDLE, 0, 0, 0, 1000, 0, 1), new Scored(ProbeTask.NEEDLE, 1, 0, 1, 1000, 50, 0),
                 new Scored(ProbeTask.NEEDLE, 0, 1, 0, 2000, 0, 1), new Scored(ProbeTask.NEEDLE, 1, 1, 1, 2000, 50, 1));
-        ScoreSheet.Needle n = ScoreSheet.of(rows).needle();
+        ScoreSheet.Needle n = ScoreSheets.of(rows).needle();
         assertThat(n.depths()).containsExactly(0, 50);
         assertThat(n.lengths()).containsExactly(1000, 2000);
         assertThat(n.cells()[1]).containsExactly(0.0, 1.0);
         assertThat(n.avg()).isEqualTo(0.75);
         assertThat(n.gap()).isEqualTo(0.5);
-        assertThat(ScoreSheet.of(rows).allAvg()).isNull();
+        assertThat(ScoreSheets.of(rows).allAvg()).isNull();
     }
 }
