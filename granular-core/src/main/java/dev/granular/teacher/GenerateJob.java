@@ -1,51 +1,19 @@
 package dev.granular.teacher;
 
 import dev.granular.teacher.internal.GenerateRun;
-import dev.granular.teacher.internal.ChatRequest;
-import dev.granular.teacher.internal.Completion;
-import dev.granular.teacher.internal.CostMeter;
-import dev.granular.teacher.internal.FileWrites;
-import dev.granular.teacher.internal.GenerateInput;
-import dev.granular.teacher.internal.Journal;
 import dev.granular.teacher.internal.LlmClient;
-import dev.granular.teacher.internal.Outcome;
 import dev.granular.teacher.internal.PaidRepliesFile;
 import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.internal.SpendEstimator;
-import dev.granular.teacher.internal.SqliteResponseCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.granular.corpus.reader.CorpusReader;
-import dev.granular.files.AtomicFiles;
-import dev.granular.files.HubCard;
-import dev.granular.files.OutputDirectory;
-import dev.granular.files.OutputOverlap;
-import dev.granular.files.ShardWriter;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
-import dev.granular.record.internal.JsonlInput;
-import dev.granular.record.Message;
-import dev.granular.record.RecordJson;
-import dev.granular.record.Role;
-import dev.granular.record.TrainingRecord;
-import dev.granular.report.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code granular generate}: one model reply per input row (or {@code n}), through

@@ -16,10 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The LLM half of {@code --select auto}: every strategy answers each category's calibration
@@ -52,34 +48,8 @@ public record CalibrationRun(List<Calibration.Cell> cells, int failed, boolean c
             }
         });
         listener.stage("calibrate", plan.size(), journal.successes());
-        Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (Call c : plan) {
-                if (journal.done(c.index())) {
-                    continue;
-                }
-                if (calls.budgetHit.get() || fatal.get() != null) {
-                    calls.notSent.incrementAndGet();
-                    continue;
-                }
-                window.acquire();
-                pool.submit(() -> {
-                    try {
-                        one(c, teacher, journal, calls, listener);
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        window.release();
-                    }
-                });
-            }
-        }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
+        calls.window(spec.limits().concurrency())
+                .run(plan, c -> journal.done(c.index()), c -> one(c, teacher, journal, calls, listener));
         return tally(plan, journal, sample.keySet().stream().toList(), spec.library());
     }
 

@@ -12,6 +12,7 @@ import dev.granular.erasure.internal.LeakCheck;
 import dev.granular.erasure.internal.TaskReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.concurrent.InFlightWindow;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
@@ -48,12 +49,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import dev.granular.erasure.DistillJob;
 import dev.granular.erasure.DistillJob.Spec;
 import dev.granular.erasure.DistillJob.Result;
@@ -243,35 +240,10 @@ public final class DistillRun {
     private static void generate(Spec spec, List<DistillTask> tasks, Map<String, StrategyChoice> byCategory, Teacher teacher,
                                  LeakCheck leaks, Journal journal, Calls calls, RowListener listener) throws InterruptedException {
         listener.stage("distill", tasks.size(), journal.successes());
-        Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (DistillTask task : tasks) {
-                if (journal.done(task.ordinal())) {
-                    continue;
-                }
-                if (calls.budgetHit.get() || fatal.get() != null) {
-                    calls.notSent.incrementAndGet();
-                    continue;
-                }
-                window.acquire();
-                pool.submit(() -> {
-                    try {
-                        Strategy s = spec.library().get(byCategory.get(task.category()).strategy());
-                        distillOne(spec, task, s, teacher, leaks, journal, calls, listener);
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        window.release();
-                    }
-                });
-            }
-        }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
+        calls.window(spec.limits().concurrency()).run(tasks, task -> journal.done(task.ordinal()), task -> {
+            Strategy s = spec.library().get(byCategory.get(task.category()).strategy());
+            distillOne(spec, task, s, teacher, leaks, journal, calls, listener);
+        });
     }
 
     private static void distillOne(Spec spec, DistillTask task, Strategy strategy, Teacher teacher, LeakCheck leaks,
@@ -354,6 +326,11 @@ public final class DistillRun {
 
         Calls(CostMeter meter) {
             this.meter = meter;
+        }
+
+        /** The window distill and its calibration send through: a spent budget stops it, and counts what it holds back. */
+        InFlightWindow window(int concurrency) {
+            return InFlightWindow.forConcurrency(concurrency).stoppingWhen(budgetHit::get).countingNotSent(notSent::incrementAndGet);
         }
 
         /** Records a failed call: a budget stop, or a failure with its reason in the journal. */

@@ -1,5 +1,7 @@
 package dev.granular.probe.internal;
 
+import java.util.concurrent.atomic.AtomicLong;
+import dev.granular.concurrent.InFlightWindow;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.corpus.reader.CorpusReader;
@@ -29,7 +31,6 @@ import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.internal.HttpTransport;
 import dev.granular.teacher.internal.Journal;
 import dev.granular.teacher.internal.LlmClient;
-import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.internal.Outcome;
 import dev.granular.teacher.internal.PaidRepliesFile;
 import dev.granular.teacher.internal.PriceTable;
@@ -48,11 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -167,40 +164,23 @@ public final class EvalRun {
         GenerationParams params = params(spec);
         ResponseCache cache = spec.cachePath() == null ? ResponseCache.NONE : SqliteResponseCache.open(spec.cachePath());
         AtomicBoolean budgetHit = new AtomicBoolean();
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         try (LlmClient client = new LlmClient(spec.model(), spec.model().key(spec.env()), new HttpTransport(), spec.limits(), cache,
                 meter, Clock.SYSTEM, new RetryPolicy(spec.limits().maxRetries(), Duration.ofSeconds(1), Duration.ofSeconds(60),
                 java.util.random.RandomGenerator.getDefault()), CircuitBreaker.defaults(Clock.SYSTEM), paid);
-             Stream<TrainingRecord> probes = RecordReader.read(spec.probes());
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             Stream<TrainingRecord> probes = RecordReader.read(spec.probes())) {
             listener.stage("generate", total, journal.successes());
-            Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
-            long index = 0;
-            for (TrainingRecord probe : (Iterable<TrainingRecord>) probes::iterator) {
-                long i = index++;
-                if (journal.done(i) || budgetHit.get() || fatal.get() != null) {
-                    continue;
-                }
-                window.acquire();
-                pool.submit(() -> {
-                    try {
-                        one(client, journal, meter, probe, i, params, budgetHit, listener);
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        window.release();
-                    }
-                });
-            }
+            AtomicLong next = new AtomicLong(); // a probe's journal index is its place in the probes, done or not
+            Stream<Numbered> numbered = probes.map(p -> new Numbered(next.getAndIncrement(), p));
+            InFlightWindow.forConcurrency(spec.limits().concurrency()).stoppingWhen(budgetHit::get).run(numbered::iterator,
+                    n -> journal.done(n.index()), n -> one(client, journal, meter, n.probe(), n.index(), params, budgetHit, listener));
         } finally {
             cache.close();
         }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
         return budgetHit.get();
+    }
+
+    /** A probe and its journal index. */
+    private record Numbered(long index, TrainingRecord probe) {
     }
 
     private static void one(LlmClient client, Journal journal, CostMeter meter, TrainingRecord probe, long i,

@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect.internal;
 
+import dev.granular.concurrent.InFlightWindow;
 import dev.granular.selfcorrect.SelfCorrectCounts;
 import dev.granular.selfcorrect.internal.Balancer;
 import dev.granular.selfcorrect.internal.Candidate;
@@ -191,8 +192,8 @@ public final class SelfCorrectRun {
         return c;
     }
 
-    private static int window(ModelRole role) {
-        return Math.max(16, role.limits().concurrency() * 2);
+    private static InFlightWindow window(ModelRole role) {
+        return InFlightWindow.forConcurrency(role.limits().concurrency());
     }
 
     /** The judged, non-blank answers of a complete student journal. */

@@ -1,5 +1,6 @@
 package dev.granular.selfcorrect.internal;
 
+import dev.granular.concurrent.InFlightWindow;
 import dev.granular.teacher.RowListener;
 import dev.granular.teacher.internal.CostMeter;
 import dev.granular.teacher.internal.Journal;
@@ -9,12 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 
 /**
@@ -64,58 +61,39 @@ public final class StepRunner {
     private StepRunner() {
     }
 
-    static <T> Tally run(String name, List<T> items, ToLongFunction<T> index, Journal journal, int window, CostMeter meter,
-                         RowListener listener, Work<T> work) {
+    /**
+     * Runs {@code work} over {@code items} through {@code window} (a row waits for its permit uninterruptibly, as
+     * this step always has: an interrupt stays set on the thread and the executor's close interrupts the rows in
+     * flight).
+     */
+    static <T> Tally run(String name, List<T> items, ToLongFunction<T> index, Journal journal, InFlightWindow window,
+                         CostMeter meter, RowListener listener, Work<T> work) {
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong notSent = new AtomicLong();
         AtomicBoolean budget = new AtomicBoolean();
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
         long done = items.stream().filter(i -> journal.done(index.applyAsLong(i))).count();
         listener.stage(name, items.size(), done);
-        Semaphore slots = new Semaphore(window);
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (T item : items) {
-                long i = index.applyAsLong(item);
-                if (journal.done(i)) {
-                    continue;
-                }
-                if (budget.get() || fatal.get() != null) {
-                    notSent.incrementAndGet();
-                    continue;
-                }
-                slots.acquireUninterruptibly();
-                pool.submit(() -> {
-                    try {
-                        switch (work.run(item)) {
-                            case Done d -> {
-                                journal.success(i, d.json());
-                                ok.incrementAndGet();
-                                listener.finished(true, d.tokens(), d.retries(), status(meter, failed.get()));
-                            }
-                            case Failed f -> {
-                                journal.failure(i, f.reasonJson());
-                                failed.incrementAndGet();
-                                listener.finished(false, 0, f.retries(), status(meter, failed.get()));
-                            }
-                            case OverBudget b -> {
-                                budget.set(true);
-                                notSent.incrementAndGet();
-                            }
+        window.stoppingWhen(budget::get).countingNotSent(notSent::incrementAndGet).runUninterruptibly(items::forEach,
+                item -> journal.done(index.applyAsLong(item)), item -> {
+                    long i = index.applyAsLong(item);
+                    switch (work.run(item)) {
+                        case Done d -> {
+                            journal.success(i, d.json());
+                            ok.incrementAndGet();
+                            listener.finished(true, d.tokens(), d.retries(), status(meter, failed.get()));
                         }
-                    } catch (RuntimeException e) {
-                        fatal.compareAndSet(null, e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        slots.release();
+                        case Failed f -> {
+                            journal.failure(i, f.reasonJson());
+                            failed.incrementAndGet();
+                            listener.finished(false, 0, f.retries(), status(meter, failed.get()));
+                        }
+                        case OverBudget b -> {
+                            budget.set(true);
+                            notSent.incrementAndGet();
+                        }
                     }
                 });
-            }
-        }
-        if (fatal.get() != null) {
-            throw fatal.get();
-        }
         return new Tally(ok.get(), failed.get(), notSent.get());
     }
 

@@ -16,6 +16,7 @@ import dev.granular.teacher.internal.SpendEstimator;
 import dev.granular.teacher.internal.SqliteResponseCache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.granular.concurrent.InFlightWindow;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.HubCard;
@@ -40,12 +41,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerateJob.Spec;
 import dev.granular.teacher.GenerateJob.Result;
@@ -108,50 +105,40 @@ public final class GenerateRun {
         AtomicLong failed = new AtomicLong();
         AtomicLong notSent = new AtomicLong();
         AtomicBoolean budgetHit = new AtomicBoolean();
-        AtomicReference<RuntimeException> fatal = new AtomicReference<>();
+        RuntimeException fatal = null;
         try (LlmClient client = LlmClient.open(spec.model(), spec.env(), spec.limits(), cache, meter, replies)) {
             long total = rowsToRun * spec.n();
             listener.stage("generate", total, journal.successes());
-            Semaphore window = new Semaphore(Math.max(16, spec.limits().concurrency() * 2));
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                GenerateInput.forEach(spec.in(), spec.limit(), row -> {
-                    for (int k = 0; k < spec.n(); k++) {
-                        long index = row.ordinal() * spec.n() + k;
-                        if (journal.done(index)) {
-                            continue;
-                        }
-                        if (budgetHit.get() || fatal.get() != null || client.stopped().isPresent()) {
-                            notSent.incrementAndGet();
-                            continue;
-                        }
-                        window.acquireUninterruptibly();
-                        int sample = k;
-                        pool.submit(() -> {
+            try {
+                InFlightWindow.forConcurrency(spec.limits().concurrency())
+                        .stoppingWhen(() -> budgetHit.get() || client.stopped().isPresent())
+                        .countingNotSent(notSent::incrementAndGet)
+                        .onFailure(client::stop) // nothing else is sent: in-flight and queued rows stop now
+                        .<Sample>runUninterruptibly(samples -> GenerateInput.forEach(spec.in(), spec.limit(), row -> {
+                            for (int k = 0; k < spec.n(); k++) {
+                                samples.accept(new Sample(row, k, row.ordinal() * spec.n() + k));
+                            }
+                        }), s -> journal.done(s.index()), s -> {
                             try {
-                                one(spec, client, journal, meter, row, sample, index, ok, failed, notSent, budgetHit, listener);
-                            } catch (RuntimeException e) {
+                                one(spec, client, journal, meter, s.row(), s.sample(), s.index(), ok, failed, notSent, budgetHit,
+                                        listener);
+                            } catch (UncheckedIOException io) {
                                 // The row journal could not be written (a full disk): stop, saying so in plain words.
-                                RuntimeException why = e instanceof UncheckedIOException io
-                                        && io.getMessage().startsWith("cannot append to the journal")
-                                        ? PaidRepliesFile.cannotWrite(journal.file(), io.getCause()) : e;
-                                fatal.compareAndSet(null, why);
-                                client.stop(why); // nothing else is sent: in-flight and queued rows stop now
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            } finally {
-                                window.release();
+                                throw io.getMessage().startsWith("cannot append to the journal")
+                                        ? PaidRepliesFile.cannotWrite(journal.file(), io.getCause()) : io;
                             }
                         });
-                    }
-                });
+            } catch (RuntimeException e) {
+                // A row's failure: the outputs are not written, but the journal is still closed below.
+                fatal = e;
             }
         } finally {
             cache.close();
             replies.close();
         }
         try {
-            if (fatal.get() != null) {
-                throw fatal.get();
+            if (fatal != null) {
+                throw fatal;
             }
             long written;
             try {
@@ -174,8 +161,12 @@ public final class GenerateRun {
             }
             return result;
         } finally {
-            closeQuietly(journal, fatal.get() != null);
+            closeQuietly(journal, fatal != null);
         }
+    }
+
+    /** Sample {@code sample} of {@code row}, at {@code index} in the journal. */
+    private record Sample(GenerateInput.Row row, int sample, long index) {
     }
 
     /** Closes the journal; after a failure (a full disk, say) a failing close must not hide the failure. */
