@@ -17,6 +17,7 @@ import dev.granular.export.TokenExportJob;
 import dev.granular.export.TokenFormat;
 import dev.granular.in2.In2Config;
 import dev.granular.in2.In2Job;
+import dev.granular.in2.QaMix;
 import dev.granular.in2.PromptTemplate;
 import dev.granular.io.InvalidConfigException;
 import dev.granular.corpus.CorpusOptions;
@@ -70,6 +71,21 @@ class JobSpecDefaultsTest {
                 .withTokenizer("cl100k_base").withThreads(3).withShardSize(5).withOverwrite(true).withChatTemplate("t.jinja")
                 .withCommandLine(List.of("in2", "--out", "o", "--corpus", "c", "--tokenizer", "cl100k_base", "--threads", "3",
                         "--shard-size", "5", "--overwrite", "--chat-template", "t.jinja", "--examples", "9", "--seed", "1")));
+    }
+
+    @Test
+    void in2WithATeacherIsTeacherOf() throws Exception {
+        In2Command in2 = parsed("in2", "in2", "--out", "o", "--qa", "teacher", "--teacher", "openai:m@http://localhost:8000/v1");
+        In2Job.Spec of = In2Job.Spec.of(List.of(), In2Config.DEFAULT.withQa(QaMix.parse("teacher")), Path.of("o"));
+        assertThat(in2.jobSpec()).isEqualTo(of.withTeacher(In2Job.Teacher.of(ModelSpec.parse("openai:m@http://localhost:8000/v1", null)))
+                .withCommandLine(List.of("in2", "--out", "o", "--qa", "teacher", "--teacher", "openai:m@http://localhost:8000/v1")));
+        In2Command flags = parsed("in2", "in2", "--out", "o", "--qa", "teacher", "--teacher", "openai:m@http://localhost:8000/v1",
+                "--teacher-temperature", "0.5", "--teacher-concurrency", "8", "--no-cache", "--max-cost", "3");
+        assertThat(flags.jobSpec().teacher()).isEqualTo(In2Job.Teacher.of(ModelSpec.parse("openai:m@http://localhost:8000/v1", null))
+                .withParams(GenerationParams.DEFAULT.withMaxTokens(1024).withTemperature(0.5)).withLimits(ClientLimits.DEFAULT.withConcurrency(8))
+                .withCache(null).withMaxCost(3.0));
+        refusedAs(() -> In2Job.Teacher.of(ModelSpec.parse("openai:m", null)).withMaxCost(0.0), "maxCost",
+                "--max-cost must be a positive number of USD, got 0.0");
     }
 
     @Test

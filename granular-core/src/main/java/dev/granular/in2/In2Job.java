@@ -201,6 +201,59 @@ public final class In2Job {
      */
     public record Teacher(ModelSpec model, GenerationParams params, ClientLimits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
+        public Teacher {
+            // Named by field, not flag: the CLI shows --max-cost, a recipe its key (InvalidConfigException#message).
+            if (maxCost != null && !(maxCost > 0)) {
+                throw new dev.granular.io.InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);
+            }
+        }
+
+        /**
+         * {@code model} with the defaults of {@code granular in2 --qa teacher}: the server's temperature, at most 1,024
+         * tokens a reply, {@link ClientLimits#DEFAULT}, the default response cache ({@code $GRANULAR_CACHE} or
+         * {@code ~/.cache/granular/responses.sqlite}), no budget, built-in prices, the process's environment.
+         *
+         * <pre>{@code
+         * In2Job.run(In2Job.Spec.of(corpus, In2Config.DEFAULT.withQa(QaMix.parse("teacher=0.5,programmatic=0.5")), out)
+         *         .withTeacher(In2Job.Teacher.of(ModelSpec.parse("openai:gpt-4o-mini", null)).withMaxCost(5.0)),
+         *         In2Job.Listener.NONE);
+         * }</pre>
+         */
+        public static Teacher of(ModelSpec model) {
+            Map<String, String> env = System.getenv();
+            return new Teacher(model, GenerationParams.DEFAULT.withMaxTokens(1024), ClientLimits.DEFAULT,
+                    dev.granular.teacher.internal.ResponseCache.defaultLocation(env), null, null, env);
+        }
+
+        /** Sampling parameters ({@code --teacher-temperature}); part of the run's identity. */
+        public Teacher withParams(GenerationParams v) {
+            return new Teacher(model, v, limits, cache, maxCost, prices, env);
+        }
+
+        /** Requests in flight, rates, retries, timeout, batch API ({@code --teacher-concurrency}, ...). */
+        public Teacher withLimits(ClientLimits v) {
+            return new Teacher(model, params, v, cache, maxCost, prices, env);
+        }
+
+        /** The response cache file, or null for none ({@code --cache}, {@code --no-cache}). */
+        public Teacher withCache(Path v) {
+            return new Teacher(model, params, limits, v, maxCost, prices, env);
+        }
+
+        /** A USD budget, or null for none ({@code --max-cost}); a run that reaches it stops, resumable. */
+        public Teacher withMaxCost(Double v) {
+            return new Teacher(model, params, limits, cache, v, prices, env);
+        }
+
+        /** A prices file over the built-in table, or null ({@code --prices}). */
+        public Teacher withPrices(Path v) {
+            return new Teacher(model, params, limits, cache, maxCost, v, env);
+        }
+
+        /** The environment the API key is read from. */
+        public Teacher withEnv(Map<String, String> v) {
+            return new Teacher(model, params, limits, cache, maxCost, prices, v);
+        }
     }
 
     /** {@code --chat-template tokenizer}: the chat template of the {@code --tokenizer} directory. */
