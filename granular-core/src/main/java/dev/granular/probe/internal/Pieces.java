@@ -20,7 +20,7 @@ public final class Pieces {
 
     public static List<Item> read(Path file, ProbeTask task) {
         if (!task.isVal()) {
-            throw new BadInputException("--pieces is for the document, code and database tasks, not " + task.id());
+            throw new dev.granular.io.InvalidConfigException("${pieces} is for the document, code and database tasks, not " + task.id());
         }
         List<Item> items = JsonlInput.readAll(List.of(file),
                 JsonlInput.Format.of((text, at, ordinal) -> parse(text, task, at), item -> null), 0);

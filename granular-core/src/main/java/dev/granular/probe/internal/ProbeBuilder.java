@@ -43,10 +43,10 @@ public final class ProbeBuilder {
             sumUnits += unit;
         }
         if (ctx.isEmpty()) {
-            throw new BadInputException("no item fits in --context-tokens " + cfg.contextTokens());
+            throw new dev.granular.io.InvalidConfigException("no item fits in ${contextTokens} " + cfg.contextTokens());
         }
         if (k == order.length) {
-            throw new BadInputException("too few items to fill --context-tokens " + cfg.contextTokens() + ": all "
+            throw new dev.granular.io.InvalidConfigException("too few items to fill ${contextTokens} " + cfg.contextTokens() + ": all "
                     + pool.size() + " items make only " + total(units, lasts) + " tokens; give more pieces or a larger corpus");
         }
         List<Item> unused = new ArrayList<>();

@@ -179,7 +179,7 @@ public final class ProbeRun {
             case CODE -> {
                 List<Item> items = CorpusItems.codeItems(docs);
                 if (items.isEmpty()) {
-                    throw new BadInputException("code probes need --pieces or a --corpus holding Python functions (.py files)");
+                    throw new dev.granular.io.InvalidConfigException("code probes need ${pieces} or a ${corpus} holding Python functions (.py files)");
                 }
                 yield items;
             }

@@ -43,7 +43,7 @@ public final class PromptLengths {
                 prompt.fill(PLACEHOLDER, question).content()))), null, true);
         int at = r.indexOf(PLACEHOLDER);
         if (at < 0 || r.indexOf(PLACEHOLDER, at + 1) >= 0) {
-            throw new BadInputException("--chat-template " + template.source() + " does not render the user message verbatim "
+            throw new dev.granular.io.InvalidConfigException("${chatTemplate} " + template.source() + " does not render the user message verbatim "
                     + "(once, unchanged); probe cannot size its prompts with it");
         }
         return new Frame(r.substring(0, at), r.substring(at + PLACEHOLDER.length()));

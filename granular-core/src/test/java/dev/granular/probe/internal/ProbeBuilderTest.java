@@ -99,7 +99,7 @@ class ProbeBuilderTest {
     @Test
     void aPoolTooSmallForTheContextIsBadInput() {
         assertThatThrownBy(() -> ProbeBuilder.build(ProbeFixtures.sentences(10), counter, ProbeFixtures.config(2000, 10, 5, 1), 0))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("too few items");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("too few items to fill contextTokens ");
     }
 
     @Test
