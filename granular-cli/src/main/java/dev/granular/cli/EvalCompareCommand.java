@@ -1,7 +1,6 @@
 package dev.granular.cli;
 
-import dev.granular.probe.internal.EvalCompare;
-import java.io.IOException;
+import dev.granular.probe.EvalComparison;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,9 +26,8 @@ public final class EvalCompareCommand implements Callable<Integer> {
     Path out;
 
     @Override
-    public Integer call() throws IOException {
-        List<EvalCompare.Run> rs = EvalCompare.read(runs);
-        EvalCompare.write(rs, out);
+    public Integer call() {
+        List<EvalComparison.Run> rs = EvalComparison.write(runs, out);
         spec.commandLine().getOut().printf("eval-compare: %d runs; table in %s%n", rs.size(), out.resolve("compare.md"));
         return Granular.OK;
     }
