@@ -1,16 +1,13 @@
 package dev.granular.cli;
 
 import dev.granular.report.Json;
-import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.SpendEstimate;
-import dev.granular.teacher.internal.SpendEstimator;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
  * {@code --dry-run} and {@code --dry-run-json}, shared by every command that calls a model: build the requests the run
- * would send, count and price them ({@link SpendEstimator}), print the estimate, send and write nothing, exit 0.
+ * would send, count and price them (each job's {@code estimate(spec)}), print the estimate, send and write nothing, exit 0.
  */
 final class DryRunOptions {
     @Option(names = "--dry-run", description = "Count the requests, prompt and completion tokens and their cost (real-time "
@@ -23,14 +20,6 @@ final class DryRunOptions {
     /** Whether this is a dry run. */
     boolean on() {
         return table || json;
-    }
-
-    /**
-     * An estimator over {@code spend}'s prices, knowing the replies in {@code out}'s journal and in the response cache
-     * (neither is created nor written).
-     */
-    static SpendEstimator estimator(SpendOptions spend, Path out) {
-        return SpendEstimator.open(PriceTable.builtIn(spend.prices), out, spend.cachePath());
     }
 
     /** Prints {@code estimate} in the form asked for; returns the exit code. */

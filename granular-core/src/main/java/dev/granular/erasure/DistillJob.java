@@ -10,7 +10,6 @@ import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.RowListener;
 import java.nio.file.Path;
@@ -229,9 +228,6 @@ public final class DistillJob {
      * response cache or {@code out}'s journal already answered are free.
      */
     public static SpendEstimate estimate(Spec spec) {
-        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(spec.prices()), spec.out(), spec.cachePath())) {
-            DistillRun.estimate(spec, estimator);
-            return estimator.estimate();
-        }
+        return SpendEstimator.estimate(spec.prices(), spec.out(), spec.cachePath(), e -> DistillRun.estimate(spec, e));
     }
 }

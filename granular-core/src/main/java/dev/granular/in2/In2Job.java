@@ -299,11 +299,8 @@ public final class In2Job {
      */
     public static SpendEstimate estimate(Spec spec) {
         Teacher teacher = spec.teacher();
-        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(teacher == null ? null : teacher.prices()),
-                spec.out(), teacher == null ? null : teacher.cache())) {
-            estimate(spec, estimator);
-            return estimator.estimate();
-        }
+        return SpendEstimator.estimate(teacher == null ? null : teacher.prices(), spec.out(), teacher == null ? null : teacher.cache(),
+                e -> estimate(spec, e));
     }
 
     private static void estimate(Spec spec, SpendEstimator estimator) {

@@ -6,7 +6,6 @@ import dev.granular.teacher.ClientLimits;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.RowListener;
 import dev.granular.teacher.SpendEstimate;
-import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.internal.SpendEstimator;
 import java.nio.file.Path;
@@ -166,9 +165,6 @@ public final class EvalJob {
      * journal already answered are free; with predictions there is nothing to pay for (a note says so).
      */
     public static SpendEstimate estimate(Spec spec) {
-        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(spec.prices()), spec.out(), spec.cachePath())) {
-            EvalRun.estimate(spec, estimator);
-            return estimator.estimate();
-        }
+        return SpendEstimator.estimate(spec.prices(), spec.out(), spec.cachePath(), e -> EvalRun.estimate(spec, e));
     }
 }

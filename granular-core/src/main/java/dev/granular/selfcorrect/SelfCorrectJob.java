@@ -8,7 +8,6 @@ import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.teacher.ModelSpec;
-import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.RowListener;
 import java.nio.file.Path;
@@ -264,9 +263,6 @@ public final class SelfCorrectJob {
      * response cache or {@code out}'s journal already answered are free.
      */
     public static SpendEstimate estimate(Spec spec) {
-        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(spec.prices()), spec.out(), spec.cachePath())) {
-            SelfCorrectRun.estimate(spec, estimator);
-            return estimator.estimate();
-        }
+        return SpendEstimator.estimate(spec.prices(), spec.out(), spec.cachePath(), e -> SelfCorrectRun.estimate(spec, e));
     }
 }

@@ -3,7 +3,6 @@ package dev.granular.teacher;
 import dev.granular.teacher.internal.GenerateRun;
 import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.internal.PaidRepliesFile;
-import dev.granular.teacher.internal.PriceTable;
 import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.internal.SpendEstimator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -182,9 +181,6 @@ public final class GenerateJob {
      * response cache or {@code out}'s journal already answered are free.
      */
     public static SpendEstimate estimate(Spec spec) {
-        try (SpendEstimator estimator = SpendEstimator.open(PriceTable.builtIn(spec.prices()), spec.out(), spec.cachePath())) {
-            GenerateRun.estimate(spec, estimator);
-            return estimator.estimate();
-        }
+        return SpendEstimator.estimate(spec.prices(), spec.out(), spec.cachePath(), e -> GenerateRun.estimate(spec, e));
     }
 }

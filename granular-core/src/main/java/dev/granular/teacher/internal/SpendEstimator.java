@@ -68,6 +68,19 @@ public final class SpendEstimator implements AutoCloseable {
         return new SpendEstimator(prices, keys, cache);
     }
 
+    /**
+     * What {@code requests} would send and cost: they add a run's requests to an estimator {@link #open opened} over the
+     * prices file ({@code null}: the built-in table), {@code out}'s journal and the response cache. The one body of
+     * every job's {@code estimate(spec)}.
+     */
+    public static dev.granular.teacher.SpendEstimate estimate(Path prices, Path out, Path cachePath,
+                                                              java.util.function.Consumer<SpendEstimator> requests) {
+        try (SpendEstimator estimator = open(PriceTable.builtIn(prices), out, cachePath)) {
+            requests.accept(estimator);
+            return estimator.estimate();
+        }
+    }
+
     /** An estimator that knows of no earlier replies. */
     public static SpendEstimator of(PriceTable prices) {
         return new SpendEstimator(prices, Set.of(), ResponseCache.NONE);
