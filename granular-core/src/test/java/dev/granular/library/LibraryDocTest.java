@@ -11,7 +11,9 @@ import dev.granular.probe.EvalJob;
 import dev.granular.probe.ProbeTask;
 import dev.granular.probe.ScoreSheet;
 import dev.granular.export.TokenRow;
+import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
+import dev.granular.record.Role;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.Reference;
 import java.io.IOException;
@@ -41,7 +43,7 @@ class LibraryDocTest {
         List<String> blocks = DocBlocks.javaBlocks(doc);
         Map<String, String> tagged = DocBlocks.tagged(Files.readString(
                 ROOT.resolve("granular-core/src/test/java/dev/granular/library/LibraryExamples.java")));
-        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "files", "teacher", "errors", "eval");
+        assertThat(tagged).containsOnlyKeys("in2", "design", "export", "rows", "files", "teacher", "errors", "eval");
         assertThat(blocks).containsExactlyElementsOf(tagged.values());
     }
 
@@ -68,6 +70,22 @@ class LibraryDocTest {
             assertThat(r.length()).isLessThanOrEqualTo(8192);
             assertThat(r.positionIds()).isNotNull();
         });
+    }
+
+    @Test
+    void theRowsExampleErasesAndExportsRecordsInMemory() throws IOException {
+        TrainingRecord kept = new TrainingRecord("a", List.of(Message.system("Think step by step."), Message.user("2+2?"),
+                Message.assistant("4")), null, Map.of("design", "distill"));
+        TrainingRecord refused = new TrainingRecord("b", List.of(Message.of(Role.USER, "trained prompt", true),
+                Message.assistant("reply")), null, Map.of("design", "generate"));
+        Path data = tmp.resolve("data.jsonl");
+        Files.write(data, List.of(RecordJson.toJson(kept), RecordJson.toJson(refused)));
+
+        List<Map<String, Object>> rows = LibraryExamples.eraseAndExport(data);
+
+        assertThat(rows).hasSize(1);   // OpenAI trains only assistant messages: the second record is refused, not approximated
+        assertThat(rows.get(0).get("messages")).asList().hasSize(3).first()
+                .isEqualTo(Map.of("role", "system", "content", Erasure.DEFAULT_SYSTEM_MESSAGE));
     }
 
     @Test

@@ -5,6 +5,9 @@ import dev.granular.corpus.Document;
 import dev.granular.erasure.DistillJob;
 import dev.granular.erasure.Selection;
 import dev.granular.erasure.StrategyLibrary;
+import dev.granular.erasure.Erasure;
+import dev.granular.export.ExportFormat;
+import dev.granular.export.Exported;
 import dev.granular.export.TokenExport;
 import dev.granular.dedup.DedupConfig;
 import dev.granular.dedup.DedupJob;
@@ -23,6 +26,7 @@ import dev.granular.probe.ProbeJob;
 import dev.granular.probe.ProbeTask;
 import dev.granular.probe.ScoreSheet;
 import dev.granular.record.RecordJson;
+import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.teacher.ClientLimits;
 import dev.granular.teacher.ModelSpec;
@@ -98,6 +102,24 @@ final class LibraryExamples {
             }
         }
         // end::export[]
+        return rows;
+    }
+
+    /** Records already on disk, erased and delivered as OpenAI fine-tuning rows in memory. */
+    static List<Map<String, Object>> eraseAndExport(Path data) {
+        // tag::rows[]
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Stream<TrainingRecord> records = RecordReader.read(data)) {   // canonical JSONL: a file or an output folder
+            Erasure.erase(records, Erasure.DEFAULT_SYSTEM_MESSAGE)          // Prompt Erasure, one record at a time
+                    .map(ExportFormat.OPENAI::export)                       // a row, or why the format cannot carry it
+                    .forEach(e -> {
+                        switch (e) {
+                            case Exported.Row row -> rows.add(row.row());
+                            case Exported.Rejected no -> System.err.println(no.reason());
+                        }
+                    });
+        }
+        // end::rows[]
         return rows;
     }
 
