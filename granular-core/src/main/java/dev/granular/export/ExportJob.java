@@ -93,15 +93,24 @@ public final class ExportJob {
         return run(spec, n -> { });
     }
 
+    /**
+     * The identity of an export run that every export format shares (its output folder refuses another run with a
+     * different one): the format, the inputs as given and a fingerprint of their data files.
+     */
+    static Map<String, Object> identity(String format, List<Path> in) {
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("format", format);
+        identity.put("input", JsonlInput.manifestValue(in));
+        identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(in)));
+        return identity;
+    }
+
     /** As {@link #run(Spec)}, telling {@code progress} how many more records were read, as they are. */
     public static Result run(Spec spec, LongConsumer progress) {
         Instant started = Instant.now();
         // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
         OutputOverlap.check(spec.out(), spec.in());
-        Map<String, Object> identity = new LinkedHashMap<>();
-        identity.put("format", spec.format().wireName());
-        identity.put("input", JsonlInput.manifestValue(spec.in()));
-        identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
+        Map<String, Object> identity = identity(spec.format().wireName(), spec.in());
         OutputDirectory dir = OutputDirectory.open(spec.out(), "export", identity, spec.shardSize(), spec.overwrite(),
                 spec.in());
         try {

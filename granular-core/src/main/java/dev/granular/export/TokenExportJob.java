@@ -2,14 +2,12 @@ package dev.granular.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.granular.concurrent.WorkerPool;
-import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.export.job.TokenExportFiles;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
 import dev.granular.parquet.IntListParquetWriter;
-import dev.granular.record.internal.JsonlInput;
 import dev.granular.record.RecordReader;
 import dev.granular.record.TrainingRecord;
 import dev.granular.template.ChatTemplate;
@@ -260,10 +258,7 @@ public final class TokenExportJob {
         Instant started = Instant.now();
         // --out inside (or holding) an input is refused before the input is read: cheapest first, and the clearest reason
         OutputOverlap.check(spec.out(), spec.in());
-        Map<String, Object> identity = new LinkedHashMap<>();
-        identity.put("format", spec.format().wireName());
-        identity.put("input", JsonlInput.manifestValue(spec.in()));
-        identity.put("input_sha256", CorpusReader.fingerprint(RecordReader.dataFiles(spec.in())));
+        Map<String, Object> identity = ExportJob.identity(spec.format().wireName(), spec.in());
         identity.put("tokenizer", labeler.tokenizer().name());
         identity.put("tokenizer_fingerprint", labeler.tokenizer().fingerprint());
         // The template's text (and special tokens), not its path: another template into the same --out is
