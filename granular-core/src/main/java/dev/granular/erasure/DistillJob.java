@@ -51,6 +51,7 @@ public final class DistillJob {
                        long seed, ClientLimits limits, Path cachePath, Double maxCost, Path prices, long limit, Path out,
                        int shardSize, boolean overwrite, List<String> commandLine, Map<String, String> env) {
         public Spec {
+            env = dev.granular.teacher.internal.HiddenEnvironment.of(env);   // a printed spec shows no API key
             // Named by field, not flag: the CLI shows --attempts, a recipe its key (InvalidConfigException#message).
             if (attempts < 1) {
                 throw new InvalidConfigException("${attempts} must be at least 1, got " + attempts);

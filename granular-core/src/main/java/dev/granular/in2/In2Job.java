@@ -202,6 +202,7 @@ public final class In2Job {
     public record Teacher(ModelSpec model, GenerationParams params, ClientLimits limits, Path cache, Double maxCost,
                           Path prices, Map<String, String> env) {
         public Teacher {
+            env = dev.granular.teacher.internal.HiddenEnvironment.of(env);   // a printed spec shows no API key
             // Named by field, not flag: the CLI shows --max-cost, a recipe its key (InvalidConfigException#message).
             if (maxCost != null && !(maxCost > 0)) {
                 throw new dev.granular.io.InvalidConfigException("${maxCost} must be a positive number of USD, got " + maxCost);

@@ -42,6 +42,7 @@ public final class EvalJob {
                        Double maxCost, Path prices, Path out, int shardSize, boolean overwrite, List<String> commandLine,
                        Map<String, String> env) {
         public Spec {
+            env = dev.granular.teacher.internal.HiddenEnvironment.of(env);   // a printed spec shows no API key
             predictions = predictions == null || predictions.isEmpty() ? null : List.copyOf(predictions);
             // Named by field, not flag: the CLI shows --max-tokens, a recipe its key (InvalidConfigException#message).
             if ((model == null) == (predictions == null)) {

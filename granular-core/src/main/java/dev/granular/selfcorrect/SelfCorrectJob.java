@@ -66,6 +66,7 @@ public final class SelfCorrectJob {
                        Path cachePath, Double maxCost, Path prices, long seed, long limit, Path out, int shardSize,
                        boolean overwrite, List<String> commandLine, Map<String, String> env) {
         public Spec {
+            env = dev.granular.teacher.internal.HiddenEnvironment.of(env);   // a printed spec shows no API key
             // Named by field, not flag: the CLI shows --samples, a recipe its key (InvalidConfigException#message).
             if (samples < 1) {
                 throw new InvalidConfigException("${samples} must be at least 1, got " + samples);

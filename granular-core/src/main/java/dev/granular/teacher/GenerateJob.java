@@ -56,6 +56,7 @@ public final class GenerateJob {
                        Path cachePath, Double maxCost, Path prices, long limit, Path out, int shardSize, boolean overwrite,
                        List<String> commandLine, Map<String, String> env) {
         public Spec {
+            env = dev.granular.teacher.internal.HiddenEnvironment.of(env);   // a printed spec shows no API key
             // Named by field, not flag: the CLI shows --n, a recipe its key (InvalidConfigException#message).
             if (n < 1) {
                 throw new InvalidConfigException("${n} must be at least 1, got " + n);
