@@ -105,7 +105,8 @@ public final class Granular implements Runnable {
                 e.println("granular: " + ex.getMessage());
                 code = BAD_INPUT;
             } else if (ex instanceof StoppedEarlyException) {
-                e.println("granular: stopped early: " + ex.getMessage() + " (rerun the same command to continue)");
+                e.println("granular: stopped early: " + ((StoppedEarlyException) ex).message(ConfigFlags::flag)
+                        + " (rerun the same command to continue)");
                 code = STOPPED_EARLY;
             } else {
                 e.println("granular: failed: " + describe(ex) + (verbose ? "" : " (run with --verbose for details)"));

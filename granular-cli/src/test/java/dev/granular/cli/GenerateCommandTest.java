@@ -272,6 +272,8 @@ class GenerateCommandTest {
         Run first = generate(in, "openai:gpt-4o-mini", "--max-tokens", "100", "--max-cost", "0.0002", "--concurrency", "1",
                 "--no-cache");
         assertThat(first.code()).as(first.err()).isEqualTo(3);
+        // the core names the field (maxCost); the CLI shows the flag
+        assertThat(first.err()).contains("granular: stopped early: the --max-cost budget of $0.0002 was reached");
         long firstPaid = server.totalRequests();
         assertThat(firstPaid).isBetween(1L, 3L);
         JsonNode c1 = JSON.readTree(out().resolve("manifest.json").toFile()).path("cost");

@@ -1,10 +1,7 @@
 package dev.granular.io;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A configuration value that cannot work (out of range, inconsistent with another, too large for the
@@ -18,8 +15,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class InvalidConfigException extends BadInputException {
-    private static final Pattern FIELD = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)}");
-
     private final String template;
 
     /**
@@ -27,35 +22,17 @@ public final class InvalidConfigException extends BadInputException {
      *                 (a prompt template's {@code {context}}) are text
      */
     public InvalidConfigException(String template) {
-        super(render(template, UnaryOperator.identity()));
+        super(FieldTemplate.render(template, UnaryOperator.identity()));
         this.template = template;
     }
 
     /** The fields the message names, in order of appearance (each once). */
     public List<String> fields() {
-        List<String> out = new ArrayList<>();
-        Matcher m = FIELD.matcher(template);
-        while (m.find()) {
-            if (!out.contains(m.group(1))) {
-                out.add(m.group(1));
-            }
-        }
-        return out;
+        return FieldTemplate.fields(template);
     }
 
     /** The message with each field shown as {@code names} gives it (a field it maps to null keeps its own name). */
     public String message(UnaryOperator<String> names) {
-        return render(template, names);
-    }
-
-    private static String render(String template, UnaryOperator<String> names) {
-        Matcher m = FIELD.matcher(template);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String name = names.apply(m.group(1));
-            m.appendReplacement(sb, Matcher.quoteReplacement(name == null ? m.group(1) : name));
-        }
-        m.appendTail(sb);
-        return sb.toString();
+        return FieldTemplate.render(template, names);
     }
 }

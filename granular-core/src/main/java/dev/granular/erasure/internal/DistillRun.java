@@ -106,8 +106,8 @@ public final class DistillRun {
             Result result = new Result(spec.out(), counts.records(), counts.failed(), counts.droppedWrong(), counts.droppedLeak(),
                     calls.notSent.get(), choices, meter.summary(), Duration.between(started, Instant.now()));
             if (calls.budgetHit.get()) {
-                throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
-                        + meter.summary() + "; " + calls.notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
+                throw new StoppedEarlyException("the ${maxCost} budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
+                        + meter.summary() + "; " + calls.notSent.get() + " requests not sent; rerun with a larger ${maxCost} to continue");
             }
             if (!calibration.complete()) {
                 throw new StoppedEarlyException(calibration.failed() + " calibration answers failed after their retries; "

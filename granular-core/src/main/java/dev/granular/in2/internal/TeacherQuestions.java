@@ -141,7 +141,7 @@ public final class TeacherQuestions {
         }
         return switch (outcome) {
             case Outcome.Failed f when f.kind() == Outcome.FailureKind.BUDGET ->
-                    throw new StoppedEarlyException("the --max-cost budget was reached while the teacher wrote questions");
+                    throw new StoppedEarlyException("the ${maxCost} budget was reached while the teacher wrote questions");
             case Outcome.Failed f -> new Rejected(f.kind() == Outcome.FailureKind.INVALID_OUTPUT ? "invalid" : "failed");
             case Outcome.Ok ok -> parse(ok.completion().text(), pieces, multi);
         };

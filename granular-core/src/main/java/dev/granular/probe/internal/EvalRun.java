@@ -102,7 +102,7 @@ public final class EvalRun {
         ScoreSheet sheet = writeOutputs(spec, dir, replies, failures, meter, budgetHit);
         long scored = replies.stream().filter(r -> r != null).count();
         if (budgetHit) {
-            throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after " + meter.summary());
+            throw new StoppedEarlyException("the ${maxCost} budget of " + Numbers.usd(spec.maxCost()) + " was reached after " + meter.summary());
         }
         if (!failures.isEmpty()) {
             throw new StoppedEarlyException(failures.size() + " probes failed after their retries (see "

@@ -113,8 +113,8 @@ public final class SelfCorrectRun {
             SelfCorrectCounts counts = writeOutputs(dir, spec, tasks, answers, revisions, selection, failures, notSent, meter,
                     complete, started);
             if (budgetHit) {
-                throw new StoppedEarlyException("the --max-cost budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
-                        + meter.summary() + "; " + notSent + " requests not sent; rerun with a larger --max-cost to continue");
+                throw new StoppedEarlyException("the ${maxCost} budget of " + Numbers.usd(spec.maxCost()) + " was reached after "
+                        + meter.summary() + "; " + notSent + " requests not sent; rerun with a larger ${maxCost} to continue");
             }
             if (!failures.isEmpty()) {
                 throw new StoppedEarlyException(failures.size() + " rows failed after their retries (see "

@@ -152,8 +152,10 @@ public final class GenerateRun {
             Result result = new Result(spec.out(), meter.attempts(), meter.billable(), written, journal.failures().size(),
                     notSent.get(), meter.cachedRequests(), meter.summary(), Duration.between(started, Instant.now()));
             if (budgetHit.get()) {
-                throw new StoppedEarlyException("the --max-cost budget of $" + spec.maxCost() + " was reached after "
-                        + meter.summary() + "; " + notSent.get() + " requests not sent; rerun with a larger --max-cost to continue");
+                // Numbers.human: a budget of 0.0002 reads $0.0002, not $2.0E-4
+                throw new StoppedEarlyException("the ${maxCost} budget of $" + dev.granular.report.Numbers.human(spec.maxCost())
+                        + " was reached after " + meter.summary() + "; " + notSent.get()
+                        + " requests not sent; rerun with a larger ${maxCost} to continue");
             }
             if (!journal.failures().isEmpty()) {
                 throw new StoppedEarlyException(journal.failures().size() + " rows failed after their retries (see "
