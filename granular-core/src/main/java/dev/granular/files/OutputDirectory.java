@@ -105,7 +105,7 @@ public final class OutputDirectory {
         String fp = fingerprint(identity);
         try {
             if (Files.isRegularFile(dir)) {
-                throw new BadInputException(dir.toString(), 0, "--out must be a directory, not a file");
+                throw new BadInputException(dir.toString(), 0, "the output must be a directory, not a file");
             }
             boolean created = !Files.exists(dir);
             RunMarker previous = null;

@@ -76,10 +76,10 @@ public record SelfCheckPhrases(List<String> phrases) {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read --verify-phrases " + file, e);
+            throw new UncheckedIOException("cannot read the self-check phrases " + file, e);
         }
         if (out.isEmpty()) {
-            throw new BadInputException(file, 0, "--verify-phrases: the file holds no phrase");
+            throw new BadInputException(file, 0, "holds no self-check phrase (one a line)");
         }
         return new SelfCheckPhrases(out);
     }

@@ -33,6 +33,6 @@ class SelfCheckPhrasesTest {
         Files.writeString(f, "# mine\n\n  Check it again.  \nAm I sure?\n");
         assertThat(SelfCheckPhrases.read(f).phrases()).containsExactly("Check it again.", "Am I sure?");
         Files.writeString(f, "# nothing\n");
-        assertThatThrownBy(() -> SelfCheckPhrases.read(f)).isInstanceOf(BadInputException.class).hasMessageContaining("no phrase");
+        assertThatThrownBy(() -> SelfCheckPhrases.read(f)).isInstanceOf(BadInputException.class).hasMessageContaining("holds no self-check phrase");
     }
 }
