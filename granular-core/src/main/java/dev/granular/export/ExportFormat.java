@@ -66,12 +66,7 @@ public enum ExportFormat {
             }
             msgs.add(o);
         }
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("messages", msgs);
-        if (r.tools() != null) {
-            row.put("tools", r.tools());
-        }
-        return new Exported.Row(row);
+        return messagesRow(msgs, r);
     }
 
     /**
@@ -107,6 +102,11 @@ public enum ExportFormat {
             }
             msgs.add(o);
         }
+        return messagesRow(msgs, r);
+    }
+
+    /** A {@code messages} row, with the record's tools when it has them (OpenAI's and axolotl's shape). */
+    private static Exported.Row messagesRow(List<Map<String, Object>> msgs, TrainingRecord r) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("messages", msgs);
         if (r.tools() != null) {
