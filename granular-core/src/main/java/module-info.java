@@ -1,7 +1,7 @@
 /**
  * granular's library: records, corpora, tokenizers, chat templates, the IN2 design, the teacher designs (Prompt
  * Erasure's distill and erase, self-correction, generate), the lost-in-the-middle evaluation (probe and eval), the
- * token export and dedup (see docs/library.md,
+ * token export, dedup and the mix of a recipe (see docs/library.md,
  * docs/dedup.md). Only the API packages are exported, and in them only what a user of docs/library.md names is
  * public: the surface is pinned in granular-core/api-surface.txt (ApiSurfaceTest fails when it changes unnoticed, or
  * when an API member names a type of a package that is not exported). Not exported: each API package's internals
@@ -10,8 +10,8 @@
  * engine pieces, teacher.internal's LLM client, cache, journals and batch machinery, erasure.internal's and
  * selfcorrect.internal's task readers, steps and reports, probe.internal's probe builders, scorers and reports), the
  * file jobs and readers behind the CLI's commands (corpus.reader, export.job, dedup.job, bench) and the CLI's machinery
- * (judge, mix, report, concurrent, files). The disk-to-disk jobs that are API are in exported packages: In2Job,
- * DedupJob, TokenExportJob, DistillJob, EraseJob, SelfCorrectJob, GenerateJob, ProbeJob and EvalJob; each runs its
+ * (judge, report, concurrent, files). The disk-to-disk jobs that are API are in exported packages: In2Job,
+ * DedupJob, TokenExportJob, ExportJob, DistillJob, EraseJob, SelfCorrectJob, GenerateJob, ProbeJob, EvalJob and MixJob; each runs its
  * internal counterpart (e.g. erasure.internal.DistillRun, probe.internal.EvalRun).
  *
  * <p>The IN2 engine interface that granular-spark implements on the class path is in in2.internal (In2Engine, run
@@ -38,6 +38,7 @@ module granular.core {
     exports dev.granular.export;
     exports dev.granular.in2;
     exports dev.granular.io;
+    exports dev.granular.mix;
     exports dev.granular.probe;
     exports dev.granular.record;
     exports dev.granular.selfcorrect;

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModulePathTest {
     /** The API packages: what docs/library.md lists under "On the module path". */
     static final Set<String> EXPORTED = Set.of("dev.granular.corpus", "dev.granular.dedup", "dev.granular.erasure",
-            "dev.granular.export", "dev.granular.in2", "dev.granular.io", "dev.granular.probe", "dev.granular.record", "dev.granular.selfcorrect",
+            "dev.granular.export", "dev.granular.in2", "dev.granular.io", "dev.granular.mix", "dev.granular.probe", "dev.granular.record", "dev.granular.selfcorrect",
             "dev.granular.teacher", "dev.granular.template", "dev.granular.tokenize");
     private static final String SOURCES = "modulepath/";
 
@@ -161,7 +161,7 @@ class ModulePathTest {
                 .containsExactlyInAnyOrder("dev.granular.in2.In2Job", "dev.granular.export.TokenExportJob", "dev.granular.dedup.DedupJob",
                         "dev.granular.erasure.DistillJob", "dev.granular.erasure.EraseJob", "dev.granular.selfcorrect.SelfCorrectJob",
                         "dev.granular.teacher.GenerateJob", "dev.granular.export.ExportJob", "dev.granular.probe.ProbeJob",
-                        "dev.granular.probe.EvalJob");
+                        "dev.granular.probe.EvalJob", "dev.granular.mix.MixJob");
         String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/library.md"));
         String files = doc.substring(doc.indexOf("## Output folders"), doc.indexOf("## Tokenizers"));
         assertThat(files).contains("`In2Job`", "`TokenExportJob`", "`DedupJob`", "`ExportJob`");
