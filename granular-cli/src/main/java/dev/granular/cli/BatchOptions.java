@@ -2,7 +2,6 @@ package dev.granular.cli;
 
 import dev.granular.teacher.ClientLimits;
 import dev.granular.teacher.BatchSettings;
-import dev.granular.teacher.internal.LlmClient;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

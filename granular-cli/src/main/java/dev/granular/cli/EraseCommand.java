@@ -1,7 +1,6 @@
 package dev.granular.cli;
 
 import dev.granular.erasure.EraseFormat;
-import dev.granular.erasure.internal.EraseInput;
 import dev.granular.erasure.EraseJob;
 import dev.granular.erasure.Erasure;
 import java.nio.file.Path;

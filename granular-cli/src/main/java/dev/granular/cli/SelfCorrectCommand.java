@@ -3,7 +3,6 @@ package dev.granular.cli;
 import dev.granular.teacher.ClientLimits;
 import dev.granular.selfcorrect.SelfCorrectCounts;
 import dev.granular.selfcorrect.SelfCorrectJob;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,6 @@
 package dev.granular.cli;
 
 import dev.granular.teacher.ClientLimits;
-import dev.granular.teacher.internal.LlmClient;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

@@ -29,7 +29,6 @@ import dev.granular.probe.ProbeTask;
 import dev.granular.selfcorrect.SelfCorrectJob;
 import dev.granular.teacher.GenerateJob;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -86,7 +86,7 @@ public final class DistillJob {
             StrategyLibrary library = StrategyLibrary.builtIn();
             Map<String, String> env = System.getenv();
             return new Spec(tasks, teacher, GenerationParams.DEFAULT, library, Selection.parse("auto", 32, library), "step-by-step",
-                    Erasure.DEFAULT_SYSTEM_MESSAGE, false, 4, "auto", 0, new ClientLimits(64, 0, 0, 8, Duration.ofSeconds(120), 2),
+                    Erasure.DEFAULT_SYSTEM_MESSAGE, false, 4, "auto", 0, ClientLimits.DEFAULT,
                     ResponseCache.defaultLocation(env), null, null, 0, out, 10_000, false, List.of("distill"), env);
         }
 

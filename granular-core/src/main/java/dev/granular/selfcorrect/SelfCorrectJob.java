@@ -105,8 +105,8 @@ public final class SelfCorrectJob {
          */
         public static Spec of(List<Path> tasks, ModelSpec student, ModelSpec teacher, Path out) {
             Map<String, String> env = System.getenv();
-            return new Spec(tasks, new ModelRole(student, new ClientLimits(64, 0, 0, 8, Duration.ofSeconds(120), 2)),
-                    new ModelRole(teacher, new ClientLimits(16, 0, 0, 8, Duration.ofSeconds(120), 2)), "auto", 4, 0.8, null, 0.5,
+            return new Spec(tasks, new ModelRole(student, ClientLimits.DEFAULT),
+                    new ModelRole(teacher, ClientLimits.DEFAULT.withConcurrency(16)), "auto", 4, 0.8, null, 0.5,
                     null, 2, false, ResponseCache.defaultLocation(env), null, null, 0, 0, out, 10_000, false, List.of("self-correct"),
                     env);
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.granular.corpus.BadRowPolicy;
 import dev.granular.corpus.CorpusOptions;
 import dev.granular.teacher.GenerationParams;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
 import java.util.List;

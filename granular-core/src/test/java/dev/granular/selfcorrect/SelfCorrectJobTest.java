@@ -12,7 +12,6 @@ import dev.granular.io.StoppedEarlyException;
 import dev.granular.record.Message;
 import dev.granular.record.RecordJson;
 import dev.granular.record.TrainingRecord;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.testserver.FakeLlmServer;
 import dev.granular.teacher.testserver.ReceivedRequest;

@@ -2,7 +2,6 @@ package dev.granular.teacher;
 
 import dev.granular.teacher.internal.GenerateRun;
 import dev.granular.teacher.internal.FileWrites;
-import dev.granular.teacher.internal.LlmClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 

@@ -1,6 +1,5 @@
 package dev.granular.erasure.internal;
 
-import dev.granular.erasure.Erasure;
 import dev.granular.erasure.Selection;
 import dev.granular.erasure.Strategy;
 import dev.granular.erasure.StrategyChoice;
@@ -40,7 +39,6 @@ import dev.granular.teacher.internal.ResponseCache;
 import dev.granular.teacher.RowListener;
 import dev.granular.teacher.internal.SqliteResponseCache;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.granular.in2.internal;
 
-import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
 import dev.granular.template.ChatTemplate;
 import java.util.List;

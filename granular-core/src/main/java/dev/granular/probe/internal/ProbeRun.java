@@ -1,14 +1,12 @@
 package dev.granular.probe.internal;
 
 import dev.granular.corpus.reader.BundledCorpus;
-import dev.granular.corpus.CorpusOptions;
 import dev.granular.corpus.Document;
 import dev.granular.corpus.reader.CorpusReader;
 import dev.granular.files.AtomicFiles;
 import dev.granular.files.HubCard;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.ShardWriter;
-import dev.granular.in2.PromptTemplate;
 import dev.granular.io.BadInputException;
 import dev.granular.probe.ProbeConfig;
 import dev.granular.probe.ProbeJob;

@@ -1,7 +1,6 @@
 package dev.granular.probe.internal;
 
 import dev.granular.in2.PromptTemplate;
-import dev.granular.io.BadInputException;
 import dev.granular.record.Message;
 import dev.granular.template.ChatTemplate;
 import dev.granular.tokenize.Tokenizer;

@@ -19,8 +19,6 @@ import dev.granular.files.AtomicFiles;
 import dev.granular.files.OutputDirectory;
 import dev.granular.files.OutputOverlap;
 import dev.granular.files.ShardWriter;
-import dev.granular.io.BadInputException;
-import dev.granular.io.InvalidConfigException;
 import dev.granular.io.StoppedEarlyException;
 import dev.granular.judge.Judge;
 import dev.granular.judge.ModelJudge;

@@ -1,7 +1,6 @@
 package dev.granular.erasure.internal;
 
 import dev.granular.erasure.EraseFormat;
-import dev.granular.erasure.Erasure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.granular.record.internal.JsonlInput;

@@ -1,6 +1,5 @@
 package dev.granular.erasure.internal;
 
-import dev.granular.erasure.Erasure;
 import dev.granular.erasure.StrategyLibrary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -2,11 +2,9 @@ package dev.granular.teacher.internal;
 
 import dev.granular.teacher.ModelSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A second process for {@link BatchDispatcherTest}'s kill -9 tests: asks {@code N} requests ({@code row I}) of

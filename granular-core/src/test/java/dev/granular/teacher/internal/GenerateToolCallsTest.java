@@ -6,7 +6,6 @@ import dev.granular.teacher.GenerationParams;
 import dev.granular.teacher.ModelSpec;
 import dev.granular.teacher.RowListener;
 import dev.granular.teacher.internal.ChatMessage;
-import dev.granular.teacher.internal.LlmClient;
 import dev.granular.teacher.internal.MalformedReplyException;
 import dev.granular.teacher.internal.OpenAiWire;
 import static org.assertj.core.api.Assertions.assertThat;
